@@ -1,0 +1,25 @@
+// Command floe is Floe's command-line client and, inside the ApplicationMaster
+// container, its JobManager.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/urfave/cli/v2"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	app := &cli.App{
+		Name:    "floe",
+		Usage:   "a stateful stream processor on YARN",
+		Version: version,
+	}
+	if err := app.Run(os.Args); err != nil {
+		fmt.Fprintln(os.Stderr, "floe:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what `make test` and `make demo` need on a fresh Debian machine:
+# a JDK (17) and Maven for the Hadoop test cluster, and Go. Everything else
+# (Hadoop jars, protoc) is fetched from Maven Central by the scripts that use it.
+set -euo pipefail
+need=()
+command -v java >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
+command -v mvn  >/dev/null 2>&1 || need+=(maven)
+command -v go   >/dev/null 2>&1 || need+=(golang-go)
+for t in setsid tar gzip curl; do command -v "$t" >/dev/null 2>&1 || need+=("$t"); done
+if [ ${#need[@]} -gt 0 ]; then
+  # setsid lives in util-linux.
+  pkgs=$(printf '%s\n' "${need[@]}" | sed 's/^setsid$/util-linux/' | sort -u | tr '\n' ' ')
+  if [ "$(id -u)" != 0 ]; then
+    echo "install-deps: missing ${need[*]}; run: sudo apt-get install -y $pkgs" >&2; exit 1
+  fi
+  echo "install-deps: apt-get install $pkgs"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $pkgs
+fi
+# The NodeManagers' NodeId host is this machine's name; the Go AM dials it.
+if ! getent hosts "$(hostname)" >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then echo "127.0.0.1 $(hostname)" >> /etc/hosts
+  else echo "install-deps: hostname $(hostname) does not resolve; add it to /etc/hosts" >&2; exit 1; fi
+fi
+echo "install-deps: java $(java -version 2>&1 | head -1 | cut -d'"' -f2), $(mvn -B -v 2>/dev/null | head -1 | cut -d' ' -f1-3), $(go version | cut -d' ' -f3)"

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs the integration tests against the real Hadoop cluster of scripts/minicluster.sh.
+# Starts the cluster when it is not running and stops it again only if it started it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mc=scripts/minicluster.sh
+started=0
+if ! "$mc" status >/dev/null 2>&1; then
+  "$mc" start
+  started=1
+fi
+cleanup() { if [ "$started" = 1 ]; then "$mc" stop || true; fi; }
+trap cleanup EXIT
+eval "$("$mc" env)"
+export FLOE_REPO_ROOT="$PWD"
+CGO_ENABLED=1 go test -race -count=1 -timeout 40m -p 1 ./integration/... "$@"
