@@ -18,7 +18,8 @@ func main() {
 		Usage:   "a stateful stream processor on YARN",
 		Version: version,
 	}
-	if err := app.Run(os.Args); err != nil {
+	app.Commands = append(app.Commands, configCommand())
+	if err := app.Run(normalizeArgs(os.Args)); err != nil {
 		fmt.Fprintln(os.Stderr, "floe:", err)
 		os.Exit(1)
 	}

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/floe-yarn/floe/conf"
+	"github.com/urfave/cli/v2"
+)
+
+// configCommand is `floe config`: load floe-conf.yaml ($FLOE_CONF_DIR), -D
+// overrides and, when HADOOP_CONF_DIR or YARN_CONF_DIR is set, Hadoop's
+// *-site.xml, and print every effective value with where it came from.
+func configCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "config",
+		Usage: "print the effective configuration and where each value came from",
+		Description: "Reads " + conf.FileName + " from $" + conf.EnvConfDir + ", applies -D overrides, and reads\n" +
+			"core-site.xml, hdfs-site.xml and yarn-site.xml from $" + conf.EnvHadoopConfDir + " / $" + conf.EnvYarnConfDir + ".",
+		Flags: []cli.Flag{
+			dynamicFlag(),
+			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "also print each option's type and description"},
+		},
+		Action: runConfig,
+	}
+}
+
+func runConfig(c *cli.Context) error {
+	cfg, err := conf.Load(conf.LoadOptions{Dynamic: dynamicArgs(c)})
+	if err != nil {
+		return err
+	}
+	var hadoop *conf.Hadoop
+	hadoopNote := ""
+	h, err := conf.LoadHadoop("")
+	switch {
+	case errors.Is(err, conf.ErrNoHadoopConf):
+		hadoop = conf.HadoopDefaults()
+		hadoopNote = fmt.Sprintf("%s and %s are not set: Hadoop defaults shown", conf.EnvHadoopConfDir, conf.EnvYarnConfDir)
+	case err != nil:
+		return err
+	default:
+		hadoop = h
+		hadoopNote = fmt.Sprintf("read from %v", h.Dirs())
+	}
+
+	verbose := c.Bool("verbose")
+	w := tabwriter.NewWriter(c.App.Writer, 0, 4, 2, ' ', 0)
+	header := "KEY\tVALUE\tSOURCE"
+	if verbose {
+		header += "\tTYPE\tDESCRIPTION"
+	}
+	fmt.Fprintln(w, "# Floe options")
+	fmt.Fprintln(w, header)
+	for _, e := range cfg.Entries() {
+		src := e.Source.String()
+		if !e.Known {
+			src += " (unknown option, ignored)"
+			if near := conf.Nearest(e.Option.Key, knownKeys()); near != "" {
+				src += "; did you mean " + near + "?"
+			}
+		}
+		line := fmt.Sprintf("%s\t%s\t%s", e.Option.Key, display(e.Value), src)
+		if verbose {
+			typ := "-"
+			if e.Known {
+				typ = e.Option.Type.String()
+			}
+			line += fmt.Sprintf("\t%s\t%s", typ, e.Option.Doc)
+		}
+		fmt.Fprintln(w, line)
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	w = tabwriter.NewWriter(c.App.Writer, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(w, "\n# Hadoop (%s)\n", hadoopNote)
+	fmt.Fprintln(w, "KEY\tVALUE\tSOURCE")
+	for _, k := range conf.HadoopKeys() {
+		v, src, _ := hadoop.Lookup(k)
+		fmt.Fprintf(w, "%s\t%s\t%s\n", k, display(v), hadoopSource(src))
+	}
+	if ids := hadoop.RMHAIDs(); len(ids) > 0 {
+		for _, id := range ids {
+			fmt.Fprintf(w, "%s.%s\t%s\tresolved (HA)\n", conf.KeyRMAddress, id, hadoop.RMAddress(id))
+			fmt.Fprintf(w, "%s.%s\t%s\tresolved (HA)\n", conf.KeyRMSchedulerAddress, id, hadoop.RMSchedulerAddress(id))
+			fmt.Fprintf(w, "%s.%s\t%s\tresolved (HA)\n", conf.KeyRMWebAppAddress, id, hadoop.RMWebAppAddress(id))
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	for _, e := range cfg.Unknown() {
+		fmt.Fprintf(c.App.ErrWriter, "floe: warning: %s: unknown option %q is ignored\n", e.Source, e.Option.Key)
+	}
+	for _, msg := range hadoop.Ignored() {
+		fmt.Fprintf(c.App.ErrWriter, "floe: warning: %s; the later value is ignored\n", msg)
+	}
+	return nil
+}
+
+func knownKeys() []string {
+	var keys []string
+	for _, o := range conf.Declared() {
+		keys = append(keys, o.Key)
+	}
+	return keys
+}
+
+func display(v string) string {
+	if v == "" {
+		return `""`
+	}
+	return v
+}
+
+func hadoopSource(s conf.Source) string {
+	if s.Kind == conf.SourceDefault {
+		return "hadoop default"
+	}
+	return s.String()
+}

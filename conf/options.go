@@ -1,0 +1,98 @@
+package conf
+
+import "sort"
+
+// Option declares one configuration option: its key, its type, its default
+// (as text, parsed like any other value) and a one-line description.
+type Option struct {
+	Key     string
+	Type    Type
+	Default string
+	Doc     string
+}
+
+// Keys of the declared options, for the typed getters on Config. The
+// declaration table below is the single place their type, default and doc
+// live; later issues add their options there.
+const (
+	YarnApplicationName       = "yarn.application.name"
+	YarnApplicationQueue      = "yarn.application.queue"
+	YarnApplicationPriority   = "yarn.application.priority"
+	YarnApplicationType       = "yarn.application.type"
+	YarnApplicationID         = "yarn.application.id"
+	YarnTags                  = "yarn.tags"
+	YarnApplicationAttempts   = "yarn.application-attempts"
+	YarnContainersVcores      = "yarn.containers.vcores"
+	YarnAppMasterVcores       = "yarn.appmaster.vcores"
+	YarnStagingDirectory      = "yarn.staging-directory"
+	YarnProvidedLibDirs       = "yarn.provided.lib.dirs"
+	YarnShipFiles             = "yarn.ship-files"
+	YarnPropertiesFile        = "yarn.properties-file.location"
+	JobManagerProcessSize     = "jobmanager.memory.process.size"
+	TaskManagerProcessSize    = "taskmanager.memory.process.size"
+	TaskManagerSlots          = "taskmanager.numberOfTaskSlots"
+	ParallelismDefault        = "parallelism.default"
+	TaskManagerTimeout        = "resourcemanager.taskmanager-timeout"
+	ExecutionTarget           = "execution.target"
+	RestartStrategyType       = "restart-strategy.type"
+	RestartFixedDelayAttempts = "restart-strategy.fixed-delay.attempts"
+	RestartFixedDelayDelay    = "restart-strategy.fixed-delay.delay"
+	HeartbeatInterval         = "heartbeat.interval"
+	HeartbeatTimeout          = "heartbeat.timeout"
+	RestAddress               = "rest.address"
+	RestPort                  = "rest.port"
+	LocalNumberTaskManager    = "local.number-taskmanager"
+	TaskManagerNetworkMemory  = "taskmanager.network.memory"
+)
+
+// declarations is the table of every option Floe reads. Keys and defaults
+// follow Flink where Flink has the option; where Floe differs the doc says so.
+func declarations() []Option {
+	return []Option{
+		{YarnApplicationName, TypeString, "", "Name of the YARN application; empty means a name derived from the job or session."},
+		{YarnApplicationQueue, TypeString, "default", "YARN queue to submit the application to."},
+		{YarnApplicationPriority, TypeInt, "-1", "YARN application priority; -1 keeps the cluster default, non-negative values need priority scheduling."},
+		{YarnApplicationType, TypeString, "Floe", "YARN application type shown by `yarn application -list`."},
+		{YarnApplicationID, TypeString, "", "Id of a running YARN application (session) to submit to or operate on, e.g. application_1700000000000_0001."},
+		{YarnTags, TypeString, "", "Comma-separated YARN application tags."},
+		{YarnApplicationAttempts, TypeInt, "1", "Number of ApplicationMaster attempts; capped by yarn.resourcemanager.am.max-attempts."},
+		{YarnContainersVcores, TypeInt, "-1", "Vcores per TaskManager container; -1 means taskmanager.numberOfTaskSlots."},
+		{YarnAppMasterVcores, TypeInt, "1", "Vcores of the ApplicationMaster (JobManager) container."},
+		{YarnStagingDirectory, TypeString, "", "Folder under which /.floe/<appId>/ staging folders are made; empty means the user's home on fs.defaultFS."},
+		{YarnProvidedLibDirs, TypeList, "", "Pre-uploaded, world-readable folders holding the floe binary and its default config; when set nothing of the framework is uploaded."},
+		{YarnShipFiles, TypeList, "", "Local or remote files and folders to ship to every container."},
+		{YarnPropertiesFile, TypeString, "", "Folder of the yarn-session properties file that later `floe run` picks up; empty means the OS temp folder."},
+		{JobManagerProcessSize, TypeMemory, "256m", "Memory of the JobManager (ApplicationMaster) container; Floe needs far less than Flink's 1600m."},
+		{TaskManagerProcessSize, TypeMemory, "256m", "Memory of each TaskManager container; Floe's default is small where Flink's example config uses 1728m."},
+		{TaskManagerSlots, TypeInt, "1", "Number of slots each TaskManager offers."},
+		{ParallelismDefault, TypeInt, "1", "Parallelism of operators that do not set their own."},
+		{TaskManagerTimeout, TypeDuration, "30 s", "How long an idle TaskManager is kept before it is released."},
+		{ExecutionTarget, TypeString, "", "Where a job runs: local, remote, yarn-session, yarn-per-job or yarn-application; empty means local."},
+		{RestartStrategyType, TypeString, "", "Restart strategy: none, fixed-delay or exponential-delay; empty means none."},
+		{RestartFixedDelayAttempts, TypeInt, "1", "Attempts of the fixed-delay restart strategy before the job fails."},
+		{RestartFixedDelayDelay, TypeDuration, "1 s", "Delay between two restarts of the fixed-delay strategy."},
+		{HeartbeatInterval, TypeDuration, "10 s", "Interval of heartbeats between JobManager and TaskManagers."},
+		{HeartbeatTimeout, TypeDuration, "50 s", "A TaskManager or JobManager that sends no heartbeat for this long is declared lost."},
+		{RestAddress, TypeString, "", "Address clients use to reach the JobManager's REST endpoint; on YARN it is taken from the application report."},
+		{RestPort, TypeInt, "8081", "Port of the JobManager's REST endpoint; on YARN a free port is chosen unless set."},
+		{LocalNumberTaskManager, TypeInt, "1", "Number of in-process TaskManagers when a job runs locally."},
+		{TaskManagerNetworkMemory, TypeMemory, "64m", "Budget of network buffers per TaskManager for data exchange (Flink splits this into fraction/min/max)."},
+	}
+}
+
+// Declared returns every declared option, sorted by key.
+func Declared() []Option {
+	opts := declarations()
+	sort.Slice(opts, func(i, j int) bool { return opts[i].Key < opts[j].Key })
+	return opts
+}
+
+// Lookup returns the declaration of key.
+func Lookup(key string) (Option, bool) {
+	for _, o := range declarations() {
+		if o.Key == key {
+			return o, true
+		}
+	}
+	return Option{}, false
+}
