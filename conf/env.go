@@ -16,6 +16,20 @@ const (
 	// secret, for processes started outside YARN. In YARN containers the
 	// secret comes from the container's token file under SecretAlias.
 	EnvSecretFile = "FLOE_SECRET_FILE"
+	// EnvTaskManagerSlots is a TaskManager's slot count, set by the
+	// resource driver.
+	EnvTaskManagerSlots = "FLOE_TM_SLOTS"
+	// EnvNetworkMemory is a TaskManager's network buffer budget in bytes.
+	EnvNetworkMemory = "FLOE_TM_NETWORK_BYTES"
+	// EnvJobManagerTimeout is how long (ms) a TaskManager keeps trying an
+	// unreachable JobManager before it exits.
+	EnvJobManagerTimeout = "FLOE_JM_TIMEOUT_MS"
+	// EnvParallelism is the default parallelism `floe run -p` hands to the
+	// job binary's plan role.
+	EnvParallelism = "FLOE_PARALLELISM"
+	// EnvPlanFile is where the plan role writes the serialized job graph
+	// (stdout when unset).
+	EnvPlanFile = "FLOE_PLAN_FILE"
 	// EnvConfDir is the folder holding floe-conf.yaml.
 	EnvConfDir = "FLOE_CONF_DIR"
 	// EnvHadoopConfDir and EnvYarnConfDir name the folders holding

@@ -1,4 +1,44 @@
 // Package jobmanager coordinates jobs without knowing the platform: the
 // dispatcher and REST API, per-job scheduling of subtasks into slots, and
 // failover.
+//
+// Core is deterministic, in the style of etcd's raft: Step(now, event)
+// returns actions and does no I/O. Events are job submissions and
+// cancellations, TaskManager registrations, heartbeats and exits, subtask
+// state reports and Ticks (time passing). Actions are StartTaskManagers,
+// StopTaskManager, Deploy, Cancel and JobChanged. The core
+//
+//   - places a job when its pool (job binary) has Slots() free slots —
+//     TaskManagers in id order, slot sharing: job slot i runs subtask i of
+//     every vertex — and otherwise asks the resource driver for more
+//     TaskManagers, failing the job if they cannot start or the slots do not
+//     come within SlotRequestTimeout;
+//   - tracks subtasks through CREATED, SCHEDULED, RUNNING, FINISHED,
+//     FAILED, CANCELING, CANCELED and jobs through CREATED, RUNNING,
+//     FAILING, RESTARTING, CANCELING, CANCELED, FAILED, FINISHED;
+//   - on the first failure cancels the other subtasks, and once all are
+//     final restarts the job as a new attempt after the fixed delay, until
+//     the restart attempts are used up (failures marked unrecoverable, like
+//     a fingerprint mismatch, fail at once);
+//   - declares a TaskManager lost after HeartbeatTimeout without a
+//     heartbeat, or when the driver reports its exit, failing its subtasks;
+//   - releases TaskManagers idle for IdleTimeout.
+//
+// Its tests are scripts in testdata/ (go test -update rewrites them).
+//
+// JobManager is the I/O shell: one goroutine feeds the core and carries
+// out actions through a ResourceDriver (start/stop TaskManagers: the
+// ProcessDriver here, goroutines in local execution, YARN containers in
+// package am) and TaskManagerGateways. Server is the control API (package
+// api): clients submit, watch and cancel jobs; TaskManagers register, long
+// poll for commands (the poll is the heartbeat) and report subtask states.
+// Every request is signed with the per-application secret; unsigned ones are
+// rejected with 401 and logged.
+//
+//	drv, _ := jobmanager.NewProcessDriver(jobmanager.ProcessDriverOptions{SecretFile: path})
+//	jm, _ := jobmanager.New(ctx, jobmanager.Options{Driver: drv, Core: jobmanager.CoreOptions{SlotsPerTaskManager: 2}})
+//	srv, _ := jobmanager.NewServer(jm, jobmanager.ServerOptions{Addr: "127.0.0.1:8081", Secret: secret})
+//	jm.SetAddress(srv.Addr())
+//	go srv.Serve(ctx)
+//	jm.Run(ctx)
 package jobmanager

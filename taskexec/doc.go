@@ -1,4 +1,23 @@
 // Package taskexec is the TaskManager: it registers its slots with a
 // JobManager, runs subtasks (operator chains) in them, exchanges records
 // with other TaskManagers and sends heartbeats.
+//
+// A TaskManager runs every deployed subtask in its own goroutine with
+// runtime.RunTask and reports RUNNING, then FINISHED, FAILED (with the
+// cause, a panic's stack included) or CANCELED. Before running anything it
+// compares the job graph fingerprint the JobManager sent with the one its
+// own binary built, and refuses a mismatch as an unrecoverable failure.
+//
+// The JobManager is reached through a JobManagerGateway: in-process for
+// local execution, or the signed HTTP control API (RunRemote), whose
+// heartbeat is a long poll that brings deploy, cancel and shutdown
+// commands. A TaskManager that cannot reach its JobManager for
+// JobManagerTimeout exits, so nothing is left behind.
+//
+// NetExchange adapts the data plane (package netio: bounded buffer pool,
+// credit-based flow control, authenticated TCP) to runtime.Exchange;
+// producers on the same TaskManager are read without a socket.
+//
+//	err := taskexec.RunRemote(ctx, taskexec.RemoteOptions{ID: "tm-1", Slots: 2,
+//		JobManagerAddress: "127.0.0.1:8081", Secret: secret, Program: program})
 package taskexec

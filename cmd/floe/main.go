@@ -19,6 +19,7 @@ func main() {
 		Version: version,
 	}
 	app.Commands = append(app.Commands, configCommand())
+	app.Commands = append(app.Commands, jobManagerCommand(), runCommand())
 	if err := app.Run(normalizeArgs(os.Args)); err != nil {
 		fmt.Fprintln(os.Stderr, "floe:", err)
 		os.Exit(1)

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/jobmanager"
+	"github.com/floe-yarn/floe/jobmanager/api"
+	"github.com/rs/zerolog"
+	"github.com/urfave/cli/v2"
+)
+
+// jobManagerCommand is `floe jobmanager`: a JobManager process whose
+// TaskManagers are processes of the job binaries on this host (the process
+// driver). Inside a YARN container the am package wires the YARN driver.
+func jobManagerCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "jobmanager",
+		Usage: "run a JobManager that starts TaskManager processes on this host",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "address", Usage: "control API `host:port` (default 127.0.0.1:<rest.port>)"},
+			&cli.StringFlag{Name: "secret-file", Usage: "0600 file holding the application secret (default $" + conf.EnvSecretFile + ")"},
+			&cli.StringFlag{Name: "log-dir", Usage: "folder for TaskManager logs (default: this process's stderr)"},
+			dynamicFlag(),
+		},
+		Action: runJobManager,
+	}
+}
+
+func runJobManager(c *cli.Context) error {
+	cfg, err := conf.Load(conf.LoadOptions{Dynamic: dynamicArgs(c)})
+	if err != nil {
+		return err
+	}
+	secretFile := c.String("secret-file")
+	if secretFile == "" {
+		secretFile = os.Getenv(conf.EnvSecretFile)
+	}
+	if secretFile == "" {
+		return fmt.Errorf("jobmanager: no secret: pass --secret-file or set %s to a 0600 file", conf.EnvSecretFile)
+	}
+	secret, err := api.ReadSecretFile(secretFile)
+	if err != nil {
+		return fmt.Errorf("jobmanager: %w", err)
+	}
+	addr := c.String("address")
+	if addr == "" {
+		host := cfg.String(conf.RestAddress)
+		if host == "" {
+			host = "127.0.0.1"
+		}
+		addr = net.JoinHostPort(host, strconv.Itoa(cfg.Int(conf.RestPort)))
+	}
+	lvl := zerolog.InfoLevel
+	if l, err := zerolog.ParseLevel(os.Getenv("FLOE_LOG_LEVEL")); err == nil && os.Getenv("FLOE_LOG_LEVEL") != "" {
+		lvl = l
+	}
+	log := zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr, TimeFormat: time.RFC3339}).Level(lvl).With().Timestamp().Logger()
+
+	// The process driver releases idle TaskManagers at once unless the
+	// timeout is set explicitly: processes on one host are cheap to start.
+	idle := time.Duration(0)
+	if explicitlySet(cfg, conf.TaskManagerTimeout) {
+		idle = cfg.Duration(conf.TaskManagerTimeout)
+	}
+	restart := api.RestartStrategy{}
+	if cfg.String(conf.RestartStrategyType) == "fixed-delay" {
+		restart = api.RestartStrategy{Attempts: cfg.Int(conf.RestartFixedDelayAttempts), DelayMillis: cfg.Duration(conf.RestartFixedDelayDelay).Milliseconds()}
+	}
+	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	drv, err := jobmanager.NewProcessDriver(jobmanager.ProcessDriverOptions{SecretFile: secretFile, LogDir: c.String("log-dir"),
+		NetworkMemory: int64(cfg.Memory(conf.TaskManagerNetworkMemory)), JobManagerTimeout: cfg.Duration(conf.HeartbeatTimeout), Logger: log})
+	if err != nil {
+		return err
+	}
+	defer drv.Close()
+	jm, err := jobmanager.New(ctx, jobmanager.Options{Driver: drv, Logger: log, Core: jobmanager.CoreOptions{
+		SlotsPerTaskManager: cfg.Int(conf.TaskManagerSlots), HeartbeatTimeout: cfg.Duration(conf.HeartbeatTimeout), IdleTimeout: idle}})
+	if err != nil {
+		return err
+	}
+	srv, err := jobmanager.NewServer(jm, jobmanager.ServerOptions{Addr: addr, Secret: secret, DefaultRestart: restart, Logger: log})
+	if err != nil {
+		return err
+	}
+	jm.SetAddress(srv.Addr())
+	fmt.Printf("JobManager listening on %s\n", srv.Addr())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ctx) }()
+	err = jm.Run(ctx)
+	stop()
+	if serr := <-errc; err == nil {
+		err = serr
+	}
+	return err
+}
+
+// explicitlySet reports whether key was set by a file or -D, not defaulted.
+func explicitlySet(cfg *conf.Config, key string) bool {
+	src, ok := cfg.Source(key)
+	return ok && src.Kind != conf.SourceDefault
+}

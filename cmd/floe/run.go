@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/jobmanager/api"
+	"github.com/urfave/cli/v2"
+)
+
+// envParallelism and envPlanFile mirror stream.EnvParallelism and
+// stream.EnvPlanFile (cmd does not import stream).
+const (
+	envParallelism = "FLOE_PARALLELISM"
+	envPlanFile    = "FLOE_PLAN_FILE"
+)
+
+// runCommand is `floe run`: run a job binary locally, or plan it and
+// submit it to a running JobManager.
+func runCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "run",
+		Usage:     "run a job binary: locally, or on a JobManager (-t remote -m host:port)",
+		ArgsUsage: "JOB_BINARY [args…]",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "target", Aliases: []string{"t"}, Value: "local", Usage: "where the job runs: local or remote"},
+			&cli.StringFlag{Name: "jobmanager", Aliases: []string{"m"}, Usage: "JobManager `host:port` (remote)"},
+			&cli.IntFlag{Name: "parallelism", Aliases: []string{"p"}, Usage: "default parallelism of the job"},
+			&cli.BoolFlag{Name: "detached", Aliases: []string{"d"}, Usage: "submit and return without waiting for the job"},
+			dynamicFlag(),
+		},
+		Action: runJob,
+	}
+}
+
+func runJob(c *cli.Context) error {
+	if c.NArg() < 1 {
+		return errors.New("run: no job binary given (floe run [flags] JOB_BINARY [args…])")
+	}
+	cfg, err := conf.Load(conf.LoadOptions{Dynamic: dynamicArgs(c)})
+	if err != nil {
+		return err
+	}
+	bin, err := filepath.Abs(c.Args().First())
+	if err != nil {
+		return err
+	}
+	if fi, err := os.Stat(bin); err != nil || fi.IsDir() {
+		return fmt.Errorf("run: job binary %s: not a file (%v)", bin, err)
+	}
+	args := c.Args().Tail()
+	var env []string
+	if p := c.Int("parallelism"); p > 0 {
+		env = append(env, envParallelism+"="+strconv.Itoa(p))
+	} else if explicitlySet(cfg, conf.ParallelismDefault) {
+		env = append(env, envParallelism+"="+strconv.Itoa(cfg.Int(conf.ParallelismDefault)))
+	}
+	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	switch t := c.String("target"); t {
+	case "local":
+		cmd := exec.Command(bin, args...)
+		cmd.Env = append(append(os.Environ(), env...), conf.EnvRole+"="+conf.RoleLocal)
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+		// The child gets the terminal's signals itself and cancels its job.
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("run %s: %w", filepath.Base(bin), err)
+		}
+		return nil
+	case "remote":
+		return runRemote(ctx, c, cfg, bin, args, env)
+	default:
+		return fmt.Errorf("run: target %q: want local or remote (the yarn targets come with YARN deployment)", t)
+	}
+}
+
+func runRemote(ctx context.Context, c *cli.Context, cfg *conf.Config, bin string, args, env []string) error {
+	addr := c.String("jobmanager")
+	if addr == "" {
+		return errors.New("run -t remote: no JobManager address (-m host:port)")
+	}
+	secretFile := os.Getenv(conf.EnvSecretFile)
+	if secretFile == "" {
+		return fmt.Errorf("run -t remote: set %s to the session's secret file", conf.EnvSecretFile)
+	}
+	secret, err := api.ReadSecretFile(secretFile)
+	if err != nil {
+		return err
+	}
+	g, err := planJob(ctx, bin, args, env)
+	if err != nil {
+		return err
+	}
+	sub := api.SubmitJob{Graph: g, Binary: bin, Args: args, Env: env}
+	if explicitlySet(cfg, conf.RestartStrategyType) {
+		r := api.RestartStrategy{}
+		if cfg.String(conf.RestartStrategyType) == "fixed-delay" {
+			r = api.RestartStrategy{Attempts: cfg.Int(conf.RestartFixedDelayAttempts), DelayMillis: cfg.Duration(conf.RestartFixedDelayDelay).Milliseconds()}
+		}
+		sub.Restart = &r
+	}
+	client := api.NewClient(addr, secret)
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	st, err := client.Submit(sctx, sub)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("submit to %s: %w", addr, err)
+	}
+	fmt.Fprintf(c.App.Writer, "Job %q submitted with id %s\n", st.Name, st.ID)
+	if c.Bool("detached") {
+		return nil
+	}
+	st, err = client.Wait(ctx, st.ID, 250*time.Millisecond)
+	if err != nil {
+		// Interrupted: cancel the job and wait a bounded time for it.
+		wctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if _, cerr := client.Cancel(wctx, st.ID); cerr == nil {
+			st, _ = client.Wait(wctx, st.ID, 100*time.Millisecond)
+		}
+		return fmt.Errorf("job %s: %w (now %s)", st.ID, err, st.State)
+	}
+	fmt.Fprintf(c.App.Writer, "Job %s %s\n", st.ID, st.State)
+	if st.State != api.JobFinished {
+		return fmt.Errorf("job %s %s: %s", st.ID, st.State, st.Cause)
+	}
+	return nil
+}
+
+// planJob runs the binary in the plan role and returns its job graph,
+// which the binary writes to a file of ours (its stdout is the user's).
+func planJob(ctx context.Context, bin string, args, env []string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	dir, err := os.MkdirTemp("", "floe-plan-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	planFile := filepath.Join(dir, "jobgraph.json")
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = append(append(os.Environ(), env...), conf.EnvRole+"="+conf.RolePlan, envPlanFile+"="+planFile)
+	var errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = os.Stdout, &errb
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("plan %s: %w: %s", filepath.Base(bin), err, bytes.TrimSpace(errb.Bytes()))
+	}
+	g, err := os.ReadFile(planFile)
+	if err != nil || len(bytes.TrimSpace(g)) == 0 {
+		return nil, fmt.Errorf("plan %s: no job graph written (does main() call Execute?)", filepath.Base(bin))
+	}
+	return g, nil
+}

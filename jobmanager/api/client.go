@@ -1,0 +1,126 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+)
+
+// ErrRemote wraps an error the JobManager answered with.
+var ErrRemote = errors.New("JobManager error")
+
+// RemoteError is a non-2xx answer of the control API.
+type RemoteError struct {
+	Status  int
+	Message string
+}
+
+func (e *RemoteError) Error() string { return fmt.Sprintf("HTTP %d: %s", e.Status, e.Message) }
+
+// Unwrap lets errors.Is(err, ErrRemote) and ErrUnauthenticated (401) match.
+func (e *RemoteError) Unwrap() []error {
+	if e.Status == http.StatusUnauthorized {
+		return []error{ErrRemote, ErrUnauthenticated}
+	}
+	return []error{ErrRemote}
+}
+
+// Client calls a JobManager's control API.
+type Client struct {
+	// Addr is the JobManager's host:port.
+	Addr   string
+	Secret []byte
+	HTTP   *http.Client
+}
+
+// NewClient returns a client for addr.
+func NewClient(addr string, secret []byte) *Client {
+	return &Client{Addr: addr, Secret: secret, HTTP: &http.Client{Timeout: 2 * time.Minute}}
+}
+
+// Do sends in (JSON, nil for none) with method to path and decodes the
+// reply into out (nil to discard).
+func (c *Client) Do(ctx context.Context, method, path string, in, out any) error {
+	var body []byte
+	if in != nil {
+		var err error
+		if body, err = json.Marshal(in); err != nil {
+			return fmt.Errorf("%s %s: %w", method, path, err)
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, method, "http://"+c.Addr+path, bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if err := Sign(req, c.Secret, body, time.Now()); err != nil {
+		return err
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return fmt.Errorf("JobManager at %s: %w", c.Addr, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return fmt.Errorf("%s %s: read reply: %w", method, path, err)
+	}
+	if resp.StatusCode/100 != 2 {
+		var e Error
+		msg := string(b)
+		if json.Unmarshal(b, &e) == nil && e.Error != "" {
+			msg = e.Error
+		}
+		return fmt.Errorf("%s %s: %w", method, path, &RemoteError{Status: resp.StatusCode, Message: msg})
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			return fmt.Errorf("%s %s: decode reply: %w", method, path, err)
+		}
+	}
+	return nil
+}
+
+// Submit submits a job.
+func (c *Client) Submit(ctx context.Context, s SubmitJob) (JobStatus, error) {
+	s.Version = Version
+	var st JobStatus
+	err := c.Do(ctx, http.MethodPost, "/v1/jobs", s, &st)
+	return st, err
+}
+
+// Job returns a job's status.
+func (c *Client) Job(ctx context.Context, id string) (JobStatus, error) {
+	var st JobStatus
+	err := c.Do(ctx, http.MethodGet, "/v1/jobs/"+id, nil, &st)
+	return st, err
+}
+
+// Cancel cancels a job.
+func (c *Client) Cancel(ctx context.Context, id string) (JobStatus, error) {
+	var st JobStatus
+	err := c.Do(ctx, http.MethodPost, "/v1/jobs/"+id+"/cancel", struct{}{}, &st)
+	return st, err
+}
+
+// Wait polls a job until it is in a terminal state or ctx ends.
+func (c *Client) Wait(ctx context.Context, id string, every time.Duration) (JobStatus, error) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		st, err := c.Job(ctx, id)
+		if err == nil && st.State.Terminal() {
+			return st, nil
+		}
+		select {
+		case <-ctx.Done():
+			return st, context.Cause(ctx)
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,17 @@
+// Package api holds the JobManager's control-plane messages, shared by the
+// JobManager, TaskManagers (package taskexec) and clients: versioned JSON
+// bodies over HTTP, each request signed with the per-application secret
+// (HMAC-SHA256, see auth.go).
+//
+// Endpoints (all POST or GET under /v1, JSON bodies):
+//
+//	client → JM  POST /v1/jobs               SubmitJob        → JobStatus
+//	             GET  /v1/jobs/{id}                           → JobStatus
+//	             POST /v1/jobs/{id}/cancel                    → JobStatus
+//	TM → JM      POST /v1/taskmanagers/register  Registration → RegistrationReply
+//	             POST /v1/taskmanagers/poll      Poll         → Commands (long poll; it is also the heartbeat)
+//	             POST /v1/taskmanagers/update    TaskUpdate   → {}
+//
+// A TaskManager only ever dials the JobManager, so no TaskManager needs a
+// control port of its own; commands reach it as replies to its poll.
+package api

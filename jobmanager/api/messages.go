@@ -1,0 +1,181 @@
+package api
+
+import "github.com/floe-yarn/floe/conf"
+
+// Version is the control protocol version; every message carries it and a
+// peer refuses messages of another version.
+const Version = 1
+
+// ExecutionState is the state of one subtask execution.
+type ExecutionState string
+
+// The execution states of a subtask.
+const (
+	Created   ExecutionState = "CREATED"
+	Scheduled ExecutionState = "SCHEDULED"
+	Running   ExecutionState = "RUNNING"
+	Finished  ExecutionState = "FINISHED"
+	Failed    ExecutionState = "FAILED"
+	Canceling ExecutionState = "CANCELING"
+	Canceled  ExecutionState = "CANCELED"
+)
+
+// Terminal reports whether s is final.
+func (s ExecutionState) Terminal() bool { return s == Finished || s == Failed || s == Canceled }
+
+// JobState is the state of a job.
+type JobState string
+
+// The job states.
+const (
+	JobCreated    JobState = "CREATED"
+	JobRunning    JobState = "RUNNING"
+	JobFailing    JobState = "FAILING"
+	JobRestarting JobState = "RESTARTING"
+	JobCanceling  JobState = "CANCELING"
+	JobCanceled   JobState = "CANCELED"
+	JobFailed     JobState = "FAILED"
+	JobFinished   JobState = "FINISHED"
+)
+
+// Terminal reports whether s is final.
+func (s JobState) Terminal() bool { return s == JobCanceled || s == JobFailed || s == JobFinished }
+
+// RestartStrategy is the fixed-delay restart strategy: up to Attempts
+// restarts, DelayMillis apart. Attempts 0 means no restart.
+type RestartStrategy struct {
+	Attempts    int   `json:"attempts"`
+	DelayMillis int64 `json:"delayMillis"`
+}
+
+// SubmitJob asks the JobManager to run a job.
+type SubmitJob struct {
+	Version int    `json:"version"`
+	Name    string `json:"name"`
+	// Graph is the serialized job graph (graph.JobGraph.Marshal).
+	Graph []byte `json:"graph"`
+	// Binary locates the job binary TaskManagers are started from: a path
+	// on the JobManager's host for the process driver, an HDFS path on YARN.
+	Binary string `json:"binary"`
+	// Args are the job binary's arguments (main() must rebuild the graph).
+	Args []string `json:"args,omitempty"`
+	// Env are extra "KEY=value" variables for the job binary's processes
+	// (FLOE_PARALLELISM and the like); never secrets.
+	Env []string `json:"env,omitempty"`
+	// Restart overrides the JobManager's default restart strategy.
+	Restart *RestartStrategy `json:"restart,omitempty"`
+}
+
+// SubtaskStatus is one subtask's state in JobStatus.
+type SubtaskStatus struct {
+	Vertex      int            `json:"vertex"`
+	Subtask     int            `json:"subtask"`
+	State       ExecutionState `json:"state"`
+	TaskManager string         `json:"taskManager,omitempty"`
+}
+
+// JobStatus describes a job.
+type JobStatus struct {
+	Version  int             `json:"version"`
+	ID       string          `json:"id"`
+	Name     string          `json:"name"`
+	State    JobState        `json:"state"`
+	Attempt  int             `json:"attempt"`
+	Restarts int             `json:"restarts"`
+	Cause    string          `json:"cause,omitempty"`
+	Subtasks []SubtaskStatus `json:"subtasks,omitempty"`
+}
+
+// Registration is a TaskManager announcing itself and its slots.
+type Registration struct {
+	Version     int    `json:"version"`
+	TaskManager string `json:"taskManager"`
+	Slots       int    `json:"slots"`
+	// DataAddress is where other TaskManagers fetch this one's partitions.
+	DataAddress string `json:"dataAddress,omitempty"`
+	// Fingerprint is the job graph fingerprint the TaskManager's binary builds.
+	Fingerprint string `json:"fingerprint"`
+	PID         int    `json:"pid,omitempty"`
+}
+
+// RegistrationReply accepts a registration.
+type RegistrationReply struct {
+	Version int `json:"version"`
+	// HeartbeatMillis is how often the TaskManager must poll.
+	HeartbeatMillis int64 `json:"heartbeatMillis"`
+}
+
+// SlotLocation is where one job slot runs: with slot sharing, subtask i of
+// every vertex runs in job slot i.
+type SlotLocation struct {
+	TaskManager string `json:"taskManager"`
+	Slot        int    `json:"slot"`
+	DataAddress string `json:"dataAddress,omitempty"`
+}
+
+// DeployTask tells a TaskManager to run one subtask.
+type DeployTask struct {
+	Job         string `json:"job"`
+	JobName     string `json:"jobName"`
+	Attempt     int    `json:"attempt"`
+	Vertex      int    `json:"vertex"`
+	Subtask     int    `json:"subtask"`
+	Slot        int    `json:"slot"`
+	Fingerprint string `json:"fingerprint"`
+	// Slots places every job slot, for finding producers' partitions.
+	Slots []SlotLocation `json:"slots"`
+}
+
+// CancelTask tells a TaskManager to stop one subtask.
+type CancelTask struct {
+	Job     string `json:"job"`
+	Attempt int    `json:"attempt"`
+	Vertex  int    `json:"vertex"`
+	Subtask int    `json:"subtask"`
+}
+
+// Poll is a TaskManager's heartbeat and request for commands.
+type Poll struct {
+	Version     int    `json:"version"`
+	TaskManager string `json:"taskManager"`
+	// WaitMillis bounds how long the JobManager holds the poll open.
+	WaitMillis int64 `json:"waitMillis"`
+}
+
+// Commands are what the JobManager wants a TaskManager to do.
+type Commands struct {
+	Version int          `json:"version"`
+	Deploy  []DeployTask `json:"deploy,omitempty"`
+	Cancel  []CancelTask `json:"cancel,omitempty"`
+	// Shutdown asks the TaskManager process to exit.
+	Shutdown bool `json:"shutdown,omitempty"`
+}
+
+// TaskUpdate reports a subtask's new state.
+type TaskUpdate struct {
+	Version     int            `json:"version"`
+	TaskManager string         `json:"taskManager"`
+	Job         string         `json:"job"`
+	Attempt     int            `json:"attempt"`
+	Vertex      int            `json:"vertex"`
+	Subtask     int            `json:"subtask"`
+	State       ExecutionState `json:"state"`
+	Cause       string         `json:"cause,omitempty"`
+	// Unrecoverable marks failures a restart cannot fix (a binary whose
+	// job graph differs); the job fails without restarting.
+	Unrecoverable bool `json:"unrecoverable,omitempty"`
+}
+
+// Error is the body of a non-2xx reply.
+type Error struct {
+	Version int    `json:"version"`
+	Error   string `json:"error"`
+}
+
+// Environment of a TaskManager process set by the resource driver; the
+// names are declared with the rest of the contract in package conf.
+const (
+	EnvTaskManagerSlots  = conf.EnvTaskManagerSlots
+	EnvNetworkMemory     = conf.EnvNetworkMemory
+	EnvJobManagerTimeout = conf.EnvJobManagerTimeout
+)

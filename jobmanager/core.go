@@ -1,0 +1,450 @@
+package jobmanager
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/floe-yarn/floe/graph"
+	"github.com/floe-yarn/floe/jobmanager/api"
+)
+
+// Core is the JobManager's deterministic heart: TaskManagers and their
+// slots, jobs and their subtasks, placement, failover and restarts. It does
+// no I/O and reads no clock: Step takes an event and the current time and
+// returns the actions to carry out, in order. The same sequence of Step
+// calls always yields the same actions, which is what its tests rely on.
+type Core struct {
+	opts    CoreOptions
+	tms     map[string]*tmState
+	jobs    map[string]*jobState
+	order   []string       // job ids in submission order
+	pending map[string]int // TaskManagers asked for and not yet registered, per pool
+	out     []Action
+	now     time.Time
+}
+
+type tmState struct {
+	id, pool, dataAddr string
+	slots              []string // job id per slot, "" when free
+	lastSeen           time.Time
+	idleSince          time.Time
+}
+
+type subtaskKey struct{ vertex, subtask int }
+
+type execution struct {
+	state api.ExecutionState
+	tm    string
+}
+
+type jobState struct {
+	id            string
+	g             *graph.JobGraph
+	pool          string
+	restart       api.RestartStrategy
+	state         api.JobState
+	attempt       int
+	restarts      int
+	cause         string
+	unrecoverable bool
+	execs         map[subtaskKey]*execution
+	slots         []api.SlotLocation
+	restartAt     time.Time
+	waitingSince  time.Time
+}
+
+// NewCore returns an empty core.
+func NewCore(opts CoreOptions) (*Core, error) {
+	if err := opts.fill(); err != nil {
+		return nil, err
+	}
+	return &Core{opts: opts, tms: map[string]*tmState{}, jobs: map[string]*jobState{}, pending: map[string]int{}}, nil
+}
+
+// Step applies one event at time now and returns the resulting actions.
+func (c *Core) Step(now time.Time, ev Event) []Action {
+	c.now, c.out = now, nil
+	switch e := ev.(type) {
+	case JobSubmitted:
+		c.submit(e)
+	case JobCancelRequested:
+		c.cancelJob(e.Job)
+	case TaskManagerRegistered:
+		c.register(e)
+	case Heartbeat:
+		if tm, ok := c.tms[e.TaskManager]; ok {
+			tm.lastSeen = now
+		}
+	case TaskManagerExited:
+		if _, ok := c.tms[e.TaskManager]; ok {
+			c.lose(e.TaskManager, "TaskManager "+e.TaskManager+" exited: "+e.Cause, false)
+		} else {
+			c.startFailed(e.Pool, e.TaskManager, e.Cause)
+		}
+	case TaskStateChanged:
+		c.taskState(e)
+	case Tick:
+		c.tick()
+	}
+	out := c.out
+	c.out = nil
+	return out
+}
+
+func (c *Core) emit(a Action) { c.out = append(c.out, a) }
+
+func (c *Core) setJob(j *jobState, s api.JobState, cause string) {
+	j.state = s
+	if cause != "" && s != api.JobRestarting {
+		j.cause = cause
+	}
+	c.emit(JobChanged{Job: j.id, State: s, Cause: cause})
+}
+
+func (c *Core) submit(e JobSubmitted) {
+	if _, dup := c.jobs[e.Job]; dup || e.Graph == nil {
+		return
+	}
+	j := &jobState{id: e.Job, g: e.Graph, pool: e.Pool, restart: e.Restart, state: api.JobCreated, waitingSince: c.now}
+	c.resetExecutions(j)
+	c.jobs[e.Job] = j
+	c.order = append(c.order, e.Job)
+	c.emit(JobChanged{Job: j.id, State: api.JobCreated})
+	c.schedule(j)
+}
+
+func (c *Core) resetExecutions(j *jobState) {
+	j.execs = map[subtaskKey]*execution{}
+	for _, v := range j.g.Vertices {
+		for i := 0; i < v.Parallelism; i++ {
+			j.execs[subtaskKey{v.Index, i}] = &execution{state: api.Created}
+		}
+	}
+}
+
+// freeSlots lists the pool's free slots, TaskManagers in id order.
+func (c *Core) freeSlots(pool string) []api.SlotLocation {
+	var out []api.SlotLocation
+	for _, id := range c.tmIDs() {
+		tm := c.tms[id]
+		if tm.pool != pool {
+			continue
+		}
+		for s, job := range tm.slots {
+			if job == "" {
+				out = append(out, api.SlotLocation{TaskManager: id, Slot: s, DataAddress: tm.dataAddr})
+			}
+		}
+	}
+	return out
+}
+
+func (c *Core) tmIDs() []string {
+	ids := make([]string, 0, len(c.tms))
+	for id := range c.tms {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// schedule places a CREATED job when its pool has enough free slots, and
+// asks for more TaskManagers when it has not.
+func (c *Core) schedule(j *jobState) {
+	if j.state != api.JobCreated {
+		return
+	}
+	need := j.g.Slots()
+	free := c.freeSlots(j.pool)
+	if len(free) < need {
+		missing := need - len(free) - c.pending[j.pool]*c.opts.SlotsPerTaskManager
+		if missing > 0 {
+			n := (missing + c.opts.SlotsPerTaskManager - 1) / c.opts.SlotsPerTaskManager
+			c.pending[j.pool] += n
+			c.emit(StartTaskManagers{Pool: j.pool, Count: n, Slots: c.opts.SlotsPerTaskManager})
+		}
+		return
+	}
+	j.slots = free[:need]
+	for _, s := range j.slots {
+		c.tms[s.TaskManager].slots[s.Slot] = j.id
+	}
+	c.setJob(j, api.JobRunning, "")
+	for _, v := range j.g.Vertices {
+		for i := 0; i < v.Parallelism; i++ {
+			loc := j.slots[i]
+			ex := j.execs[subtaskKey{v.Index, i}]
+			ex.state, ex.tm = api.Scheduled, loc.TaskManager
+			c.emit(Deploy{TaskManager: loc.TaskManager, Task: api.DeployTask{
+				Job: j.id, JobName: j.g.Name, Attempt: j.attempt, Vertex: v.Index, Subtask: i, Slot: loc.Slot,
+				Fingerprint: j.g.Fingerprint, Slots: j.slots,
+			}})
+		}
+	}
+}
+
+func (c *Core) register(e TaskManagerRegistered) {
+	if tm, ok := c.tms[e.TaskManager]; ok {
+		tm.lastSeen = c.now
+		return
+	}
+	c.tms[e.TaskManager] = &tmState{id: e.TaskManager, pool: e.Pool, dataAddr: e.DataAddress,
+		slots: make([]string, e.Slots), lastSeen: c.now, idleSince: c.now}
+	if c.pending[e.Pool] > 0 {
+		c.pending[e.Pool]--
+	}
+	for _, id := range c.order {
+		c.schedule(c.jobs[id])
+	}
+}
+
+func (c *Core) startFailed(pool, tm, cause string) {
+	if c.pending[pool] > 0 {
+		c.pending[pool]--
+	}
+	for _, id := range c.order {
+		j := c.jobs[id]
+		if j.pool == pool && j.state == api.JobCreated && len(c.freeSlots(pool)) < j.g.Slots() {
+			c.setJob(j, api.JobFailed, fmt.Sprintf("TaskManager %s for the job could not start: %s", tm, cause))
+		}
+	}
+}
+
+func (c *Core) releaseSlots(j *jobState) {
+	for _, s := range j.slots {
+		if tm, ok := c.tms[s.TaskManager]; ok && tm.slots[s.Slot] == j.id {
+			tm.slots[s.Slot] = ""
+			if tm.busy() == 0 {
+				tm.idleSince = c.now
+			}
+		}
+	}
+	j.slots = nil
+}
+
+func (tm *tmState) busy() int {
+	n := 0
+	for _, j := range tm.slots {
+		if j != "" {
+			n++
+		}
+	}
+	return n
+}
+
+func (c *Core) taskState(e TaskStateChanged) {
+	j, ok := c.jobs[e.Job]
+	if !ok || e.Attempt != j.attempt {
+		return // a late report from an earlier attempt
+	}
+	ex, ok := j.execs[subtaskKey{e.Vertex, e.Subtask}]
+	if !ok || ex.state.Terminal() {
+		return
+	}
+	switch e.State {
+	case api.Running:
+		if ex.state == api.Scheduled {
+			ex.state = api.Running
+		}
+	case api.Finished:
+		ex.state = api.Finished
+		if j.state == api.JobRunning && c.all(j, api.Finished) {
+			c.releaseSlots(j)
+			c.setJob(j, api.JobFinished, "")
+			return
+		}
+		c.settle(j)
+	case api.Failed:
+		ex.state = api.Failed
+		c.fail(j, fmt.Sprintf("%s (subtask %d/%d) on %s failed: %s", c.vertexName(j, e.Vertex), e.Subtask+1,
+			j.g.Vertices[e.Vertex].Parallelism, ex.tm, e.Cause), e.Unrecoverable)
+	case api.Canceled:
+		ex.state = api.Canceled
+		c.settle(j)
+	}
+}
+
+func (c *Core) vertexName(j *jobState, v int) string {
+	if v >= 0 && v < len(j.g.Vertices) {
+		return j.g.Vertices[v].Name
+	}
+	return fmt.Sprintf("vertex %d", v)
+}
+
+func (c *Core) all(j *jobState, s api.ExecutionState) bool {
+	for _, ex := range j.execs {
+		if ex.state != s {
+			return false
+		}
+	}
+	return true
+}
+
+// fail starts failover for a running job: the first failure is the cause;
+// every other subtask is canceled before the job restarts or fails.
+func (c *Core) fail(j *jobState, cause string, unrecoverable bool) {
+	if unrecoverable {
+		j.unrecoverable = true
+	}
+	if j.state == api.JobRunning {
+		j.cause = cause
+		c.setJob(j, api.JobFailing, cause)
+		c.cancelExecutions(j)
+	}
+	c.settle(j)
+}
+
+func (c *Core) cancelExecutions(j *jobState) {
+	for _, v := range j.g.Vertices {
+		for i := 0; i < v.Parallelism; i++ {
+			ex := j.execs[subtaskKey{v.Index, i}]
+			switch ex.state {
+			case api.Created:
+				ex.state = api.Canceled
+			case api.Scheduled, api.Running:
+				ex.state = api.Canceling
+				c.emit(Cancel{TaskManager: ex.tm, Task: api.CancelTask{Job: j.id, Attempt: j.attempt, Vertex: v.Index, Subtask: i}})
+			}
+		}
+	}
+}
+
+// settle ends failover or cancellation once every subtask is terminal.
+func (c *Core) settle(j *jobState) {
+	if j.state != api.JobFailing && j.state != api.JobCanceling {
+		return
+	}
+	for _, ex := range j.execs {
+		if !ex.state.Terminal() {
+			return
+		}
+	}
+	c.releaseSlots(j)
+	switch {
+	case j.state == api.JobCanceling:
+		c.setJob(j, api.JobCanceled, "")
+	case !j.unrecoverable && j.restarts < j.restart.Attempts:
+		j.restarts++
+		j.restartAt = c.now.Add(time.Duration(j.restart.DelayMillis) * time.Millisecond)
+		c.setJob(j, api.JobRestarting, fmt.Sprintf("restart %d of %d after: %s", j.restarts, j.restart.Attempts, j.cause))
+		c.restartDue(j)
+	default:
+		if j.restart.Attempts > 0 && !j.unrecoverable {
+			c.setJob(j, api.JobFailed, fmt.Sprintf("%s (after %d restarts)", j.cause, j.restarts))
+		} else {
+			c.setJob(j, api.JobFailed, j.cause)
+		}
+	}
+}
+
+func (c *Core) restartDue(j *jobState) {
+	if j.state != api.JobRestarting || c.now.Before(j.restartAt) {
+		return
+	}
+	j.attempt++
+	c.resetExecutions(j)
+	j.waitingSince = c.now
+	c.setJob(j, api.JobCreated, "")
+	c.schedule(j)
+}
+
+func (c *Core) cancelJob(id string) {
+	j, ok := c.jobs[id]
+	if !ok {
+		return
+	}
+	switch j.state {
+	case api.JobCreated, api.JobRestarting:
+		c.setJob(j, api.JobCanceled, "")
+	case api.JobRunning, api.JobFailing:
+		c.setJob(j, api.JobCanceling, "")
+		c.cancelExecutions(j)
+		c.settle(j)
+	}
+}
+
+// lose removes a TaskManager; its subtasks fail.
+func (c *Core) lose(id, cause string, stop bool) {
+	delete(c.tms, id)
+	if stop {
+		c.emit(StopTaskManager{TaskManager: id, Cause: cause})
+	}
+	for _, jid := range c.order {
+		j := c.jobs[jid]
+		if j.state.Terminal() {
+			continue
+		}
+		hit := false
+		for _, v := range j.g.Vertices {
+			for i := 0; i < v.Parallelism; i++ {
+				ex := j.execs[subtaskKey{v.Index, i}]
+				if ex.tm == id && !ex.state.Terminal() {
+					ex.state = api.Failed
+					hit = true
+				}
+			}
+		}
+		if hit {
+			c.fail(j, cause, false)
+		}
+	}
+}
+
+func (c *Core) tick() {
+	for _, id := range c.tmIDs() {
+		tm := c.tms[id]
+		if c.now.Sub(tm.lastSeen) > c.opts.HeartbeatTimeout {
+			c.lose(id, fmt.Sprintf("TaskManager %s lost: no heartbeat for %v", id, c.now.Sub(tm.lastSeen).Round(time.Millisecond)), true)
+		}
+	}
+	for _, id := range c.order {
+		j := c.jobs[id]
+		c.restartDue(j)
+		if j.state == api.JobCreated && c.now.Sub(j.waitingSince) >= c.opts.SlotRequestTimeout {
+			c.setJob(j, api.JobFailed, fmt.Sprintf("could not get %d slots within %v", j.g.Slots(), c.opts.SlotRequestTimeout))
+		}
+	}
+	for _, id := range c.tmIDs() {
+		tm := c.tms[id]
+		if tm.busy() == 0 && c.now.Sub(tm.idleSince) >= c.opts.IdleTimeout && !c.poolWaiting(tm.pool) {
+			delete(c.tms, id)
+			c.emit(StopTaskManager{TaskManager: id, Cause: "idle"})
+		}
+	}
+}
+
+// poolWaiting reports whether a job of the pool waits to be (re)scheduled.
+func (c *Core) poolWaiting(pool string) bool {
+	for _, j := range c.jobs {
+		if j.pool == pool && (j.state == api.JobCreated || j.state == api.JobRestarting) {
+			return true
+		}
+	}
+	return false
+}
+
+// Job returns a job's status.
+func (c *Core) Job(id string) (api.JobStatus, bool) {
+	j, ok := c.jobs[id]
+	if !ok {
+		return api.JobStatus{}, false
+	}
+	st := api.JobStatus{Version: api.Version, ID: j.id, Name: j.g.Name, State: j.state, Attempt: j.attempt, Restarts: j.restarts}
+	if j.state == api.JobFailed || j.state == api.JobFailing || j.state == api.JobRestarting {
+		st.Cause = j.cause
+	}
+	if j.state == api.JobFailed && st.Cause == "" {
+		st.Cause = "job failed"
+	}
+	for _, v := range j.g.Vertices {
+		for i := 0; i < v.Parallelism; i++ {
+			ex := j.execs[subtaskKey{v.Index, i}]
+			st.Subtasks = append(st.Subtasks, api.SubtaskStatus{Vertex: v.Index, Subtask: i, State: ex.state, TaskManager: ex.tm})
+		}
+	}
+	return st, true
+}
+
+// TaskManagers lists the registered TaskManagers in id order.
+func (c *Core) TaskManagers() []string { return c.tmIDs() }

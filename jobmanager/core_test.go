@@ -1,0 +1,169 @@
+package jobmanager
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/floe-yarn/floe/graph"
+	"github.com/floe-yarn/floe/jobmanager/api"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// The core's tests are scripts in testdata/*.txt: blocks of commands, a
+// "----" line, and the actions the commands produce (one per line), with
+// blank lines between blocks. Run with -update to rewrite the expectations.
+//
+//	submit JOB pool=P par=2,3 [restart=N/DELAYms]   (a source of parallelism 2 hashed into 3 sinks)
+//	register TM pool=P slots=N
+//	heartbeat TM
+//	exited TM pool=P CAUSE…
+//	task JOB ATTEMPT V/S STATE [unrecoverable] [CAUSE…]
+//	cancel JOB
+//	advance DURATION      (time passes, then a tick)
+//	status JOB            (prints the job's state and subtasks)
+func TestCoreScripts(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.txt")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no scripts: %v", err)
+	}
+	for _, f := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(f), ".txt"), func(t *testing.T) { runScript(t, f) })
+	}
+}
+
+func testGraph(t *testing.T, name string, par []int) *graph.JobGraph {
+	t.Helper()
+	l := &graph.Logical{Name: name}
+	for i, p := range par {
+		kind := "map"
+		if i == 0 {
+			kind = "source"
+		}
+		l.AddNode(graph.Node{Kind: kind, Name: fmt.Sprintf("op%d", i), Parallelism: p})
+		if i > 0 {
+			l.AddEdge(graph.Edge{From: i - 1, To: i, Partitioner: graph.Hash})
+		}
+	}
+	g, err := graph.Build(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+func runScript(t *testing.T, path string) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewCore(CoreOptions{SlotsPerTaskManager: 2, HeartbeatTimeout: 10 * time.Second, SlotRequestTimeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(1_000_000, 0)
+	var out strings.Builder
+	blocks := strings.Split(strings.TrimSpace(string(raw)), "\n\n")
+	for _, block := range blocks {
+		cmds, _, _ := strings.Cut(block, "\n----")
+		var got []string
+		for _, line := range strings.Split(cmds, "\n") {
+			if line = strings.TrimSpace(line); line == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			f := strings.Fields(line)
+			kv := map[string]string{}
+			for _, w := range f[1:] {
+				if k, v, ok := strings.Cut(w, "="); ok {
+					kv[k] = v
+				}
+			}
+			var ev Event
+			switch f[0] {
+			case "submit":
+				var par []int
+				for _, p := range strings.Split(kv["par"], ",") {
+					n, _ := strconv.Atoi(p)
+					par = append(par, n)
+				}
+				e := JobSubmitted{Job: f[1], Graph: testGraph(t, f[1], par), Pool: kv["pool"]}
+				if r := kv["restart"]; r != "" {
+					a, d, _ := strings.Cut(r, "/")
+					e.Restart.Attempts, _ = strconv.Atoi(a)
+					dd, _ := time.ParseDuration(d)
+					e.Restart.DelayMillis = dd.Milliseconds()
+				}
+				ev = e
+			case "register":
+				n, _ := strconv.Atoi(kv["slots"])
+				ev = TaskManagerRegistered{TaskManager: f[1], Pool: kv["pool"], Slots: n, DataAddress: f[1] + ":1"}
+			case "heartbeat":
+				ev = Heartbeat{TaskManager: f[1]}
+			case "exited":
+				ev = TaskManagerExited{TaskManager: f[1], Pool: kv["pool"], Cause: strings.Join(f[3:], " ")}
+			case "task":
+				attempt, _ := strconv.Atoi(f[2])
+				vs, ss, _ := strings.Cut(f[3], "/")
+				v, _ := strconv.Atoi(strings.TrimPrefix(vs, "v"))
+				s, _ := strconv.Atoi(ss)
+				e := TaskStateChanged{TaskManager: "tm?", Job: f[1], Attempt: attempt, Vertex: v, Subtask: s, State: api.ExecutionState(f[4])}
+				rest := f[5:]
+				if len(rest) > 0 && rest[0] == "unrecoverable" {
+					e.Unrecoverable, rest = true, rest[1:]
+				}
+				e.Cause = strings.Join(rest, " ")
+				ev = e
+			case "cancel":
+				ev = JobCancelRequested{Job: f[1]}
+			case "advance":
+				d, err := time.ParseDuration(f[1])
+				if err != nil {
+					t.Fatalf("%s: %v", line, err)
+				}
+				now = now.Add(d)
+				ev = Tick{}
+			case "status":
+				st, ok := c.Job(f[1])
+				if !ok {
+					got = append(got, "no job "+f[1])
+					continue
+				}
+				var subs []string
+				for _, s := range st.Subtasks {
+					subs = append(subs, fmt.Sprintf("v%d/%d=%s@%s", s.Vertex, s.Subtask, s.State, s.TaskManager))
+				}
+				got = append(got, fmt.Sprintf("%s %s attempt=%d restarts=%d %s", st.ID, st.State, st.Attempt, st.Restarts, strings.Join(subs, " ")))
+				if st.Cause != "" {
+					got = append(got, "cause: "+st.Cause)
+				}
+				continue
+			default:
+				t.Fatalf("%s: unknown command %q", path, f[0])
+			}
+			for _, a := range c.Step(now, ev) {
+				got = append(got, fmt.Sprint(a))
+			}
+		}
+		if len(got) == 0 {
+			got = []string{"(no actions)"}
+		}
+		out.WriteString(cmds + "\n----\n" + strings.Join(got, "\n") + "\n\n")
+	}
+	want := strings.TrimSpace(string(raw)) + "\n"
+	have := strings.TrimSpace(out.String()) + "\n"
+	if *update {
+		if err := os.WriteFile(path, []byte(have), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if have != want {
+		t.Errorf("%s: output differs (run go test -update and review the diff)\n--- have\n%s", path, have)
+	}
+}

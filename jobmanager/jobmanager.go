@@ -1,0 +1,351 @@
+package jobmanager
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/floe-yarn/floe/graph"
+	"github.com/floe-yarn/floe/jobmanager/api"
+	"github.com/rs/zerolog"
+)
+
+// ErrJobNotFound is returned for an unknown job id.
+var ErrJobNotFound = errors.New("job not found")
+
+// ErrUnknownTaskManager is returned when a TaskManager registers under an
+// id the JobManager did not ask for.
+var ErrUnknownTaskManager = errors.New("unknown TaskManager")
+
+// Options configure a JobManager.
+type Options struct {
+	Driver ResourceDriver
+	Core   CoreOptions
+	// Address is the control endpoint TaskManagers dial (passed to the driver).
+	Address string
+	// TickInterval is how often time passes in the core (default 100ms).
+	TickInterval time.Duration
+	Logger       zerolog.Logger
+	// Now is the clock (default time.Now); the core never reads it itself.
+	Now func() time.Time
+}
+
+// JobManager is the I/O shell around Core: it runs the core on one
+// goroutine, feeds it events from clients, TaskManagers, the resource driver
+// and a ticker, and carries out its actions.
+type JobManager struct {
+	opts Options
+	log  zerolog.Logger
+	core *Core
+
+	mu      sync.Mutex
+	queue   []Event
+	wake    chan struct{}
+	tms     map[string]TaskManagerGateway
+	specs   map[string]TaskManagerSpec // started or starting, by id
+	pools   map[string]TaskManagerSpec // template per pool
+	status  map[string]api.JobStatus
+	changed chan struct{} // closed and replaced on every job change
+	nextTM  int
+	nextJob int
+	ctx     context.Context
+}
+
+// New validates opts and returns a JobManager; call Run to start it.
+func New(ctx context.Context, opts Options) (*JobManager, error) {
+	if opts.Driver == nil {
+		return nil, fmt.Errorf("jobmanager: no resource driver")
+	}
+	if opts.TickInterval <= 0 {
+		opts.TickInterval = 100 * time.Millisecond
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	core, err := NewCore(opts.Core)
+	if err != nil {
+		return nil, fmt.Errorf("jobmanager: %w", err)
+	}
+	return &JobManager{
+		opts: opts, log: opts.Logger.With().Str("component", "jobmanager").Logger(), core: core,
+		wake: make(chan struct{}, 1), tms: map[string]TaskManagerGateway{}, specs: map[string]TaskManagerSpec{},
+		pools: map[string]TaskManagerSpec{}, status: map[string]api.JobStatus{}, changed: make(chan struct{}), ctx: ctx,
+	}, nil
+}
+
+// refreshStatus copies the core's view of unfinished jobs (subtask states
+// change without a job state change).
+func (jm *JobManager) refreshStatus() {
+	jm.mu.Lock()
+	var ids []string
+	for id, st := range jm.status {
+		if !st.State.Terminal() {
+			ids = append(ids, id)
+		}
+	}
+	jm.mu.Unlock()
+	for _, id := range ids {
+		if st, ok := jm.core.Job(id); ok {
+			jm.mu.Lock()
+			if !jm.status[id].State.Terminal() {
+				jm.status[id] = st
+			}
+			jm.mu.Unlock()
+		}
+	}
+}
+
+// SetAddress sets the control address given to new TaskManagers (known
+// only once the control server listens).
+func (jm *JobManager) SetAddress(addr string) {
+	jm.mu.Lock()
+	jm.opts.Address = addr
+	jm.mu.Unlock()
+}
+
+// post queues an event for the core; it never blocks.
+func (jm *JobManager) post(ev Event) {
+	jm.mu.Lock()
+	jm.queue = append(jm.queue, ev)
+	jm.mu.Unlock()
+	select {
+	case jm.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run drives the core until ctx ends, then stops every TaskManager.
+func (jm *JobManager) Run(ctx context.Context) error {
+	jm.ctx = ctx
+	t := time.NewTicker(jm.opts.TickInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			jm.shutdownAll()
+			return nil
+		case <-t.C:
+			jm.post(Tick{})
+		case <-jm.wake:
+		}
+		jm.mu.Lock()
+		evs := jm.queue
+		jm.queue = nil
+		jm.mu.Unlock()
+		for _, ev := range evs {
+			for _, a := range jm.core.Step(jm.opts.Now(), ev) {
+				jm.do(ctx, a)
+			}
+		}
+		if len(evs) > 0 {
+			jm.refreshStatus()
+		}
+	}
+}
+
+func (jm *JobManager) shutdownAll() {
+	jm.mu.Lock()
+	ids := make([]string, 0, len(jm.specs))
+	for id := range jm.specs {
+		ids = append(ids, id)
+	}
+	gws := jm.tms
+	jm.tms = map[string]TaskManagerGateway{}
+	jm.mu.Unlock()
+	for _, gw := range gws {
+		gw.Shutdown()
+	}
+	for _, id := range ids {
+		_ = jm.opts.Driver.StopTaskManager(context.Background(), id)
+	}
+}
+
+func (jm *JobManager) do(ctx context.Context, a Action) {
+	switch a := a.(type) {
+	case StartTaskManagers:
+		for i := 0; i < a.Count; i++ {
+			jm.mu.Lock()
+			jm.nextTM++
+			spec := jm.pools[a.Pool]
+			spec.ID = "tm-" + strconv.Itoa(jm.nextTM)
+			spec.Slots = a.Slots
+			spec.JobManagerAddress = jm.opts.Address // under jm.mu
+			jm.specs[spec.ID] = spec
+			jm.mu.Unlock()
+			jm.log.Info().Str("tm", spec.ID).Str("pool", spec.Pool).Int("slots", spec.Slots).Msg("starting TaskManager")
+			id, pool := spec.ID, spec.Pool
+			var once sync.Once
+			exited := func(cause string) {
+				once.Do(func() {
+					jm.mu.Lock()
+					delete(jm.specs, id)
+					delete(jm.tms, id)
+					jm.mu.Unlock()
+					jm.log.Info().Str("tm", id).Str("cause", cause).Msg("TaskManager exited")
+					jm.post(TaskManagerExited{TaskManager: id, Pool: pool, Cause: cause})
+				})
+			}
+			if err := jm.opts.Driver.StartTaskManager(ctx, spec, exited); err != nil {
+				exited(err.Error())
+			}
+		}
+	case StopTaskManager:
+		jm.log.Info().Str("tm", a.TaskManager).Str("cause", a.Cause).Msg("stopping TaskManager")
+		jm.mu.Lock()
+		gw := jm.tms[a.TaskManager]
+		delete(jm.tms, a.TaskManager)
+		jm.mu.Unlock()
+		if gw != nil {
+			gw.Shutdown()
+		}
+		_ = jm.opts.Driver.StopTaskManager(ctx, a.TaskManager)
+	case Deploy:
+		jm.mu.Lock()
+		gw := jm.tms[a.TaskManager]
+		jm.mu.Unlock()
+		err := fmt.Errorf("TaskManager %s is gone", a.TaskManager)
+		if gw != nil {
+			err = gw.Deploy(ctx, a.Task)
+		}
+		if err != nil {
+			jm.post(TaskStateChanged{TaskManager: a.TaskManager, Job: a.Task.Job, Attempt: a.Task.Attempt, Vertex: a.Task.Vertex,
+				Subtask: a.Task.Subtask, State: api.Failed, Cause: "deploy: " + err.Error()})
+		}
+	case Cancel:
+		jm.mu.Lock()
+		gw := jm.tms[a.TaskManager]
+		jm.mu.Unlock()
+		if gw == nil || gw.Cancel(ctx, a.Task) != nil {
+			jm.post(TaskStateChanged{TaskManager: a.TaskManager, Job: a.Task.Job, Attempt: a.Task.Attempt, Vertex: a.Task.Vertex,
+				Subtask: a.Task.Subtask, State: api.Canceled})
+		}
+	case JobChanged:
+		ev := jm.log.Info()
+		if a.State == api.JobFailed || a.State == api.JobRestarting || a.State == api.JobFailing {
+			ev = jm.log.Warn()
+		}
+		ev.Str("job", a.Job).Str("state", string(a.State)).Str("cause", a.Cause).Msg("job state")
+		st, _ := jm.core.Job(a.Job)
+		jm.mu.Lock()
+		jm.status[a.Job] = st
+		close(jm.changed)
+		jm.changed = make(chan struct{})
+		jm.mu.Unlock()
+	}
+}
+
+// Submission is a job to run.
+type Submission struct {
+	Graph *graph.JobGraph
+	// Pool identifies the job binary; TaskManagers are per pool.
+	Pool    string
+	Binary  string
+	Args    []string
+	Env     []string
+	Restart api.RestartStrategy
+}
+
+// Submit adds a job and returns its id.
+func (jm *JobManager) Submit(ctx context.Context, s Submission) (string, error) {
+	if s.Graph == nil {
+		return "", fmt.Errorf("submit: no job graph")
+	}
+	if s.Restart.Attempts < 0 || s.Restart.DelayMillis < 0 {
+		return "", fmt.Errorf("submit %q: negative restart strategy", s.Graph.Name)
+	}
+	jm.mu.Lock()
+	jm.nextJob++
+	id := fmt.Sprintf("job-%d-%s", jm.nextJob, s.Graph.Fingerprint[:8])
+	if _, ok := jm.pools[s.Pool]; !ok {
+		jm.pools[s.Pool] = TaskManagerSpec{Pool: s.Pool, Binary: s.Binary, Args: s.Args, Env: s.Env}
+	}
+	jm.status[id] = api.JobStatus{Version: api.Version, ID: id, Name: s.Graph.Name, State: api.JobCreated}
+	jm.mu.Unlock()
+	jm.log.Info().Str("job", id).Str("name", s.Graph.Name).Int("slots", s.Graph.Slots()).Msg("job submitted")
+	jm.post(JobSubmitted{Job: id, Graph: s.Graph, Pool: s.Pool, Restart: s.Restart})
+	return id, nil
+}
+
+// Cancel asks to cancel a job.
+func (jm *JobManager) Cancel(_ context.Context, id string) error {
+	if _, err := jm.Status(id); err != nil {
+		return err
+	}
+	jm.post(JobCancelRequested{Job: id})
+	return nil
+}
+
+// Status returns a job's last known status.
+func (jm *JobManager) Status(id string) (api.JobStatus, error) {
+	jm.mu.Lock()
+	defer jm.mu.Unlock()
+	st, ok := jm.status[id]
+	if !ok {
+		return api.JobStatus{}, fmt.Errorf("job %s: %w", id, ErrJobNotFound)
+	}
+	return st, nil
+}
+
+// Wait blocks until the job is in a terminal state or ctx ends.
+func (jm *JobManager) Wait(ctx context.Context, id string) (api.JobStatus, error) {
+	for {
+		jm.mu.Lock()
+		st, ok := jm.status[id]
+		ch := jm.changed
+		jm.mu.Unlock()
+		if !ok {
+			return st, fmt.Errorf("job %s: %w", id, ErrJobNotFound)
+		}
+		if st.State.Terminal() {
+			return st, nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return st, context.Cause(ctx)
+		}
+	}
+}
+
+// RegisterTaskManager adds a TaskManager the JobManager asked for.
+func (jm *JobManager) RegisterTaskManager(reg api.Registration, gw TaskManagerGateway) error {
+	if reg.Version != api.Version {
+		return fmt.Errorf("register %s: protocol version %d, JobManager speaks %d", reg.TaskManager, reg.Version, api.Version)
+	}
+	jm.mu.Lock()
+	spec, ok := jm.specs[reg.TaskManager]
+	if ok {
+		jm.tms[reg.TaskManager] = gw
+	}
+	jm.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("register %s: %w", reg.TaskManager, ErrUnknownTaskManager)
+	}
+	if reg.Slots <= 0 {
+		return fmt.Errorf("register %s: %d slots", reg.TaskManager, reg.Slots)
+	}
+	jm.log.Info().Str("tm", reg.TaskManager).Int("slots", reg.Slots).Str("data", reg.DataAddress).Msg("TaskManager registered")
+	jm.post(TaskManagerRegistered{TaskManager: reg.TaskManager, Pool: spec.Pool, Slots: reg.Slots, DataAddress: reg.DataAddress})
+	return nil
+}
+
+// Heartbeat records a sign of life from a TaskManager; false means the
+// JobManager does not know it (any more) and it should exit.
+func (jm *JobManager) Heartbeat(tm string) bool {
+	jm.mu.Lock()
+	_, ok := jm.tms[tm]
+	jm.mu.Unlock()
+	if ok {
+		jm.post(Heartbeat{TaskManager: tm})
+	}
+	return ok
+}
+
+// UpdateTask records a subtask's new state.
+func (jm *JobManager) UpdateTask(u api.TaskUpdate) {
+	jm.post(TaskStateChanged{TaskManager: u.TaskManager, Job: u.Job, Attempt: u.Attempt, Vertex: u.Vertex,
+		Subtask: u.Subtask, State: u.State, Cause: u.Cause, Unrecoverable: u.Unrecoverable})
+}

@@ -1,0 +1,97 @@
+// Command testjob is the job binary of the jobmanager package's process
+// tests. Its pipeline is chosen by flags; TESTJOB_VARIANT in the
+// environment changes the graph (for the fingerprint-mismatch test).
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/floe-yarn/floe/stream"
+)
+
+type rec struct {
+	Key int64
+	N   int64
+}
+
+func main() {
+	mode := flag.String("mode", "count", "count | unbounded | panic")
+	n := flag.Int64("n", 1000, "records (count, panic)")
+	at := flag.Int64("at", -1, "panic at this record (panic)")
+	out := flag.String("out", "", "output folder (count)")
+	flag.Parse()
+	env := stream.NewEnvironment(stream.Options{})
+	switch *mode {
+	case "count":
+		src := stream.Generate(env, func(i int64) rec { return rec{Key: i % 97, N: 1} }, stream.GeneratorOptions{Count: *n})
+		sums := stream.Reduce(stream.KeyBy(src, func(r rec) int64 { return r.Key }), func(a, b rec) rec { a.N += b.N; return a })
+		final := stream.ProcessWithEnd(stream.AsKeyed(sums, func(r rec) int64 { return r.Key }),
+			func(c *stream.KeyedContext[int64, int64], r rec, _ func(string)) { c.Update(r.N) },
+			func(k, n int64, emit func(string)) { emit(strconv.FormatInt(k, 10) + " " + strconv.FormatInt(n, 10)) })
+		stream.WriteText(final, *out)
+	case "unbounded":
+		src := stream.Generate(env, func(i int64) rec { return rec{Key: i % 97, N: 1} }, stream.GeneratorOptions{RatePerSecond: 20000})
+		stream.Reduce(stream.KeyBy(src, func(r rec) int64 { return r.Key }), func(a, b rec) rec { a.N += b.N; return a }).Discard()
+	case "panic":
+		src := stream.Generate(env, func(i int64) int64 { return i }, stream.GeneratorOptions{Count: *n}).Parallelism(1)
+		stream.Map(src, func(i int64) int64 {
+			if i == *at {
+				panic(fmt.Sprintf("record %d is cursed", i))
+			}
+			return i
+		}).Parallelism(1).Discard()
+	case "backpressure":
+		backpressure(env)
+	default:
+		fmt.Fprintln(os.Stderr, "unknown mode", *mode)
+		os.Exit(2)
+	}
+	if os.Getenv("TESTJOB_VARIANT") != "" {
+		stream.FromSlice(env, []int{1}).Name("variant " + os.Getenv("TESTJOB_VARIANT")).Discard()
+	}
+	if err := env.Execute("testjob-" + *mode); err != nil {
+		fmt.Fprintln(os.Stderr, "testjob:", err)
+		os.Exit(1)
+	}
+}
+
+// backpressure is a fast generator of 1 KB records into a sink throttled
+// to 1,000 records/s; the process prints both counts twice a second.
+func backpressure(env *stream.Environment) {
+	var produced, consumed atomic.Int64
+	payload := strings.Repeat("x", 1000)
+	src := stream.Generate(env, func(i int64) big {
+		produced.Add(1)
+		return big{Seq: i, Payload: payload}
+	}, stream.GeneratorOptions{}).Parallelism(1)
+	stream.AddSink(src.Rebalance(), "throttled", func(int) (func(big), func() error, error) {
+		start := time.Now()
+		var n int64
+		return func(big) {
+			n++
+			consumed.Add(1)
+			if wait := time.Until(start.Add(time.Duration(n) * time.Millisecond)); wait > 0 {
+				time.Sleep(wait)
+			}
+		}, nil, nil
+	}).Parallelism(1)
+	if os.Getenv("FLOE_ROLE") == "taskmanager" {
+		go func() {
+			start := time.Now()
+			for range time.Tick(500 * time.Millisecond) {
+				fmt.Fprintf(os.Stderr, "PROGRESS t_ms=%d source=%d sink=%d\n", time.Since(start).Milliseconds(), produced.Load(), consumed.Load())
+			}
+		}()
+	}
+}
+
+type big struct {
+	Seq     int64
+	Payload string
+}

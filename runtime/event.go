@@ -1,0 +1,40 @@
+package runtime
+
+import "fmt"
+
+// EventKind tells in-band events apart. Events travel in the same channels
+// as record buffers, in order, so an operator sees them exactly between the
+// records that preceded and followed them upstream.
+type EventKind uint8
+
+// The event kinds. Watermark and CheckpointBarrier are reserved for event
+// time and checkpoints; today's runtime only produces EndOfPartition.
+const (
+	EventNone EventKind = iota
+	EndOfPartition
+	Watermark
+	CheckpointBarrier
+)
+
+func (k EventKind) String() string {
+	switch k {
+	case EventNone:
+		return "none"
+	case EndOfPartition:
+		return "end-of-partition"
+	case Watermark:
+		return "watermark"
+	case CheckpointBarrier:
+		return "checkpoint-barrier"
+	}
+	return fmt.Sprintf("event(%d)", uint8(k))
+}
+
+// Event is an in-band control element.
+type Event struct {
+	Kind EventKind
+	// Timestamp is the watermark's time (Watermark).
+	Timestamp int64
+	// CheckpointID identifies the checkpoint (CheckpointBarrier).
+	CheckpointID int64
+}

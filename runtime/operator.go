@@ -1,0 +1,62 @@
+package runtime
+
+import (
+	"context"
+
+	"github.com/floe-yarn/floe/graph"
+	"github.com/rs/zerolog"
+)
+
+// OperatorContext is what an operator instance knows about where it runs.
+type OperatorContext struct {
+	Job            string
+	Attempt        int
+	Operator       graph.Operator
+	Subtask        int
+	Parallelism    int
+	MaxParallelism int
+	Logger         zerolog.Logger
+}
+
+// Operator is one running operator instance inside a chain. Chained
+// operators call each other directly through typed functions (Input), so
+// the per-record path has no interface calls; only the chain head decodes
+// records from the exchange (PushRecord).
+type Operator interface {
+	// Input is the operator's typed input, a func(I) boxed in any; nil for
+	// sources.
+	Input() any
+	// PushRecord decodes one encoded record and processes it.
+	PushRecord(rec []byte) error
+	// Run produces records until the source ends or ctx ends (sources only).
+	// idle flushes pending output; call it before waiting.
+	Run(ctx context.Context, idle func()) error
+	// Finish is called once at the end of input, upstream operators first.
+	Finish(ctx context.Context) error
+	// Close releases resources, also after a failure.
+	Close() error
+}
+
+// Outputs are the consumers of one operator's records: chained operators'
+// typed inputs and record outputs to other tasks.
+type Outputs struct {
+	Chained []any
+	Network []*RecordOutput
+}
+
+// OperatorFactory builds instances of one logical operator. The stream
+// package implements it with the user's functions and the record types.
+type OperatorFactory interface {
+	// NewOutput combines the consumers into the operator's typed output
+	// (a func(T) boxed in any).
+	NewOutput(o Outputs) (any, error)
+	// Open creates the instance for one subtask, emitting to out.
+	Open(oc OperatorContext, out any) (Operator, error)
+}
+
+// Program is a job binary's rebuilt job: its job graph and the factory of
+// every logical operator.
+type Program interface {
+	Graph() *graph.JobGraph
+	Factory(node int) OperatorFactory
+}

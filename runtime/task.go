@@ -1,0 +1,214 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	rtdebug "runtime/debug"
+
+	"github.com/floe-yarn/floe/graph"
+	"github.com/rs/zerolog"
+)
+
+// TaskOptions describe one subtask to run.
+type TaskOptions struct {
+	Program  Program
+	Job      string
+	Attempt  int
+	Vertex   int
+	Subtask  int
+	Exchange Exchange
+	// Slots locates every job slot (subtask i of any vertex runs in job
+	// slot i); the network exchange finds producers with it.
+	Slots  []Location
+	Logger zerolog.Logger
+}
+
+// PanicError is a user function's panic, with the value and the stack of
+// the task goroutine where it happened.
+type PanicError struct {
+	Operator string
+	Value    string
+	Stack    string
+}
+
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("operator %q panicked: %s\n%s", e.Operator, e.Value, e.Stack)
+}
+
+// ErrCanceled is returned by RunTask when ctx ended the task.
+var ErrCanceled = errors.New("task canceled")
+
+// task is the running state of one subtask.
+type task struct {
+	opts    TaskOptions
+	g       *graph.JobGraph
+	v       graph.Vertex
+	ops     map[int]Operator
+	outputs []*RecordOutput
+	current string // operator name, for panic reports
+}
+
+// RunTask runs one subtask (an operator chain) to its end: a source until
+// it is exhausted, any other task until every input has sent
+// end-of-partition. It returns nil when the task finished, an error
+// wrapping ErrCanceled when ctx ended it, or the failure (a *PanicError for
+// a panicking user function).
+func RunTask(ctx context.Context, opts TaskOptions) (err error) {
+	g := opts.Program.Graph()
+	if opts.Vertex < 0 || opts.Vertex >= len(g.Vertices) {
+		return fmt.Errorf("run task: vertex %d not in job graph", opts.Vertex)
+	}
+	t := &task{opts: opts, g: g, v: g.Vertices[opts.Vertex], ops: map[int]Operator{}}
+	t.current = t.v.Name
+	defer func() {
+		if r := recover(); r != nil {
+			if a, ok := r.(abort); ok {
+				err = a.err
+			} else {
+				err = &PanicError{Operator: t.current, Value: fmt.Sprint(r), Stack: string(rtdebug.Stack())}
+			}
+		}
+		for _, op := range t.ops {
+			_ = op.Close()
+		}
+		if err != nil {
+			for _, o := range t.outputs {
+				o.w.Abort(err)
+			}
+		}
+		if err != nil && ctx.Err() != nil {
+			err = fmt.Errorf("%s subtask %d: %w (%v)", t.v.Name, opts.Subtask, ErrCanceled, err)
+		}
+	}()
+	if err := t.build(ctx); err != nil {
+		return err
+	}
+	if err := t.run(ctx); err != nil {
+		return err
+	}
+	for _, n := range t.v.Operators {
+		t.current = g.Operators[n].Node.Name
+		if err := t.ops[n].Finish(ctx); err != nil {
+			return fmt.Errorf("finish %s: %w", t.current, err)
+		}
+	}
+	for _, o := range t.outputs {
+		if err := o.end(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *task) build(ctx context.Context) error {
+	g, opts := t.g, t.opts
+	netOut := map[int][]*RecordOutput{}
+	for _, e := range g.Outputs(t.v.Index) {
+		var consumers []int
+		if e.Partitioner == graph.Forward {
+			consumers = []int{opts.Subtask}
+		} else {
+			for i := 0; i < g.Vertices[e.To].Parallelism; i++ {
+				consumers = append(consumers, i)
+			}
+		}
+		w, err := opts.Exchange.OpenWriter(ctx, PartitionID{Job: opts.Job, Attempt: opts.Attempt, Edge: e.Index, Producer: opts.Subtask}, e.To, consumers)
+		if err != nil {
+			return err
+		}
+		o := NewRecordOutput(ctx, e, w, opts.Subtask, g.MaxParallelism)
+		t.outputs = append(t.outputs, o)
+		netOut[e.FromNode] = append(netOut[e.FromNode], o)
+	}
+	// Downstream first, so every operator's consumers exist when it opens.
+	for i := len(t.v.Operators) - 1; i >= 0; i-- {
+		n := t.v.Operators[i]
+		op := g.Operators[n]
+		var outs Outputs
+		for _, ce := range g.ChainEdges {
+			if ce.From == n {
+				outs.Chained = append(outs.Chained, t.ops[ce.To].Input())
+			}
+		}
+		outs.Network = netOut[n]
+		f := opts.Program.Factory(n)
+		if f == nil {
+			return fmt.Errorf("operator %q (%s): no factory in this binary", op.Node.Name, op.ID)
+		}
+		t.current = op.Node.Name
+		out, err := f.NewOutput(outs)
+		if err != nil {
+			return fmt.Errorf("output of %q: %w", op.Node.Name, err)
+		}
+		inst, err := f.Open(OperatorContext{
+			Job: opts.Job, Attempt: opts.Attempt, Operator: op, Subtask: opts.Subtask,
+			Parallelism: t.v.Parallelism, MaxParallelism: g.MaxParallelism,
+			Logger: opts.Logger.With().Str("operator", op.Node.Name).Int("subtask", opts.Subtask).Logger(),
+		}, out)
+		if err != nil {
+			return fmt.Errorf("open %q: %w", op.Node.Name, err)
+		}
+		t.ops[n] = inst
+	}
+	t.current = t.v.Name
+	return nil
+}
+
+func (t *task) flush() {
+	for _, o := range t.outputs {
+		o.Flush()
+	}
+}
+
+func (t *task) run(ctx context.Context) error {
+	head := t.ops[t.v.Operators[0]]
+	if t.v.Source {
+		return head.Run(ctx, t.flush)
+	}
+	var inputs []GateInput
+	pending := 0
+	for _, e := range t.g.Inputs(t.v.Index) {
+		in := GateInput{Edge: e.Index, Producers: t.g.Producers(e, t.opts.Subtask), Subpartition: t.opts.Subtask}
+		if e.Partitioner == graph.Forward {
+			in.Subpartition = 0
+		}
+		for _, p := range in.Producers {
+			if p < len(t.opts.Slots) {
+				in.Locations = append(in.Locations, t.opts.Slots[p])
+			}
+		}
+		inputs = append(inputs, in)
+		pending += len(in.Producers)
+	}
+	gate, err := t.opts.Exchange.OpenGate(ctx, GateID{Job: t.opts.Job, Attempt: t.opts.Attempt, Vertex: t.v.Index, Subtask: t.opts.Subtask}, inputs)
+	if err != nil {
+		return err
+	}
+	defer gate.Close()
+	for pending > 0 {
+		el, ok, err := gate.Poll()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			// Nothing to read: ship what we have before blocking, which
+			// bounds latency without a timer.
+			t.flush()
+			if el, err = gate.Next(ctx); err != nil {
+				return err
+			}
+		}
+		switch el.Event.Kind {
+		case EventNone:
+			if err := head.PushRecord(el.Record); err != nil {
+				return fmt.Errorf("input edge %d from subtask %d: %w", el.Edge, el.Producer, err)
+			}
+		case EndOfPartition:
+			pending--
+		default:
+			// Watermarks and barriers are not produced yet.
+		}
+	}
+	return nil
+}

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# bench.sh — Floe's benchmarks (`make bench`). Prints figures; asserts nothing.
+#   1. generator → map → filter → discarding sink, chained in one slot (local)
+#   2. the same with a hash exchange between 2 TaskManager processes over
+#      loopback, 100-byte records (a JobManager with the process driver)
+#   3. wordcount's keyed reduce (local, one slot each side of the exchange)
+# For each: records per second per CPU core used (records ÷ CPU seconds of
+# the processes running the job). Also: idle TaskManager RSS, TaskManager
+# RSS under pipeline 2, and the codec's ns/op (runtime benchmarks).
+# BENCH_RECORDS sets the records per pipeline (default 20,000,000).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+n=${BENCH_RECORDS:-20000000}
+work=$(mktemp -d "${TMPDIR:-/tmp}/floe-bench.XXXXXX")
+jm_pid=
+cleanup() {
+  if [[ -n $jm_pid ]] && kill -0 "$jm_pid" 2>/dev/null; then
+    kill -TERM "$jm_pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$jm_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$jm_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "building…"
+go build -o "$work/floe" ./cmd/floe
+go build -o "$work/bench" ./examples/bench
+
+# rate FILE: records/s per core from the BENCH lines in FILE.
+rate() {
+  awk '/^BENCH/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+                  r += v["records"]; c += v["cpu_s"]; w = (v["wall_s"] > w ? v["wall_s"] : w) }
+       END { if (c > 0) printf "%.2f M records/s/core  (%d records, %.2f CPU s, %.2f s wall)\n", r / c / 1e6, r, c, w;
+             else print "no figures" }' "$1"
+}
+
+rss_mib() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || echo "?"; }
+
+echo
+echo "== 1. chained: generator → map → filter → discard (1 slot, local)"
+FLOE_ROLE=local "$work/bench" --pipeline chained --n "$n" 2>"$work/chained.txt"
+rate "$work/chained.txt"
+
+echo
+echo "== 3. wordcount keyed reduce: words → keyBy → rolling reduce → discard (local)"
+FLOE_ROLE=local "$work/bench" --pipeline wordcount --n "$n" 2>"$work/wordcount.txt"
+rate "$work/wordcount.txt"
+
+echo
+echo "== 2. hash exchange between 2 TaskManager processes, 100-byte records"
+(umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/secret")
+"$work/floe" jobmanager --address 127.0.0.1:0 --secret-file "$work/secret" --log-dir "$work/tm" \
+  -D taskmanager.numberOfTaskSlots=1 -D resourcemanager.taskmanager-timeout=60s \
+  >"$work/jm.out" 2>"$work/jm.log" &
+jm_pid=$!
+for _ in $(seq 1 100); do grep -q "listening on" "$work/jm.out" && break; sleep 0.1; done
+addr=$(awk '/listening on/ {print $4}' "$work/jm.out")
+export FLOE_SECRET_FILE=$work/secret
+
+# Idle TaskManagers: run a one-record job; its TaskManagers then idle (kept
+# for resourcemanager.taskmanager-timeout).
+"$work/floe" run -t remote -m "$addr" -p 2 "$work/bench" --pipeline idle >/dev/null
+sleep 1 # let the idle processes settle before sampling
+idle=()
+for pid in $(pgrep -f -- "$work/bench --pipeline idle" || true); do idle+=("$(rss_mib "$pid") MiB"); done
+echo "idle TaskManager RSS: ${idle[*]:-none found}"
+
+"$work/floe" run -t remote -m "$addr" -p 2 "$work/bench" --pipeline exchange --n "$n" >/dev/null &
+run_pid=$!
+max=0
+while kill -0 "$run_pid" 2>/dev/null; do
+  for pid in $(pgrep -f -- "$work/bench --pipeline exchange" || true); do
+    r=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+    ((r > max)) && max=$r
+  done
+  sleep 0.2
+done
+wait "$run_pid"
+cat "$work"/tm/*.log | grep '^BENCH pipeline=exchange' >"$work/exchange.txt" || true
+rate "$work/exchange.txt"
+awk -v m="$max" 'BEGIN { printf "TaskManager RSS under pipeline 2: max %.1f MiB\n", m / 1024 }'
+
+echo
+echo "== codec (runtime benchmarks)"
+go test -run '^$' -bench 'Codec' -benchtime 200000x ./runtime/ | grep -E '^Benchmark' || true

@@ -1,0 +1,127 @@
+package stream
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/floe-yarn/floe/runtime"
+)
+
+// factory implements runtime.OperatorFactory for an operator reading I and
+// emitting O, around an open function that wires the user's code.
+type factory[I, O any] struct {
+	env  *Environment
+	node int
+	in   runtime.Codec[I] // nil for sources
+	out  runtime.Codec[O] // nil for sinks
+	open func(oc runtime.OperatorContext, emit func(O)) (*instance[I], error)
+}
+
+// instance is one running operator; unset functions do nothing.
+type instance[I any] struct {
+	in     func(I)
+	run    func(ctx context.Context, idle func()) error
+	finish func(ctx context.Context) error
+	close  func() error
+	codec  runtime.Codec[I]
+}
+
+func (f *factory[I, O]) NewOutput(o runtime.Outputs) (any, error) {
+	var fns []func(O)
+	for _, c := range o.Chained {
+		fn, ok := c.(func(O))
+		if !ok {
+			return nil, fmt.Errorf("chained consumer takes %T, operator emits %s", c, typeName[O]())
+		}
+		fns = append(fns, fn)
+	}
+	for _, ro := range o.Network {
+		if f.out == nil {
+			return nil, fmt.Errorf("operator emits to edge %d but has no output codec", ro.Edge.Index)
+		}
+		var key func(O) uint64
+		if k, ok := f.env.keyHashes[[2]int{ro.Edge.FromNode, ro.Edge.ToNode}]; ok {
+			key = k.(func(O) uint64)
+		}
+		e, err := runtime.Emitter(ro, f.out, key)
+		if err != nil {
+			return nil, err
+		}
+		fns = append(fns, e)
+	}
+	switch len(fns) {
+	case 0:
+		return func(O) {}, nil
+	case 1:
+		return fns[0], nil
+	case 2:
+		a, b := fns[0], fns[1]
+		return func(v O) { a(v); b(v) }, nil
+	}
+	return func(v O) {
+		for _, fn := range fns {
+			fn(v)
+		}
+	}, nil
+}
+
+func (f *factory[I, O]) Open(oc runtime.OperatorContext, out any) (runtime.Operator, error) {
+	emit, _ := out.(func(O))
+	inst, err := f.open(oc, emit)
+	if err != nil {
+		return nil, err
+	}
+	inst.codec = f.in
+	return inst, nil
+}
+
+func (i *instance[I]) Input() any {
+	if i.in == nil {
+		return nil
+	}
+	return i.in
+}
+
+func (i *instance[I]) PushRecord(rec []byte) error {
+	if i.codec == nil || i.in == nil {
+		return fmt.Errorf("operator has no input")
+	}
+	v, _, err := i.codec.Decode(rec)
+	if err != nil {
+		return fmt.Errorf("decode %s record: %w", typeName[I](), err)
+	}
+	i.in(v)
+	return nil
+}
+
+func (i *instance[I]) Run(ctx context.Context, idle func()) error {
+	if i.run == nil {
+		return fmt.Errorf("operator is not a source")
+	}
+	return i.run(ctx, idle)
+}
+
+func (i *instance[I]) Finish(ctx context.Context) error {
+	if i.finish == nil {
+		return nil
+	}
+	return i.finish(ctx)
+}
+
+func (i *instance[I]) Close() error {
+	if i.close == nil {
+		return nil
+	}
+	return i.close()
+}
+
+// addOperator appends a non-source operator consuming in and returns its
+// node index.
+func addOperator[I, O any](in Stream[I], kind, name string, out runtime.Codec[O],
+	open func(oc runtime.OperatorContext, emit func(O)) (*instance[I], error)) int {
+	env := in.env
+	n := env.addNode(kind, name, typeName[O]())
+	env.nodes[n].factory = &factory[I, O]{env: env, node: n, in: in.codec, out: out, open: open}
+	in.connect(n)
+	return n
+}

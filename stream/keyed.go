@@ -1,0 +1,116 @@
+package stream
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/floe-yarn/floe/runtime"
+)
+
+// KeyedStream is a stream partitioned by a key: all records with the same
+// key go to the same parallel instance of the next operator, which may keep
+// state per key.
+type KeyedStream[T any, K comparable] struct {
+	s   Stream[T]
+	key func(T) K
+}
+
+// KeyBy partitions in by key (hash partitioning over key groups).
+func KeyBy[T any, K comparable](in Stream[T], key func(T) K) KeyedStream[T, K] {
+	kc, err := runtime.CodecFor[K](in.env.codecs)
+	if err != nil {
+		kc = nil // primitive keys hash without a codec; KeyHasher says otherwise
+	}
+	h, herr := runtime.KeyHasher[K](kc)
+	if herr != nil {
+		in.env.fail(fmt.Errorf("KeyBy: %w (%v)", herr, err))
+		return KeyedStream[T, K]{s: in, key: key}
+	}
+	hash := func(v T) uint64 { return h(key(v)) }
+	return KeyedStream[T, K]{s: in.withPartitioner("hash", hash), key: key}
+}
+
+// Stream returns the keyed stream's records as a plain stream partitioned
+// by key.
+func (ks KeyedStream[T, K]) Stream() Stream[T] { return ks.s }
+
+// Reduce combines each record with the previous result for its key and
+// emits the new result (a rolling reduce). The first record of a key is
+// emitted as it is.
+func Reduce[T any, K comparable](ks KeyedStream[T, K], fn func(acc, v T) T) Stream[T] {
+	in := ks.s
+	n := addOperator(in, "reduce", "Reduce", in.codec, func(_ runtime.OperatorContext, emit func(T)) (*instance[T], error) {
+		st := runtime.NewHeapValueState[K, T]()
+		key := ks.key
+		return &instance[T]{in: func(v T) {
+			k := key(v)
+			if acc, ok := st.Get(k); ok {
+				v = fn(acc, v)
+			}
+			st.Put(k, v)
+			emit(v)
+		}}, nil
+	})
+	return newStream(in.env, n, in.codec)
+}
+
+// KeyedContext gives a keyed process function the current key and the
+// key's value state (one value of type S per key).
+type KeyedContext[K comparable, S any] struct {
+	key   K
+	state *runtime.HeapValueState[K, S]
+	sub   int
+}
+
+// Key is the key of the record being processed.
+func (c *KeyedContext[K, S]) Key() K { return c.key }
+
+// Value returns the state of the current key and whether it is set.
+func (c *KeyedContext[K, S]) Value() (S, bool) { return c.state.Get(c.key) }
+
+// Update sets the state of the current key.
+func (c *KeyedContext[K, S]) Update(v S) { c.state.Put(c.key, v) }
+
+// Clear removes the state of the current key.
+func (c *KeyedContext[K, S]) Clear() { c.state.Delete(c.key) }
+
+// Subtask is the index of the parallel instance running the function.
+func (c *KeyedContext[K, S]) Subtask() int { return c.sub }
+
+// Process runs fn for every record of a keyed stream, with per-key value
+// state of type S in the context; fn emits any number of results.
+func Process[T any, K comparable, S, O any](ks KeyedStream[T, K], fn func(c *KeyedContext[K, S], v T, emit func(O))) Stream[O] {
+	return ProcessWithEnd(ks, fn, nil)
+}
+
+// ProcessWithEnd is Process with onEnd, called once per key that has state
+// when a bounded input ends (keys in unspecified order), to emit final
+// results. It is never called for an unbounded input.
+func ProcessWithEnd[T any, K comparable, S, O any](ks KeyedStream[T, K], fn func(c *KeyedContext[K, S], v T, emit func(O)),
+	onEnd func(key K, state S, emit func(O))) Stream[O] {
+	in := ks.s
+	oc := codecFor[O](in.env, "Process")
+	n := addOperator(in, "process", "KeyedProcess", oc, func(rc runtime.OperatorContext, emit func(O)) (*instance[T], error) {
+		c := &KeyedContext[K, S]{state: runtime.NewHeapValueState[K, S](), sub: rc.Subtask}
+		key := ks.key
+		inst := &instance[T]{in: func(v T) {
+			c.key = key(v)
+			fn(c, v, emit)
+		}}
+		if onEnd != nil {
+			inst.finish = func(context.Context) error {
+				c.state.Range(func(k K, s S) { onEnd(k, s, emit) })
+				return nil
+			}
+		}
+		return inst, nil
+	})
+	return newStream(in.env, n, oc)
+}
+
+// AsKeyed treats a stream that is already partitioned by key (the output of
+// a keyed operator, at the same parallelism) as keyed, without another
+// exchange: records go forward to the next keyed operator.
+func AsKeyed[T any, K comparable](in Stream[T], key func(T) K) KeyedStream[T, K] {
+	return KeyedStream[T, K]{s: in.Forward(), key: key}
+}

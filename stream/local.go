@@ -1,0 +1,159 @@
+package stream
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/floe-yarn/floe/jobmanager"
+	"github.com/floe-yarn/floe/jobmanager/api"
+	"github.com/floe-yarn/floe/runtime"
+	"github.com/floe-yarn/floe/taskexec"
+	"github.com/rs/zerolog"
+)
+
+// JobError is returned when a job ends in a state other than FINISHED.
+type JobError struct{ Status api.JobStatus }
+
+func (e *JobError) Error() string {
+	if e.Status.Cause == "" {
+		return fmt.Sprintf("job %s %s", e.Status.Name, e.Status.State)
+	}
+	return fmt.Sprintf("job %s %s: %s", e.Status.Name, e.Status.State, e.Status.Cause)
+}
+
+// runLocal runs the job on an in-process JobManager with in-process
+// TaskManagers exchanging records over a LocalExchange.
+func (e *Environment) runLocal(ctx context.Context, p *program) error {
+	need := p.g.Slots()
+	tms := e.opts.LocalTaskManagers
+	if tms <= 0 {
+		tms = 1
+	}
+	slots := e.opts.LocalSlots
+	if slots <= 0 {
+		slots = (need + tms - 1) / tms
+	}
+	if tms*slots < need {
+		return fmt.Errorf("local execution: the job needs %d slots, the local cluster has %d TaskManagers × %d slots", need, tms, slots)
+	}
+	runCtx, stopAll := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopAll()
+	drv := &localDriver{ctx: runCtx, prog: p, x: runtime.NewLocalExchange(), log: e.log, max: tms}
+	jm, err := jobmanager.New(runCtx, jobmanager.Options{Driver: drv, Logger: e.log,
+		Core: jobmanager.CoreOptions{SlotsPerTaskManager: slots, HeartbeatTimeout: 30 * time.Second}})
+	if err != nil {
+		return err
+	}
+	drv.jm = jm
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); _ = jm.Run(runCtx) }()
+	defer func() { stopAll(); wg.Wait(); drv.wait() }()
+
+	id, err := jm.Submit(ctx, jobmanager.Submission{Graph: p.g, Pool: "local",
+		Restart: api.RestartStrategy{Attempts: e.opts.Restart.Attempts, DelayMillis: e.opts.Restart.Delay.Milliseconds()}})
+	if err != nil {
+		return err
+	}
+	st, err := jm.Wait(ctx, id)
+	if err != nil {
+		// Interrupted: cancel the job and give it a bounded time to stop.
+		_ = jm.Cancel(runCtx, id)
+		wctx, cancel := context.WithTimeout(runCtx, 10*time.Second)
+		defer cancel()
+		st, _ = jm.Wait(wctx, id)
+		return fmt.Errorf("job %s: %w (%s)", p.g.Name, err, st.State)
+	}
+	if st.State != api.JobFinished {
+		return &JobError{Status: st}
+	}
+	return nil
+}
+
+// localDriver starts TaskManagers as goroutines of this process.
+type localDriver struct {
+	ctx  context.Context
+	prog *program
+	x    *runtime.LocalExchange
+	jm   *jobmanager.JobManager
+	log  zerolog.Logger
+	max  int
+
+	mu      sync.Mutex
+	started int
+	tms     map[string]*taskexec.TaskManager
+	wg      sync.WaitGroup
+}
+
+func (d *localDriver) StartTaskManager(_ context.Context, spec jobmanager.TaskManagerSpec, exited func(string)) error {
+	d.mu.Lock()
+	if d.started >= d.max {
+		d.mu.Unlock()
+		return fmt.Errorf("local execution is configured with %d TaskManagers, all in use", d.max)
+	}
+	d.started++
+	d.mu.Unlock()
+	gw := &localGateway{jm: d.jm}
+	tm, err := taskexec.New(d.ctx, taskexec.Options{ID: spec.ID, Slots: spec.Slots, Program: d.prog, Exchange: d.x,
+		JobManager: gw, Logger: d.log, HeartbeatInterval: time.Second})
+	if err != nil {
+		return err
+	}
+	gw.tm = tm
+	d.mu.Lock()
+	if d.tms == nil {
+		d.tms = map[string]*taskexec.TaskManager{}
+	}
+	d.tms[spec.ID] = tm
+	d.mu.Unlock()
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		err := tm.Run(d.ctx)
+		d.mu.Lock()
+		delete(d.tms, spec.ID)
+		d.started--
+		d.mu.Unlock()
+		if err != nil {
+			exited(err.Error())
+			return
+		}
+		exited("stopped")
+	}()
+	return nil
+}
+
+func (d *localDriver) StopTaskManager(_ context.Context, id string) error {
+	d.mu.Lock()
+	tm := d.tms[id]
+	d.mu.Unlock()
+	if tm == nil {
+		return errors.New("no such TaskManager")
+	}
+	tm.Shutdown()
+	return nil
+}
+
+func (d *localDriver) wait() { d.wg.Wait() }
+
+// localGateway connects an in-process TaskManager to the JobManager.
+type localGateway struct {
+	jm *jobmanager.JobManager
+	tm *taskexec.TaskManager
+}
+
+func (g *localGateway) Register(_ context.Context, reg api.Registration) (api.RegistrationReply, error) {
+	return api.RegistrationReply{Version: api.Version}, g.jm.RegisterTaskManager(reg, g.tm)
+}
+
+func (g *localGateway) Heartbeat(_ context.Context, id string) (bool, error) {
+	return g.jm.Heartbeat(id), nil
+}
+
+func (g *localGateway) UpdateTask(_ context.Context, u api.TaskUpdate) error {
+	g.jm.UpdateTask(u)
+	return nil
+}

@@ -1,0 +1,181 @@
+package stream
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/floe-yarn/floe/graph"
+	"github.com/floe-yarn/floe/runtime"
+)
+
+// Sink is a terminal operator; its methods set the operator's properties.
+type Sink struct {
+	env  *Environment
+	node int
+}
+
+func (s Sink) op() *graph.Node { return &s.env.nodes[s.node].gn }
+
+// Name sets the sink's name.
+func (s Sink) Name(name string) Sink { s.op().Name = name; return s }
+
+// UID fixes the sink's operator id.
+func (s Sink) UID(uid string) Sink { s.op().UID = uid; return s }
+
+// Parallelism sets the sink's number of parallel instances.
+func (s Sink) Parallelism(p int) Sink {
+	if p <= 0 {
+		s.env.fail(fmt.Errorf("sink %q: parallelism %d must be positive", s.op().Name, p))
+		return s
+	}
+	s.op().Parallelism = p
+	return s
+}
+
+// DisableChaining keeps the sink in a task of its own.
+func (s Sink) DisableChaining() Sink { s.op().DisableChaining = true; return s }
+
+func addSink[T any](in Stream[T], name string, open func(oc runtime.OperatorContext) (*instance[T], error)) Sink {
+	n := addOperator[T, struct{}](in, "sink", name, nil, func(oc runtime.OperatorContext, _ func(struct{})) (*instance[T], error) {
+		return open(oc)
+	})
+	return Sink{env: in.env, node: n}
+}
+
+// ForEach is a sink calling fn for every record. Each parallel instance
+// calls fn from its own goroutine.
+func ForEach[T any](in Stream[T], fn func(T)) Sink {
+	return addSink(in, "ForEach", func(runtime.OperatorContext) (*instance[T], error) {
+		return &instance[T]{in: fn}, nil
+	})
+}
+
+// Discard is a sink that drops every record (for benchmarks).
+func (s Stream[T]) Discard() Sink {
+	return addSink(s, "Discard", func(runtime.OperatorContext) (*instance[T], error) {
+		return &instance[T]{in: func(T) {}}, nil
+	})
+}
+
+// Print writes every record on a line of the environment's output
+// (standard output by default), prefixed with "i> " (the instance, from 1)
+// when the sink runs in parallel.
+func (s Stream[T]) Print() Sink {
+	env := s.env
+	return addSink(s, "Print", func(oc runtime.OperatorContext) (*instance[T], error) {
+		prefix := ""
+		if oc.Parallelism > 1 {
+			prefix = strconv.Itoa(oc.Subtask+1) + "> "
+		}
+		var line []byte
+		return &instance[T]{in: func(v T) {
+			line = appendText(append(line[:0], prefix...), v)
+			line = append(line, '\n')
+			env.printMu.Lock()
+			_, _ = env.stdout.Write(line)
+			env.printMu.Unlock()
+		}}, nil
+	})
+}
+
+// appendText formats v as a line: strings as they are, fmt.Stringers with
+// String, anything else with fmt's %v.
+func appendText[T any](b []byte, v T) []byte {
+	switch x := any(v).(type) {
+	case string:
+		return append(b, x...)
+	case []byte:
+		return append(b, x...)
+	case fmt.Stringer:
+		return append(b, x.String()...)
+	}
+	return fmt.Append(b, v)
+}
+
+// WriteText is a bounded-friendly file sink: instance i writes the records
+// as text lines to dir/part-i (local path, file:// or hdfs://). The file
+// is written as dir/.part-i.inprogress and renamed when the input ends, so
+// a finished part file is always complete.
+func WriteText[T any](in Stream[T], dir string) Sink {
+	env := in.env
+	if err := checkPath(dir); err != nil {
+		env.fail(fmt.Errorf("WriteText: %w", err))
+	}
+	return addSink(in, "TextFile "+dir, func(oc runtime.OperatorContext) (*instance[T], error) {
+		ctx := context.Background()
+		fsys, d, err := openFileSystem(ctx, dir)
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", dir, err)
+		}
+		if err := fsys.mkdirAll(ctx, d); err != nil {
+			fsys.close()
+			return nil, fmt.Errorf("create %s: %w", dir, err)
+		}
+		name := "part-" + strconv.Itoa(oc.Subtask)
+		tmp := fsys.join(d, "."+name+".inprogress")
+		wc, err := fsys.create(ctx, tmp)
+		if err != nil {
+			fsys.close()
+			return nil, fmt.Errorf("create %s: %w", tmp, err)
+		}
+		w := bufio.NewWriterSize(wc, 256<<10)
+		var line []byte
+		var closed bool
+		closeFile := func() error {
+			if closed {
+				return nil
+			}
+			closed = true
+			return errors.Join(wc.Close(), fsys.close())
+		}
+		return &instance[T]{
+			in: func(v T) {
+				line = append(appendText(line[:0], v), '\n')
+				if _, err := w.Write(line); err != nil {
+					panic(fmt.Errorf("write %s: %w", tmp, err))
+				}
+			},
+			finish: func(ctx context.Context) error {
+				if err := w.Flush(); err != nil {
+					return fmt.Errorf("write %s: %w", tmp, err)
+				}
+				if err := wc.Close(); err != nil {
+					return fmt.Errorf("close %s: %w", tmp, err)
+				}
+				err := fsys.rename(ctx, tmp, fsys.join(d, name))
+				closed = true
+				return errors.Join(err, fsys.close())
+			},
+			close: closeFile,
+		}, nil
+	})
+}
+
+// ForEachSubtask is ForEach whose function also gets the index of the
+// parallel instance that received the record.
+func ForEachSubtask[T any](in Stream[T], fn func(subtask int, v T)) Sink {
+	return addSink(in, "ForEach", func(oc runtime.OperatorContext) (*instance[T], error) {
+		sub := oc.Subtask
+		return &instance[T]{in: func(v T) { fn(sub, v) }}, nil
+	})
+}
+
+// AddSink adds a custom sink. open is called once per parallel instance
+// (with its index) and returns the function receiving that instance's
+// records and end, called when a bounded input ends (end may be nil).
+func AddSink[T any](in Stream[T], name string, open func(subtask int) (write func(T), end func() error, err error)) Sink {
+	return addSink(in, name, func(oc runtime.OperatorContext) (*instance[T], error) {
+		write, end, err := open(oc.Subtask)
+		if err != nil {
+			return nil, err
+		}
+		inst := &instance[T]{in: write}
+		if end != nil {
+			inst.finish = func(context.Context) error { return end() }
+		}
+		return inst, nil
+	})
+}
