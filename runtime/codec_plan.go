@@ -263,6 +263,21 @@ func (b *codecBuilder) arrayPlan(pl *codecPlan, t reflect.Type, path string) err
 	}
 	n, size := t.Len(), t.Elem().Size()
 	pl.minSize = n * ep.minSize
+	if k == ckUint8 || k == ckInt8 {
+		// A byte array is its raw bytes either way; copy them in one go
+		// (same wire form as the element loop below).
+		pl.enc = func(dst []byte, p unsafe.Pointer) []byte {
+			return append(dst, unsafe.Slice((*byte)(p), n)...)
+		}
+		pl.dec = func(src []byte, p unsafe.Pointer) (int, error) {
+			if len(src) < n {
+				return 0, fmt.Errorf("element %d: %w", len(src), errCodecShort)
+			}
+			copy(unsafe.Slice((*byte)(p), n), src)
+			return n, nil
+		}
+		return nil
+	}
 	pl.enc = func(dst []byte, p unsafe.Pointer) []byte {
 		return codecAppendElems(dst, p, n, size, k, ep)
 	}

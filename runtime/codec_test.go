@@ -428,3 +428,29 @@ func TestCodecConcurrentUse(t *testing.T) {
 		}
 	}
 }
+
+func TestCodecByteArrayFastPath(t *testing.T) {
+	type rec struct {
+		ID   [4]byte
+		Tail [3]int8
+		N    int64
+	}
+	c, err := CodecFor[rec](nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := rec{ID: [4]byte{1, 2, 0xff, 4}, Tail: [3]int8{-1, 0, 127}, N: 300}
+	b := c.Append(nil, v)
+	// Raw bytes for both arrays, then the zig-zag varint of 300.
+	want := []byte{1, 2, 0xff, 4, 0xff, 0, 127, 0xd8, 0x04}
+	if string(b) != string(want) {
+		t.Fatalf("encoded % x, want % x", b, want)
+	}
+	got, n, err := c.Decode(b)
+	if err != nil || n != len(b) || got != v {
+		t.Fatalf("decode = %+v, %d, %v", got, n, err)
+	}
+	if _, _, err := c.Decode(b[:2]); err == nil {
+		t.Fatal("decoding a truncated array succeeded")
+	}
+}
