@@ -13,4 +13,7 @@ cleanup() { if [ "$started" = 1 ]; then "$mc" stop || true; fi; }
 trap cleanup EXIT
 eval "$("$mc" env)"
 export FLOE_REPO_ROOT="$PWD"
+# The yarnrpc smoke tests speak raw IPC to the real RM (SIMPLE, and DIGEST-MD5
+# with a delegation token); here a missing cluster fails them.
+FLOE_REQUIRE_CLUSTER=1 CGO_ENABLED=1 go test -race -count=1 -run Smoke ./yarnrpc/
 CGO_ENABLED=1 go test -race -count=1 -timeout 40m -p 1 ./integration/... "$@"
