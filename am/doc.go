@@ -1,6 +1,84 @@
-// Package am is Floe's YARN ApplicationMaster: it registers with the
-// ResourceManager, runs the allocate loop, launches and replaces TaskManager
-// containers through the NodeManagers, and unregisters when the cluster ends.
-// It implements the JobManager's resource driver for YARN; nothing outside
-// this package knows that TaskManagers live in YARN containers.
+// Package am is Floe's YARN ApplicationMaster: `floe jobmanager --yarn` in
+// the AM container. It registers with the ResourceManager, serves the
+// JobManager (package jobmanager) with a YARN resource driver, launches and
+// replaces TaskManager containers through the NodeManagers, and unregisters
+// when the application ends. Nothing outside this package knows that
+// TaskManagers live in YARN containers.
+//
+// # Lifecycle (Run)
+//
+//   - ReadEnv checks the container environment: CONTAINER_ID, NM_HOST,
+//     LOG_DIRS, HADOOP_TOKEN_FILE_LOCATION and HADOOP_CONF_DIR from the
+//     NodeManager; FLOE_YARN_MODE, FLOE_STAGING_DIR, FLOE_JOB_BINARY,
+//     FLOE_JOB_ARGS (a JSON array), FLOE_PARALLELISM and HADOOP_USER_NAME from
+//     the client. Every missing or malformed one is named in the error.
+//   - The container's token file holds the AMRMToken (added by the RM) and
+//     the per-application secret (conf.SecretAlias, added by the client).
+//     The secret signs every mutation of the REST API and every TaskManager
+//     request; it never appears in an environment variable or a command line.
+//   - The JobManager listens on NM_HOST (rest.port when set, else a free
+//     port) and registers host NM_HOST, that port and the tracking URL
+//     http://NM_HOST:port/. GET endpoints are unsigned so that they work
+//     through the YARN web proxy; mutations need the HMAC signature.
+//   - per-job: job.graph (localized) is submitted; application: the job
+//     binary (localized as ./job) runs in the plan role inside the AM
+//     container first. The application ends with the job: FINISHED →
+//     SUCCEEDED, FAILED → FAILED, CANCELED → KILLED, with a diagnostics line.
+//     session: no job and no TaskManagers at start; jobs arrive over REST
+//     and POST /v1/cluster/shutdown cancels them and ends with SUCCEEDED.
+//   - At the end the AM removes the staging folder, then unregisters. On
+//     SIGTERM (the application is killed; the NodeManager sends SIGKILL
+//     about 250 ms later) it deletes the staging folder at once over its
+//     already open HDFS connection and logs afterwards. An AM that fails
+//     before unregistering leaves the folder for the client's sweep, since
+//     another attempt may still need it.
+//   - Logs are zerolog JSON in <LOG_DIRS>/jobmanager.log (OpenLog);
+//     TaskManagers write <LOG_DIRS>/taskmanager.log.
+//
+// # Resource driver (Driver)
+//
+// The JobManager core decides how many TaskManagers a job needs (its slots
+// over taskmanager.numberOfTaskSlots, per pool: job binary and arguments)
+// and when one is idle (resourcemanager.taskmanager-timeout). The Driver
+// turns that into YARN calls:
+//
+//   - StartTaskManager adds one ask of taskmanager.memory.process.size and
+//     yarn.containers.vcores (priority 1, no locality). The heartbeat runs
+//     every 500 ms while asks are pending and every 5 s otherwise (Flink's
+//     yarn.heartbeat.interval; well below the RM's AM liveness expiry).
+//   - Each allocated container goes to the oldest waiting TaskManager and is
+//     started on its NodeManager (TaskManagerLaunch: the job binary as
+//     LocalResource "job" with its HDFS size and timestamp, the taskmanager
+//     role's environment, credentials holding only the secret). Containers
+//     beyond the waiting TaskManagers are released at once; a container that
+//     cannot be started is released and reported as a failed start.
+//   - StopTaskManager withdraws a waiting ask or releases the container.
+//   - A container that completes without having been stopped is logged and
+//     reported to the JobManager with YARN's exit status and diagnostics
+//     (ContainerExit). The JobManager fails the subtasks on it, records the
+//     cause in the job's exception history, and when the job restarts asks
+//     for a replacement. On YARN the default restart strategy is fixed-delay
+//     with DefaultRestartAttempts attempts DefaultRestartDelay apart unless
+//     restart-strategy.* is configured (RestartStrategy), so that a lost
+//     container is recovered from. Restarts are full restarts until
+//     checkpoints exist.
+//   - A ResourceManager restart (work-preserving) is survived: failed
+//     heartbeats are retried, the AMRMClient registers again when the new RM
+//     does not know the attempt and re-sends its asks, and the TaskManagers
+//     keep running. Only ApplicationAttemptNotFound or AM_SHUTDOWN end the
+//     loop (ErrAttemptOver).
+//
+// Package am/hdts is a standard-library-only reader of the token file's
+// secret keys, used by job binaries in the taskmanager role.
+//
+// # Example
+//
+// cmd/floe wires it in a few lines:
+//
+//	env, err := am.ReadEnv(os.Getenv)
+//	log, closer, err := am.OpenLog(env.LogDir, zerolog.InfoLevel)
+//	cfg, err := conf.Load(conf.LoadOptions{})    // FLOE_CONF_DIR=.
+//	hadoop, err := conf.LoadHadoop(env.HadoopConfDir)
+//	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+//	res, err := am.Run(ctx, am.Options{Env: env, Config: cfg, Hadoop: hadoop, Logger: log})
 package am

@@ -20,8 +20,12 @@ type Core struct {
 	jobs    map[string]*jobState
 	order   []string       // job ids in submission order
 	pending map[string]int // TaskManagers asked for and not yet registered, per pool
-	out     []Action
-	now     time.Time
+	// gone are TaskManagers removed (lost, idle, leaving) whose exit the
+	// driver has not reported yet, with the jobs that ran on them: their
+	// exit is not a failed start, and its cause joins those jobs' history.
+	gone map[string][]string
+	out  []Action
+	now  time.Time
 }
 
 type tmState struct {
@@ -52,6 +56,7 @@ type jobState struct {
 	slots         []api.SlotLocation
 	restartAt     time.Time
 	waitingSince  time.Time
+	exceptions    []api.Exception
 }
 
 // NewCore returns an empty core.
@@ -59,7 +64,8 @@ func NewCore(opts CoreOptions) (*Core, error) {
 	if err := opts.fill(); err != nil {
 		return nil, err
 	}
-	return &Core{opts: opts, tms: map[string]*tmState{}, jobs: map[string]*jobState{}, pending: map[string]int{}}, nil
+	return &Core{opts: opts, tms: map[string]*tmState{}, jobs: map[string]*jobState{}, pending: map[string]int{},
+		gone: map[string][]string{}}, nil
 }
 
 // Step applies one event at time now and returns the resulting actions.
@@ -77,8 +83,16 @@ func (c *Core) Step(now time.Time, ev Event) []Action {
 			tm.lastSeen = now
 		}
 	case TaskManagerExited:
+		cause := "TaskManager " + e.TaskManager + " exited: " + e.Cause
 		if _, ok := c.tms[e.TaskManager]; ok {
-			c.lose(e.TaskManager, "TaskManager "+e.TaskManager+" exited: "+e.Cause, false)
+			c.lose(e.TaskManager, cause, false)
+		} else if jobs, ok := c.gone[e.TaskManager]; ok {
+			delete(c.gone, e.TaskManager)
+			for _, id := range jobs {
+				if j := c.jobs[id]; j != nil && !j.state.Terminal() {
+					c.recordException(j, cause)
+				}
+			}
 		} else {
 			c.startFailed(e.Pool, e.TaskManager, e.Cause)
 		}
@@ -93,6 +107,17 @@ func (c *Core) Step(now time.Time, ev Event) []Action {
 }
 
 func (c *Core) emit(a Action) { c.out = append(c.out, a) }
+
+// maxExceptions bounds a job's exception history (the oldest go first).
+const maxExceptions = 64
+
+// recordException adds a failure to the job's exception history.
+func (c *Core) recordException(j *jobState, cause string) {
+	j.exceptions = append(j.exceptions, api.Exception{TimeMillis: c.now.UnixMilli(), Attempt: j.attempt, Cause: cause})
+	if n := len(j.exceptions); n > maxExceptions {
+		j.exceptions = append([]api.Exception(nil), j.exceptions[n-maxExceptions:]...)
+	}
+}
 
 func (c *Core) setJob(j *jobState, s api.JobState, cause string) {
 	j.state = s
@@ -206,7 +231,9 @@ func (c *Core) startFailed(pool, tm, cause string) {
 	for _, id := range c.order {
 		j := c.jobs[id]
 		if j.pool == pool && j.state == api.JobCreated && len(c.freeSlots(pool)) < j.g.Slots() {
-			c.setJob(j, api.JobFailed, fmt.Sprintf("TaskManager %s for the job could not start: %s", tm, cause))
+			why := fmt.Sprintf("TaskManager %s for the job could not start: %s", tm, cause)
+			c.recordException(j, why)
+			c.setJob(j, api.JobFailed, why)
 		}
 	}
 }
@@ -260,6 +287,24 @@ func (c *Core) taskState(e TaskStateChanged) {
 		c.fail(j, fmt.Sprintf("%s (subtask %d/%d) on %s failed: %s", c.vertexName(j, e.Vertex), e.Subtask+1,
 			j.g.Vertices[e.Vertex].Parallelism, ex.tm, e.Cause), e.Unrecoverable)
 	case api.Canceled:
+		if ex.state != api.Canceling {
+			// Not asked for: the TaskManager is going away (SIGTERM from
+			// its NodeManager when its container is killed). It is lost:
+			// nothing more is placed on it, and its subtasks fail.
+			cause := "canceled by its TaskManager, unasked (the TaskManager is shutting down)"
+			if e.Cause != "" {
+				cause += ": " + e.Cause
+			}
+			cause = fmt.Sprintf("%s (subtask %d/%d) on %s %s", c.vertexName(j, e.Vertex), e.Subtask+1,
+				j.g.Vertices[e.Vertex].Parallelism, ex.tm, cause)
+			if _, ok := c.tms[ex.tm]; ok {
+				c.lose(ex.tm, cause, false)
+			} else {
+				ex.state = api.Failed
+				c.fail(j, cause, false)
+			}
+			return
+		}
 		ex.state = api.Canceled
 		c.settle(j)
 	}
@@ -289,6 +334,7 @@ func (c *Core) fail(j *jobState, cause string, unrecoverable bool) {
 	}
 	if j.state == api.JobRunning {
 		j.cause = cause
+		c.recordException(j, cause)
 		c.setJob(j, api.JobFailing, cause)
 		c.cancelExecutions(j)
 	}
@@ -367,6 +413,7 @@ func (c *Core) cancelJob(id string) {
 // lose removes a TaskManager; its subtasks fail.
 func (c *Core) lose(id, cause string, stop bool) {
 	delete(c.tms, id)
+	c.gone[id] = nil
 	if stop {
 		c.emit(StopTaskManager{TaskManager: id, Cause: cause})
 	}
@@ -375,15 +422,24 @@ func (c *Core) lose(id, cause string, stop bool) {
 		if j.state.Terminal() {
 			continue
 		}
-		hit := false
+		hit, used := false, false
 		for _, v := range j.g.Vertices {
 			for i := 0; i < v.Parallelism; i++ {
 				ex := j.execs[subtaskKey{v.Index, i}]
+				used = used || ex.tm == id
 				if ex.tm == id && !ex.state.Terminal() {
 					ex.state = api.Failed
 					hit = true
 				}
 			}
+		}
+		if used {
+			c.gone[id] = append(c.gone[id], jid)
+		}
+		if used && j.state != api.JobRunning {
+			// Already failing (a peer noticed first): the loss, often the
+			// root cause, still belongs in the history.
+			c.recordException(j, cause)
 		}
 		if hit {
 			c.fail(j, cause, false)
@@ -402,13 +458,16 @@ func (c *Core) tick() {
 		j := c.jobs[id]
 		c.restartDue(j)
 		if j.state == api.JobCreated && c.now.Sub(j.waitingSince) >= c.opts.SlotRequestTimeout {
-			c.setJob(j, api.JobFailed, fmt.Sprintf("could not get %d slots within %v", j.g.Slots(), c.opts.SlotRequestTimeout))
+			why := fmt.Sprintf("could not get %d slots within %v", j.g.Slots(), c.opts.SlotRequestTimeout)
+			c.recordException(j, why)
+			c.setJob(j, api.JobFailed, why)
 		}
 	}
 	for _, id := range c.tmIDs() {
 		tm := c.tms[id]
 		if tm.busy() == 0 && c.now.Sub(tm.idleSince) >= c.opts.IdleTimeout && !c.poolWaiting(tm.pool) {
 			delete(c.tms, id)
+			c.gone[id] = nil
 			c.emit(StopTaskManager{TaskManager: id, Cause: "idle"})
 		}
 	}
@@ -443,8 +502,29 @@ func (c *Core) Job(id string) (api.JobStatus, bool) {
 			st.Subtasks = append(st.Subtasks, api.SubtaskStatus{Vertex: v.Index, Subtask: i, State: ex.state, TaskManager: ex.tm})
 		}
 	}
+	st.Exceptions = append([]api.Exception(nil), j.exceptions...)
 	return st, true
 }
 
 // TaskManagers lists the registered TaskManagers in id order.
 func (c *Core) TaskManagers() []string { return c.tmIDs() }
+
+// TaskManagerInfos describes the registered TaskManagers in id order.
+func (c *Core) TaskManagerInfos() []api.TaskManagerInfo {
+	out := make([]api.TaskManagerInfo, 0, len(c.tms))
+	for _, id := range c.tmIDs() {
+		tm := c.tms[id]
+		out = append(out, api.TaskManagerInfo{ID: id, Pool: tm.pool, Slots: len(tm.slots),
+			FreeSlots: len(tm.slots) - tm.busy(), DataAddress: tm.dataAddr})
+	}
+	return out
+}
+
+// PendingTaskManagers counts TaskManagers asked for and not yet registered.
+func (c *Core) PendingTaskManagers() int {
+	n := 0
+	for _, p := range c.pending {
+		n += p
+	}
+	return n
+}

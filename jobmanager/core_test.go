@@ -28,6 +28,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 //	cancel JOB
 //	advance DURATION      (time passes, then a tick)
 //	status JOB            (prints the job's state and subtasks)
+//	exceptions JOB        (prints the job's exception history)
 func TestCoreScripts(t *testing.T) {
 	files, err := filepath.Glob("testdata/*.txt")
 	if err != nil || len(files) == 0 {
@@ -128,6 +129,15 @@ func runScript(t *testing.T, path string) {
 				}
 				now = now.Add(d)
 				ev = Tick{}
+			case "exceptions":
+				st, _ := c.Job(f[1])
+				for _, e := range st.Exceptions {
+					got = append(got, fmt.Sprintf("+%v #%d %s", time.UnixMilli(e.TimeMillis).Sub(time.Unix(1_000_000, 0)), e.Attempt, e.Cause))
+				}
+				if len(st.Exceptions) == 0 {
+					got = append(got, "no exceptions")
+				}
+				continue
 			case "status":
 				st, ok := c.Job(f[1])
 				if !ok {

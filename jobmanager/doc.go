@@ -32,8 +32,13 @@
 // package am) and TaskManagerGateways. Server is the control API (package
 // api): clients submit, watch and cancel jobs; TaskManagers register, long
 // poll for commands (the poll is the heartbeat) and report subtask states.
-// Every request is signed with the per-application secret; unsigned ones are
-// rejected with 401 and logged.
+// Every mutation is signed with the per-application secret; unsigned ones are
+// rejected with 401 and logged. Reads (overview, job list, a job's status
+// with its exception history, TaskManagers) are signed too unless
+// ServerOptions.OpenReads serves them openly (on YARN, for the web proxy).
+// Each job keeps an exception history: every failure that failed or
+// restarted it, including the exit of a TaskManager (on YARN with the
+// container's exit status) even when a peer noticed the loss first.
 //
 //	drv, _ := jobmanager.NewProcessDriver(jobmanager.ProcessDriverOptions{SecretFile: path})
 //	jm, _ := jobmanager.New(ctx, jobmanager.Options{Driver: drv, Core: jobmanager.CoreOptions{SlotsPerTaskManager: 2}})

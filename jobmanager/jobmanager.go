@@ -48,7 +48,10 @@ type JobManager struct {
 	specs   map[string]TaskManagerSpec // started or starting, by id
 	pools   map[string]TaskManagerSpec // template per pool
 	status  map[string]api.JobStatus
-	changed chan struct{} // closed and replaced on every job change
+	jobIDs  []string              // in submission order
+	tmInfo  []api.TaskManagerInfo // the core's view after the last event batch
+	pending int                   // TaskManagers asked for, not registered
+	changed chan struct{}         // closed and replaced on every job change
 	nextTM  int
 	nextJob int
 	ctx     context.Context
@@ -142,6 +145,10 @@ func (jm *JobManager) Run(ctx context.Context) error {
 		}
 		if len(evs) > 0 {
 			jm.refreshStatus()
+			infos, pending := jm.core.TaskManagerInfos(), jm.core.PendingTaskManagers()
+			jm.mu.Lock()
+			jm.tmInfo, jm.pending = infos, pending
+			jm.mu.Unlock()
 		}
 	}
 }
@@ -263,6 +270,7 @@ func (jm *JobManager) Submit(ctx context.Context, s Submission) (string, error) 
 		jm.pools[s.Pool] = TaskManagerSpec{Pool: s.Pool, Binary: s.Binary, Args: s.Args, Env: s.Env}
 	}
 	jm.status[id] = api.JobStatus{Version: api.Version, ID: id, Name: s.Graph.Name, State: api.JobCreated}
+	jm.jobIDs = append(jm.jobIDs, id)
 	jm.mu.Unlock()
 	jm.log.Info().Str("job", id).Str("name", s.Graph.Name).Int("slots", s.Graph.Slots()).Msg("job submitted")
 	jm.post(JobSubmitted{Job: id, Graph: s.Graph, Pool: s.Pool, Restart: s.Restart})
@@ -348,4 +356,52 @@ func (jm *JobManager) Heartbeat(tm string) bool {
 func (jm *JobManager) UpdateTask(u api.TaskUpdate) {
 	jm.post(TaskStateChanged{TaskManager: u.TaskManager, Job: u.Job, Attempt: u.Attempt, Vertex: u.Vertex,
 		Subtask: u.Subtask, State: u.State, Cause: u.Cause, Unrecoverable: u.Unrecoverable})
+}
+
+// TaskManagerDescriber is implemented by resource drivers that can say
+// where a TaskManager runs (the YARN driver: container and node).
+type TaskManagerDescriber interface {
+	DescribeTaskManager(id string) string
+}
+
+// Jobs lists every job in submission order.
+func (jm *JobManager) Jobs() []api.JobSummary {
+	jm.mu.Lock()
+	defer jm.mu.Unlock()
+	out := make([]api.JobSummary, 0, len(jm.jobIDs))
+	for _, id := range jm.jobIDs {
+		st := jm.status[id]
+		out = append(out, api.JobSummary{ID: st.ID, Name: st.Name, State: st.State, Attempt: st.Attempt, Restarts: st.Restarts})
+	}
+	return out
+}
+
+// TaskManagerInfos lists the registered TaskManagers in id order.
+func (jm *JobManager) TaskManagerInfos() []api.TaskManagerInfo {
+	jm.mu.Lock()
+	out := append([]api.TaskManagerInfo(nil), jm.tmInfo...)
+	jm.mu.Unlock()
+	if d, ok := jm.opts.Driver.(TaskManagerDescriber); ok {
+		for i := range out {
+			out[i].Location = d.DescribeTaskManager(out[i].ID)
+		}
+	}
+	return out
+}
+
+// Overview summarizes TaskManagers, slots and jobs.
+func (jm *JobManager) Overview() api.Overview {
+	tms := jm.TaskManagerInfos()
+	o := api.Overview{Version: api.Version, TaskManagers: len(tms), Jobs: map[api.JobState]int{}}
+	for _, tm := range tms {
+		o.SlotsTotal += tm.Slots
+		o.SlotsFree += tm.FreeSlots
+	}
+	jm.mu.Lock()
+	o.PendingTaskManagers = jm.pending
+	for _, st := range jm.status {
+		o.Jobs[st.State]++
+	}
+	jm.mu.Unlock()
+	return o
 }

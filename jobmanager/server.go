@@ -22,13 +22,25 @@ import (
 // ServerOptions configure the control API server.
 type ServerOptions struct {
 	// Addr to listen on (host:port; port 0 picks one).
-	Addr   string
-	Secret []byte
+	Addr string
+	// Listener, when set, is used instead of listening on Addr (the YARN
+	// AM listens first: it registers its port before the JobManager exists).
+	Listener net.Listener
+	Secret   []byte
 	// DefaultRestart applies to submissions that name no strategy.
 	DefaultRestart api.RestartStrategy
 	// PollWait bounds a TaskManager's long poll (default 1s).
 	PollWait time.Duration
-	Logger   zerolog.Logger
+	// OpenReads serves the GET endpoints (overview, jobs, a job,
+	// TaskManagers) without a signature, so that they work through the YARN
+	// web proxy; mutations stay signed.
+	OpenReads bool
+	// Shutdown, when set, enables POST /v1/cluster/shutdown (signed); it is
+	// called once per accepted request with the caller's reason.
+	Shutdown func(reason string)
+	// Mode is reported in the overview (session, per-job, application).
+	Mode   string
+	Logger zerolog.Logger
 }
 
 // Server is the JobManager's authenticated HTTP control API for clients
@@ -53,15 +65,27 @@ func NewServer(jm *JobManager, opts ServerOptions) (*Server, error) {
 	if opts.PollWait <= 0 {
 		opts.PollWait = time.Second
 	}
-	ln, err := net.Listen("tcp", opts.Addr)
-	if err != nil {
-		return nil, fmt.Errorf("control server: %w", err)
+	ln := opts.Listener
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", opts.Addr); err != nil {
+			return nil, fmt.Errorf("control server: %w", err)
+		}
 	}
 	s := &Server{jm: jm, opts: opts, ln: ln, ver: api.NewVerifier(opts.Secret), tms: map[string]*remoteTM{},
 		log: opts.Logger.With().Str("component", "control-api").Logger()}
 	mux := http.NewServeMux()
+	read := s.auth
+	if opts.OpenReads {
+		read = s.open
+	}
 	mux.HandleFunc("POST /v1/jobs", s.auth(s.submit))
-	mux.HandleFunc("GET /v1/jobs/{id}", s.auth(s.job))
+	mux.HandleFunc("GET /v1/jobs", read(s.jobs))
+	mux.HandleFunc("GET /v1/jobs/{id}", read(s.job))
+	mux.HandleFunc("GET /v1/overview", read(s.overview))
+	mux.HandleFunc("GET /v1/taskmanagers", read(s.taskManagers))
+	mux.HandleFunc("GET /{$}", read(s.overview))
+	mux.HandleFunc("POST /v1/cluster/shutdown", s.auth(s.shutdown))
 	mux.HandleFunc("POST /v1/jobs/{id}/cancel", s.auth(s.cancel))
 	mux.HandleFunc("POST /v1/taskmanagers/register", s.auth(s.register))
 	mux.HandleFunc("POST /v1/taskmanagers/poll", s.auth(s.poll))
@@ -120,6 +144,50 @@ func (s *Server) auth(h handler) http.HandlerFunc {
 		}
 		writeJSON(w, http.StatusOK, out)
 	}
+}
+
+// open serves a read-only request without a signature.
+func (s *Server) open(h handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		out, err := h(w, r, nil)
+		if err != nil {
+			status := http.StatusBadRequest
+			var he *httpError
+			if errors.As(err, &he) {
+				status = he.status
+			}
+			writeJSON(w, status, api.Error{Version: api.Version, Error: err.Error()})
+			return
+		}
+		writeJSON(w, http.StatusOK, out)
+	}
+}
+
+func (s *Server) jobs(http.ResponseWriter, *http.Request, []byte) (any, error) {
+	return api.JobList{Version: api.Version, Jobs: s.jm.Jobs()}, nil
+}
+
+func (s *Server) overview(http.ResponseWriter, *http.Request, []byte) (any, error) {
+	o := s.jm.Overview()
+	o.Mode = s.opts.Mode
+	return o, nil
+}
+
+func (s *Server) taskManagers(http.ResponseWriter, *http.Request, []byte) (any, error) {
+	return api.TaskManagerList{Version: api.Version, TaskManagers: s.jm.TaskManagerInfos()}, nil
+}
+
+func (s *Server) shutdown(_ http.ResponseWriter, r *http.Request, body []byte) (any, error) {
+	if s.opts.Shutdown == nil {
+		return nil, &httpError{http.StatusNotImplemented, errors.New("this JobManager cannot be shut down over the API")}
+	}
+	var req api.ShutdownRequest
+	if err := decode(body, &req, func() int { return req.Version }); err != nil {
+		return nil, err
+	}
+	s.log.Info().Str("remote", r.RemoteAddr).Str("reason", req.Reason).Msg("cluster shutdown requested")
+	s.opts.Shutdown(req.Reason)
+	return struct{}{}, nil
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -21,7 +21,11 @@ type RemoteOptions struct {
 	// NetworkMemory is the network buffer budget in bytes.
 	NetworkMemory     int64
 	JobManagerTimeout time.Duration
-	Logger            zerolog.Logger
+	// DataListenAddr is where the data server listens (default
+	// 127.0.0.1:0; in a YARN container NM_HOST:0, so that TaskManagers on
+	// other nodes reach it).
+	DataListenAddr string
+	Logger         zerolog.Logger
 }
 
 // RunRemote runs a TaskManager that registers with the JobManager at
@@ -33,7 +37,7 @@ func RunRemote(ctx context.Context, opts RemoteOptions) error {
 		return fmt.Errorf("taskmanager %s: no JobManager address", opts.ID)
 	}
 	x, err := NewNetExchange(ctx, NetExchangeOptions{TaskManager: opts.ID, Secret: opts.Secret,
-		NetworkMemory: opts.NetworkMemory, Logger: opts.Logger})
+		NetworkMemory: opts.NetworkMemory, ListenAddr: opts.DataListenAddr, Logger: opts.Logger})
 	if err != nil {
 		return fmt.Errorf("taskmanager %s: data plane: %w", opts.ID, err)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/floe-yarn/floe/am"
 	"github.com/floe-yarn/floe/conf"
 	"github.com/floe-yarn/floe/jobmanager"
 	"github.com/floe-yarn/floe/jobmanager/api"
@@ -18,7 +20,8 @@ import (
 
 // jobManagerCommand is `floe jobmanager`: a JobManager process whose
 // TaskManagers are processes of the job binaries on this host (the process
-// driver). Inside a YARN container the am package wires the YARN driver.
+// driver), or with --yarn the ApplicationMaster of a YARN application (the
+// am package, whose driver runs TaskManagers in containers).
 func jobManagerCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "jobmanager",
@@ -27,6 +30,7 @@ func jobManagerCommand() *cli.Command {
 			&cli.StringFlag{Name: "address", Usage: "control API `host:port` (default 127.0.0.1:<rest.port>)"},
 			&cli.StringFlag{Name: "secret-file", Usage: "0600 file holding the application secret (default $" + conf.EnvSecretFile + ")"},
 			&cli.StringFlag{Name: "log-dir", Usage: "folder for TaskManager logs (default: this process's stderr)"},
+			&cli.BoolFlag{Name: "yarn", Usage: "run as the ApplicationMaster in a YARN container (the Floe client starts it so)"},
 			dynamicFlag(),
 		},
 		Action: runJobManager,
@@ -34,6 +38,9 @@ func jobManagerCommand() *cli.Command {
 }
 
 func runJobManager(c *cli.Context) error {
+	if c.Bool("yarn") {
+		return runApplicationMaster(c)
+	}
 	cfg, err := conf.Load(conf.LoadOptions{Dynamic: dynamicArgs(c)})
 	if err != nil {
 		return err
@@ -106,4 +113,46 @@ func runJobManager(c *cli.Context) error {
 func explicitlySet(cfg *conf.Config, key string) bool {
 	src, ok := cfg.Source(key)
 	return ok && src.Kind != conf.SourceDefault
+}
+
+// runApplicationMaster is `floe jobmanager --yarn`: the AM container's
+// process. It logs zerolog JSON to <LOG_DIRS>/jobmanager.log; stdout and
+// stderr (jobmanager.out/.err) get only what happens before the log opens
+// and the final error.
+func runApplicationMaster(c *cli.Context) error {
+	env, err := am.ReadEnv(os.Getenv)
+	if err != nil {
+		return fmt.Errorf("jobmanager --yarn: %w", err)
+	}
+	lvl := zerolog.InfoLevel
+	if l, err := zerolog.ParseLevel(os.Getenv("FLOE_LOG_LEVEL")); err == nil && os.Getenv("FLOE_LOG_LEVEL") != "" {
+		lvl = l
+	}
+	log, closer, err := am.OpenLog(env.LogDir, lvl)
+	if err != nil {
+		return err
+	}
+	defer closer.Close()
+	cfg, err := conf.Load(conf.LoadOptions{Dynamic: dynamicArgs(c)})
+	if err != nil {
+		log.Error().Err(err).Msg("configuration")
+		return fmt.Errorf("jobmanager --yarn: %w", err)
+	}
+	hadoop, err := conf.LoadHadoop(env.HadoopConfDir)
+	if err != nil {
+		log.Error().Err(err).Msg("Hadoop configuration")
+		return fmt.Errorf("jobmanager --yarn: %w", err)
+	}
+	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	res, err := am.Run(ctx, am.Options{Env: env, Config: cfg, Hadoop: hadoop, Logger: log})
+	if err != nil {
+		log.Error().Err(err).Msg("ApplicationMaster failed")
+		return err
+	}
+	if res.Killed {
+		return errors.New("jobmanager --yarn: killed")
+	}
+	fmt.Printf("application ended: %s: %s\n", res.Status, res.Diagnostics)
+	return nil
 }

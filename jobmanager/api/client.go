@@ -124,3 +124,29 @@ func (c *Client) Wait(ctx context.Context, id string, every time.Duration) (JobS
 		}
 	}
 }
+
+// Overview returns the cluster overview.
+func (c *Client) Overview(ctx context.Context) (Overview, error) {
+	var o Overview
+	err := c.Do(ctx, http.MethodGet, "/v1/overview", nil, &o)
+	return o, err
+}
+
+// Jobs lists the jobs.
+func (c *Client) Jobs(ctx context.Context) (JobList, error) {
+	var l JobList
+	err := c.Do(ctx, http.MethodGet, "/v1/jobs", nil, &l)
+	return l, err
+}
+
+// TaskManagers lists the registered TaskManagers.
+func (c *Client) TaskManagers(ctx context.Context) (TaskManagerList, error) {
+	var l TaskManagerList
+	err := c.Do(ctx, http.MethodGet, "/v1/taskmanagers", nil, &l)
+	return l, err
+}
+
+// Shutdown asks the cluster (a YARN session) to cancel its jobs and end.
+func (c *Client) Shutdown(ctx context.Context, reason string) error {
+	return c.Do(ctx, http.MethodPost, "/v1/cluster/shutdown", ShutdownRequest{Version: Version, Reason: reason}, nil)
+}

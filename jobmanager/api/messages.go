@@ -84,6 +84,19 @@ type JobStatus struct {
 	Restarts int             `json:"restarts"`
 	Cause    string          `json:"cause,omitempty"`
 	Subtasks []SubtaskStatus `json:"subtasks,omitempty"`
+	// Exceptions is the job's exception history, oldest first: every
+	// failure that failed or restarted it, with the cause as reported (for
+	// a lost YARN container: its exit status and diagnostics).
+	Exceptions []Exception `json:"exceptions,omitempty"`
+}
+
+// Exception is one entry of a job's exception history.
+type Exception struct {
+	// TimeMillis is when the JobManager saw the failure (Unix ms).
+	TimeMillis int64 `json:"timestamp"`
+	// Attempt is the job attempt that failed.
+	Attempt int    `json:"attempt"`
+	Cause   string `json:"cause"`
 }
 
 // Registration is a TaskManager announcing itself and its slots.

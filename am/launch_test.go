@@ -1,0 +1,92 @@
+package am
+
+import (
+	"context"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/floe-yarn/floe/am/hdts"
+	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/hdfsstore"
+	"github.com/floe-yarn/floe/jobmanager"
+)
+
+func TestTaskManagerLaunch(t *testing.T) {
+	stats := 0
+	l := &TaskManagerLaunch{
+		Stat: func(_ context.Context, p string) (hdfsstore.FileInfo, error) {
+			stats++
+			return hdfsstore.FileInfo{Path: "hdfs://nn:8020" + p, Size: 1234, ModTime: time.UnixMilli(1700000000123)}, nil
+		},
+		Secret: []byte("0123456789abcdef0123456789abcdef"), NetworkMemory: 64 << 20, JobManagerTimeout: 50 * time.Second, User: "u",
+	}
+	spec := jobmanager.TaskManagerSpec{ID: "tm-3", Pool: "p", Binary: "/cache/abc/wc", Args: []string{"--input", "a b", "it's"},
+		Env: []string{"FLOE_PARALLELISM=2", `ODD=a"$b`}, Slots: 2, JobManagerAddress: "node1:4000"}
+	clc, err := l.Build(context.Background(), spec, ctr(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Build(context.Background(), spec, ctr(3)); err != nil || stats != 1 {
+		t.Fatalf("second build: %v, %d stats (want the cached one)", err, stats)
+	}
+	lr := clc.LocalResources[JobLink]
+	if lr.URL != "hdfs://nn:8020/cache/abc/wc" || lr.Size != 1234 || lr.Timestamp != 1700000000123 {
+		t.Fatalf("job resource %+v", lr)
+	}
+	want := map[string]string{"FLOE_ROLE": "taskmanager", "FLOE_JOBMANAGER_ADDRESS": "node1:4000", "FLOE_TM_ID": "tm-3",
+		"FLOE_TM_SLOTS": "2", "FLOE_TM_NETWORK_BYTES": "67108864", "FLOE_JM_TIMEOUT_MS": "50000", "HADOOP_USER_NAME": "u",
+		"FLOE_PARALLELISM": "2", "ODD": `a\"\$b`}
+	for k, v := range want {
+		if clc.Env[k] != v {
+			t.Errorf("env %s=%q, want %q", k, clc.Env[k], v)
+		}
+	}
+	if _, ok := clc.Env[conf.EnvSecretFile]; ok {
+		t.Error("the secret file variable must not be set on YARN")
+	}
+	for k, v := range clc.Env {
+		if strings.Contains(v, string(l.Secret)) {
+			t.Errorf("secret in env %s", k)
+		}
+	}
+	if s, err := hdts.Secret(clc.Tokens, conf.SecretAlias); err != nil || string(s) != string(l.Secret) {
+		t.Fatalf("tokens: %q, %v", s, err)
+	}
+	if got := clc.Commands[0]; got != `./job --input 'a b' 'it'\''s' 1><LOG_DIR>/taskmanager.out 2><LOG_DIR>/taskmanager.err` {
+		t.Fatalf("command %s", got)
+	}
+}
+
+// TestShellQuoteRoundTrip runs quoted words through bash.
+func TestShellQuoteRoundTrip(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("no bash")
+	}
+	words := []string{"plain", "a b", "it's", `"dq"`, "$HOME", "`x`", "", "hdfs://nn:8020/p,q=1", "back\\slash"}
+	var b strings.Builder
+	b.WriteString("printf '%s\\n'")
+	for _, w := range words {
+		b.WriteString(" " + ShellQuote(w))
+	}
+	out, err := exec.Command("bash", "-c", b.String()).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	if len(got) != len(words) {
+		t.Fatalf("got %q", got)
+	}
+	for i := range words {
+		if got[i] != words[i] {
+			t.Errorf("word %d: %q, want %q", i, got[i], words[i])
+		}
+	}
+	// EscapeEnvValue inside double quotes, as the NodeManager writes it.
+	v := `["--x","a $b \c"]`
+	out, err = exec.Command("bash", "-c", `export V="`+EscapeEnvValue(v)+`"; printf '%s' "$V"`).Output()
+	if err != nil || string(out) != v {
+		t.Fatalf("env round trip: %q, %v", out, err)
+	}
+}
