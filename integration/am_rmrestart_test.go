@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -15,11 +14,9 @@ import (
 // the AM registers again, the job keeps running on the same TaskManagers
 // (no restart), and cancelling it still ends the application KILLED.
 //
-// It restarts the shared RM, so it runs only with FLOE_AM_RM_RESTART=1.
+// It restarts the RM; `make test` runs the integration tests one at a time,
+// so nothing else is using the cluster then.
 func TestAMSurvivesRMRestart(t *testing.T) {
-	if os.Getenv("FLOE_AM_RM_RESTART") != "1" {
-		t.Skip("restarts the shared ResourceManager; set FLOE_AM_RM_RESTART=1 to run")
-	}
 	e := newAMEnv(t)
 	app := e.submit(t, amSubmission{mode: "per-job", job: "testjob", par: 2, jobArgs: []string{"--mode", "unbounded"},
 		conf: map[string]string{"taskmanager.numberOfTaskSlots": "1"}})
