@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 export CGO_ENABLED ?= 0
 
-.PHONY: all build test test-unit test-integration proto proto-check fuzz bench demo cluster-start cluster-stop vet clean
+.PHONY: all build test test-unit test-integration proto proto-check fuzz bench bench-yarn demo cluster-start cluster-stop vet clean
 
 all: build
 
@@ -45,8 +45,13 @@ fuzz:
 bench:
 	scripts/bench.sh
 
+## demo: wordcount on YARN (per-job) over a generated text on HDFS; starts/stops the minicluster only if needed.
 demo:
-	@echo "make demo arrives with the YARN deployment issue (floe run -t yarn-per-job on the minicluster)."; exit 2
+	scripts/demo.sh
+
+## bench-yarn: YARN submission latency, bytes uploaded, AM and TaskManager RSS (medians of 5).
+bench-yarn: build
+	scripts/bench-yarn.sh
 
 cluster-start:
 	scripts/minicluster.sh start

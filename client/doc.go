@@ -1,4 +1,36 @@
 // Package client submits, finds, watches and stops Floe applications and
-// jobs. It holds one cluster descriptor per deployment target (-t
-// yarn-session, yarn-per-job, yarn-application, local, remote).
+// jobs on YARN, as Flink's YarnClusterDescriptor and CLI frontend do.
+//
+// A YarnDescriptor deploys the three modes of ARCHITECTURE.md §2:
+//
+//   - Deploy validates everything it can before taking an application id
+//     (the job binary with CheckJobBinary, the provided lib dirs, the queue
+//     with QueueInfo) and checks the memory options against the maximum
+//     container YARN returns with the new id; such errors wrap ErrBadInput
+//     and leave nothing on YARN or HDFS.
+//   - It then stages the files under <staging root>/<appId>/ (the binaries
+//     through the content-addressed Cache, so a binary is uploaded once;
+//     floe-conf.yaml, job.graph in per-job mode, and the 0600 secret),
+//     builds the AM's launch context (LocalResources with the exact HDFS
+//     size and modification time, the environment of the AM contract, an
+//     HDTS credentials blob holding the secret) and submits it. A failed
+//     submission kills the application and removes the staging folder.
+//   - WaitRunning polls the report, showing YARN's diagnostics while
+//     ACCEPTED; when the application fails it returns an *ApplicationError
+//     with YARN's diagnostics and the AM's last log lines, read from the
+//     NodeManager web services (AMLogTail).
+//
+// Retrieve and Connect reach a running application's JobManager (the AM's
+// host and RPC port from the report; the secret from the staging folder)
+// through a ClusterClient: Jobs, Job, Submit, Cancel, Shutdown, WatchJob.
+// Sweep removes staging folders of applications that have ended.
+//
+// Example: deploy a per-job cluster for a planned job and follow it.
+//
+//	d, err := client.NewYarnDescriptor(ctx, client.YarnOptions{Config: cfg, RM: rm, Store: store, Out: os.Stderr})
+//	dep, err := d.Deploy(ctx, client.DeploySpec{Mode: client.ModePerJob, JobBinary: bin, JobArgs: args, JobGraph: graph})
+//	rep, err := d.WaitRunning(ctx, dep.App)
+//	cc, err := client.Connect(rep, dep.Secret)
+//	job, err := cc.FirstJob(ctx, 250*time.Millisecond)
+//	final, err := cc.WatchJob(ctx, job.ID, 500*time.Millisecond, os.Stdout)
 package client

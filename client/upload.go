@@ -52,8 +52,8 @@ func (c *Cache) Put(ctx context.Context, local string, progress func(done, total
 	if err != nil {
 		return Staged{}, fmt.Errorf("stage %s: %w", local, err)
 	}
-	dir := path.Join(c.Root, "cache", sum)
-	dst := path.Join(dir, path.Base(local))
+	dir := joinURI(c.Root, "cache", sum)
+	dst := joinURI(dir, path.Base(local))
 	if fi, err := c.Store.Stat(ctx, dst); err == nil && fi.Size == size {
 		return Staged{Path: dst, Size: fi.Size, ModTimeMillis: fi.ModTimeMillis()}, nil
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {

@@ -20,6 +20,9 @@ func main() {
 	}
 	app.Commands = append(app.Commands, configCommand())
 	app.Commands = append(app.Commands, jobManagerCommand(), runCommand())
+	app.Commands = append(app.Commands, fsCommand())
+	app.Commands = append(app.Commands, yarnSessionCommand(), runApplicationCommand())
+	app.Commands = append(app.Commands, listCommand(), cancelCommand(), infoCommand(), logsCommand())
 	if err := app.Run(normalizeArgs(os.Args)); err != nil {
 		fmt.Fprintln(os.Stderr, "floe:", err)
 		os.Exit(1)

@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -30,10 +31,10 @@ const (
 func runCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "run",
-		Usage:     "run a job binary: locally, or on a JobManager (-t remote -m host:port)",
+		Usage:     "run a job binary: locally, on a JobManager (-t remote -m host:port), or on YARN (-t yarn-per-job, yarn-session, yarn-application)",
 		ArgsUsage: "JOB_BINARY [args…]",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "target", Aliases: []string{"t"}, Value: "local", Usage: "where the job runs: local or remote"},
+			&cli.StringFlag{Name: "target", Aliases: []string{"t"}, Value: "local", Usage: "where the job runs: local, remote, yarn-session, yarn-per-job or yarn-application"},
 			&cli.StringFlag{Name: "jobmanager", Aliases: []string{"m"}, Usage: "JobManager `host:port` (remote)"},
 			&cli.IntFlag{Name: "parallelism", Aliases: []string{"p"}, Usage: "default parallelism of the job"},
 			&cli.BoolFlag{Name: "detached", Aliases: []string{"d"}, Usage: "submit and return without waiting for the job"},
@@ -51,6 +52,12 @@ func runJob(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if t := runTarget(c, cfg); strings.HasPrefix(t, "yarn-") {
+		ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return runOnYarn(ctx, yarnRun{c: c, cfg: cfg, target: t, bin: c.Args().First(), args: c.Args().Tail(),
+			parallelism: c.Int("parallelism"), detached: c.Bool("detached"), out: c.App.Writer})
+	}
 	bin, err := filepath.Abs(c.Args().First())
 	if err != nil {
 		return err
@@ -67,7 +74,7 @@ func runJob(c *cli.Context) error {
 	}
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	switch t := c.String("target"); t {
+	switch t := runTarget(c, cfg); t {
 	case "local":
 		cmd := exec.Command(bin, args...)
 		cmd.Env = append(append(os.Environ(), env...), conf.EnvRole+"="+conf.RoleLocal)
@@ -80,7 +87,7 @@ func runJob(c *cli.Context) error {
 	case "remote":
 		return runRemote(ctx, c, cfg, bin, args, env)
 	default:
-		return fmt.Errorf("run: target %q: want local or remote (the yarn targets come with YARN deployment)", t)
+		return fmt.Errorf("run: target %q: want local, remote, yarn-session, yarn-per-job or yarn-application", t)
 	}
 }
 
@@ -160,4 +167,22 @@ func planJob(ctx context.Context, bin string, args, env []string) ([]byte, error
 		return nil, fmt.Errorf("plan %s: no job graph written (does main() call Execute?)", filepath.Base(bin))
 	}
 	return g, nil
+}
+
+// runTarget is -t, else execution.target, else yarn-session when a YARN
+// properties file exists (Flink's properties-file mode), else local.
+func runTarget(c *cli.Context, cfg *conf.Config) string {
+	if c.IsSet("target") {
+		return c.String("target")
+	}
+	if t := cfg.String(conf.ExecutionTarget); t != "" {
+		return t
+	}
+	if cfg.String(conf.YarnApplicationID) != "" {
+		return targetYarnSession
+	}
+	if _, err := os.Stat(propertiesPath(cfg)); err == nil {
+		return targetYarnSession
+	}
+	return "local"
 }

@@ -1,0 +1,258 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/floe-yarn/floe/yarnrpc"
+)
+
+// ContainerRef is one container of an application and the NodeManager web
+// address that serves its logs.
+type ContainerRef struct {
+	ID     yarnrpc.ContainerID
+	NodeWS string // NodeManager http address, host:port
+}
+
+// IsAM reports whether c is the ApplicationMaster container of its attempt
+// (the attempt's first container).
+func (c ContainerRef) IsAM() bool { return c.ID.Sequence() == 1 }
+
+// LogFile is one log file of a container.
+type LogFile struct {
+	Name string
+	Size int64
+}
+
+// nmGet GETs a NodeManager web-service path and returns the body.
+func (d *YarnDescriptor) nmGet(ctx context.Context, node, p string, accept string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, d.opts.HTTPTimeout)
+	defer cancel()
+	u := "http://" + node + p
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("NodeManager %s: %w", node, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", u, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: HTTP %d: %s", u, resp.StatusCode, firstLine(string(b)))
+	}
+	return b, nil
+}
+
+// Containers lists app's containers known to the NodeManagers (running
+// ones, and finished ones whose logs the NodeManager still keeps), AM
+// containers first.
+func (d *YarnDescriptor) Containers(ctx context.Context, app yarnrpc.ApplicationID) ([]ContainerRef, error) {
+	nodes, err := d.opts.RM.Nodes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []ContainerRef
+	for _, n := range nodes {
+		if n.HTTPAddress == "" {
+			continue
+		}
+		b, err := d.nmGet(ctx, n.HTTPAddress, "/ws/v1/node/apps/"+app.String(), "application/json")
+		if err != nil {
+			continue
+		}
+		var r struct {
+			App struct {
+				ContainerIDs []string `json:"containerids"`
+			} `json:"app"`
+		}
+		if json.Unmarshal(b, &r) != nil {
+			continue
+		}
+		for _, s := range r.App.ContainerIDs {
+			if id, err := yarnrpc.ParseContainerID(s); err == nil {
+				out = append(out, ContainerRef{ID: id, NodeWS: n.HTTPAddress})
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i].ID, out[j].ID
+		if a.Attempt.Attempt != b.Attempt.Attempt {
+			return a.Attempt.Attempt > b.Attempt.Attempt
+		}
+		return a.Sequence() < b.Sequence()
+	})
+	return out, nil
+}
+
+// AMContainer finds the ApplicationMaster container of rep's current
+// attempt. Running applications are listed by the NodeManagers; for ended
+// ones the id comes from YARN's diagnostics or is derived from the attempt
+// id, and the NodeManager still serving its logs is probed.
+func (d *YarnDescriptor) AMContainer(ctx context.Context, rep yarnrpc.ApplicationReport) (ContainerRef, error) {
+	cs, err := d.Containers(ctx, rep.ID)
+	if err != nil {
+		return ContainerRef{}, err
+	}
+	for _, c := range cs {
+		if c.IsAM() && (rep.Attempt.IsZero() || c.ID.Attempt == rep.Attempt) {
+			return c, nil
+		}
+	}
+	var cands []yarnrpc.ContainerID
+	for _, m := range containerIDPattern.FindAllString(rep.Diagnostics, -1) {
+		if id, err := yarnrpc.ParseContainerID(m); err == nil && id.Sequence() == 1 && id.App() == rep.ID {
+			cands = append(cands, id)
+		}
+	}
+	if !rep.Attempt.IsZero() {
+		for epoch := int64(0); epoch < 4; epoch++ {
+			cands = append(cands, yarnrpc.NewContainerID(rep.Attempt, epoch, 1))
+		}
+	}
+	nodes, err := d.opts.RM.Nodes(ctx)
+	if err != nil {
+		return ContainerRef{}, err
+	}
+	for _, id := range cands {
+		for _, n := range nodes {
+			// A NodeManager answers an empty list for ids it never ran.
+			c := ContainerRef{ID: id, NodeWS: n.HTTPAddress}
+			if fs, err := d.LogFiles(ctx, c); err == nil && len(fs) > 0 {
+				return c, nil
+			}
+		}
+	}
+	return ContainerRef{}, fmt.Errorf("no NodeManager serves the logs of the AM container of %s", rep.ID)
+}
+
+var containerIDPattern = regexp.MustCompile(`container_(e\d+_)?\d+_\d+_\d+_\d+`)
+
+// LogFiles lists the log files of a container.
+func (d *YarnDescriptor) LogFiles(ctx context.Context, c ContainerRef) ([]LogFile, error) {
+	b, err := d.nmGet(ctx, c.NodeWS, "/ws/v1/node/containers/"+c.ID.String()+"/logs", "application/json")
+	if err != nil {
+		return nil, err
+	}
+	// Hadoop 3 answers a list of {logAggregationType, containerLogInfo: [...]}.
+	type info struct {
+		FileName string `json:"fileName"`
+		FileSize string `json:"fileSize"`
+	}
+	type group struct {
+		Infos []info `json:"containerLogInfo"`
+	}
+	// It answers one object, {"containerLogsInfo": {...}}, or a list of
+	// them, depending on the version and the number of log types.
+	var groups []group
+	if err := json.Unmarshal(b, &groups); err != nil {
+		var one struct {
+			Group json.RawMessage `json:"containerLogsInfo"`
+		}
+		if err2 := json.Unmarshal(b, &one); err2 != nil || len(one.Group) == 0 {
+			return nil, fmt.Errorf("container %s: log list: %w", c.ID, err)
+		}
+		var g group
+		if json.Unmarshal(one.Group, &g) == nil {
+			groups = []group{g}
+		} else if err := json.Unmarshal(one.Group, &groups); err != nil {
+			return nil, fmt.Errorf("container %s: log list: %w", c.ID, err)
+		}
+	}
+	var out []LogFile
+	for _, g := range groups {
+		for _, i := range g.Infos {
+			var n int64
+			fmt.Sscan(i.FileSize, &n)
+			out = append(out, LogFile{Name: i.FileName, Size: n})
+		}
+	}
+	return out, nil
+}
+
+// ReadLog returns a container log file; tailBytes > 0 returns only its
+// last tailBytes bytes.
+func (d *YarnDescriptor) ReadLog(ctx context.Context, c ContainerRef, file string, tailBytes int64) ([]byte, error) {
+	p := "/ws/v1/node/containers/" + c.ID.String() + "/logs/" + url.PathEscape(file)
+	if tailBytes > 0 {
+		p += fmt.Sprintf("?size=-%d", tailBytes)
+	}
+	return d.nmGet(ctx, c.NodeWS, p, "text/plain")
+}
+
+// AMLogTail returns the last n lines of the AM's jobmanager.err,
+// jobmanager.out and jobmanager.log (whichever are not empty), each line
+// prefixed with its file name. It never fails: when no log can be read the
+// one line says why.
+func (d *YarnDescriptor) AMLogTail(ctx context.Context, rep yarnrpc.ApplicationReport, n int) []string {
+	c, err := d.AMContainer(ctx, rep)
+	if err != nil {
+		return []string{"(AM log not readable: " + err.Error() + ")"}
+	}
+	var out []string
+	for _, f := range []string{"jobmanager.err", "jobmanager.out", "jobmanager.log"} {
+		b, err := d.ReadLog(ctx, c, f, 16<<10)
+		if err != nil {
+			continue
+		}
+		lines := LastLines(LogContents(string(b)), n)
+		for _, l := range lines {
+			out = append(out, f+": "+l)
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, fmt.Sprintf("(the AM container %s on %s wrote no log lines)", c.ID, c.NodeWS))
+	}
+	return out
+}
+
+// LastLines returns the last n non-empty lines of s.
+func LastLines(s string, n int) []string {
+	var lines []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.TrimSpace(l) != "" {
+			lines = append(lines, strings.TrimRight(l, "\r"))
+		}
+	}
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return lines
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	if len(s) > 200 {
+		s = s[:200]
+	}
+	return s
+}
+
+func isNotFound(err error) bool { return errors.Is(err, yarnrpc.ErrApplicationNotFound) }
+
+// LogContents strips the NodeManager's framing (Container:, LogType:,
+// LogContents: … End of LogType:) from a log file answer.
+func LogContents(s string) string {
+	if i := strings.Index(s, "LogContents:\n"); i >= 0 {
+		s = s[i+len("LogContents:\n"):]
+		if j := strings.Index(s, "End of LogType:"); j >= 0 {
+			s = s[:j]
+		}
+	}
+	return s
+}

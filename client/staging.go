@@ -1,0 +1,148 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/floe-yarn/floe/hdfsstore"
+	"github.com/floe-yarn/floe/yarnrpc"
+)
+
+// writeFile writes data to p with perm, replacing nothing (p is new).
+func writeFile(ctx context.Context, st *hdfsstore.Store, p string, data []byte, perm fs.FileMode) error {
+	w, err := st.Create(ctx, p, perm)
+	if err != nil {
+		return err
+	}
+	// An empty Write would allocate an empty block that the NameNode may
+	// never see reported; an empty file needs no block at all.
+	if len(data) > 0 {
+		if _, err := w.Write(data); err != nil {
+			_ = w.Close()
+			return fmt.Errorf("write %s: %w", p, err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", p, err)
+	}
+	return nil
+}
+
+// readFile reads a small file from the store (at most 1 MiB).
+func readFile(ctx context.Context, st *hdfsstore.Store, p string) ([]byte, error) {
+	r, err := st.Open(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	b, err := io.ReadAll(io.LimitReader(r, 1<<20))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", p, err)
+	}
+	return b, nil
+}
+
+// ReadSecret reads the application secret from app's staging folder, as
+// written at deployment.
+func (d *YarnDescriptor) ReadSecret(ctx context.Context, app yarnrpc.ApplicationID) ([]byte, error) {
+	p := joinURI(d.StagingDir(app), FileSecret)
+	b, err := readFile(ctx, d.opts.Store, p)
+	if err != nil {
+		return nil, fmt.Errorf("application %s: read its secret %s (only the user who deployed it can reach it): %w", app, p, err)
+	}
+	return b, nil
+}
+
+// Sweep removes staging folders of applications that are no longer
+// running (belt and braces for AMs that were SIGKILLed before cleaning
+// up). It is best effort and bounded to a few seconds; it returns what it
+// removed.
+func (d *YarnDescriptor) Sweep(ctx context.Context) []string {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	entries, err := d.opts.Store.List(ctx, d.root)
+	if err != nil {
+		return nil
+	}
+	var removed []string
+	for _, e := range entries {
+		name := path.Base(e.Path)
+		if !e.IsDir || !strings.HasPrefix(name, "application_") {
+			continue
+		}
+		id, err := yarnrpc.ParseApplicationID(name)
+		if err != nil {
+			continue
+		}
+		rep, err := d.opts.RM.ApplicationReport(ctx, id)
+		if err != nil && !isNotFound(err) {
+			continue
+		}
+		if err == nil && !rep.State.Terminal() {
+			continue
+		}
+		if d.opts.Store.RemoveAll(ctx, joinURI(d.root, name)) == nil {
+			d.opts.Logger.Debug().Str("app_id", name).Msg("removed leftover staging folder")
+			removed = append(removed, name)
+		}
+	}
+	return removed
+}
+
+// RemoveStaging removes app's staging folder (a missing folder is fine).
+func (d *YarnDescriptor) RemoveStaging(ctx context.Context, app yarnrpc.ApplicationID) error {
+	return d.opts.Store.RemoveAll(ctx, d.StagingDir(app))
+}
+
+// progress returns an upload progress callback that shows a bar on Out
+// once an upload has taken more than a second: redrawn in place on a
+// terminal, a line every two seconds (and at the end) elsewhere.
+func (d *YarnDescriptor) progress(name string) func(done, total int64) {
+	start := time.Now()
+	tty := isTerminal(d.opts.Out)
+	var last time.Time
+	return func(done, total int64) {
+		now := time.Now()
+		if now.Sub(start) < time.Second {
+			return
+		}
+		every := 200 * time.Millisecond
+		if !tty {
+			every = 2 * time.Second
+		}
+		if done < total && now.Sub(last) < every {
+			return
+		}
+		last = now
+		if tty {
+			fmt.Fprintf(d.opts.Out, "\rUploading %s %s", name, bar(done, total, 30))
+			if done >= total {
+				fmt.Fprintln(d.opts.Out)
+			}
+			return
+		}
+		fmt.Fprintf(d.opts.Out, "Uploading %s %s\n", name, bar(done, total, 30))
+	}
+}
+
+// bar renders "[=====>    ]  45% 12.3/27.1 MB".
+func bar(done, total int64, width int) string {
+	if total <= 0 {
+		total = 1
+	}
+	frac := float64(done) / float64(total)
+	if frac > 1 {
+		frac = 1
+	}
+	n := int(frac * float64(width))
+	b := strings.Repeat("=", n)
+	if n < width {
+		b += ">" + strings.Repeat(" ", width-n-1)
+	}
+	return fmt.Sprintf("[%s] %3.0f%% %.1f/%.1f MB", b, frac*100, float64(done)/1e6, float64(total)/1e6)
+}

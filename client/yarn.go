@@ -1,0 +1,177 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/hdfsstore"
+	"github.com/floe-yarn/floe/yarnrpc"
+	"github.com/rs/zerolog"
+)
+
+// Mode is how a Floe cluster lives on YARN (ARCHITECTURE.md §2).
+type Mode string
+
+// The three YARN modes; the value is what the AM reads in FLOE_YARN_MODE.
+const (
+	ModeSession     Mode = "session"
+	ModePerJob      Mode = "per-job"
+	ModeApplication Mode = "application"
+)
+
+// Environment variables of the AM container (the contract with the AM).
+const (
+	EnvYarnMode   = "FLOE_YARN_MODE"
+	EnvStagingDir = "FLOE_STAGING_DIR"
+	EnvJobBinary  = "FLOE_JOB_BINARY"
+	EnvJobArgs    = "FLOE_JOB_ARGS"
+)
+
+// Names inside the per-application staging folder and link names of the AM's
+// LocalResources.
+const (
+	LinkFramework   = "floe"
+	LinkJob         = "job"
+	FileConf        = conf.FileName
+	FileJobGraph    = "job.graph"
+	FileSecret      = "secret"
+	stagingRootName = ".floe"
+)
+
+// amCommand is the AM container's command; <LOG_DIR> is expanded by the
+// NodeManager.
+const amCommand = "./floe jobmanager --yarn 1><LOG_DIR>/jobmanager.out 2><LOG_DIR>/jobmanager.err"
+
+// ErrBadInput marks a problem found before anything was submitted: a missing
+// or foreign job binary, an unknown queue, memory above the maximum, a
+// provided lib dir without floe. Nothing is left on YARN or HDFS.
+var ErrBadInput = errors.New("bad input")
+
+// RM is the part of yarnrpc.RMClient the client uses; tests pass fakes.
+type RM interface {
+	NewApplication(ctx context.Context) (yarnrpc.ApplicationID, yarnrpc.Resource, error)
+	Submit(ctx context.Context, sc yarnrpc.ApplicationSubmissionContext) error
+	ApplicationReport(ctx context.Context, id yarnrpc.ApplicationID) (yarnrpc.ApplicationReport, error)
+	Applications(ctx context.Context, f yarnrpc.ApplicationFilter) ([]yarnrpc.ApplicationReport, error)
+	Kill(ctx context.Context, id yarnrpc.ApplicationID, diagnostics string) error
+	Nodes(ctx context.Context, states ...yarnrpc.NodeState) ([]yarnrpc.NodeReport, error)
+	QueueInfo(ctx context.Context, queue string, o yarnrpc.QueueInfoOptions) (yarnrpc.QueueInfo, error)
+}
+
+// YarnOptions configures a YarnDescriptor.
+type YarnOptions struct {
+	// Config is the effective Floe configuration (-D applied).
+	Config *conf.Config
+	// RM reaches the ResourceManager.
+	RM RM
+	// Store reaches HDFS (the staging root lives on fs.defaultFS).
+	Store *hdfsstore.Store
+	// Framework is the local floe binary shipped as the AM; empty means
+	// this process's executable.
+	Framework string
+	// Platform is what the NodeManagers run (default linux/amd64).
+	Platform Platform
+	// Out receives the user-facing progress and status lines; nil discards.
+	Out io.Writer
+	// Logger receives debug events.
+	Logger zerolog.Logger
+	// PollInterval is how often application reports are polled (default 250 ms).
+	PollInterval time.Duration
+	// HTTPTimeout bounds each NodeManager web-service call (default 5 s).
+	HTTPTimeout time.Duration
+}
+
+// YarnDescriptor deploys Floe clusters on YARN and reaches running ones,
+// like Flink's YarnClusterDescriptor.
+type YarnDescriptor struct {
+	opts YarnOptions
+	root string // staging root, e.g. /user/alice/.floe
+}
+
+// NewYarnDescriptor validates opts and fills defaults. It does not connect.
+func NewYarnDescriptor(ctx context.Context, opts YarnOptions) (*YarnDescriptor, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if opts.Config == nil {
+		opts.Config = conf.New()
+	}
+	if opts.RM == nil || opts.Store == nil {
+		return nil, errors.New("yarn descriptor: RM and Store are required")
+	}
+	if opts.Framework == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("yarn descriptor: locate the floe binary: %w", err)
+		}
+		opts.Framework = exe
+	}
+	if opts.Platform == (Platform{}) {
+		opts.Platform = ClusterPlatform("")
+	}
+	if opts.Out == nil {
+		opts.Out = io.Discard
+	}
+	if opts.PollInterval <= 0 {
+		opts.PollInterval = 250 * time.Millisecond
+	}
+	if opts.HTTPTimeout <= 0 {
+		opts.HTTPTimeout = 5 * time.Second
+	}
+	return &YarnDescriptor{opts: opts, root: StagingRoot(opts.Config, opts.Store.User())}, nil
+}
+
+// StagingRoot is the folder holding the binary cache and the per-application
+// staging folders: <yarn.staging-directory>/.floe, or /user/<user>/.floe.
+func StagingRoot(cfg *conf.Config, user string) string {
+	if d := cfg.String(conf.YarnStagingDirectory); d != "" {
+		return joinURI(d, stagingRootName)
+	}
+	return "/user/" + user + "/" + stagingRootName
+}
+
+// Root returns the staging root.
+func (d *YarnDescriptor) Root() string { return d.root }
+
+// StagingDir returns the staging folder of app (not qualified).
+func (d *YarnDescriptor) StagingDir(app yarnrpc.ApplicationID) string {
+	return joinURI(d.root, app.String())
+}
+
+// Config returns the configuration the descriptor deploys with.
+func (d *YarnDescriptor) Config() *conf.Config { return d.opts.Config }
+
+// RM returns the ResourceManager client.
+func (d *YarnDescriptor) RM() RM { return d.opts.RM }
+
+// Store returns the HDFS store.
+func (d *YarnDescriptor) Store() *hdfsstore.Store { return d.opts.Store }
+
+func (d *YarnDescriptor) printf(format string, a ...any) {
+	fmt.Fprintf(d.opts.Out, format, a...)
+}
+
+// joinURI joins path elements onto base like path.Join, keeping a
+// scheme://authority prefix intact (path.Join would fold its "//").
+func joinURI(base string, elem ...string) string {
+	prefix := ""
+	if i := strings.Index(base, "://"); i >= 0 {
+		rest := base[i+3:]
+		j := strings.IndexByte(rest, '/')
+		if j < 0 {
+			j = len(rest)
+		}
+		prefix, base = base[:i+3+j], rest[j:]
+		if base == "" {
+			base = "/"
+		}
+	}
+	return prefix + path.Join(append([]string{base}, elem...)...)
+}

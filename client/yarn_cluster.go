@@ -1,0 +1,180 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/floe-yarn/floe/jobmanager/api"
+	"github.com/floe-yarn/floe/yarnrpc"
+)
+
+// ClusterClient talks to the JobManager of a running Floe application.
+type ClusterClient struct {
+	App    yarnrpc.ApplicationID
+	Report yarnrpc.ApplicationReport
+	// Addr is the JobManager's REST address (AM host:rpc port).
+	Addr string
+	JM   *api.Client
+}
+
+// JobDetails is a job's status with its exception history (the AM adds
+// YARN container exit statuses and diagnostics there).
+type JobDetails = api.JobStatus
+
+// Connect returns a client for a RUNNING application's JobManager.
+func Connect(rep yarnrpc.ApplicationReport, secret []byte) (*ClusterClient, error) {
+	if rep.State != yarnrpc.StateRunning {
+		return nil, fmt.Errorf("application %s is %s, not RUNNING", rep.ID, rep.State)
+	}
+	if rep.Host == "" || rep.Host == "N/A" || rep.RPCPort <= 0 {
+		return nil, fmt.Errorf("application %s: the AM registered no JobManager address (host %q, port %d)", rep.ID, rep.Host, rep.RPCPort)
+	}
+	addr := net.JoinHostPort(rep.Host, strconv.Itoa(int(rep.RPCPort)))
+	jm := api.NewClient(addr, secret)
+	jm.HTTP = &http.Client{Timeout: 30 * time.Second}
+	return &ClusterClient{App: rep.ID, Report: rep, Addr: addr, JM: jm}, nil
+}
+
+// Retrieve connects to a running application: it must be RUNNING, and its
+// secret is read from its staging folder.
+func (d *YarnDescriptor) Retrieve(ctx context.Context, app yarnrpc.ApplicationID) (*ClusterClient, error) {
+	rep, err := d.opts.RM.ApplicationReport(ctx, app)
+	if err != nil {
+		return nil, err
+	}
+	if rep.State != yarnrpc.StateRunning {
+		msg := fmt.Sprintf("application %s is %s, not RUNNING", app, rep.State)
+		if rep.Diagnostics != "" {
+			msg += ": " + firstLine(rep.Diagnostics)
+		}
+		return nil, fmt.Errorf("%s", msg)
+	}
+	secret, err := d.ReadSecret(ctx, app)
+	if err != nil {
+		return nil, err
+	}
+	return Connect(rep, secret)
+}
+
+// WebAddress is the JobManager's web address (http://host:port/).
+func (c *ClusterClient) WebAddress() string { return "http://" + c.Addr + "/" }
+
+// Jobs lists the cluster's jobs, in submission order.
+func (c *ClusterClient) Jobs(ctx context.Context) ([]api.JobSummary, error) {
+	var l api.JobList
+	if err := c.JM.Do(ctx, http.MethodGet, "/v1/jobs", nil, &l); err != nil {
+		return nil, fmt.Errorf("list jobs of %s: %w", c.App, err)
+	}
+	return l.Jobs, nil
+}
+
+// Job returns one job with its exception history.
+func (c *ClusterClient) Job(ctx context.Context, id string) (JobDetails, error) {
+	var j JobDetails
+	err := c.JM.Do(ctx, http.MethodGet, "/v1/jobs/"+id, nil, &j)
+	return j, err
+}
+
+// Submit submits a job to a session.
+func (c *ClusterClient) Submit(ctx context.Context, s api.SubmitJob) (api.JobStatus, error) {
+	return c.JM.Submit(ctx, s)
+}
+
+// Cancel cancels a job.
+func (c *ClusterClient) Cancel(ctx context.Context, id string) (api.JobStatus, error) {
+	return c.JM.Cancel(ctx, id)
+}
+
+// Shutdown asks the cluster to stop, cancelling running jobs (session:
+// the application ends SUCCEEDED).
+func (c *ClusterClient) Shutdown(ctx context.Context, reason string) error {
+	return c.JM.Do(ctx, http.MethodPost, "/v1/cluster/shutdown", api.ShutdownRequest{Version: api.Version, Reason: reason}, nil)
+}
+
+// Overview returns the cluster at a glance (TaskManagers, slots, jobs).
+func (c *ClusterClient) Overview(ctx context.Context) (api.Overview, error) {
+	var o api.Overview
+	err := c.JM.Do(ctx, http.MethodGet, "/v1/overview", nil, &o)
+	return o, err
+}
+
+// FirstJob waits (bounded by ctx) until the cluster has a job and returns
+// it: per-job and application clusters submit their job themselves.
+func (c *ClusterClient) FirstJob(ctx context.Context, every time.Duration) (api.JobSummary, error) {
+	var lastErr error
+	for {
+		jobs, err := c.Jobs(ctx)
+		if err == nil && len(jobs) > 0 {
+			return jobs[0], nil
+		}
+		if err != nil {
+			lastErr = err
+		}
+		t := time.NewTimer(every)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			if lastErr != nil {
+				return api.JobSummary{}, fmt.Errorf("wait for the job of %s: %w (last error: %v)", c.App, context.Cause(ctx), lastErr)
+			}
+			return api.JobSummary{}, fmt.Errorf("wait for the job of %s: %w", c.App, context.Cause(ctx))
+		case <-t.C:
+		}
+	}
+}
+
+// WatchJob polls a job until it ends, printing each state change to out,
+// and returns its final details. Transient REST errors are retried until
+// ctx ends; when the JobManager goes away for good (the application
+// ended) the caller should consult YARN.
+func (c *ClusterClient) WatchJob(ctx context.Context, id string, every time.Duration, out io.Writer) (JobDetails, error) {
+	var last api.JobState
+	var lastErr error
+	fails := 0
+	for {
+		j, err := c.Job(ctx, id)
+		if err == nil {
+			fails = 0
+			if j.State != last {
+				line := fmt.Sprintf("%s Job %s is %s", time.Now().Format("15:04:05"), id, j.State)
+				if j.Restarts > 0 {
+					line += fmt.Sprintf(" (restarts: %d)", j.Restarts)
+				}
+				fmt.Fprintln(out, line)
+				last = j.State
+			}
+			if j.State.Terminal() {
+				return j, nil
+			}
+		} else {
+			lastErr = err
+			fails++
+			if fails >= 4 {
+				return j, fmt.Errorf("job %s: JobManager at %s unreachable: %w", id, c.Addr, lastErr)
+			}
+		}
+		t := time.NewTimer(every)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return j, context.Cause(ctx)
+		case <-t.C:
+		}
+	}
+}
+
+// FormatExceptions renders the exception history for a terminal message,
+// one line per entry.
+func FormatExceptions(ex []api.Exception) string {
+	var b strings.Builder
+	for _, e := range ex {
+		fmt.Fprintf(&b, "  %s (attempt %d) %s\n", time.UnixMilli(e.TimeMillis).Format("15:04:05.000"), e.Attempt, e.Cause)
+	}
+	return b.String()
+}

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/floe-yarn/floe/conf"
+	"github.com/urfave/cli/v2"
+)
+
+// cancelCommand is `floe cancel JOBID`. Cancelling the only job of a
+// per-job or application cluster ends the application (the AM does it).
+func cancelCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "cancel",
+		Usage:     "cancel a job of a Floe cluster on YARN",
+		ArgsUsage: "JOBID",
+		Flags:     []cli.Flag{yarnTargetFlag(), dynamicFlag()},
+		Action: func(c *cli.Context) error {
+			if err := checkYarnTarget(c); err != nil {
+				return err
+			}
+			if c.NArg() != 1 {
+				return fmt.Errorf("cancel: want one JOBID (see `floe list`)")
+			}
+			id := c.Args().First()
+			cfg, err := conf.Load(conf.LoadOptions{Dynamic: dynamicArgs(c)})
+			if err != nil {
+				return err
+			}
+			app, _, err := resolveAppID(cfg)
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			ctx, cancel := withTimeout(ctx, 90*time.Second)
+			defer cancel()
+			env, err := newYarnEnv(ctx, c, cfg)
+			if err != nil {
+				return err
+			}
+			defer env.Close()
+			cc, err := env.desc.Retrieve(ctx, app)
+			if err != nil {
+				return err
+			}
+			if _, err := cc.Cancel(ctx, id); err != nil {
+				return fmt.Errorf("cancel job %s of %s: %w", id, app, err)
+			}
+			j, err := cc.WatchJob(ctx, id, 200*time.Millisecond, io.Discard)
+			if err != nil {
+				// Per-job and application clusters end with their job, so the
+				// JobManager may be gone before it answered again.
+				rep, rerr := env.rm.ApplicationReport(ctx, app)
+				if rerr == nil && rep.State.Terminal() {
+					fmt.Fprintf(c.App.Writer, "Cancelled job %s; application %s ended %s.\n", id, app, rep.FinalStatus)
+					return nil
+				}
+				return err
+			}
+			fmt.Fprintf(c.App.Writer, "Cancelled job %s (%s).\n", id, j.State)
+			if c.String("target") != targetYarnSession {
+				wctx, wcancel := withTimeout(ctx, 60*time.Second)
+				rep, _ := env.desc.WaitEnd(wctx, app)
+				wcancel()
+				fmt.Fprintf(c.App.Writer, "Application %s %s (%s).\n", app, rep.State, rep.FinalStatus)
+			}
+			return nil
+		},
+	}
+}

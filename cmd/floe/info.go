@@ -1,0 +1,62 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"strconv"
+
+	"github.com/floe-yarn/floe/client"
+	"github.com/floe-yarn/floe/conf"
+	"github.com/urfave/cli/v2"
+)
+
+// infoCommand is `floe info JOB_BINARY [args…]`: the job's plan as JSON,
+// like `flink info`. It does not touch YARN.
+func infoCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "info",
+		Usage:     "print a job binary's plan (job graph) as JSON",
+		ArgsUsage: "JOB_BINARY [args…]",
+		Flags: []cli.Flag{
+			&cli.IntFlag{Name: "parallelism", Aliases: []string{"p"}, Usage: "default parallelism of the job"},
+			dynamicFlag(),
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() < 1 {
+				return fmt.Errorf("info: no job binary given (floe info JOB_BINARY [args…])")
+			}
+			cfg, err := conf.Load(conf.LoadOptions{Dynamic: dynamicArgs(c)})
+			if err != nil {
+				return err
+			}
+			bin, err := filepath.Abs(c.Args().First())
+			if err != nil {
+				return err
+			}
+			if err := client.CheckJobBinary(bin, client.ClusterPlatform(runtime.GOARCH)); err != nil {
+				return err
+			}
+			var env []string
+			if p := c.Int("parallelism"); p > 0 {
+				env = append(env, conf.EnvParallelism+"="+strconv.Itoa(p))
+			} else if explicitlySet(cfg, conf.ParallelismDefault) {
+				env = append(env, conf.EnvParallelism+"="+strconv.Itoa(cfg.Int(conf.ParallelismDefault)))
+			}
+			g, err := planJob(c.Context, bin, c.Args().Tail(), env)
+			if err != nil {
+				return err
+			}
+			var buf bytes.Buffer
+			if json.Indent(&buf, g, "", "  ") != nil {
+				buf.Reset()
+				buf.Write(g)
+			}
+			buf.WriteByte('\n')
+			_, err = c.App.Writer.Write(buf.Bytes())
+			return err
+		},
+	}
+}

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/floe-yarn/floe/conf"
+	"github.com/urfave/cli/v2"
+)
+
+// yarnTargetFlag is -t of list and cancel: which kind of YARN cluster the
+// application id names (all three are reached the same way).
+func yarnTargetFlag() cli.Flag {
+	return &cli.StringFlag{Name: "target", Aliases: []string{"t"}, Value: targetYarnSession,
+		Usage: "yarn-session, yarn-per-job or yarn-application (with -Dyarn.application.id=APPID, or the properties file)"}
+}
+
+func checkYarnTarget(c *cli.Context) error {
+	switch t := c.String("target"); t {
+	case targetYarnSession, targetYarnPerJob, targetYarnApplication:
+		return nil
+	default:
+		return fmt.Errorf("%s: target %q: want yarn-session, yarn-per-job or yarn-application", c.Command.Name, t)
+	}
+}
+
+// listCommand is `floe list`: the jobs of a Floe cluster on YARN.
+func listCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "list",
+		Usage: "list the jobs of a Floe cluster on YARN",
+		Flags: []cli.Flag{yarnTargetFlag(), dynamicFlag()},
+		Action: func(c *cli.Context) error {
+			if err := checkYarnTarget(c); err != nil {
+				return err
+			}
+			cfg, err := conf.Load(conf.LoadOptions{Dynamic: dynamicArgs(c)})
+			if err != nil {
+				return err
+			}
+			app, _, err := resolveAppID(cfg)
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			ctx, cancel := withTimeout(ctx, 60*time.Second)
+			defer cancel()
+			env, err := newYarnEnv(ctx, c, cfg)
+			if err != nil {
+				return err
+			}
+			defer env.Close()
+			cc, err := env.desc.Retrieve(ctx, app)
+			if err != nil {
+				return err
+			}
+			jobs, err := cc.Jobs(ctx)
+			if err != nil {
+				return err
+			}
+			out := c.App.Writer
+			if len(jobs) == 0 {
+				fmt.Fprintf(out, "No jobs in %s.\n", app)
+				return nil
+			}
+			fmt.Fprintf(out, "%-24s %-12s %s\n", "JOB ID", "STATE", "NAME")
+			for _, j := range jobs {
+				fmt.Fprintf(out, "%-24s %-12s %s\n", j.ID, j.State, j.Name)
+			}
+			return nil
+		},
+	}
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# make bench-yarn: YARN submission latency (invoking floe → job RUNNING with
+# every subtask deployed) for per-job cold, application mode with provided
+# lib dirs and the job binary on HDFS, and a warm session; bytes uploaded;
+# AM and TaskManager RSS. Medians of 5 (FLOE_BENCH_RUNS overrides).
+# Starts the minicluster if needed and stops it only if it started it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+started=0
+if ! scripts/minicluster.sh status >/dev/null 2>&1; then
+  scripts/minicluster.sh start
+  started=1
+fi
+trap '[ "$started" = 1 ] && scripts/minicluster.sh stop || true' EXIT
+eval "$(scripts/minicluster.sh env)"
+mkdir -p bin
+out=${FLOE_BENCH_OUT:-bin/bench-yarn.txt}
+FLOE_BENCH_YARN=1 FLOE_BENCH_OUT="$PWD/$out" go test -count=1 -timeout 40m -run '^TestYarnBench$' ./integration/ -v 2>&1 \
+  | grep -v '^=== \|^    yarn_helpers_test.go' || true
+echo "results in $out"
+[ -s "$out" ]
