@@ -5,10 +5,12 @@ import (
 	"errors"
 	"io/fs"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
+	"google.golang.org/protobuf/encoding/protowire"
 )
 
 func newTestStore(t *testing.T, opts Options) *Store {
@@ -223,5 +225,47 @@ func TestHDFSWaitingCallHonoursDeadline(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("call A did not return after cancel")
+	}
+}
+
+// TestHDFSCloseRetriesWhileReplicating: the NameNode answers complete=false
+// until the DataNodes have reported the last block; Close must ask again
+// rather than fail with "replication in progress".
+func TestHDFSCloseRetriesWhileReplicating(t *testing.T) {
+	boolResp := func(v bool) []byte {
+		b := protowire.AppendTag(nil, 1, protowire.VarintType)
+		return protowire.AppendVarint(b, protowire.EncodeBool(v))
+	}
+	var completes atomic.Int32
+	nn := startFakeNameNode(t, func(method string) (string, string, []byte) {
+		switch method {
+		case "mkdirs":
+			return "", "", boolResp(true)
+		case "getServerDefaults":
+			var d []byte
+			for i, v := range []uint64{128 << 20, 512, 64 << 10, 1, 4096} { // block size … buffer size
+				d = protowire.AppendTag(d, protowire.Number(i+1), protowire.VarintType)
+				d = protowire.AppendVarint(d, v)
+			}
+			return "", "", protowire.AppendBytes(protowire.AppendTag(nil, 1, protowire.BytesType), d)
+		case "create":
+			return "", "", fileStatus("/f", 0, 1700000000000) // CreateResponseProto.fs is field 1 too
+		case "complete":
+			return "", "", boolResp(completes.Add(1) >= 3)
+		}
+		return "", "", nil
+	})
+	s := newTestStore(t, Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	w, err := s.Create(ctx, "hdfs://"+nn.addr()+"/f", 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	if n := completes.Load(); n != 3 {
+		t.Fatalf("complete called %d times, want 3 (two answers of false, then true)", n)
 	}
 }
