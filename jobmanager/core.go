@@ -233,6 +233,14 @@ func (c *Core) startFailed(pool, tm, cause string) {
 		if j.pool == pool && j.state == api.JobCreated && len(c.freeSlots(pool)) < j.g.Slots() {
 			why := fmt.Sprintf("TaskManager %s for the job could not start: %s", tm, cause)
 			c.recordException(j, why)
+			if j.restarts < j.restart.Attempts {
+				// A container can die before its TaskManager registers (a lost
+				// node, a kill); the restart strategy bounds how often a
+				// replacement is asked for before the job gives up.
+				j.restarts++
+				c.schedule(j)
+				continue
+			}
 			c.setJob(j, api.JobFailed, why)
 		}
 	}
