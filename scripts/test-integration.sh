@@ -16,4 +16,11 @@ export FLOE_REPO_ROOT="$PWD"
 # The yarnrpc smoke tests speak raw IPC to the real RM (SIMPLE, and DIGEST-MD5
 # with a delegation token); here a missing cluster fails them.
 FLOE_REQUIRE_CLUSTER=1 CGO_ENABLED=1 go test -race -count=1 -run Smoke ./yarnrpc/
-CGO_ENABLED=1 go test -race -count=1 -timeout 40m -p 1 ./integration/... "$@"
+# Each test's result is listed; the whole output is shown when one fails.
+log=$(mktemp)
+trap 'rm -f "$log"; cleanup' EXIT
+if ! CGO_ENABLED=1 go test -race -count=1 -timeout 40m -p 1 -v ./integration/... "$@" >"$log" 2>&1; then
+  cat "$log"
+  exit 1
+fi
+grep -E '^(--- |ok |PASS$)' "$log"
