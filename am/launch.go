@@ -70,9 +70,6 @@ func (l *TaskManagerLaunch) Build(ctx context.Context, spec jobmanager.TaskManag
 	if l.User != "" {
 		env[conf.EnvHadoopUserName] = l.User
 	}
-	for k, v := range env {
-		env[k] = EscapeEnvValue(v)
-	}
 	var creds yarnrpc.Credentials
 	creds.SetSecret(conf.SecretAlias, l.Secret)
 	return yarnrpc.ContainerLaunchContext{
@@ -129,19 +126,4 @@ func ShellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-// EscapeEnvValue escapes a container environment value for the
-// NodeManager's launch script, which writes `export K="value"` without
-// quoting the value itself: \, ", $ and ` get a backslash.
-func EscapeEnvValue(v string) string {
-	var b strings.Builder
-	for _, r := range v {
-		switch r {
-		case '\\', '"', '$', '`':
-			b.WriteByte('\\')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }

@@ -318,9 +318,6 @@ func (d *YarnDescriptor) stage(ctx context.Context, spec DeploySpec, r resources
 	if spec.Parallelism > 0 {
 		env[conf.EnvParallelism] = strconv.Itoa(spec.Parallelism)
 	}
-	for k, v := range env {
-		env[k] = escapeEnvValue(v)
-	}
 	prio := int32(cfg.Int(conf.YarnApplicationPriority))
 	if prio < 0 {
 		prio = 0
@@ -385,18 +382,3 @@ func newSecret() ([]byte, error) {
 
 // isRemote reports whether p names a remote file (hdfs://…).
 func isRemote(p string) bool { return strings.HasPrefix(p, "hdfs://") }
-
-// escapeEnvValue protects a value from the NodeManager's launch script,
-// which writes `export KEY="value"` without escaping: inside double quotes
-// the shell interprets \, ", $ and `, so each gets a backslash.
-func escapeEnvValue(v string) string {
-	var b strings.Builder
-	for _, r := range v {
-		switch r {
-		case '\\', '"', '$', '`':
-			b.WriteByte('\\')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}

@@ -279,8 +279,9 @@ func TestDeployPerJobStagesExactResources(t *testing.T) {
 	if env[EnvYarnMode] != "per-job" || env[conf.EnvConfDir] != "." || env[conf.EnvParallelism] != "3" || env[conf.EnvHadoopUserName] != "tester" {
 		t.Errorf("env = %v", env)
 	}
-	if want := `[\"--input\",\"a \\\"quoted\\\" \$x\"]`; env[EnvJobArgs] != want {
-		t.Errorf("FLOE_JOB_ARGS = %s, want %s (escaped for the launch script)", env[EnvJobArgs], want)
+	// Literal JSON; yarnrpc escapes it for the NodeManager's launch script.
+	if want := `["--input","a \"quoted\" $x"]`; env[EnvJobArgs] != want {
+		t.Errorf("FLOE_JOB_ARGS = %s, want %s", env[EnvJobArgs], want)
 	}
 	if !strings.HasPrefix(env[EnvStagingDir], "file://") || !strings.HasSuffix(env[EnvStagingDir], testApp.String()) {
 		t.Errorf("FLOE_STAGING_DIR = %s", env[EnvStagingDir])
@@ -434,22 +435,6 @@ func TestSweepRemovesEndedApplications(t *testing.T) {
 	}
 	if dirs := f.appDirs(t); len(dirs) != 1 || dirs[0] != running.String() {
 		t.Errorf("left %v, want only %v", dirs, running)
-	}
-}
-
-func TestEscapeEnvValue(t *testing.T) {
-	cases := []struct{ name, in, want string }{
-		{"plain", "abc", "abc"},
-		{"json", `["a"]`, `[\"a\"]`},
-		{"dollar and backtick", "$HOME `x`", "\\$HOME \\`x\\`"},
-		{"backslash", `a\b`, `a\\b`},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := escapeEnvValue(tc.in); got != tc.want {
-				t.Errorf("escapeEnvValue(%q) = %q, want %q", tc.in, got, tc.want)
-			}
-		})
 	}
 }
 

@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/floe-yarn/floe/am"
 	"github.com/floe-yarn/floe/conf"
 	"github.com/floe-yarn/floe/hdfsstore"
 	"github.com/floe-yarn/floe/jobmanager/api"
@@ -211,9 +210,6 @@ func (e *amEnv) submit(t *testing.T, s amSubmission) amApp {
 	}
 	if s.mode == "per-job" {
 		res["job.graph"] = localRes(e.put(t, staging+"/job.graph", e.planGraph(t, s.job, s.jobArgs, s.par), 0o644))
-	}
-	for k, v := range env {
-		env[k] = am.EscapeEnvValue(v) // the NM's launch script does not quote values
 	}
 	var creds yarnrpc.Credentials
 	creds.SetSecret(conf.SecretAlias, secret)

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/floe-yarn/floe/yarnrpc/internal/pb"
@@ -130,8 +131,11 @@ type ContainerLaunchContext struct {
 	// LocalResources maps the link name in the container's work folder to
 	// its source.
 	LocalResources map[string]LocalResource
-	// Env is exported before Commands run. The NM expands {{VAR}} to $VAR
-	// and <CPS> to ':' in values.
+	// Env is exported before Commands run. Values arrive literally: the NM
+	// writes `export K="value"` into its launch script without quoting, so
+	// the encoding escapes \, ", $ and ` (escapeLaunchEnv). To expand
+	// another variable, write {{VAR}} (the NM turns it into $VAR after the
+	// escaping); <CPS> becomes ':'.
 	Env map[string]string
 	// Commands are joined with spaces and run by bash -c; add redirections
 	// like "1><LOG_DIR>/stdout" yourself.
@@ -155,7 +159,7 @@ func (c ContainerLaunchContext) proto() (*pb.ContainerLaunchContextProto, error)
 		p.LocalResources = append(p.LocalResources, &pb.StringLocalResourceMapProto{Key: proto.String(k), Value: lr})
 	}
 	for _, k := range sortedKeys(c.Env) {
-		p.Environment = append(p.Environment, &pb.StringStringMapProto{Key: proto.String(k), Value: proto.String(c.Env[k])})
+		p.Environment = append(p.Environment, &pb.StringStringMapProto{Key: proto.String(k), Value: proto.String(escapeLaunchEnv(c.Env[k]))})
 	}
 	for _, k := range sortedKeys(c.ServiceData) {
 		p.ServiceData = append(p.ServiceData, &pb.StringBytesMapProto{Key: proto.String(k), Value: c.ServiceData[k]})
@@ -594,4 +598,19 @@ func containerFromProto(p *pb.ContainerProto) Container {
 		AllocationRequestID: p.GetAllocationRequestId(),
 		Token:               TokenFromProto(p.GetContainerToken()),
 	}
+}
+
+// escapeLaunchEnv protects a value from the NodeManager's launch script,
+// which exports it inside double quotes where the shell would interpret \,
+// ", $ and `: each gets a backslash.
+func escapeLaunchEnv(v string) string {
+	var b strings.Builder
+	for _, r := range v {
+		switch r {
+		case '\\', '"', '$', '`':
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

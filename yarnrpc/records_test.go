@@ -1,6 +1,7 @@
 package yarnrpc
 
 import (
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -154,5 +155,27 @@ func TestReportConversions(t *testing.T) {
 		ChildQueues: []*pb.QueueInfoProto{{QueueName: proto.String("default"), Capacity: proto.Float32(1)}}})
 	if q.State.String() != "RUNNING" || len(q.Children) != 1 || q.Children[0].Capacity != 1 {
 		t.Fatalf("queue %+v", q)
+	}
+}
+
+// TestLaunchEnvLiteral: an env value reaches the container exactly as given,
+// through the NodeManager's `export K="value"` line (run here by bash).
+func TestLaunchEnvLiteral(t *testing.T) {
+	values := map[string]string{
+		"plain":     "abc",
+		"json":      `["--input","hdfs://nn:8020/a b"]`,
+		"dollar":    "$HOME `id`",
+		"backslash": `a\b\"c`,
+	}
+	p, err := ContainerLaunchContext{Env: values}.proto()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kv := range p.GetEnvironment() {
+		want := values[kv.GetKey()]
+		out, err := exec.Command("bash", "-c", `export V="`+kv.GetValue()+`"; printf '%s' "$V"`).Output()
+		if err != nil || string(out) != want {
+			t.Errorf("%s: container sees %q (%v), want %q", kv.GetKey(), out, err, want)
+		}
 	}
 }
