@@ -129,6 +129,16 @@ type Exchange interface {
 	OpenGate(ctx context.Context, g GateID, inputs []GateInput) (InputGate, error)
 }
 
+// PartitionReleaser is implemented by exchanges whose partitions outlive
+// their producing task: a finished partition of the network data plane waits
+// for its consumers to read it, so when an attempt ends without them (a
+// cancel, a failover) the TaskManager drops it explicitly.
+type PartitionReleaser interface {
+	// ReleasePartitions drops job's partitions of the attempts that match
+	// and returns how many it dropped.
+	ReleasePartitions(job string, attempt func(int) bool) int
+}
+
 // ForEachRecord calls fn for every record framed in data.
 func ForEachRecord(data []byte, fn func(rec []byte)) error {
 	for len(data) > 0 {

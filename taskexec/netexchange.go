@@ -78,6 +78,11 @@ func (x *NetExchange) Close() error {
 	return errors.Join(x.client.Close(), x.srv.Close())
 }
 
+// ReleasePartitions implements runtime.PartitionReleaser.
+func (x *NetExchange) ReleasePartitions(job string, attempt func(int) bool) int {
+	return x.reg.ReleaseMatching(func(id netio.PartitionID) bool { return id.Job == job && attempt(id.Attempt) })
+}
+
 // OpenWriter implements runtime.Exchange.
 func (x *NetExchange) OpenWriter(_ context.Context, p runtime.PartitionID, _ int, consumers []int) (runtime.PartitionWriter, error) {
 	part, err := netio.NewResultPartition(netio.PartitionOptions{

@@ -191,8 +191,21 @@ func (tm *TaskManager) Deploy(_ context.Context, d api.DeployTask) error {
 	tm.tasks[key] = cancel
 	tm.wg.Add(1)
 	tm.mu.Unlock()
+	// A new attempt starts only after every subtask of the old one ended:
+	// what the old attempt left unread here is dead.
+	tm.releasePartitions(d.Job, func(a int) bool { return a < d.Attempt })
 	go tm.runTask(ctx, cancel, key, d)
 	return nil
+}
+
+// releasePartitions drops job's partitions of the matching attempts when the
+// exchange keeps partitions beyond their tasks (runtime.PartitionReleaser).
+func (tm *TaskManager) releasePartitions(job string, attempt func(int) bool) {
+	if r, ok := tm.opts.Exchange.(runtime.PartitionReleaser); ok {
+		if n := r.ReleasePartitions(job, attempt); n > 0 {
+			tm.log.Debug().Str("job", job).Int("partitions", n).Msg("released partitions of an ended attempt")
+		}
+	}
 }
 
 // Cancel stops a subtask; unknown subtasks are ignored.
@@ -203,6 +216,9 @@ func (tm *TaskManager) Cancel(_ context.Context, c api.CancelTask) error {
 	if ok {
 		cancel()
 	}
+	// The JobManager cancels whole attempts: finished partitions of this one
+	// that nobody will read any more go too.
+	tm.releasePartitions(c.Job, func(a int) bool { return a == c.Attempt })
 	return nil
 }
 

@@ -2,6 +2,7 @@ package taskexec_test
 
 import (
 	"context"
+	"encoding/binary"
 	"sort"
 	"strings"
 	"sync"
@@ -188,4 +189,52 @@ func TestCancelEndsRunningTask(t *testing.T) {
 		t.Fatalf("update %+v", u)
 	}
 	tm.Shutdown()
+}
+
+// TestEndedAttemptPartitionsReleased: a partition whose consumer never reads
+// it (its attempt was canceled or failed over) must not keep its buffers in
+// a TaskManager that lives on (a session): Cancel releases the canceled
+// attempt's partitions and a newer attempt's Deploy releases older ones.
+func TestEndedAttemptPartitionsReleased(t *testing.T) {
+	var c collected
+	p := job(t, &c, "")
+	tm, x := newTM(t, "tm-a", p, &fakeJM{}, []byte("secret"))
+	ctx := context.Background()
+	leave := func(attempt int) {
+		t.Helper()
+		w, err := x.OpenWriter(ctx, runtime.PartitionID{Job: "j", Attempt: attempt}, 1, []int{0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := binary.LittleEndian.AppendUint32(w.NewBuffer(), 5)
+		if err := w.WriteBuffer(ctx, 0, append(rec, "hello"...)); err != nil {
+			t.Fatal(err)
+		}
+		w.Flush()
+		if err := w.Finish(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if x.Pool().InUse() == 0 {
+			t.Fatal("the unread partition holds no buffer; the test would prove nothing")
+		}
+	}
+
+	leave(0)
+	if err := tm.Cancel(ctx, api.CancelTask{Job: "j", Attempt: 0}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "buffers of the canceled attempt back in the pool", func() bool { return x.Pool().InUse() == 0 })
+	if n := x.ReleasePartitions("j", func(int) bool { return true }); n != 0 {
+		t.Fatalf("%d partitions of the canceled attempt still registered", n)
+	}
+
+	leave(1)
+	slots := []api.SlotLocation{{TaskManager: "tm-a", Slot: 0, DataAddress: x.DataAddress()}}
+	if err := tm.Deploy(ctx, api.DeployTask{Job: "j", JobName: "t", Attempt: 2, Vertex: 0, Subtask: 0, Slot: 0,
+		Fingerprint: p.Graph().Fingerprint, Slots: slots}); err != nil {
+		t.Fatal(err)
+	}
+	if n := x.ReleasePartitions("j", func(a int) bool { return a < 2 }); n != 0 {
+		t.Fatalf("%d partitions of attempt 1 survived the deploy of attempt 2", n)
+	}
 }
