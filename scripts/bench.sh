@@ -7,7 +7,9 @@
 # For each: records per second per CPU core used (records ÷ CPU seconds of
 # the processes running the job). Also: idle TaskManager RSS, TaskManager
 # RSS under pipeline 2, and the codec's ns/op (runtime benchmarks).
-# BENCH_RECORDS sets the records per pipeline (default 20,000,000).
+# BENCH_RECORDS sets the records per pipeline (default 20,000,000);
+# BENCH_EXCHANGE_ARGS=--default-codec runs pipeline 2 with the default codec
+# instead of the user-supplied one.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -68,7 +70,7 @@ idle=()
 for pid in $(pgrep -f -- "$work/bench --pipeline idle" || true); do idle+=("$(rss_mib "$pid") MiB"); done
 echo "idle TaskManager RSS: ${idle[*]:-none found}"
 
-"$work/floe" run -t remote -m "$addr" -p 2 "$work/bench" --pipeline exchange --n "$n" >/dev/null &
+"$work/floe" run -t remote -m "$addr" -p 2 "$work/bench" --pipeline exchange --n "$n" ${BENCH_EXCHANGE_ARGS:-} >/dev/null &
 run_pid=$!
 max=0
 while kill -0 "$run_pid" 2>/dev/null; do
