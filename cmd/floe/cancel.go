@@ -1,14 +1,11 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
-	"github.com/floe-yarn/floe/conf"
 	"github.com/urfave/cli/v2"
 )
 
@@ -28,23 +25,11 @@ func cancelCommand() *cli.Command {
 				return fmt.Errorf("cancel: want one JOBID (see `floe list`)")
 			}
 			id := c.Args().First()
-			cfg, err := conf.Load(conf.LoadOptions{Dynamic: dynamicArgs(c)})
+			ctx, env, app, done, err := openApp(c, 90*time.Second)
 			if err != nil {
 				return err
 			}
-			app, _, err := resolveAppID(cfg)
-			if err != nil {
-				return err
-			}
-			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			ctx, cancel := withTimeout(ctx, 90*time.Second)
-			defer cancel()
-			env, err := newYarnEnv(ctx, c, cfg)
-			if err != nil {
-				return err
-			}
-			defer env.Close()
+			defer done()
 			cc, err := env.desc.Retrieve(ctx, app)
 			if err != nil {
 				return err
@@ -65,7 +50,7 @@ func cancelCommand() *cli.Command {
 			}
 			fmt.Fprintf(c.App.Writer, "Cancelled job %s (%s).\n", id, j.State)
 			if c.String("target") != targetYarnSession {
-				wctx, wcancel := withTimeout(ctx, 60*time.Second)
+				wctx, wcancel := context.WithTimeout(ctx, 60*time.Second)
 				rep, _ := env.desc.WaitEnd(wctx, app)
 				wcancel()
 				fmt.Fprintf(c.App.Writer, "Application %s %s (%s).\n", app, rep.State, rep.FinalStatus)

@@ -2,12 +2,8 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
-	"github.com/floe-yarn/floe/conf"
 	"github.com/urfave/cli/v2"
 )
 
@@ -37,23 +33,11 @@ func listCommand() *cli.Command {
 			if err := checkYarnTarget(c); err != nil {
 				return err
 			}
-			cfg, err := conf.Load(conf.LoadOptions{Dynamic: dynamicArgs(c)})
+			ctx, env, app, done, err := openApp(c, 60*time.Second)
 			if err != nil {
 				return err
 			}
-			app, _, err := resolveAppID(cfg)
-			if err != nil {
-				return err
-			}
-			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			ctx, cancel := withTimeout(ctx, 60*time.Second)
-			defer cancel()
-			env, err := newYarnEnv(ctx, c, cfg)
-			if err != nil {
-				return err
-			}
-			defer env.Close()
+			defer done()
 			cc, err := env.desc.Retrieve(ctx, app)
 			if err != nil {
 				return err

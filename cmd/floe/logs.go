@@ -2,14 +2,10 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/floe-yarn/floe/client"
-	"github.com/floe-yarn/floe/conf"
 	"github.com/floe-yarn/floe/yarnrpc"
 	"github.com/urfave/cli/v2"
 )
@@ -28,23 +24,11 @@ func logsCommand() *cli.Command {
 			dynamicFlag(),
 		},
 		Action: func(c *cli.Context) error {
-			cfg, err := conf.Load(conf.LoadOptions{Dynamic: dynamicArgs(c)})
+			ctx, env, app, done, err := openApp(c, 2*time.Minute)
 			if err != nil {
 				return err
 			}
-			app, _, err := resolveAppID(cfg)
-			if err != nil {
-				return err
-			}
-			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			ctx, cancel := withTimeout(ctx, 2*time.Minute)
-			defer cancel()
-			env, err := newYarnEnv(ctx, c, cfg)
-			if err != nil {
-				return err
-			}
-			defer env.Close()
+			defer done()
 			var cs []client.ContainerRef
 			if id := c.String("container"); id != "" {
 				cid, err := yarnrpc.ParseContainerID(id)

@@ -122,7 +122,7 @@ func (r yarnRun) deployAndWatch(ctx context.Context, spec client.DeploySpec) err
 		return err
 	}
 	fmt.Fprintf(r.out, "JobManager web interface: %s\nYARN tracking URL: %s\n", cc.WebAddress(), rep.TrackingURL)
-	jctx, cancel := withTimeout(ctx, 2*time.Minute)
+	jctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	job, err := cc.FirstJob(jctx, 250*time.Millisecond)
 	cancel()
 	if err != nil {
@@ -159,7 +159,7 @@ func (r yarnRun) watch(ctx context.Context, env *yarnEnv, cc *client.ClusterClie
 	}
 	if ownsCluster {
 		// The AM ends the application after the job; report its end.
-		wctx, cancel := withTimeout(ctx, 60*time.Second)
+		wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 		rep, aerr := env.desc.WaitEnd(wctx, cc.App)
 		cancel()
 		if aerr == nil {
@@ -184,7 +184,7 @@ func (r yarnRun) watch(ctx context.Context, env *yarnEnv, cc *client.ClusterClie
 // appEnded explains why the JobManager went away: the application's final
 // report with diagnostics and the AM's log lines.
 func (r yarnRun) appEnded(ctx context.Context, env *yarnEnv, app yarnrpc.ApplicationID, cause error) error {
-	wctx, cancel := withTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	rep, err := env.desc.WaitEnd(wctx, app)
 	if err != nil {
@@ -220,7 +220,7 @@ func (r yarnRun) session(ctx context.Context) error {
 		return err
 	}
 	defer env.Close()
-	rctx, cancel := withTimeout(ctx, 30*time.Second)
+	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	cc, err := env.desc.Retrieve(rctx, app)
 	cancel()
 	if err != nil {
@@ -243,7 +243,7 @@ func (r yarnRun) session(ctx context.Context) error {
 		return err
 	}
 	sub := api.SubmitJob{Graph: g, Binary: uri, Args: r.args, Env: r.envList()}
-	sctx, cancel := withTimeout(ctx, 60*time.Second)
+	sctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	st, err := cc.Submit(sctx, sub)
 	cancel()
 	if err != nil {

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/signal"
 	"os/user"
+	"syscall"
 	"time"
 
 	"github.com/floe-yarn/floe/client"
@@ -115,7 +117,24 @@ func resolveAppID(cfg *conf.Config) (app yarnrpc.ApplicationID, fromFile bool, e
 	return app, true, nil
 }
 
-// withTimeout is a bounded context for one step of a command.
-func withTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, d)
+// openApp is the start that list, cancel and logs share: the effective
+// configuration, the application they address (-Dyarn.application.id or the
+// properties file) and the YARN clients, under a deadline that Ctrl-C ends
+// too. done releases all of it.
+func openApp(c *cli.Context, timeout time.Duration) (ctx context.Context, env *yarnEnv, app yarnrpc.ApplicationID, done func(), err error) {
+	cfg, err := conf.Load(conf.LoadOptions{Dynamic: dynamicArgs(c)})
+	if err != nil {
+		return nil, nil, app, nil, err
+	}
+	if app, _, err = resolveAppID(cfg); err != nil {
+		return nil, nil, app, nil, err
+	}
+	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	if env, err = newYarnEnv(ctx, c, cfg); err != nil {
+		cancel()
+		stop()
+		return nil, nil, app, nil, err
+	}
+	return ctx, env, app, func() { env.Close(); cancel(); stop() }, nil
 }

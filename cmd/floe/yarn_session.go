@@ -91,7 +91,7 @@ func runYarnSession(c *cli.Context) error {
 	defer env.Close()
 	out := c.App.Writer
 	if c.Bool("query") {
-		qctx, cancel := withTimeout(ctx, 30*time.Second)
+		qctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 		return client.PrintClusterResources(qctx, env.rm, cfg.String(conf.YarnApplicationQueue), out)
 	}
@@ -101,7 +101,7 @@ func runYarnSession(c *cli.Context) error {
 		if err != nil {
 			return fmt.Errorf("-id %s: %w", id, err)
 		}
-		rctx, cancel := withTimeout(ctx, 30*time.Second)
+		rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		cc, err = env.desc.Retrieve(rctx, app)
 		cancel()
 		if err != nil {
@@ -166,7 +166,7 @@ func sessionREPL(ctx context.Context, env *yarnEnv, cfg *conf.Config, cc *client
 	tick := time.NewTicker(sessionPoll)
 	defer tick.Stop()
 	status := func() (done bool, err error) {
-		sctx, cancel := withTimeout(ctx, 10*time.Second)
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
 		rep, err := env.rm.ApplicationReport(sctx, cc.App)
 		if err != nil {
