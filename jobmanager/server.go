@@ -132,35 +132,29 @@ func (s *Server) auth(h handler) http.HandlerFunc {
 			writeJSON(w, http.StatusUnauthorized, api.Error{Version: api.Version, Error: err.Error()})
 			return
 		}
-		out, err := h(w, r, body)
-		if err != nil {
-			status := http.StatusBadRequest
-			var he *httpError
-			if errors.As(err, &he) {
-				status = he.status
-			}
-			writeJSON(w, status, api.Error{Version: api.Version, Error: err.Error()})
-			return
-		}
-		writeJSON(w, http.StatusOK, out)
+		reply(w, r, body, h)
 	}
 }
 
 // open serves a read-only request without a signature.
 func (s *Server) open(h handler) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		out, err := h(w, r, nil)
-		if err != nil {
-			status := http.StatusBadRequest
-			var he *httpError
-			if errors.As(err, &he) {
-				status = he.status
-			}
-			writeJSON(w, status, api.Error{Version: api.Version, Error: err.Error()})
-			return
+	return func(w http.ResponseWriter, r *http.Request) { reply(w, r, nil, h) }
+}
+
+// reply runs h and writes its result, or its error with the status an
+// *httpError carries (400 otherwise).
+func reply(w http.ResponseWriter, r *http.Request, body []byte, h handler) {
+	out, err := h(w, r, body)
+	if err != nil {
+		status := http.StatusBadRequest
+		var he *httpError
+		if errors.As(err, &he) {
+			status = he.status
 		}
-		writeJSON(w, http.StatusOK, out)
+		writeJSON(w, status, api.Error{Version: api.Version, Error: err.Error()})
+		return
 	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) jobs(http.ResponseWriter, *http.Request, []byte) (any, error) {
