@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/floe-yarn/floe/internal/testutil"
 	"github.com/floe-yarn/floe/jobmanager"
 	"github.com/floe-yarn/floe/yarnrpc"
 )
@@ -147,18 +148,6 @@ func newTestDriver(t *testing.T, rm *fakeRM) (*Driver, *exits) {
 	return d, &exits{m: map[string]string{}}
 }
 
-// waitFor polls cond until it holds or 10 s pass.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func start(t *testing.T, d *Driver, ex *exits, ids ...string) {
 	t.Helper()
 	for _, id := range ids {
@@ -202,7 +191,7 @@ func TestDriverLaunchesAndReleasesSurplus(t *testing.T) {
 			}
 			rm.queue(resp, nil)
 			heartbeat(t, d)
-			waitFor(t, "launches", func() bool { _, _, n := rm.snapshot(); return n == tc.wantLaunched })
+			testutil.WaitFor(t, 10*time.Second, "launches", func() bool { _, _, n := rm.snapshot(); return n == tc.wantLaunched })
 			d.wg.Wait()
 			asks, released, _ := rm.snapshot()
 			if len(released) != tc.wantReleased {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/floe-yarn/floe/graph"
+	"github.com/floe-yarn/floe/internal/testutil"
 	"github.com/floe-yarn/floe/jobmanager"
 	"github.com/floe-yarn/floe/jobmanager/api"
 	"github.com/floe-yarn/floe/yarnrpc"
@@ -88,7 +89,7 @@ func TestSessionReleasesIdleTaskManagers(t *testing.T) {
 			t.Fatalf("round %d: %+v, %v", round, st, err)
 		}
 		// Idle TaskManagers go; with no job the session holds no containers.
-		waitFor(t, "all containers released", func() bool {
+		testutil.WaitFor(t, 10*time.Second, "all containers released", func() bool {
 			w, with := d.Counts()
 			_, rel, _ := rm.snapshot()
 			return w == 0 && with == 0 && len(rel) == 3*round

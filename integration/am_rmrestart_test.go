@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/floe-yarn/floe/internal/testutil"
 	"github.com/floe-yarn/floe/jobmanager/api"
 	"github.com/floe-yarn/floe/yarnrpc"
 )
@@ -43,7 +44,7 @@ func TestAMSurvivesRMRestart(t *testing.T) {
 	e.amWait(t, app.id, 2*time.Minute, "RUNNING after the RM restart", func(r yarnrpc.ApplicationReport) bool {
 		return r.State == yarnrpc.StateRunning
 	})
-	amPoll(t, time.Minute, "registered again", func() bool {
+	testutil.WaitFor(t, time.Minute, "registered again", func() bool {
 		return strings.Contains(e.amLog(app.id), "registered again, TaskManagers kept")
 	})
 	after := waitJob(t, e, c, app, "RUNNING", running)

@@ -362,15 +362,3 @@ func amTail(b []byte, n int) []byte {
 	}
 	return b
 }
-
-// amPoll polls cond every 200 ms until it holds, failing after bound.
-func amPoll(t *testing.T, bound time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(bound)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("not %s within %v", what, bound)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}

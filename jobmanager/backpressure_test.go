@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/floe-yarn/floe/internal/testutil"
 	"github.com/floe-yarn/floe/jobmanager/api"
 )
 
@@ -60,7 +61,7 @@ func TestBackpressure(t *testing.T) {
 	bin := testJob(t)
 	c := startClusterMem(t, 1, api.RestartStrategy{}, budget)
 	id := c.submit(t, bin, nil, "--mode", "backpressure")
-	waitFor(t, 30*time.Second, "all subtasks running", func() bool { return allRunning(c.status(t, id)) })
+	testutil.WaitFor(t, 30*time.Second, "all subtasks running", func() bool { return allRunning(c.status(t, id)) })
 	pids := c.drv.PIDs()
 	if len(pids) != 1 {
 		t.Fatalf("%d TaskManagers, want 1", len(pids))

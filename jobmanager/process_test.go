@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/internal/testutil"
 	"github.com/floe-yarn/floe/jobmanager"
 	"github.com/floe-yarn/floe/jobmanager/api"
 	"github.com/rs/zerolog"
@@ -60,18 +61,6 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(buildOnce.dir)
 	}
 	os.Exit(code)
-}
-
-// waitFor polls cond until it holds or the bounded wait ends.
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 type syncBuffer struct {
@@ -249,7 +238,7 @@ func TestRemoteJobAcrossTaskManagers(t *testing.T) {
 			t.Fatalf("key %d: %d, want %d", k, n, want)
 		}
 	}
-	waitFor(t, 10*time.Second, "idle TaskManagers to exit", func() bool { return len(c.drv.PIDs()) == 0 })
+	testutil.WaitFor(t, 10*time.Second, "idle TaskManagers to exit", func() bool { return len(c.drv.PIDs()) == 0 })
 }
 
 func TestPanicFailsRemoteJob(t *testing.T) {
@@ -283,7 +272,7 @@ func TestKilledTaskManagerFailsOver(t *testing.T) {
 	bin := testJob(t)
 	c := startCluster(t, 2, api.RestartStrategy{Attempts: 1, DelayMillis: 100})
 	id := c.submit(t, bin, []string{"FLOE_PARALLELISM=4"}, "--mode", "unbounded")
-	waitFor(t, 30*time.Second, "all subtasks running", func() bool { return allRunning(c.status(t, id)) })
+	testutil.WaitFor(t, 30*time.Second, "all subtasks running", func() bool { return allRunning(c.status(t, id)) })
 	pids := c.drv.PIDs()
 	if len(pids) != 2 {
 		t.Fatalf("%d TaskManager processes, want 2", len(pids))
@@ -296,7 +285,7 @@ func TestKilledTaskManagerFailsOver(t *testing.T) {
 	if err := syscall.Kill(pids[victim], syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 30*time.Second, "restarted attempt running", func() bool {
+	testutil.WaitFor(t, 30*time.Second, "restarted attempt running", func() bool {
 		st := c.status(t, id)
 		return st.Attempt == 1 && allRunning(st)
 	})
@@ -324,7 +313,7 @@ func TestCancelStopsTaskManagers(t *testing.T) {
 	bin := testJob(t)
 	c := startCluster(t, 2, api.RestartStrategy{})
 	id := c.submit(t, bin, []string{"FLOE_PARALLELISM=4"}, "--mode", "unbounded")
-	waitFor(t, 30*time.Second, "all subtasks running", func() bool { return allRunning(c.status(t, id)) })
+	testutil.WaitFor(t, 30*time.Second, "all subtasks running", func() bool { return allRunning(c.status(t, id)) })
 	pids := c.drv.PIDs()
 	if len(pids) != 2 {
 		t.Fatalf("%d TaskManager processes, want 2", len(pids))
@@ -336,7 +325,7 @@ func TestCancelStopsTaskManagers(t *testing.T) {
 		t.Fatalf("job %s: %s", st.State, st.Cause)
 	}
 	// A bounded wait, not a timing assertion: every process is gone.
-	waitFor(t, 5*time.Second, "TaskManager processes to exit", func() bool {
+	testutil.WaitFor(t, 5*time.Second, "TaskManager processes to exit", func() bool {
 		for _, pid := range pids {
 			if alive(pid) {
 				return false

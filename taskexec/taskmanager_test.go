@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/floe-yarn/floe/internal/testutil"
 	"github.com/floe-yarn/floe/jobmanager/api"
 	"github.com/floe-yarn/floe/runtime"
 	"github.com/floe-yarn/floe/stream"
@@ -43,17 +44,6 @@ func (f *fakeJM) final() map[[2]int]api.TaskUpdate {
 		}
 	}
 	return out
-}
-
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 type collected struct {
@@ -124,7 +114,7 @@ func TestSubtasksExchangeAcrossTaskManagers(t *testing.T) {
 	b, xb := newTM(t, "tm-b", p, jm, secret)
 	deployAll(t, p, p.Graph().Fingerprint, []*taskexec.TaskManager{a, b}, []*taskexec.NetExchange{xa, xb})
 	want := p.Graph().Subtasks()
-	waitFor(t, 30*time.Second, "every subtask to end", func() bool { return len(jm.final()) == want })
+	testutil.WaitFor(t, 30*time.Second, "every subtask to end", func() bool { return len(jm.final()) == want })
 	for k, u := range jm.final() {
 		if u.State != api.Finished {
 			t.Fatalf("subtask %v: %s %s", k, u.State, u.Cause)
@@ -149,7 +139,7 @@ func TestFingerprintMismatchIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "the refusal", func() bool { return len(jm.final()) == 1 })
+	testutil.WaitFor(t, 10*time.Second, "the refusal", func() bool { return len(jm.final()) == 1 })
 	u := jm.final()[[2]int{0, 0}]
 	if u.State != api.Failed || !u.Unrecoverable || !strings.Contains(u.Cause, "fingerprint mismatch") ||
 		!strings.Contains(u.Cause, planned.Graph().Fingerprint) || !strings.Contains(u.Cause, other.Graph().Fingerprint) {
@@ -184,7 +174,7 @@ func TestCancelEndsRunningTask(t *testing.T) {
 	if err := tm.Cancel(context.Background(), api.CancelTask{Job: "j", Vertex: 0, Subtask: 0}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "cancellation", func() bool { return len(jm.final()) == 1 })
+	testutil.WaitFor(t, 10*time.Second, "cancellation", func() bool { return len(jm.final()) == 1 })
 	if u := jm.final()[[2]int{0, 0}]; u.State != api.Canceled {
 		t.Fatalf("update %+v", u)
 	}
@@ -223,7 +213,7 @@ func TestEndedAttemptPartitionsReleased(t *testing.T) {
 	if err := tm.Cancel(ctx, api.CancelTask{Job: "j", Attempt: 0}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "buffers of the canceled attempt back in the pool", func() bool { return x.Pool().InUse() == 0 })
+	testutil.WaitFor(t, 5*time.Second, "buffers of the canceled attempt back in the pool", func() bool { return x.Pool().InUse() == 0 })
 	if n := x.ReleasePartitions("j", func(int) bool { return true }); n != 0 {
 		t.Fatalf("%d partitions of the canceled attempt still registered", n)
 	}

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/floe-yarn/floe/internal/testutil"
 )
 
 // TestBackpressure runs a producer that never pauses against a consumer
@@ -53,7 +56,7 @@ func TestBackpressure(t *testing.T) {
 			maxAhead := int64(0)
 			for step := 0; step < steps; step++ {
 				// Let the producer run ahead as far as it can...
-				waitFor(t, "the producer to get ahead", func() bool {
+				testutil.WaitFor(t, 20*time.Second, "the producer to get ahead", func() bool {
 					return produced.Load() >= min(consumed+20, total)
 				})
 				ahead := produced.Load() - consumed

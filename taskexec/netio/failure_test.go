@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/floe-yarn/floe/internal/testutil"
 )
 
 func TestAuthentication(t *testing.T) {
@@ -36,7 +38,7 @@ func TestAuthentication(t *testing.T) {
 				if !errors.Is(err, ErrAuthFailed) {
 					t.Fatalf("Dial with the wrong secret: %v, want ErrAuthFailed", err)
 				}
-				waitFor(t, "the rejection in the server log", func() bool {
+				testutil.WaitFor(t, 20*time.Second, "the rejection in the server log", func() bool {
 					return strings.Contains(prod.logs.String(), "data connection rejected")
 				})
 				if cons.pool.InUse() != 0 {
@@ -87,7 +89,7 @@ func TestUnauthenticatedPeer(t *testing.T) {
 	if err != nil || h.typ != frameHello {
 		t.Fatalf("first frame %v %v, want hello", h, err)
 	}
-	waitFor(t, "the rejection in the server log", func() bool {
+	testutil.WaitFor(t, 20*time.Second, "the rejection in the server log", func() bool {
 		return strings.Contains(prod.logs.String(), "data connection rejected")
 	})
 }
@@ -144,7 +146,7 @@ func TestConnectionLost(t *testing.T) {
 		t.Fatalf("Next after the producer died: %v, want ErrConnectionLost", err)
 	}
 	// The producer learns its consumer is gone and stops.
-	waitFor(t, "Emit to fail", func() bool {
+	testutil.WaitFor(t, 20*time.Second, "Emit to fail", func() bool {
 		return errors.Is(p.Emit(ctx, 0, []byte("x")), ErrPartitionReleased)
 	})
 }
@@ -264,7 +266,7 @@ func TestCancelEndsEverything(t *testing.T) {
 				t.Fatal("producer still emitting after its consumer closed")
 			}
 			p.Release()
-			waitFor(t, "buffers back in the pools", func() bool {
+			testutil.WaitFor(t, 20*time.Second, "buffers back in the pools", func() bool {
 				return prod.pool.InUse() == 0 && cons.pool.InUse() == 0
 			})
 		})
@@ -286,10 +288,10 @@ func TestReleaseUnblocksWriter(t *testing.T) {
 			}
 		}
 	}()
-	waitFor(t, "the pool to run dry", func() bool { return prod.pool.InUse() == prod.pool.NumBuffers() })
+	testutil.WaitFor(t, 20*time.Second, "the pool to run dry", func() bool { return prod.pool.InUse() == prod.pool.NumBuffers() })
 	p.Release()
 	if err := <-errc; !errors.Is(err, ErrPartitionReleased) {
 		t.Fatalf("blocked Emit after Release: %v", err)
 	}
-	waitFor(t, "buffers back", func() bool { return prod.pool.InUse() == 0 })
+	testutil.WaitFor(t, 20*time.Second, "buffers back", func() bool { return prod.pool.InUse() == 0 })
 }

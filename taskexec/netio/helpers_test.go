@@ -17,18 +17,6 @@ import (
 
 var testSecret = []byte("test application secret")
 
-// waitFor polls cond until it holds or a generous bound passes.
-func waitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 // netioGoroutines lists goroutines running code of this package (not its
 // tests).
 func netioGoroutines() []string {

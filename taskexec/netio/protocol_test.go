@@ -7,6 +7,9 @@ import (
 	"io"
 	"net"
 	"testing"
+	"time"
+
+	"github.com/floe-yarn/floe/internal/testutil"
 )
 
 // rogueServer authenticates like a real server, then runs misbehave on the
@@ -88,7 +91,7 @@ func TestClientRejectsMisbehavingServer(t *testing.T) {
 			}
 			// Read nothing until the connection failed: a consumed buffer
 			// would give the rogue its credit back.
-			waitFor(t, "the channel to fail", func() bool {
+			testutil.WaitFor(t, 20*time.Second, "the channel to fail", func() bool {
 				ch.mu.Lock()
 				defer ch.mu.Unlock()
 				return ch.err != nil

@@ -1,0 +1,3 @@
+// Package testutil holds helpers shared by Floe's tests. It has no
+// non-test users.
+package testutil
