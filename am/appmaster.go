@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/graph"
 	"github.com/floe-yarn/floe/hdfsstore"
 	"github.com/floe-yarn/floe/jobmanager"
@@ -68,9 +69,9 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("am: %w", err)
 	}
-	secret, ok := creds.Secret(conf.SecretAlias)
+	secret, ok := creds.Secret(contract.SecretAlias)
 	if !ok || len(secret) < 16 {
-		return Result{}, fmt.Errorf("am: the container credentials (%s) hold no application secret %q of at least 16 bytes", env.TokenFile, conf.SecretAlias)
+		return Result{}, fmt.Errorf("am: the container credentials (%s) hold no application secret %q of at least 16 bytes", env.TokenFile, contract.SecretAlias)
 	}
 	amrmToken, ok := creds.TokenByKind(yarnrpc.KindAMRMToken)
 	if !ok {
@@ -137,8 +138,8 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 
 	launch := &TaskManagerLaunch{Stat: store.Stat, Secret: secret, NetworkMemory: int64(cfg.Memory(conf.TaskManagerNetworkMemory)),
 		JobManagerTimeout: cfg.Duration(conf.HeartbeatTimeout), User: store.User()}
-	if lvl := os.Getenv("FLOE_LOG_LEVEL"); lvl != "" {
-		launch.Env = map[string]string{"FLOE_LOG_LEVEL": lvl}
+	if lvl := os.Getenv(contract.EnvLogLevel); lvl != "" {
+		launch.Env = map[string]string{contract.EnvLogLevel: lvl}
 	}
 	drv, err := NewDriver(DriverOptions{Allocator: amrm, Launcher: nm, LaunchContext: launch.Build, Resource: tmRes, Logger: base})
 	if err != nil {
@@ -250,7 +251,7 @@ func (a *appMaster) finish(ctx context.Context, res Result) (Result, error) {
 func (a *appMaster) runMode(ctx context.Context) Result {
 	env := a.opts.Env
 	switch env.Mode {
-	case ModeSession:
+	case contract.ModeSession:
 		select {
 		case reason := <-a.shutdown:
 			a.cancelAll(ctx)
@@ -258,11 +259,11 @@ func (a *appMaster) runMode(ctx context.Context) Result {
 		case <-ctx.Done():
 			return Result{Status: yarnrpc.FinalKilled, Diagnostics: "stopped"}
 		}
-	case ModePerJob, ModeApplication:
+	case contract.ModePerJob, contract.ModeApplication:
 		var g *graph.JobGraph
 		var err error
-		if env.Mode == ModePerJob {
-			g, err = readGraph(filepath.Join(a.opts.WorkDir, "job.graph"))
+		if env.Mode == contract.ModePerJob {
+			g, err = readGraph(filepath.Join(a.opts.WorkDir, contract.FileJobGraph))
 		} else {
 			g, err = planInContainer(ctx, a.opts.WorkDir, env)
 		}
@@ -272,7 +273,7 @@ func (a *appMaster) runMode(ctx context.Context) Result {
 		}
 		sub := jobmanager.Submission{Graph: g, Pool: env.JobBinary, Binary: env.JobBinary, Args: env.JobArgs, Restart: a.restart}
 		if env.Parallelism != "" {
-			sub.Env = []string{conf.EnvParallelism + "=" + env.Parallelism}
+			sub.Env = []string{contract.EnvParallelism + "=" + env.Parallelism}
 		}
 		id, err := a.jm.Submit(ctx, sub)
 		if err != nil {

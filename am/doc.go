@@ -13,7 +13,7 @@
 //     FLOE_JOB_ARGS (a JSON array), FLOE_PARALLELISM and HADOOP_USER_NAME from
 //     the client. Every missing or malformed one is named in the error.
 //   - The container's token file holds the AMRMToken (added by the RM) and
-//     the per-application secret (conf.SecretAlias, added by the client).
+//     the per-application secret (contract.SecretAlias, added by the client).
 //     The secret signs every mutation of the REST API and every TaskManager
 //     request; it never appears in an environment variable or a command line.
 //   - The JobManager listens on NM_HOST (rest.port when set, else a free

@@ -7,34 +7,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/yarnrpc"
-)
-
-// Variables the NodeManager sets in every container, and the ones the Floe
-// client sets for the ApplicationMaster (see the YARN contract in
-// doc.go).
-const (
-	EnvContainerID   = "CONTAINER_ID"
-	EnvNMHost        = "NM_HOST"
-	EnvLogDirs       = "LOG_DIRS"
-	EnvTokenFile     = "HADOOP_TOKEN_FILE_LOCATION"
-	EnvYarnMode      = "FLOE_YARN_MODE"
-	EnvStagingDir    = "FLOE_STAGING_DIR"
-	EnvJobBinary     = "FLOE_JOB_BINARY"
-	EnvJobArgs       = "FLOE_JOB_ARGS"
-	EnvParallelism   = conf.EnvParallelism
-	EnvHadoopConfDir = conf.EnvHadoopConfDir
-)
-
-// Mode is the YARN deployment mode of an application.
-type Mode string
-
-// The deployment modes.
-const (
-	ModeSession     Mode = "session"
-	ModePerJob      Mode = "per-job"
-	ModeApplication Mode = "application"
 )
 
 // ErrNotInContainer is returned by ReadEnv when a variable the NodeManager
@@ -49,7 +23,7 @@ type ContainerEnv struct {
 	LogDir        string
 	TokenFile     string
 	HadoopConfDir string
-	Mode          Mode
+	Mode          contract.Mode
 	// StagingDir is the fully qualified <root>/<appId> folder.
 	StagingDir string
 	// JobBinary is the job binary's HDFS URI (per-job and application).
@@ -73,44 +47,44 @@ func ReadEnv(getenv func(string) string) (ContainerEnv, error) {
 		}
 		return v
 	}
-	if s := need(EnvContainerID); s != "" {
+	if s := need(yarnrpc.EnvContainerID); s != "" {
 		id, err := yarnrpc.ParseContainerID(s)
 		if err != nil {
-			bad = append(bad, fmt.Sprintf("%s=%q: %v", EnvContainerID, s, err))
+			bad = append(bad, fmt.Sprintf("%s=%q: %v", yarnrpc.EnvContainerID, s, err))
 		}
 		e.Container = id
 	}
-	e.NMHost = need(EnvNMHost)
-	e.LogDir, _, _ = strings.Cut(need(EnvLogDirs), ",")
-	e.TokenFile = need(EnvTokenFile)
-	e.HadoopConfDir = need(EnvHadoopConfDir)
+	e.NMHost = need(yarnrpc.EnvNMHost)
+	e.LogDir, _, _ = strings.Cut(need(yarnrpc.EnvLogDirs), ",")
+	e.TokenFile = need(yarnrpc.EnvTokenFile)
+	e.HadoopConfDir = need(contract.EnvHadoopConfDir)
 	if len(missing) > 0 {
 		return e, fmt.Errorf("%w: %s not set (the NodeManager sets them; `floe jobmanager --yarn` runs only as a YARN ApplicationMaster)",
 			ErrNotInContainer, strings.Join(missing, ", "))
 	}
-	e.Mode = Mode(getenv(EnvYarnMode))
+	e.Mode = contract.Mode(getenv(contract.EnvYarnMode))
 	switch e.Mode {
-	case ModeSession, ModePerJob, ModeApplication:
+	case contract.ModeSession, contract.ModePerJob, contract.ModeApplication:
 	case "":
-		missing = append(missing, EnvYarnMode)
+		missing = append(missing, contract.EnvYarnMode)
 	default:
-		bad = append(bad, fmt.Sprintf("%s=%q: want session, per-job or application", EnvYarnMode, e.Mode))
+		bad = append(bad, fmt.Sprintf("%s=%q: want session, per-job or application", contract.EnvYarnMode, e.Mode))
 	}
-	e.StagingDir = need(EnvStagingDir)
-	if e.Mode == ModePerJob || e.Mode == ModeApplication {
-		e.JobBinary = need(EnvJobBinary)
-		if s := getenv(EnvJobArgs); s != "" {
+	e.StagingDir = need(contract.EnvStagingDir)
+	if e.Mode == contract.ModePerJob || e.Mode == contract.ModeApplication {
+		e.JobBinary = need(contract.EnvJobBinary)
+		if s := getenv(contract.EnvJobArgs); s != "" {
 			if err := json.Unmarshal([]byte(s), &e.JobArgs); err != nil {
-				bad = append(bad, fmt.Sprintf("%s: want a JSON array of strings: %v", EnvJobArgs, err))
+				bad = append(bad, fmt.Sprintf("%s: want a JSON array of strings: %v", contract.EnvJobArgs, err))
 			}
 		}
 	}
-	if e.Parallelism = getenv(EnvParallelism); e.Parallelism != "" {
+	if e.Parallelism = getenv(contract.EnvParallelism); e.Parallelism != "" {
 		if p, err := strconv.Atoi(e.Parallelism); err != nil || p <= 0 {
-			bad = append(bad, fmt.Sprintf("%s=%q: want a positive number", EnvParallelism, e.Parallelism))
+			bad = append(bad, fmt.Sprintf("%s=%q: want a positive number", contract.EnvParallelism, e.Parallelism))
 		}
 	}
-	e.User = getenv(conf.EnvHadoopUserName)
+	e.User = getenv(contract.EnvHadoopUserName)
 	if len(missing) > 0 {
 		bad = append(bad, strings.Join(missing, ", ")+" not set (the Floe client sets them)")
 	}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/floe-yarn/floe/contract"
 )
 
 func TestReadEnv(t *testing.T) {
@@ -48,7 +50,7 @@ func TestReadEnv(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if e.Mode != ModePerJob || e.LogDir != "/logs/a" || e.NMHost != "node1" || len(e.JobArgs) != 2 || e.JobArgs[1] != "a b" ||
+				if e.Mode != contract.ModePerJob || e.LogDir != "/logs/a" || e.NMHost != "node1" || len(e.JobArgs) != 2 || e.JobArgs[1] != "a b" ||
 					e.Container.App().String() != "application_1700000000000_0007" || e.User != "u" {
 					t.Fatalf("env %+v", e)
 				}

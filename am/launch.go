@@ -8,16 +8,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/hdfsstore"
 	"github.com/floe-yarn/floe/jobmanager"
-	"github.com/floe-yarn/floe/jobmanager/api"
 	"github.com/floe-yarn/floe/yarnrpc"
 )
-
-// JobLink is the name the job binary is localized under in TaskManager
-// containers (and in the AM container in application mode).
-const JobLink = "job"
 
 // TaskManagerLaunch builds TaskManager container launch contexts: the job
 // binary as the LocalResource "job", the environment of the TaskManager
@@ -57,28 +52,28 @@ func (l *TaskManagerLaunch) Build(ctx context.Context, spec jobmanager.TaskManag
 			env[k] = v
 		}
 	}
-	env[conf.EnvRole] = conf.RoleTaskManager
-	env[conf.EnvJobManagerAddress] = spec.JobManagerAddress
-	env[conf.EnvTaskManagerID] = spec.ID
-	env[api.EnvTaskManagerSlots] = strconv.Itoa(spec.Slots)
+	env[contract.EnvRole] = contract.RoleTaskManager
+	env[contract.EnvJobManagerAddress] = spec.JobManagerAddress
+	env[contract.EnvTaskManagerID] = spec.ID
+	env[contract.EnvTaskManagerSlots] = strconv.Itoa(spec.Slots)
 	if l.NetworkMemory > 0 {
-		env[api.EnvNetworkMemory] = strconv.FormatInt(l.NetworkMemory, 10)
+		env[contract.EnvNetworkMemory] = strconv.FormatInt(l.NetworkMemory, 10)
 	}
 	if l.JobManagerTimeout > 0 {
-		env[api.EnvJobManagerTimeout] = strconv.FormatInt(l.JobManagerTimeout.Milliseconds(), 10)
+		env[contract.EnvJobManagerTimeout] = strconv.FormatInt(l.JobManagerTimeout.Milliseconds(), 10)
 	}
 	if l.User != "" {
-		env[conf.EnvHadoopUserName] = l.User
+		env[contract.EnvHadoopUserName] = l.User
 	}
 	var creds yarnrpc.Credentials
-	creds.SetSecret(conf.SecretAlias, l.Secret)
+	creds.SetSecret(contract.SecretAlias, l.Secret)
 	return yarnrpc.ContainerLaunchContext{
-		LocalResources: map[string]yarnrpc.LocalResource{JobLink: {
+		LocalResources: map[string]yarnrpc.LocalResource{contract.LinkJob: {
 			URL: fi.Path, Size: fi.Size, Timestamp: fi.ModTimeMillis(),
 			Type: yarnrpc.ResourceFile, Visibility: yarnrpc.VisibilityApplication,
 		}},
 		Env:      env,
-		Commands: []string{TaskManagerCommand(spec.Args)},
+		Commands: []string{contract.TaskManagerCommand(spec.Args)},
 		Tokens:   creds.Marshal(),
 	}, nil
 }
@@ -104,26 +99,4 @@ func (l *TaskManagerLaunch) stat(ctx context.Context, path string) (hdfsstore.Fi
 	l.stats[path] = fi
 	l.mu.Unlock()
 	return fi, nil
-}
-
-// TaskManagerCommand is the container command: the job binary with its
-// arguments (shell-quoted: the NodeManager runs it through bash), output
-// into the container's log folder.
-func TaskManagerCommand(args []string) string {
-	var b strings.Builder
-	b.WriteString("./" + JobLink)
-	for _, a := range args {
-		b.WriteString(" " + ShellQuote(a))
-	}
-	b.WriteString(" 1><LOG_DIR>/taskmanager.out 2><LOG_DIR>/taskmanager.err")
-	return b.String()
-}
-
-// ShellQuote quotes s for bash: plain words stay as they are, anything
-// else goes in single quotes.
-func ShellQuote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/floe-yarn/floe/am/hdts"
-	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/hdfsstore"
 	"github.com/floe-yarn/floe/jobmanager"
 )
@@ -31,7 +31,7 @@ func TestTaskManagerLaunch(t *testing.T) {
 	if _, err := l.Build(context.Background(), spec, ctr(3)); err != nil || stats != 1 {
 		t.Fatalf("second build: %v, %d stats (want the cached one)", err, stats)
 	}
-	lr := clc.LocalResources[JobLink]
+	lr := clc.LocalResources[contract.LinkJob]
 	if lr.URL != "hdfs://nn:8020/cache/abc/wc" || lr.Size != 1234 || lr.Timestamp != 1700000000123 {
 		t.Fatalf("job resource %+v", lr)
 	}
@@ -43,7 +43,7 @@ func TestTaskManagerLaunch(t *testing.T) {
 			t.Errorf("env %s=%q, want %q", k, clc.Env[k], v)
 		}
 	}
-	if _, ok := clc.Env[conf.EnvSecretFile]; ok {
+	if _, ok := clc.Env[contract.EnvSecretFile]; ok {
 		t.Error("the secret file variable must not be set on YARN")
 	}
 	for k, v := range clc.Env {
@@ -51,7 +51,7 @@ func TestTaskManagerLaunch(t *testing.T) {
 			t.Errorf("secret in env %s", k)
 		}
 	}
-	if s, err := hdts.Secret(clc.Tokens, conf.SecretAlias); err != nil || string(s) != string(l.Secret) {
+	if s, err := hdts.Secret(clc.Tokens, contract.SecretAlias); err != nil || string(s) != string(l.Secret) {
 		t.Fatalf("tokens: %q, %v", s, err)
 	}
 	if got := clc.Commands[0]; got != `./job --input 'a b' 'it'\''s' 1><LOG_DIR>/taskmanager.out 2><LOG_DIR>/taskmanager.err` {
@@ -68,7 +68,7 @@ func TestShellQuoteRoundTrip(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("printf '%s\\n'")
 	for _, w := range words {
-		b.WriteString(" " + ShellQuote(w))
+		b.WriteString(" " + contract.ShellQuote(w))
 	}
 	out, err := exec.Command("bash", "-c", b.String()).Output()
 	if err != nil {

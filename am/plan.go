@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/graph"
 )
 
@@ -33,7 +33,7 @@ func readGraph(path string) (*graph.JobGraph, error) {
 func planInContainer(ctx context.Context, workDir string, env ContainerEnv) (*graph.JobGraph, error) {
 	ctx, cancel := context.WithTimeout(ctx, planTimeout)
 	defer cancel()
-	bin, err := filepath.Abs(filepath.Join(workDir, JobLink))
+	bin, err := filepath.Abs(filepath.Join(workDir, contract.LinkJob))
 	if err != nil {
 		return nil, err
 	}
@@ -42,12 +42,12 @@ func planInContainer(ctx context.Context, workDir string, env ContainerEnv) (*gr
 		return nil, fmt.Errorf("plan: %w", err)
 	}
 	defer os.RemoveAll(tmp)
-	planFile := filepath.Join(tmp, "job.graph")
+	planFile := filepath.Join(tmp, contract.FileJobGraph)
 	cmd := exec.CommandContext(ctx, bin, env.JobArgs...)
 	cmd.Dir = workDir
-	cmd.Env = append(os.Environ(), conf.EnvRole+"="+conf.RolePlan, conf.EnvPlanFile+"="+planFile)
+	cmd.Env = append(os.Environ(), contract.EnvRole+"="+contract.RolePlan, contract.EnvPlanFile+"="+planFile)
 	if env.Parallelism != "" {
-		cmd.Env = append(cmd.Env, conf.EnvParallelism+"="+env.Parallelism)
+		cmd.Env = append(cmd.Env, contract.EnvParallelism+"="+env.Parallelism)
 	}
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out

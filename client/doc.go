@@ -28,7 +28,7 @@
 // Example: deploy a per-job cluster for a planned job and follow it.
 //
 //	d, err := client.NewYarnDescriptor(ctx, client.YarnOptions{Config: cfg, RM: rm, Store: store, Out: os.Stderr})
-//	dep, err := d.Deploy(ctx, client.DeploySpec{Mode: client.ModePerJob, JobBinary: bin, JobArgs: args, JobGraph: graph})
+//	dep, err := d.Deploy(ctx, client.DeploySpec{Mode: contract.ModePerJob, JobBinary: bin, JobArgs: args, JobGraph: graph})
 //	rep, err := d.WaitRunning(ctx, dep.App)
 //	cc, err := client.Connect(rep, dep.Secret)
 //	job, err := cc.FirstJob(ctx, 250*time.Millisecond)

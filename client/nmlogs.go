@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/yarnrpc"
 )
 
@@ -205,7 +206,7 @@ func (d *YarnDescriptor) AMLogTail(ctx context.Context, rep yarnrpc.ApplicationR
 		return []string{"(AM log not readable: " + err.Error() + ")"}
 	}
 	var out []string
-	for _, f := range []string{"jobmanager.err", "jobmanager.out", "jobmanager.log"} {
+	for _, f := range []string{"jobmanager.err", "jobmanager.out", contract.LogJobManager} {
 		b, err := d.ReadLog(ctx, c, f, 16<<10)
 		if err != nil {
 			continue

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/hdfsstore"
 	"github.com/floe-yarn/floe/yarnrpc"
 )
@@ -50,7 +51,7 @@ func readFile(ctx context.Context, st *hdfsstore.Store, p string) ([]byte, error
 // ReadSecret reads the application secret from app's staging folder, as
 // written at deployment.
 func (d *YarnDescriptor) ReadSecret(ctx context.Context, app yarnrpc.ApplicationID) ([]byte, error) {
-	p := joinURI(d.StagingDir(app), FileSecret)
+	p := joinURI(d.StagingDir(app), contract.FileSecret)
 	b, err := readFile(ctx, d.opts.Store, p)
 	if err != nil {
 		return nil, fmt.Errorf("application %s: read its secret %s (only the user who deployed it can reach it): %w", app, p, err)

@@ -11,43 +11,11 @@ import (
 	"time"
 
 	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/hdfsstore"
 	"github.com/floe-yarn/floe/yarnrpc"
 	"github.com/rs/zerolog"
 )
-
-// Mode is how a Floe cluster lives on YARN (ARCHITECTURE.md §2).
-type Mode string
-
-// The three YARN modes; the value is what the AM reads in FLOE_YARN_MODE.
-const (
-	ModeSession     Mode = "session"
-	ModePerJob      Mode = "per-job"
-	ModeApplication Mode = "application"
-)
-
-// Environment variables of the AM container (the contract with the AM).
-const (
-	EnvYarnMode   = "FLOE_YARN_MODE"
-	EnvStagingDir = "FLOE_STAGING_DIR"
-	EnvJobBinary  = "FLOE_JOB_BINARY"
-	EnvJobArgs    = "FLOE_JOB_ARGS"
-)
-
-// Names inside the per-application staging folder and link names of the AM's
-// LocalResources.
-const (
-	LinkFramework   = "floe"
-	LinkJob         = "job"
-	FileConf        = conf.FileName
-	FileJobGraph    = "job.graph"
-	FileSecret      = "secret"
-	stagingRootName = ".floe"
-)
-
-// amCommand is the AM container's command; <LOG_DIR> is expanded by the
-// NodeManager.
-const amCommand = "./floe jobmanager --yarn 1><LOG_DIR>/jobmanager.out 2><LOG_DIR>/jobmanager.err"
 
 // ErrBadInput marks a problem found before anything was submitted: a missing
 // or foreign job binary, an unknown queue, memory above the maximum, a
@@ -132,9 +100,9 @@ func NewYarnDescriptor(ctx context.Context, opts YarnOptions) (*YarnDescriptor, 
 // staging folders: <yarn.staging-directory>/.floe, or /user/<user>/.floe.
 func StagingRoot(cfg *conf.Config, user string) string {
 	if d := cfg.String(conf.YarnStagingDirectory); d != "" {
-		return joinURI(d, stagingRootName)
+		return joinURI(d, contract.StagingRootName)
 	}
-	return "/user/" + user + "/" + stagingRootName
+	return "/user/" + user + "/" + contract.StagingRootName
 }
 
 // Root returns the staging root.

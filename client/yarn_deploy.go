@@ -14,12 +14,13 @@ import (
 	"time"
 
 	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/yarnrpc"
 )
 
 // DeploySpec says what to deploy.
 type DeploySpec struct {
-	Mode Mode
+	Mode contract.Mode
 	// JobBinary is a local path, or (application mode) an hdfs:// URI that
 	// is used in place. Empty in session mode.
 	JobBinary string
@@ -63,13 +64,13 @@ func (d *YarnDescriptor) validate(ctx context.Context, spec DeploySpec) (resourc
 	cfg := d.opts.Config
 	var r resources
 	switch spec.Mode {
-	case ModeSession:
-	case ModePerJob, ModeApplication:
+	case contract.ModeSession:
+	case contract.ModePerJob, contract.ModeApplication:
 		if spec.JobBinary == "" {
 			return r, fmt.Errorf("%w: no job binary given", ErrBadInput)
 		}
 		if isRemote(spec.JobBinary) {
-			if spec.Mode != ModeApplication {
+			if spec.Mode != contract.ModeApplication {
 				return r, fmt.Errorf("%w: job binary %s: a remote job binary needs -t yarn-application (per-job mode plans the job on this machine)", ErrBadInput, spec.JobBinary)
 			}
 			fi, err := d.opts.Store.Stat(ctx, spec.JobBinary)
@@ -84,7 +85,7 @@ func (d *YarnDescriptor) validate(ctx context.Context, spec DeploySpec) (resourc
 		} else if err := CheckJobBinary(spec.JobBinary, d.opts.Platform); err != nil {
 			return r, fmt.Errorf("%w: %v", ErrBadInput, err)
 		}
-		if spec.Mode == ModePerJob && len(spec.JobGraph) == 0 {
+		if spec.Mode == contract.ModePerJob && len(spec.JobGraph) == 0 {
 			return r, fmt.Errorf("%w: per-job deployment without a job graph", ErrBadInput)
 		}
 	default:
@@ -128,7 +129,7 @@ func (d *YarnDescriptor) findProvidedFramework(ctx context.Context, dirs []strin
 		case !fi.IsDir:
 			return "", fmt.Errorf("%w: %s: %s is a file; give the folder holding floe", ErrBadInput, conf.YarnProvidedLibDirs, dir)
 		}
-		if ffi, err := d.opts.Store.Stat(ctx, joinURI(dir, LinkFramework)); err == nil && !ffi.IsDir {
+		if ffi, err := d.opts.Store.Stat(ctx, joinURI(dir, contract.LinkFramework)); err == nil && !ffi.IsDir {
 			return dir, nil
 		}
 	}
@@ -244,24 +245,24 @@ func (d *YarnDescriptor) stage(ctx context.Context, spec DeploySpec, r resources
 	}
 	// The framework.
 	if r.frameworkDir != "" {
-		lr, _, err := d.remoteResource(ctx, joinURI(r.frameworkDir, LinkFramework), yarnrpc.VisibilityPublic)
+		lr, _, err := d.remoteResource(ctx, joinURI(r.frameworkDir, contract.LinkFramework), yarnrpc.VisibilityPublic)
 		if err != nil {
 			return sc, err
 		}
-		lrs[LinkFramework] = lr
-	} else if _, err := put(LinkFramework, r.frameworkLocal); err != nil {
+		lrs[contract.LinkFramework] = lr
+	} else if _, err := put(contract.LinkFramework, r.frameworkLocal); err != nil {
 		return sc, err
 	}
 	// The job binary.
 	var jobURI string
-	if spec.Mode != ModeSession {
+	if spec.Mode != contract.ModeSession {
 		if r.jobOnHDFS {
 			lr, q, err := d.remoteResource(ctx, spec.JobBinary, yarnrpc.VisibilityApplication)
 			if err != nil {
 				return sc, err
 			}
-			lrs[LinkJob], jobURI = lr, q
-		} else if jobURI, err = put(LinkJob, spec.JobBinary); err != nil {
+			lrs[contract.LinkJob], jobURI = lr, q
+		} else if jobURI, err = put(contract.LinkJob, spec.JobBinary); err != nil {
 			return sc, err
 		}
 	}
@@ -277,16 +278,16 @@ func (d *YarnDescriptor) stage(ctx context.Context, spec DeploySpec, r resources
 		perm fs.FileMode
 		lr   bool
 	}{
-		{FileConf, cfg.Marshal(), 0o644, true},
-		{FileSecret, secret, 0o600, false},
+		{contract.FileConf, cfg.Marshal(), 0o644, true},
+		{contract.FileSecret, secret, 0o600, false},
 	}
-	if spec.Mode == ModePerJob {
+	if spec.Mode == contract.ModePerJob {
 		small = append(small, struct {
 			name string
 			data []byte
 			perm fs.FileMode
 			lr   bool
-		}{FileJobGraph, spec.JobGraph, 0o644, true})
+		}{contract.FileJobGraph, spec.JobGraph, 0o644, true})
 	}
 	for _, f := range small {
 		p := joinURI(staging, f.name)
@@ -303,20 +304,20 @@ func (d *YarnDescriptor) stage(ctx context.Context, spec DeploySpec, r resources
 		}
 	}
 	var creds yarnrpc.Credentials
-	creds.SetSecret(conf.SecretAlias, secret)
+	creds.SetSecret(contract.SecretAlias, secret)
 	env := map[string]string{
-		conf.EnvConfDir:        ".",
-		EnvYarnMode:            string(spec.Mode),
-		EnvStagingDir:          qstaging,
-		conf.EnvHadoopUserName: st.User(),
+		contract.EnvConfDir:        ".",
+		contract.EnvYarnMode:       string(spec.Mode),
+		contract.EnvStagingDir:     qstaging,
+		contract.EnvHadoopUserName: st.User(),
 	}
-	if spec.Mode != ModeSession {
+	if spec.Mode != contract.ModeSession {
 		args, _ := json.Marshal(append([]string{}, spec.JobArgs...))
-		env[EnvJobBinary] = jobURI
-		env[EnvJobArgs] = string(args)
+		env[contract.EnvJobBinary] = jobURI
+		env[contract.EnvJobArgs] = string(args)
 	}
 	if spec.Parallelism > 0 {
-		env[conf.EnvParallelism] = strconv.Itoa(spec.Parallelism)
+		env[contract.EnvParallelism] = strconv.Itoa(spec.Parallelism)
 	}
 	prio := int32(cfg.Int(conf.YarnApplicationPriority))
 	if prio < 0 {
@@ -334,7 +335,7 @@ func (d *YarnDescriptor) stage(ctx context.Context, spec DeploySpec, r resources
 		AM: yarnrpc.ContainerLaunchContext{
 			LocalResources: lrs,
 			Env:            env,
-			Commands:       []string{amCommand},
+			Commands:       []string{contract.AMCommand},
 			Tokens:         creds.Marshal(),
 		},
 	}
@@ -360,7 +361,7 @@ func (d *YarnDescriptor) applicationName(spec DeploySpec) string {
 	if n := d.opts.Config.String(conf.YarnApplicationName); n != "" {
 		return n
 	}
-	if spec.Mode == ModeSession {
+	if spec.Mode == contract.ModeSession {
 		return "Floe session"
 	}
 	name := spec.JobName

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/hdfsstore"
 	"github.com/floe-yarn/floe/yarnrpc"
 )
@@ -144,7 +145,7 @@ func newDeployFixture(t *testing.T, dyn []string, plat Platform) *deployFixture 
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &deployFixture{rm: rm, desc: d, staging: filepath.Join(stagingBase, stagingRootName), job: job, self: self, store: st}
+	return &deployFixture{rm: rm, desc: d, staging: filepath.Join(stagingBase, contract.StagingRootName), job: job, self: self, store: st}
 }
 
 // appDirs lists the per-application folders left under the staging root.
@@ -179,7 +180,7 @@ func TestDeployBadInput(t *testing.T) {
 		wantNoNew bool // NewApplication must not have been called
 	}{
 		{name: "missing job binary", spec: func(f *deployFixture) DeploySpec {
-			return DeploySpec{Mode: ModePerJob, JobBinary: filepath.Join(filepath.Dir(f.job), "nope"), JobGraph: graph}
+			return DeploySpec{Mode: contract.ModePerJob, JobBinary: filepath.Join(filepath.Dir(f.job), "nope"), JobGraph: graph}
 		}, wantErr: "does not exist", wantNoNew: true},
 		{name: "not executable", setup: func(t *testing.T, f *deployFixture) {
 			if err := os.Chmod(f.job, 0o644); err != nil {
@@ -211,7 +212,7 @@ func TestDeployBadInput(t *testing.T) {
 			if tc.setup != nil {
 				tc.setup(t, f)
 			}
-			spec := DeploySpec{Mode: ModePerJob, JobBinary: f.job, JobGraph: graph}
+			spec := DeploySpec{Mode: contract.ModePerJob, JobBinary: f.job, JobGraph: graph}
 			if tc.spec != nil {
 				spec = tc.spec(f)
 			}
@@ -241,7 +242,7 @@ func otherArch() string {
 
 func TestDeployPerJobStagesExactResources(t *testing.T) {
 	f := newDeployFixture(t, []string{conf.TaskManagerSlots + "=2", conf.YarnTags + "=a,b", conf.YarnApplicationQueue + "=default"}, Platform{})
-	dep, err := f.desc.Deploy(context.Background(), DeploySpec{Mode: ModePerJob, JobBinary: f.job, JobArgs: []string{"--input", `a "quoted" $x`}, JobGraph: []byte(`{"name":"wc"}`), JobName: "wc", Parallelism: 3})
+	dep, err := f.desc.Deploy(context.Background(), DeploySpec{Mode: contract.ModePerJob, JobBinary: f.job, JobArgs: []string{"--input", `a "quoted" $x`}, JobGraph: []byte(`{"name":"wc"}`), JobName: "wc", Parallelism: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +256,7 @@ func TestDeployPerJobStagesExactResources(t *testing.T) {
 	if sc.AMResource.MemoryMB != 256 || sc.AMResource.VCores != 1 {
 		t.Errorf("AM resource = %v", sc.AMResource)
 	}
-	for _, link := range []string{LinkFramework, LinkJob, FileConf, FileJobGraph} {
+	for _, link := range []string{contract.LinkFramework, contract.LinkJob, contract.FileConf, contract.FileJobGraph} {
 		lr, ok := sc.AM.LocalResources[link]
 		if !ok {
 			t.Errorf("no local resource %q", link)
@@ -272,19 +273,19 @@ func TestDeployPerJobStagesExactResources(t *testing.T) {
 			t.Errorf("%s: visibility %v", link, lr.Visibility)
 		}
 	}
-	if _, ok := sc.AM.LocalResources[FileSecret]; ok {
+	if _, ok := sc.AM.LocalResources[contract.FileSecret]; ok {
 		t.Error("the secret must not be a local resource")
 	}
 	env := sc.AM.Env
-	if env[EnvYarnMode] != "per-job" || env[conf.EnvConfDir] != "." || env[conf.EnvParallelism] != "3" || env[conf.EnvHadoopUserName] != "tester" {
+	if env[contract.EnvYarnMode] != "per-job" || env[contract.EnvConfDir] != "." || env[contract.EnvParallelism] != "3" || env[contract.EnvHadoopUserName] != "tester" {
 		t.Errorf("env = %v", env)
 	}
 	// Literal JSON; yarnrpc escapes it for the NodeManager's launch script.
-	if want := `["--input","a \"quoted\" $x"]`; env[EnvJobArgs] != want {
-		t.Errorf("FLOE_JOB_ARGS = %s, want %s", env[EnvJobArgs], want)
+	if want := `["--input","a \"quoted\" $x"]`; env[contract.EnvJobArgs] != want {
+		t.Errorf("FLOE_JOB_ARGS = %s, want %s", env[contract.EnvJobArgs], want)
 	}
-	if !strings.HasPrefix(env[EnvStagingDir], "file://") || !strings.HasSuffix(env[EnvStagingDir], testApp.String()) {
-		t.Errorf("FLOE_STAGING_DIR = %s", env[EnvStagingDir])
+	if !strings.HasPrefix(env[contract.EnvStagingDir], "file://") || !strings.HasSuffix(env[contract.EnvStagingDir], testApp.String()) {
+		t.Errorf("FLOE_STAGING_DIR = %s", env[contract.EnvStagingDir])
 	}
 	if sc.AM.Commands[0] != "./floe jobmanager --yarn 1><LOG_DIR>/jobmanager.out 2><LOG_DIR>/jobmanager.err" {
 		t.Errorf("command = %q", sc.AM.Commands)
@@ -293,10 +294,10 @@ func TestDeployPerJobStagesExactResources(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s, ok := creds.Secret(conf.SecretAlias); !ok || string(s) != string(dep.Secret) || len(dep.Secret) < 32 {
+	if s, ok := creds.Secret(contract.SecretAlias); !ok || string(s) != string(dep.Secret) || len(dep.Secret) < 32 {
 		t.Errorf("credentials secret = %q, deployment secret %q", s, dep.Secret)
 	}
-	secretPath := filepath.Join(f.staging, testApp.String(), FileSecret)
+	secretPath := filepath.Join(f.staging, testApp.String(), contract.FileSecret)
 	fi, err := os.Stat(secretPath)
 	if err != nil {
 		t.Fatal(err)
@@ -314,7 +315,7 @@ func TestDeployPerJobStagesExactResources(t *testing.T) {
 	f.rm.newApp = func() (yarnrpc.ApplicationID, yarnrpc.Resource, error) {
 		return yarnrpc.ApplicationID{ClusterTimestamp: testApp.ClusterTimestamp, ID: 8}, yarnrpc.Resource{MemoryMB: 4096, VCores: 8}, nil
 	}
-	dep2, err := f.desc.Deploy(context.Background(), DeploySpec{Mode: ModePerJob, JobBinary: f.job, JobGraph: []byte(`{"name":"wc"}`)})
+	dep2, err := f.desc.Deploy(context.Background(), DeploySpec{Mode: contract.ModePerJob, JobBinary: f.job, JobGraph: []byte(`{"name":"wc"}`)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -331,12 +332,12 @@ func TestDeployProvidedLibDirIsPublicAndNotUploaded(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := newDeployFixture(t, []string{conf.YarnProvidedLibDirs + "=" + lib}, Platform{})
-	dep, err := f.desc.Deploy(context.Background(), DeploySpec{Mode: ModeApplication, JobBinary: f.job})
+	dep, err := f.desc.Deploy(context.Background(), DeploySpec{Mode: contract.ModeApplication, JobBinary: f.job})
 	if err != nil {
 		t.Fatal(err)
 	}
 	sc := f.rm.submitted[0]
-	lr := sc.AM.LocalResources[LinkFramework]
+	lr := sc.AM.LocalResources[contract.LinkFramework]
 	if lr.Visibility != yarnrpc.VisibilityPublic || !strings.HasSuffix(lr.URL, lib+"/floe") {
 		t.Errorf("framework resource = %+v, want PUBLIC from %s", lr, lib)
 	}
@@ -345,17 +346,17 @@ func TestDeployProvidedLibDirIsPublicAndNotUploaded(t *testing.T) {
 			t.Errorf("the framework was uploaded: %v", dep.UploadedFiles)
 		}
 	}
-	if _, ok := sc.AM.LocalResources[FileJobGraph]; ok {
+	if _, ok := sc.AM.LocalResources[contract.FileJobGraph]; ok {
 		t.Error("application mode has no job.graph")
 	}
-	if sc.AM.Env[EnvYarnMode] != "application" {
-		t.Errorf("mode env = %q", sc.AM.Env[EnvYarnMode])
+	if sc.AM.Env[contract.EnvYarnMode] != "application" {
+		t.Errorf("mode env = %q", sc.AM.Env[contract.EnvYarnMode])
 	}
 }
 
 func TestWaitRunningFailureCleansUp(t *testing.T) {
 	f := newDeployFixture(t, nil, Platform{})
-	if _, err := f.desc.Deploy(context.Background(), DeploySpec{Mode: ModeSession}); err != nil {
+	if _, err := f.desc.Deploy(context.Background(), DeploySpec{Mode: contract.ModeSession}); err != nil {
 		t.Fatal(err)
 	}
 	n := 0
@@ -386,7 +387,7 @@ func TestWaitRunningFailureCleansUp(t *testing.T) {
 
 func TestWaitRunningInterruptKills(t *testing.T) {
 	f := newDeployFixture(t, nil, Platform{})
-	if _, err := f.desc.Deploy(context.Background(), DeploySpec{Mode: ModeSession}); err != nil {
+	if _, err := f.desc.Deploy(context.Background(), DeploySpec{Mode: contract.ModeSession}); err != nil {
 		t.Fatal(err)
 	}
 	f.rm.report = func(id yarnrpc.ApplicationID) (yarnrpc.ApplicationReport, error) {

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/floe-yarn/floe/contract"
 )
 
 // Sentinels for errors.Is on errors from Load, Set and LoadHadoop.
@@ -117,7 +119,7 @@ func Load(opts LoadOptions) (*Config, error) {
 	c := New()
 	dir, fromEnv := opts.Dir, false
 	if dir == "" {
-		dir, fromEnv = getenv(EnvConfDir), true
+		dir, fromEnv = getenv(contract.EnvConfDir), true
 	}
 	if dir != "" {
 		if err := c.loadDir(dir, fromEnv); err != nil {
@@ -142,11 +144,11 @@ func (c *Config) loadDir(dir string, fromEnv bool) error {
 	if err != nil || !st.IsDir() {
 		what := "configuration folder " + dir
 		if fromEnv {
-			what = EnvConfDir + "=" + dir
+			what = contract.EnvConfDir + "=" + dir
 		}
-		return fmt.Errorf("%s: %w: no such folder; point %s at the folder holding %s, or unset it", what, ErrNoConfDir, EnvConfDir, FileName)
+		return fmt.Errorf("%s: %w: no such folder; point %s at the folder holding %s, or unset it", what, ErrNoConfDir, contract.EnvConfDir, contract.FileConf)
 	}
-	file := filepath.Join(dir, FileName)
+	file := filepath.Join(dir, contract.FileConf)
 	data, err := os.ReadFile(file)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil

@@ -7,12 +7,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/floe-yarn/floe/contract"
 )
 
 func writeConf(t *testing.T, text string) string {
 	t.Helper()
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, FileName), []byte(text), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, contract.FileConf), []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -84,7 +86,7 @@ func TestLoadYAML(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tc.check(t, c, filepath.Join(dir, FileName))
+			tc.check(t, c, filepath.Join(dir, contract.FileConf))
 		})
 	}
 }
@@ -96,12 +98,12 @@ func TestLoadYAMLErrors(t *testing.T) {
 		sentinel error
 		want     []string // substrings of the one-line error
 	}{
-		{"bad indentation", "yarn.application.queue: a\n  bad: : x\n", ErrSyntax, []string{FileName + ":2:", "fix the YAML"}},
-		{"tab indentation", "a: 1\n\tb: 2\n", ErrSyntax, []string{FileName + ":2:"}},
-		{"not a map", "just text\n", ErrSyntax, []string{FileName + ":1:", "expected \"key: value\""}},
-		{"duplicate flat and nested", "rest.port: 1\nrest:\n  port: 2\n", ErrSyntax, []string{FileName + ":3:", "already set on line 1"}},
-		{"bad value", "parallelism.default: many\n", ErrInvalidValue, []string{FileName + ":1:", "parallelism.default", `"many"`, "e.g. 4"}},
-		{"bad memory", "x: 1\njobmanager.memory.process.size: 12q\n", ErrInvalidValue, []string{FileName + ":2:", `"256m"`}},
+		{"bad indentation", "yarn.application.queue: a\n  bad: : x\n", ErrSyntax, []string{contract.FileConf + ":2:", "fix the YAML"}},
+		{"tab indentation", "a: 1\n\tb: 2\n", ErrSyntax, []string{contract.FileConf + ":2:"}},
+		{"not a map", "just text\n", ErrSyntax, []string{contract.FileConf + ":1:", "expected \"key: value\""}},
+		{"duplicate flat and nested", "rest.port: 1\nrest:\n  port: 2\n", ErrSyntax, []string{contract.FileConf + ":3:", "already set on line 1"}},
+		{"bad value", "parallelism.default: many\n", ErrInvalidValue, []string{contract.FileConf + ":1:", "parallelism.default", `"many"`, "e.g. 4"}},
+		{"bad memory", "x: 1\njobmanager.memory.process.size: 12q\n", ErrInvalidValue, []string{contract.FileConf + ":2:", `"256m"`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -126,7 +128,7 @@ func TestLoadYAMLErrors(t *testing.T) {
 func TestLoadDynamic(t *testing.T) {
 	dir := writeConf(t, "yarn.application.queue: fromfile\nrest.port: 9000\n")
 	env := func(k string) string {
-		if k == EnvConfDir {
+		if k == contract.EnvConfDir {
 			return dir
 		}
 		return ""
@@ -196,7 +198,7 @@ func TestLoadDynamicErrors(t *testing.T) {
 func TestLoadConfDir(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "nope")
 	_, err := Load(LoadOptions{Getenv: func(k string) string {
-		if k == EnvConfDir {
+		if k == contract.EnvConfDir {
 			return missing
 		}
 		return ""

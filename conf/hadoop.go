@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/floe-yarn/floe/contract"
 )
 
 // ErrNoHadoopConf means neither HADOOP_CONF_DIR nor YARN_CONF_DIR is set.
@@ -58,7 +60,7 @@ func loadHadoop(dir string, getenv func(string) string) (*Hadoop, error) {
 	if dir != "" {
 		dirs = append(dirs, src{dir, "Hadoop configuration folder " + dir})
 	} else {
-		for _, env := range []string{EnvHadoopConfDir, EnvYarnConfDir} {
+		for _, env := range []string{contract.EnvHadoopConfDir, contract.EnvYarnConfDir} {
 			d := getenv(env)
 			if d == "" || (len(dirs) > 0 && filepath.Clean(dirs[0].dir) == filepath.Clean(d)) {
 				continue
@@ -68,7 +70,7 @@ func loadHadoop(dir string, getenv func(string) string) (*Hadoop, error) {
 	}
 	if len(dirs) == 0 {
 		return nil, fmt.Errorf("%w: neither %s nor %s is set; export %s=<folder holding core-site.xml and yarn-site.xml>",
-			ErrNoHadoopConf, EnvHadoopConfDir, EnvYarnConfDir, EnvHadoopConfDir)
+			ErrNoHadoopConf, contract.EnvHadoopConfDir, contract.EnvYarnConfDir, contract.EnvHadoopConfDir)
 	}
 	h := &Hadoop{props: map[string]hprop{}, getenv: getenv}
 	for _, d := range dirs {

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/floe-yarn/floe/contract"
 )
 
 func envOf(m map[string]string) func(string) string {
@@ -127,8 +129,8 @@ func TestLoadHadoopFinal(t *testing.T) {
 
 func TestLoadHadoopBothDirs(t *testing.T) {
 	h, err := loadHadoop("", envOf(map[string]string{
-		EnvHadoopConfDir: filepath.Join("testdata", "hadoop-split", "core"),
-		EnvYarnConfDir:   filepath.Join("testdata", "hadoop-split", "yarn"),
+		contract.EnvHadoopConfDir: filepath.Join("testdata", "hadoop-split", "core"),
+		contract.EnvYarnConfDir:   filepath.Join("testdata", "hadoop-split", "yarn"),
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -151,8 +153,8 @@ func TestLoadHadoopErrors(t *testing.T) {
 		want     []string
 	}{
 		{"nothing set", "", nil, ErrNoHadoopConf, []string{"HADOOP_CONF_DIR", "export"}},
-		{"env points at nothing", "", map[string]string{EnvHadoopConfDir: missing}, ErrNoConfDir, []string{"HADOOP_CONF_DIR=" + missing, "no such folder", "point it at"}},
-		{"yarn env points at nothing", "", map[string]string{EnvYarnConfDir: missing}, ErrNoConfDir, []string{"YARN_CONF_DIR=" + missing}},
+		{"env points at nothing", "", map[string]string{contract.EnvHadoopConfDir: missing}, ErrNoConfDir, []string{"HADOOP_CONF_DIR=" + missing, "no such folder", "point it at"}},
+		{"yarn env points at nothing", "", map[string]string{contract.EnvYarnConfDir: missing}, ErrNoConfDir, []string{"YARN_CONF_DIR=" + missing}},
 		{"folder without site files", filepath.Join("testdata", "hadoop-empty"), nil, ErrNoConfDir, []string{"holds none of core-site.xml"}},
 		{"malformed XML", filepath.Join("testdata", "hadoop-bad"), nil, ErrSyntax, []string{"core-site.xml:5:", "fix the XML"}},
 	}

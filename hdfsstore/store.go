@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/contract"
 	"github.com/rs/zerolog"
 )
 
@@ -78,12 +79,12 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 		opts.CallTimeout = 60 * time.Second
 	}
 	if opts.User == "" {
-		opts.User = os.Getenv(conf.EnvHadoopUserName)
+		opts.User = os.Getenv(contract.EnvHadoopUserName)
 	}
 	if opts.User == "" {
 		u, err := user.Current()
 		if err != nil {
-			return nil, fmt.Errorf("hdfsstore: find the OS user: %w; set %s", err, conf.EnvHadoopUserName)
+			return nil, fmt.Errorf("hdfsstore: find the OS user: %w; set %s", err, contract.EnvHadoopUserName)
 		}
 		opts.User = u.Username
 	}

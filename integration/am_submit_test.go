@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/hdfsstore"
 	"github.com/floe-yarn/floe/jobmanager/api"
 	"github.com/floe-yarn/floe/yarnrpc"
@@ -107,9 +108,9 @@ func (e *amEnv) planGraph(t *testing.T, job string, args []string, par int) []by
 	t.Helper()
 	plan := filepath.Join(t.TempDir(), "job.graph")
 	cmd := exec.Command(filepath.Join(e.bins, job), args...)
-	cmd.Env = append(os.Environ(), conf.EnvRole+"="+conf.RolePlan, conf.EnvPlanFile+"="+plan)
+	cmd.Env = append(os.Environ(), contract.EnvRole+"="+contract.RolePlan, contract.EnvPlanFile+"="+plan)
 	if par > 0 {
-		cmd.Env = append(cmd.Env, conf.EnvParallelism+"="+strconv.Itoa(par))
+		cmd.Env = append(cmd.Env, contract.EnvParallelism+"="+strconv.Itoa(par))
 	}
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("plan: %v\n%s", err, out)
@@ -189,14 +190,14 @@ func (e *amEnv) submit(t *testing.T, s amSubmission) amApp {
 	res["floe-conf.yaml"] = localRes(e.put(t, staging+"/floe-conf.yaml", append([]byte("# AM test\n"), cfg.Marshal()...), 0o644))
 	e.put(t, staging+"/secret", secret, 0o600)
 	env := map[string]string{
-		"FLOE_CONF_DIR":        ".",
-		"FLOE_YARN_MODE":       s.mode,
-		"FLOE_STAGING_DIR":     qstaging,
-		conf.EnvHadoopUserName: e.store.User(),
-		"FLOE_LOG_LEVEL":       "debug",
+		"FLOE_CONF_DIR":            ".",
+		"FLOE_YARN_MODE":           s.mode,
+		"FLOE_STAGING_DIR":         qstaging,
+		contract.EnvHadoopUserName: e.store.User(),
+		"FLOE_LOG_LEVEL":           "debug",
 	}
 	if s.par > 0 {
-		env[conf.EnvParallelism] = strconv.Itoa(s.par)
+		env[contract.EnvParallelism] = strconv.Itoa(s.par)
 	}
 	if s.job == "" {
 		s.job = "wordcount"
@@ -212,7 +213,7 @@ func (e *amEnv) submit(t *testing.T, s amSubmission) amApp {
 		res["job.graph"] = localRes(e.put(t, staging+"/job.graph", e.planGraph(t, s.job, s.jobArgs, s.par), 0o644))
 	}
 	var creds yarnrpc.Credentials
-	creds.SetSecret(conf.SecretAlias, secret)
+	creds.SetSecret(contract.SecretAlias, secret)
 	err = e.rm.Submit(e.ctx, yarnrpc.ApplicationSubmissionContext{
 		ID: id, Name: "Floe AM test: " + t.Name(), Type: "Floe", Tags: []string{"floe-am-test"}, MaxAttempts: 1,
 		AMResource: yarnrpc.Resource{MemoryMB: 256, VCores: 1},

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/contract"
 )
 
 // siteValue reads one property straight from a generated *-site.xml, as a
@@ -103,10 +104,10 @@ func TestConfCLI(t *testing.T) {
 	c := requireCluster(t)
 	bin := buildFloe(t, c.Root)
 	floeDir, badFloe := t.TempDir(), t.TempDir()
-	if err := os.WriteFile(filepath.Join(floeDir, conf.FileName), []byte("yarn:\n  application:\n    queue: default\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(floeDir, contract.FileConf), []byte("yarn:\n  application:\n    queue: default\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(badFloe, conf.FileName), []byte("rest.port: 1\nrest.address: : :\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(badFloe, contract.FileConf), []byte("rest.port: 1\nrest.address: : :\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	run := func(env map[string]string, args ...string) (string, string, int) {
@@ -134,7 +135,7 @@ func TestConfCLI(t *testing.T) {
 	}
 	for _, want := range []string{
 		"fs.defaultFS", filepath.Join(c.ConfDir, "core-site.xml") + ":",
-		"yarn.application.queue", filepath.Join(floeDir, conf.FileName) + ":3",
+		"yarn.application.queue", filepath.Join(floeDir, contract.FileConf) + ":3",
 		"parallelism.default", "-D",
 	} {
 		if !strings.Contains(out, want) {
@@ -150,7 +151,7 @@ func TestConfCLI(t *testing.T) {
 		want []string
 	}{
 		{"HADOOP_CONF_DIR points at nothing", map[string]string{"HADOOP_CONF_DIR": missing}, nil, []string{"HADOOP_CONF_DIR=" + missing, "point it at"}},
-		{"malformed floe-conf.yaml", map[string]string{"FLOE_CONF_DIR": badFloe}, nil, []string{filepath.Join(badFloe, conf.FileName) + ":2:", "fix the YAML"}},
+		{"malformed floe-conf.yaml", map[string]string{"FLOE_CONF_DIR": badFloe}, nil, []string{filepath.Join(badFloe, contract.FileConf) + ":2:", "fix the YAML"}},
 		{"unknown -D key", nil, []string{"-Dtaskmanager.numberOfTaskSlot=2"}, []string{"unknown option", "did you mean taskmanager.numberOfTaskSlots?"}},
 	}
 	for _, b := range bad {

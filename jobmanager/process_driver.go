@@ -13,7 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/jobmanager/api"
 	"github.com/rs/zerolog"
 )
@@ -72,8 +72,8 @@ func processEnv() []string {
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
 		switch k {
-		case conf.EnvRole, conf.EnvJobManagerAddress, conf.EnvTaskManagerID, conf.EnvSecretFile,
-			api.EnvTaskManagerSlots, api.EnvNetworkMemory, api.EnvJobManagerTimeout:
+		case contract.EnvRole, contract.EnvJobManagerAddress, contract.EnvTaskManagerID, contract.EnvSecretFile,
+			contract.EnvTaskManagerSlots, contract.EnvNetworkMemory, contract.EnvJobManagerTimeout:
 			continue
 		}
 		env = append(env, kv)
@@ -90,17 +90,17 @@ func (d *ProcessDriver) StartTaskManager(_ context.Context, spec TaskManagerSpec
 	cmd := exec.Command(bin, spec.Args...)
 	cmd.Env = append(processEnv(), spec.Env...)
 	cmd.Env = append(cmd.Env,
-		conf.EnvRole+"="+conf.RoleTaskManager,
-		conf.EnvJobManagerAddress+"="+spec.JobManagerAddress,
-		conf.EnvTaskManagerID+"="+spec.ID,
-		conf.EnvSecretFile+"="+d.opts.SecretFile,
-		api.EnvTaskManagerSlots+"="+strconv.Itoa(spec.Slots),
+		contract.EnvRole+"="+contract.RoleTaskManager,
+		contract.EnvJobManagerAddress+"="+spec.JobManagerAddress,
+		contract.EnvTaskManagerID+"="+spec.ID,
+		contract.EnvSecretFile+"="+d.opts.SecretFile,
+		contract.EnvTaskManagerSlots+"="+strconv.Itoa(spec.Slots),
 	)
 	if d.opts.NetworkMemory > 0 {
-		cmd.Env = append(cmd.Env, api.EnvNetworkMemory+"="+strconv.FormatInt(d.opts.NetworkMemory, 10))
+		cmd.Env = append(cmd.Env, contract.EnvNetworkMemory+"="+strconv.FormatInt(d.opts.NetworkMemory, 10))
 	}
 	if d.opts.JobManagerTimeout > 0 {
-		cmd.Env = append(cmd.Env, api.EnvJobManagerTimeout+"="+strconv.FormatInt(d.opts.JobManagerTimeout.Milliseconds(), 10))
+		cmd.Env = append(cmd.Env, contract.EnvJobManagerTimeout+"="+strconv.FormatInt(d.opts.JobManagerTimeout.Milliseconds(), 10))
 	}
 	// Its own process group: a signal to the JobManager's terminal does
 	// not reach TaskManagers, which the JobManager stops itself.

@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/internal/testutil"
 	"github.com/floe-yarn/floe/jobmanager"
 	"github.com/floe-yarn/floe/jobmanager/api"
@@ -150,7 +150,7 @@ func plan(t *testing.T, bin string, env []string, args ...string) []byte {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = append(append(os.Environ(), env...), conf.EnvRole+"="+conf.RolePlan)
+	cmd.Env = append(append(os.Environ(), env...), contract.EnvRole+"="+contract.RolePlan)
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("plan: %v", err)
@@ -423,8 +423,8 @@ func TestRefusedJobManagerAddress(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "--mode", "unbounded")
-	cmd.Env = append(os.Environ(), conf.EnvRole+"="+conf.RoleTaskManager, conf.EnvJobManagerAddress+"="+addr,
-		conf.EnvTaskManagerID+"=tm-1", conf.EnvSecretFile+"="+secret, api.EnvJobManagerTimeout+"=500")
+	cmd.Env = append(os.Environ(), contract.EnvRole+"="+contract.RoleTaskManager, contract.EnvJobManagerAddress+"="+addr,
+		contract.EnvTaskManagerID+"=tm-1", contract.EnvSecretFile+"="+secret, contract.EnvJobManagerTimeout+"=500")
 	out, err := cmd.CombinedOutput()
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != 1 {

@@ -31,7 +31,7 @@
 // # Roles
 //
 // The same binary plays every role that needs user code; FLOE_ROLE
-// (conf.EnvRole) chooses:
+// (contract.EnvRole) chooses:
 //
 //   - unset or "local": Execute runs the job in-process on an embedded
 //     JobManager with Options.LocalTaskManagers TaskManagers of

@@ -11,19 +11,11 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/graph"
 	"github.com/floe-yarn/floe/runtime"
 	"github.com/rs/zerolog"
 )
-
-// EnvPlanFile, in the plan role, names a file to write the job graph to
-// instead of standard output (which the user's main() may also print to).
-const EnvPlanFile = conf.EnvPlanFile
-
-// EnvParallelism overrides the default parallelism of a job binary; `floe
-// run -p N` sets it for the plan and taskmanager roles.
-const EnvParallelism = conf.EnvParallelism
 
 // RestartStrategy restarts a failed job up to Attempts times, Delay apart
 // (fixed-delay). The zero value never restarts.
@@ -76,7 +68,7 @@ type nodeInfo struct {
 // NewEnvironment returns an empty environment.
 func NewEnvironment(opts Options) *Environment {
 	if opts.Parallelism <= 0 {
-		if p, err := strconv.Atoi(os.Getenv(EnvParallelism)); err == nil && p > 0 {
+		if p, err := strconv.Atoi(os.Getenv(contract.EnvParallelism)); err == nil && p > 0 {
 			opts.Parallelism = p
 		} else {
 			opts.Parallelism = 1
@@ -86,7 +78,9 @@ func NewEnvironment(opts Options) *Environment {
 		opts.Stdout = os.Stdout
 	}
 	log := zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr, TimeFormat: time.RFC3339}).Level(zerolog.WarnLevel).With().Timestamp().Logger()
-	if lvl, err := zerolog.ParseLevel(os.Getenv("FLOE_LOG_LEVEL")); err == nil && os.Getenv("FLOE_LOG_LEVEL") != "" {
+	if lvl, err := contract.LogLevel(os.Getenv, zerolog.WarnLevel); err != nil {
+		log.Warn().Err(err).Msg("log level ignored")
+	} else {
 		log = log.Level(lvl)
 	}
 	if opts.Logger != nil {
@@ -185,22 +179,22 @@ func (e *Environment) ExecuteContext(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	switch role := os.Getenv(conf.EnvRole); role {
-	case "", conf.RoleLocal:
+	switch role := os.Getenv(contract.EnvRole); role {
+	case "", contract.RoleLocal:
 		return e.runLocal(ctx, p)
-	case conf.RolePlan:
+	case contract.RolePlan:
 		b, err := p.g.Marshal()
 		if err != nil {
 			return err
 		}
-		if f := os.Getenv(EnvPlanFile); f != "" {
+		if f := os.Getenv(contract.EnvPlanFile); f != "" {
 			return os.WriteFile(f, append(b, '\n'), 0o644)
 		}
 		_, err = e.stdout.Write(append(b, '\n'))
 		return err
-	case conf.RoleTaskManager:
+	case contract.RoleTaskManager:
 		return e.runTaskManager(ctx, p)
 	default:
-		return fmt.Errorf("%s=%q: unknown role (want %s, %s or %s)", conf.EnvRole, role, conf.RoleLocal, conf.RolePlan, conf.RoleTaskManager)
+		return fmt.Errorf("%s=%q: unknown role (want %s, %s or %s)", contract.EnvRole, role, contract.RoleLocal, contract.RolePlan, contract.RoleTaskManager)
 	}
 }

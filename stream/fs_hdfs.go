@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/hdfsstore"
 )
 
@@ -20,7 +21,7 @@ type hdfsFS struct{ s *hdfsstore.Store }
 
 func newHDFS(ctx context.Context) (fileSystem, error) {
 	var h *conf.Hadoop
-	if dir := firstEnv(conf.EnvHadoopConfDir, conf.EnvYarnConfDir); dir != "" {
+	if dir := firstEnv(contract.EnvHadoopConfDir, contract.EnvYarnConfDir); dir != "" {
 		var err error
 		if h, err = conf.LoadHadoop(dir); err != nil {
 			return nil, err

@@ -12,57 +12,51 @@ import (
 	"time"
 
 	"github.com/floe-yarn/floe/am/hdts"
-	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/jobmanager/api"
 	"github.com/floe-yarn/floe/taskexec"
+	"github.com/floe-yarn/floe/yarnrpc"
 	"github.com/rs/zerolog"
-)
-
-// Variables the YARN NodeManager sets in every container.
-const (
-	envTokenFile = "HADOOP_TOKEN_FILE_LOCATION"
-	envNMHost    = "NM_HOST"
-	envLogDirs   = "LOG_DIRS"
 )
 
 // runTaskManager runs this binary as a TaskManager of the JobManager named
 // in the environment (conf's env-var contract).
 func (e *Environment) runTaskManager(ctx context.Context, p *program) error {
-	id := os.Getenv(conf.EnvTaskManagerID)
-	addr := os.Getenv(conf.EnvJobManagerAddress)
+	id := os.Getenv(contract.EnvTaskManagerID)
+	addr := os.Getenv(contract.EnvJobManagerAddress)
 	switch {
 	case id == "":
-		return fmt.Errorf("taskmanager role: %s is not set", conf.EnvTaskManagerID)
+		return fmt.Errorf("taskmanager role: %s is not set", contract.EnvTaskManagerID)
 	case addr == "":
-		return fmt.Errorf("taskmanager role: %s is not set", conf.EnvJobManagerAddress)
+		return fmt.Errorf("taskmanager role: %s is not set", contract.EnvJobManagerAddress)
 	}
 	secret, err := taskManagerSecret()
 	if err != nil {
 		return fmt.Errorf("taskmanager role: %w", err)
 	}
 	slots := 1
-	if s := os.Getenv(api.EnvTaskManagerSlots); s != "" {
+	if s := os.Getenv(contract.EnvTaskManagerSlots); s != "" {
 		if slots, err = strconv.Atoi(s); err != nil || slots <= 0 {
-			return fmt.Errorf("taskmanager role: %s=%q: want a positive number", api.EnvTaskManagerSlots, s)
+			return fmt.Errorf("taskmanager role: %s=%q: want a positive number", contract.EnvTaskManagerSlots, s)
 		}
 	}
 	var netMem int64
-	if s := os.Getenv(api.EnvNetworkMemory); s != "" {
+	if s := os.Getenv(contract.EnvNetworkMemory); s != "" {
 		if netMem, err = strconv.ParseInt(s, 10, 64); err != nil {
-			return fmt.Errorf("taskmanager role: %s=%q: %w", api.EnvNetworkMemory, s, err)
+			return fmt.Errorf("taskmanager role: %s=%q: %w", contract.EnvNetworkMemory, s, err)
 		}
 	}
 	var jmTimeout time.Duration
-	if s := os.Getenv(api.EnvJobManagerTimeout); s != "" {
+	if s := os.Getenv(contract.EnvJobManagerTimeout); s != "" {
 		ms, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			return fmt.Errorf("taskmanager role: %s=%q: %w", api.EnvJobManagerTimeout, s, err)
+			return fmt.Errorf("taskmanager role: %s=%q: %w", contract.EnvJobManagerTimeout, s, err)
 		}
 		jmTimeout = time.Duration(ms) * time.Millisecond
 	}
 	log := e.log
 	if e.opts.Logger == nil {
-		l, closer, err := containerLogger(os.Getenv(envLogDirs), "taskmanager.log")
+		l, closer, err := containerLogger(os.Getenv(yarnrpc.EnvLogDirs), contract.LogTaskManager)
 		if err != nil {
 			return fmt.Errorf("taskmanager role: %w", err)
 		}
@@ -73,7 +67,7 @@ func (e *Environment) runTaskManager(ctx context.Context, p *program) error {
 	}
 	log = log.With().Str("tm", id).Logger()
 	var dataAddr string
-	if h := os.Getenv(envNMHost); h != "" {
+	if h := os.Getenv(yarnrpc.EnvNMHost); h != "" {
 		dataAddr = net.JoinHostPort(h, "0")
 	}
 	return taskexec.RunRemote(ctx, taskexec.RemoteOptions{ID: id, Slots: slots, JobManagerAddress: addr, Secret: secret,
@@ -82,20 +76,20 @@ func (e *Environment) runTaskManager(ctx context.Context, p *program) error {
 
 // taskManagerSecret reads the per-application secret: from the 0600 file
 // named by FLOE_SECRET_FILE (process driver), else from the YARN container's
-// token file under conf.SecretAlias.
+// token file under contract.SecretAlias.
 func taskManagerSecret() ([]byte, error) {
-	if f := os.Getenv(conf.EnvSecretFile); f != "" {
+	if f := os.Getenv(contract.EnvSecretFile); f != "" {
 		return api.ReadSecretFile(f)
 	}
-	if f := os.Getenv(envTokenFile); f != "" {
-		s, err := hdts.ReadSecretFile(f, conf.SecretAlias)
+	if f := os.Getenv(yarnrpc.EnvTokenFile); f != "" {
+		s, err := hdts.ReadSecretFile(f, contract.SecretAlias)
 		if err != nil {
 			return nil, fmt.Errorf("application secret: %w", err)
 		}
 		return s, nil
 	}
 	return nil, fmt.Errorf("no application secret: set %s, or run in a YARN container whose credentials hold %q (%s)",
-		conf.EnvSecretFile, conf.SecretAlias, envTokenFile)
+		contract.EnvSecretFile, contract.SecretAlias, yarnrpc.EnvTokenFile)
 }
 
 // containerLogger opens <first of logDirs>/name for zerolog JSON at info
@@ -110,9 +104,10 @@ func containerLogger(logDirs, name string) (zerolog.Logger, io.Closer, error) {
 	if err != nil {
 		return zerolog.Logger{}, nil, fmt.Errorf("container log: %w", err)
 	}
-	lvl := zerolog.InfoLevel
-	if l, err := zerolog.ParseLevel(os.Getenv("FLOE_LOG_LEVEL")); err == nil && os.Getenv("FLOE_LOG_LEVEL") != "" {
-		lvl = l
+	lvl, err := contract.LogLevel(os.Getenv, zerolog.InfoLevel)
+	if err != nil {
+		f.Close()
+		return zerolog.Logger{}, nil, fmt.Errorf("container log: %w", err)
 	}
 	return zerolog.New(f).Level(lvl).With().Timestamp().Logger(), f, nil
 }

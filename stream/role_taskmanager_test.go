@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/yarnrpc"
 )
 
@@ -18,7 +18,7 @@ func TestTaskManagerSecret(t *testing.T) {
 	}
 	var creds yarnrpc.Credentials
 	creds.AddToken("", yarnrpc.Token{Identifier: []byte("id"), Password: []byte("pw"), Kind: yarnrpc.KindAMRMToken})
-	creds.SetSecret(conf.SecretAlias, []byte("from-the-token-file-0123"))
+	creds.SetSecret(contract.SecretAlias, []byte("from-the-token-file-0123"))
 	tokens := filepath.Join(dir, "container_tokens")
 	if err := creds.WriteFile(tokens); err != nil {
 		t.Fatal(err)
@@ -38,13 +38,13 @@ func TestTaskManagerSecret(t *testing.T) {
 	}{
 		{"secret file wins", secretFile, tokens, "from-the-secret-file-0123", ""},
 		{"YARN container token file", "", tokens, "from-the-token-file-0123", ""},
-		{"token file without the secret", "", noSecret, "", conf.SecretAlias},
+		{"token file without the secret", "", noSecret, "", contract.SecretAlias},
 		{"neither", "", "", "", "no application secret"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Setenv(conf.EnvSecretFile, tc.secretFile)
-			t.Setenv(envTokenFile, tc.tokenFile)
+			t.Setenv(contract.EnvSecretFile, tc.secretFile)
+			t.Setenv(yarnrpc.EnvTokenFile, tc.tokenFile)
 			got, err := taskManagerSecret()
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {

@@ -18,9 +18,8 @@ import (
 // the AM_SHUTDOWN command: the attempt must exit.
 var ErrAMShutdown = errors.New("resourcemanager told the application master to shut down")
 
-// envTokenFile names the container's token file; the NodeManager sets it
+// EnvTokenFile names the container's token file; the NodeManager sets it
 // for every container.
-const envTokenFile = "HADOOP_TOKEN_FILE_LOCATION"
 
 // finishPollInterval is the pause between finishApplicationMaster calls
 // while the RM stores the final state (Java's AMRMClientImpl uses 100 ms).
@@ -153,9 +152,9 @@ func NewAMRMClient(ctx context.Context, opts AMRMClientOptions) (*AMRMClient, er
 // ($HADOOP_TOKEN_FILE_LOCATION) and returns its YARN_AM_RM_TOKEN. The token
 // is selected by kind: its alias and service are empty.
 func AMRMTokenFromEnv() (Token, error) {
-	path := os.Getenv(envTokenFile)
+	path := os.Getenv(EnvTokenFile)
 	if path == "" {
-		return Token{}, fmt.Errorf("amrmclient: %s is not set (not running in a YARN container?)", envTokenFile)
+		return Token{}, fmt.Errorf("amrmclient: %s is not set (not running in a YARN container?)", EnvTokenFile)
 	}
 	creds, err := ReadCredentialsFile(path)
 	if err != nil {

@@ -305,12 +305,12 @@ func TestAMRMTokenFromEnv(t *testing.T) {
 	if err := os.WriteFile(path, creds.Marshal(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv(envTokenFile, path)
+	t.Setenv(EnvTokenFile, path)
 	tok, err := AMRMTokenFromEnv()
 	if err != nil || string(tok.Identifier) != "amrm-id" || string(tok.Password) != "amrm-pw" {
 		t.Fatalf("AMRMTokenFromEnv = %v, %v", tok, err)
 	}
-	t.Setenv(envTokenFile, "")
+	t.Setenv(EnvTokenFile, "")
 	if _, err := AMRMTokenFromEnv(); err == nil {
 		t.Fatal("no error without the env var")
 	}

@@ -8,5 +8,5 @@
 // binary. It uses only the standard library; yarnrpc.Credentials is the full
 // reader and writer, and this package's tests check both agree.
 //
-//	secret, err := hdts.ReadSecretFile(os.Getenv("HADOOP_TOKEN_FILE_LOCATION"), conf.SecretAlias)
+//	secret, err := hdts.ReadSecretFile(os.Getenv("HADOOP_TOKEN_FILE_LOCATION"), contract.SecretAlias)
 package hdts

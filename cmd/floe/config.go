@@ -6,6 +6,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/contract"
 	"github.com/urfave/cli/v2"
 )
 
@@ -16,8 +17,8 @@ func configCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "config",
 		Usage: "print the effective configuration and where each value came from",
-		Description: "Reads " + conf.FileName + " from $" + conf.EnvConfDir + ", applies -D overrides, and reads\n" +
-			"core-site.xml, hdfs-site.xml and yarn-site.xml from $" + conf.EnvHadoopConfDir + " / $" + conf.EnvYarnConfDir + ".",
+		Description: "Reads " + contract.FileConf + " from $" + contract.EnvConfDir + ", applies -D overrides, and reads\n" +
+			"core-site.xml, hdfs-site.xml and yarn-site.xml from $" + contract.EnvHadoopConfDir + " / $" + contract.EnvYarnConfDir + ".",
 		Flags: []cli.Flag{
 			dynamicFlag(),
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "also print each option's type and description"},
@@ -37,7 +38,7 @@ func runConfig(c *cli.Context) error {
 	switch {
 	case errors.Is(err, conf.ErrNoHadoopConf):
 		hadoop = conf.HadoopDefaults()
-		hadoopNote = fmt.Sprintf("%s and %s are not set: Hadoop defaults shown", conf.EnvHadoopConfDir, conf.EnvYarnConfDir)
+		hadoopNote = fmt.Sprintf("%s and %s are not set: Hadoop defaults shown", contract.EnvHadoopConfDir, contract.EnvYarnConfDir)
 	case err != nil:
 		return err
 	default:

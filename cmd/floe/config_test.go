@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/contract"
 	"github.com/urfave/cli/v2"
 )
 
@@ -22,9 +23,9 @@ func runFloe(t *testing.T, args ...string) (stdout, stderr string, err error) {
 }
 
 func setEnv(t *testing.T, floeDir, hadoopDir string) {
-	t.Setenv(conf.EnvConfDir, floeDir)
-	t.Setenv(conf.EnvHadoopConfDir, hadoopDir)
-	t.Setenv(conf.EnvYarnConfDir, "")
+	t.Setenv(contract.EnvConfDir, floeDir)
+	t.Setenv(contract.EnvHadoopConfDir, hadoopDir)
+	t.Setenv(contract.EnvYarnConfDir, "")
 }
 
 // row finds the table row of key and returns its fields.
@@ -42,7 +43,7 @@ func row(t *testing.T, out, key string) []string {
 
 func TestConfigCommand(t *testing.T) {
 	floeDir, hadoopDir := t.TempDir(), t.TempDir()
-	confFile := filepath.Join(floeDir, conf.FileName)
+	confFile := filepath.Join(floeDir, contract.FileConf)
 	if err := os.WriteFile(confFile, []byte("yarn.application.queue: prod\ntaskmanager:\n  numberOfTaskSlots: 4\nenv.java.opts: x\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +82,7 @@ func TestConfigCommand(t *testing.T) {
 
 func TestConfigCommandErrors(t *testing.T) {
 	goodFloe, badFloe, emptyHadoop := t.TempDir(), t.TempDir(), t.TempDir()
-	if err := os.WriteFile(filepath.Join(badFloe, conf.FileName), []byte("a: 1\nb: [unclosed\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(badFloe, contract.FileConf), []byte("a: 1\nb: [unclosed\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	missing := filepath.Join(t.TempDir(), "missing")
@@ -94,7 +95,7 @@ func TestConfigCommandErrors(t *testing.T) {
 	}{
 		{"HADOOP_CONF_DIR points at nothing", goodFloe, missing, nil, conf.ErrNoConfDir, []string{"HADOOP_CONF_DIR=" + missing, "point it at"}},
 		{"HADOOP_CONF_DIR without site files", goodFloe, emptyHadoop, nil, conf.ErrNoConfDir, []string{"holds none of"}},
-		{"malformed floe-conf.yaml", badFloe, "", nil, conf.ErrSyntax, []string{filepath.Join(badFloe, conf.FileName) + ":"}},
+		{"malformed floe-conf.yaml", badFloe, "", nil, conf.ErrSyntax, []string{filepath.Join(badFloe, contract.FileConf) + ":"}},
 		{"FLOE_CONF_DIR points at nothing", missing, "", nil, conf.ErrNoConfDir, []string{"FLOE_CONF_DIR=" + missing}},
 		{"unknown glued -D key", goodFloe, "", []string{"-Dparallelism.defualt=2"}, conf.ErrUnknownOption, []string{"did you mean parallelism.default?"}},
 		{"unknown spaced -D key", goodFloe, "", []string{"-D", "yarn.application.queu=x"}, conf.ErrUnknownOption, []string{"did you mean yarn.application.queue?"}},

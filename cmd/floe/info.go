@@ -10,6 +10,7 @@ import (
 
 	"github.com/floe-yarn/floe/client"
 	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/contract"
 	"github.com/urfave/cli/v2"
 )
 
@@ -41,9 +42,9 @@ func infoCommand() *cli.Command {
 			}
 			var env []string
 			if p := c.Int("parallelism"); p > 0 {
-				env = append(env, conf.EnvParallelism+"="+strconv.Itoa(p))
+				env = append(env, contract.EnvParallelism+"="+strconv.Itoa(p))
 			} else if explicitlySet(cfg, conf.ParallelismDefault) {
-				env = append(env, conf.EnvParallelism+"="+strconv.Itoa(cfg.Int(conf.ParallelismDefault)))
+				env = append(env, contract.EnvParallelism+"="+strconv.Itoa(cfg.Int(conf.ParallelismDefault)))
 			}
 			g, err := planJob(c.Context, bin, c.Args().Tail(), env)
 			if err != nil {

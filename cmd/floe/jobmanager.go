@@ -12,6 +12,7 @@ import (
 
 	"github.com/floe-yarn/floe/am"
 	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/jobmanager"
 	"github.com/floe-yarn/floe/jobmanager/api"
 	"github.com/rs/zerolog"
@@ -28,7 +29,7 @@ func jobManagerCommand() *cli.Command {
 		Usage: "run a JobManager that starts TaskManager processes on this host",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "address", Usage: "control API `host:port` (default 127.0.0.1:<rest.port>)"},
-			&cli.StringFlag{Name: "secret-file", Usage: "0600 file holding the application secret (default $" + conf.EnvSecretFile + ")"},
+			&cli.StringFlag{Name: "secret-file", Usage: "0600 file holding the application secret (default $" + contract.EnvSecretFile + ")"},
 			&cli.StringFlag{Name: "log-dir", Usage: "folder for TaskManager logs (default: this process's stderr)"},
 			&cli.BoolFlag{Name: "yarn", Usage: "run as the ApplicationMaster in a YARN container (the Floe client starts it so)"},
 			dynamicFlag(),
@@ -47,10 +48,10 @@ func runJobManager(c *cli.Context) error {
 	}
 	secretFile := c.String("secret-file")
 	if secretFile == "" {
-		secretFile = os.Getenv(conf.EnvSecretFile)
+		secretFile = os.Getenv(contract.EnvSecretFile)
 	}
 	if secretFile == "" {
-		return fmt.Errorf("jobmanager: no secret: pass --secret-file or set %s to a 0600 file", conf.EnvSecretFile)
+		return fmt.Errorf("jobmanager: no secret: pass --secret-file or set %s to a 0600 file", contract.EnvSecretFile)
 	}
 	secret, err := api.ReadSecretFile(secretFile)
 	if err != nil {
@@ -64,9 +65,9 @@ func runJobManager(c *cli.Context) error {
 		}
 		addr = net.JoinHostPort(host, strconv.Itoa(cfg.Int(conf.RestPort)))
 	}
-	lvl := zerolog.InfoLevel
-	if l, err := zerolog.ParseLevel(os.Getenv("FLOE_LOG_LEVEL")); err == nil && os.Getenv("FLOE_LOG_LEVEL") != "" {
-		lvl = l
+	lvl, err := contract.LogLevel(os.Getenv, zerolog.InfoLevel)
+	if err != nil {
+		return fmt.Errorf("jobmanager: %w", err)
 	}
 	log := zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr, TimeFormat: time.RFC3339}).Level(lvl).With().Timestamp().Logger()
 
@@ -124,9 +125,9 @@ func runApplicationMaster(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("jobmanager --yarn: %w", err)
 	}
-	lvl := zerolog.InfoLevel
-	if l, err := zerolog.ParseLevel(os.Getenv("FLOE_LOG_LEVEL")); err == nil && os.Getenv("FLOE_LOG_LEVEL") != "" {
-		lvl = l
+	lvl, err := contract.LogLevel(os.Getenv, zerolog.InfoLevel)
+	if err != nil {
+		return fmt.Errorf("jobmanager: %w", err)
 	}
 	log, closer, err := am.OpenLog(env.LogDir, lvl)
 	if err != nil {

@@ -15,15 +15,9 @@ import (
 	"time"
 
 	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/jobmanager/api"
 	"github.com/urfave/cli/v2"
-)
-
-// envParallelism and envPlanFile mirror stream.EnvParallelism and
-// stream.EnvPlanFile (cmd does not import stream).
-const (
-	envParallelism = "FLOE_PARALLELISM"
-	envPlanFile    = "FLOE_PLAN_FILE"
 )
 
 // runCommand is `floe run`: run a job binary locally, or plan it and
@@ -68,16 +62,16 @@ func runJob(c *cli.Context) error {
 	args := c.Args().Tail()
 	var env []string
 	if p := c.Int("parallelism"); p > 0 {
-		env = append(env, envParallelism+"="+strconv.Itoa(p))
+		env = append(env, contract.EnvParallelism+"="+strconv.Itoa(p))
 	} else if explicitlySet(cfg, conf.ParallelismDefault) {
-		env = append(env, envParallelism+"="+strconv.Itoa(cfg.Int(conf.ParallelismDefault)))
+		env = append(env, contract.EnvParallelism+"="+strconv.Itoa(cfg.Int(conf.ParallelismDefault)))
 	}
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	switch t := runTarget(c, cfg); t {
 	case "local":
 		cmd := exec.Command(bin, args...)
-		cmd.Env = append(append(os.Environ(), env...), conf.EnvRole+"="+conf.RoleLocal)
+		cmd.Env = append(append(os.Environ(), env...), contract.EnvRole+"="+contract.RoleLocal)
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 		// The child gets the terminal's signals itself and cancels its job.
 		if err := cmd.Run(); err != nil {
@@ -96,9 +90,9 @@ func runRemote(ctx context.Context, c *cli.Context, cfg *conf.Config, bin string
 	if addr == "" {
 		return errors.New("run -t remote: no JobManager address (-m host:port)")
 	}
-	secretFile := os.Getenv(conf.EnvSecretFile)
+	secretFile := os.Getenv(contract.EnvSecretFile)
 	if secretFile == "" {
-		return fmt.Errorf("run -t remote: set %s to the session's secret file", conf.EnvSecretFile)
+		return fmt.Errorf("run -t remote: set %s to the session's secret file", contract.EnvSecretFile)
 	}
 	secret, err := api.ReadSecretFile(secretFile)
 	if err != nil {
@@ -156,7 +150,7 @@ func planJob(ctx context.Context, bin string, args, env []string) ([]byte, error
 	defer os.RemoveAll(dir)
 	planFile := filepath.Join(dir, "jobgraph.json")
 	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = append(append(os.Environ(), env...), conf.EnvRole+"="+conf.RolePlan, envPlanFile+"="+planFile)
+	cmd.Env = append(append(os.Environ(), env...), contract.EnvRole+"="+contract.RolePlan, contract.EnvPlanFile+"="+planFile)
 	var errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = os.Stdout, &errb
 	if err := cmd.Run(); err != nil {

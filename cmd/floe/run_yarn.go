@@ -13,6 +13,7 @@ import (
 
 	"github.com/floe-yarn/floe/client"
 	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/jobmanager/api"
 	"github.com/floe-yarn/floe/yarnrpc"
 	"github.com/urfave/cli/v2"
@@ -56,10 +57,10 @@ func runOnYarn(ctx context.Context, r yarnRun) error {
 // envList is the FLOE_PARALLELISM setting for the plan role.
 func (r yarnRun) envList() []string {
 	if r.parallelism > 0 {
-		return []string{conf.EnvParallelism + "=" + strconv.Itoa(r.parallelism)}
+		return []string{contract.EnvParallelism + "=" + strconv.Itoa(r.parallelism)}
 	}
 	if explicitlySet(r.cfg, conf.ParallelismDefault) {
-		return []string{conf.EnvParallelism + "=" + strconv.Itoa(r.cfg.Int(conf.ParallelismDefault))}
+		return []string{contract.EnvParallelism + "=" + strconv.Itoa(r.cfg.Int(conf.ParallelismDefault))}
 	}
 	return nil
 }
@@ -87,14 +88,14 @@ func (r yarnRun) perJob(ctx context.Context) error {
 		return err
 	}
 	return r.deployAndWatch(ctx, client.DeploySpec{
-		Mode: client.ModePerJob, JobBinary: r.bin, JobArgs: r.args, JobGraph: g,
+		Mode: contract.ModePerJob, JobBinary: r.bin, JobArgs: r.args, JobGraph: g,
 		JobName: graphName(g), Parallelism: r.effectiveParallelism(),
 	})
 }
 
 func (r yarnRun) application(ctx context.Context) error {
 	return r.deployAndWatch(ctx, client.DeploySpec{
-		Mode: client.ModeApplication, JobBinary: r.bin, JobArgs: r.args,
+		Mode: contract.ModeApplication, JobBinary: r.bin, JobArgs: r.args,
 		JobName: filepath.Base(r.bin), Parallelism: r.effectiveParallelism(),
 	})
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/floe-yarn/floe/client"
 	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/hdfsstore"
 	"github.com/floe-yarn/floe/yarnrpc"
 	"github.com/rs/zerolog"
@@ -78,7 +79,7 @@ func newYarnEnv(ctx context.Context, c *cli.Context, cfg *conf.Config) (*yarnEnv
 
 // osUser is the user name in properties-file names.
 func osUser() string {
-	if u := os.Getenv(conf.EnvHadoopUserName); u != "" {
+	if u := os.Getenv(contract.EnvHadoopUserName); u != "" {
 		return u
 	}
 	if u, err := user.Current(); err == nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/floe-yarn/floe/client"
 	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/jobmanager/api"
 	"github.com/floe-yarn/floe/yarnrpc"
 	"github.com/urfave/cli/v2"
@@ -111,7 +112,7 @@ func runYarnSession(c *cli.Context) error {
 	} else {
 		// Deploying is interruptible: Ctrl-C kills the half-started session.
 		dctx, dstop := signal.NotifyContext(ctx, os.Interrupt)
-		dep, err := env.desc.Deploy(dctx, client.DeploySpec{Mode: client.ModeSession})
+		dep, err := env.desc.Deploy(dctx, client.DeploySpec{Mode: contract.ModeSession})
 		if err != nil {
 			dstop()
 			return err

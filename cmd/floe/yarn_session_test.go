@@ -8,6 +8,7 @@ import (
 
 	"github.com/floe-yarn/floe/client"
 	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/contract"
 	"github.com/urfave/cli/v2"
 )
 
@@ -53,7 +54,7 @@ func TestSessionFlags(t *testing.T) {
 func TestRunTargetAndAppID(t *testing.T) {
 	dir := t.TempDir()
 	withProps := t.TempDir()
-	t.Setenv(conf.EnvHadoopUserName, "tester")
+	t.Setenv(contract.EnvHadoopUserName, "tester")
 	if err := client.WriteProperties(filepath.Join(withProps, ".yarn-properties-tester"), client.SessionProperties{AppID: "application_1700000000000_0042"}); err != nil {
 		t.Fatal(err)
 	}

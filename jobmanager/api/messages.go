@@ -1,7 +1,5 @@
 package api
 
-import "github.com/floe-yarn/floe/conf"
-
 // Version is the control protocol version; every message carries it and a
 // peer refuses messages of another version.
 const Version = 1
@@ -184,11 +182,3 @@ type Error struct {
 	Version int    `json:"version"`
 	Error   string `json:"error"`
 }
-
-// Environment of a TaskManager process set by the resource driver; the
-// names are declared with the rest of the contract in package conf.
-const (
-	EnvTaskManagerSlots  = conf.EnvTaskManagerSlots
-	EnvNetworkMemory     = conf.EnvNetworkMemory
-	EnvJobManagerTimeout = conf.EnvJobManagerTimeout
-)

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/stream"
 )
 
@@ -81,7 +82,7 @@ func backpressure(env *stream.Environment) {
 			}
 		}, nil, nil
 	}).Parallelism(1)
-	if os.Getenv("FLOE_ROLE") == "taskmanager" {
+	if os.Getenv(contract.EnvRole) == contract.RoleTaskManager {
 		go func() {
 			start := time.Now()
 			for range time.Tick(500 * time.Millisecond) {

@@ -1,8 +1,7 @@
-package conf
+package contract
 
-// The environment-variable contract between the client, the ApplicationMaster
-// (JobManager) and the TaskManagers. Floe sets these when it launches a
-// process; the job binary reads EnvRole to decide which role it plays.
+// Environment variables Floe sets when it launches a process. The job
+// binary reads EnvRole to decide which role it plays.
 const (
 	// EnvRole selects the role a job binary plays: RoleLocal, RolePlan or
 	// RoleTaskManager. Unset means RoleLocal.
@@ -10,7 +9,7 @@ const (
 	// EnvJobManagerAddress is the host:port of the JobManager's control
 	// endpoint, given to TaskManagers.
 	EnvJobManagerAddress = "FLOE_JOBMANAGER_ADDRESS"
-	// EnvTaskManagerID is the id of the TaskManager a container runs.
+	// EnvTaskManagerID is the id of the TaskManager a process runs.
 	EnvTaskManagerID = "FLOE_TM_ID"
 	// EnvSecretFile is the path of a 0600 file holding the per-application
 	// secret, for processes started outside YARN. In YARN containers the
@@ -24,12 +23,15 @@ const (
 	// EnvJobManagerTimeout is how long (ms) a TaskManager keeps trying an
 	// unreachable JobManager before it exits.
 	EnvJobManagerTimeout = "FLOE_JM_TIMEOUT_MS"
-	// EnvParallelism is the default parallelism `floe run -p` hands to the
-	// job binary's plan role.
+	// EnvParallelism is the default parallelism (`floe run -p`) handed to
+	// the job binary's plan role and to the AM.
 	EnvParallelism = "FLOE_PARALLELISM"
 	// EnvPlanFile is where the plan role writes the serialized job graph
 	// (stdout when unset).
 	EnvPlanFile = "FLOE_PLAN_FILE"
+	// EnvLogLevel is the zerolog level of every Floe process ("debug",
+	// "info", …); see LogLevel.
+	EnvLogLevel = "FLOE_LOG_LEVEL"
 	// EnvConfDir is the folder holding floe-conf.yaml.
 	EnvConfDir = "FLOE_CONF_DIR"
 	// EnvHadoopConfDir and EnvYarnConfDir name the folders holding
@@ -41,6 +43,21 @@ const (
 	EnvHadoopUserName = "HADOOP_USER_NAME"
 )
 
+// Variables the Floe client sets for the ApplicationMaster container.
+const (
+	// EnvYarnMode is the application's Mode.
+	EnvYarnMode = "FLOE_YARN_MODE"
+	// EnvStagingDir is the fully qualified <staging root>/<appId> folder.
+	EnvStagingDir = "FLOE_STAGING_DIR"
+	// EnvJobBinary is the job binary's HDFS URI (per-job and application).
+	EnvJobBinary = "FLOE_JOB_BINARY"
+	// EnvJobArgs are the job binary's arguments, a JSON array of strings.
+	EnvJobArgs = "FLOE_JOB_ARGS"
+	// EnvJobID is the id the AM gives the job of a per-job or application
+	// cluster, chosen by the client so it knows the id from the start.
+	EnvJobID = "FLOE_JOB_ID"
+)
+
 // Values of EnvRole.
 const (
 	RoleLocal       = "local"
@@ -48,9 +65,16 @@ const (
 	RoleTaskManager = "taskmanager"
 )
 
+// Mode is how a Floe cluster lives on YARN (the value of EnvYarnMode).
+type Mode string
+
+// The three YARN modes.
+const (
+	ModeSession     Mode = "session"
+	ModePerJob      Mode = "per-job"
+	ModeApplication Mode = "application"
+)
+
 // SecretAlias is the alias of the per-application secret in the secret-keys
 // section of a YARN container's token file.
 const SecretAlias = "floe.application.secret"
-
-// FileName is the name of Floe's configuration file inside EnvConfDir.
-const FileName = "floe-conf.yaml"
