@@ -14,6 +14,7 @@ import (
 	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/graph"
 	"github.com/floe-yarn/floe/runtime"
+	"github.com/floe-yarn/floe/taskexec"
 	"github.com/rs/zerolog"
 )
 
@@ -193,7 +194,7 @@ func (e *Environment) ExecuteContext(ctx context.Context, name string) error {
 		_, err = e.stdout.Write(append(b, '\n'))
 		return err
 	case contract.RoleTaskManager:
-		return e.runTaskManager(ctx, p)
+		return taskexec.RunProcess(ctx, taskexec.ProcessOptions{Program: p, Logger: e.opts.Logger, Console: e.log})
 	default:
 		return fmt.Errorf("%s=%q: unknown role (want %s, %s or %s)", contract.EnvRole, role, contract.RoleLocal, contract.RolePlan, contract.RoleTaskManager)
 	}
