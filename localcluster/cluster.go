@@ -15,8 +15,10 @@ import (
 )
 
 // JobError is returned when a job ends in a state other than FINISHED.
+// stream.JobError is the same type.
 type JobError struct{ Status api.JobStatus }
 
+// Error names the job, its final state and the cause.
 func (e *JobError) Error() string {
 	if e.Status.Cause == "" {
 		return fmt.Sprintf("job %s %s", e.Status.Name, e.Status.State)
