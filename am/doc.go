@@ -68,9 +68,6 @@
 //     keep running. Only ApplicationAttemptNotFound or AM_SHUTDOWN end the
 //     loop (ErrAttemptOver).
 //
-// Package am/hdts is a standard-library-only reader of the token file's
-// secret keys, used by job binaries in the taskmanager role.
-//
 // # Example
 //
 // cmd/floe wires it in a few lines:

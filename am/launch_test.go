@@ -1,16 +1,17 @@
 package am
 
 import (
+	"bytes"
 	"context"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/floe-yarn/floe/am/hdts"
 	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/hdfsstore"
 	"github.com/floe-yarn/floe/jobmanager"
+	"github.com/floe-yarn/floe/yarnrpc"
 )
 
 func TestTaskManagerLaunch(t *testing.T) {
@@ -51,8 +52,12 @@ func TestTaskManagerLaunch(t *testing.T) {
 			t.Errorf("secret in env %s", k)
 		}
 	}
-	if s, err := hdts.Secret(clc.Tokens, contract.SecretAlias); err != nil || string(s) != string(l.Secret) {
-		t.Fatalf("tokens: %q, %v", s, err)
+	creds, err := yarnrpc.ReadCredentials(bytes.NewReader(clc.Tokens))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, ok := creds.Secret(contract.SecretAlias); !ok || string(s) != string(l.Secret) {
+		t.Fatalf("tokens: %q, %v", s, ok)
 	}
 	if got := clc.Commands[0]; got != `./job --input 'a b' 'it'\''s' 1><LOG_DIR>/taskmanager.out 2><LOG_DIR>/taskmanager.err` {
 		t.Fatalf("command %s", got)

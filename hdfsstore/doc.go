@@ -1,5 +1,13 @@
 // Package hdfsstore reads and writes files on HDFS and on local disk for
-// staging, checkpoints and sinks, with one API for both.
+// staging, sources, sinks and checkpoints, with one API for both: it is
+// Floe's only file-system layer.
+//
+// The operations: Stat, List, Open (a File that seeks and reads at an
+// offset without reading the bytes before it, so a split reader or a state
+// handle fetches only its range), Create, CreateAtomic (written under a
+// hidden .<name>.inprogress and renamed onto the path by Commit, so readers
+// see the whole file or none), Rename (replaces a file), RemoveAll
+// (recursive), MkdirAll and Upload.
 //
 // Paths are hdfs://host:port/p (or hdfs://nameservice/p for HA NameNodes),
 // file:///p, or plain /p and relative p, resolved against fs.defaultFS

@@ -313,7 +313,7 @@ func (b *hdfsFS) mkdirAll(ctx context.Context, l location, perm fs.FileMode) err
 }
 
 // open opens a file for reading; ctx bounds the whole stream, until Close.
-func (b *hdfsFS) open(ctx context.Context, l location) (io.ReadCloser, error) {
+func (b *hdfsFS) open(ctx context.Context, l location) (File, error) {
 	var r *hdfs.FileReader
 	var client *hdfs.Client
 	err := b.call(ctx, "open", l, func(c *hdfs.Client) error {

@@ -96,7 +96,7 @@ func (b localFS) list(ctx context.Context, l location) ([]FileInfo, error) {
 	return out, nil
 }
 
-func (b localFS) open(ctx context.Context, l location) (io.ReadCloser, error) {
+func (b localFS) open(ctx context.Context, l location) (File, error) {
 	if err := b.check(ctx, "open", l); err != nil {
 		return nil, err
 	}

@@ -43,7 +43,7 @@ type Options struct {
 type backend interface {
 	stat(ctx context.Context, l location) (FileInfo, error)
 	list(ctx context.Context, l location) ([]FileInfo, error)
-	open(ctx context.Context, l location) (io.ReadCloser, error)
+	open(ctx context.Context, l location) (File, error)
 	create(ctx context.Context, l location, perm fs.FileMode) (io.WriteCloser, error)
 	rename(ctx context.Context, from, to location) error
 	removeAll(ctx context.Context, l location) error
@@ -194,10 +194,11 @@ func (s *Store) List(ctx context.Context, dir string) ([]FileInfo, error) {
 	return b.list(ctx, l)
 }
 
-// Open opens a file for reading. ctx bounds the whole stream: when it ends,
-// reads fail (and, on HDFS, the Store's connections to that NameNode are
-// reset).
-func (s *Store) Open(ctx context.Context, path string) (io.ReadCloser, error) {
+// Open opens a file for reading. The File seeks and reads at offsets
+// without reading the bytes before them (on HDFS, only the blocks that hold
+// the range are fetched). ctx bounds the whole stream: when it ends, reads
+// fail (and, on HDFS, the Store's connections to that NameNode are reset).
+func (s *Store) Open(ctx context.Context, path string) (File, error) {
 	b, l, err := s.backend("open", path)
 	if err != nil {
 		return nil, err

@@ -40,6 +40,24 @@ type reader struct {
 
 func (r *reader) Read(p []byte) (int, error) { return r.do(func() (int, error) { return r.r.Read(p) }) }
 
+// Seek moves the read position; colinmarc drops its block reader and opens
+// the block holding the new position on the next Read, so nothing before
+// it is fetched.
+func (r *reader) Seek(offset int64, whence int) (int64, error) {
+	var pos int64
+	_, err := r.do(func() (int, error) {
+		var err error
+		pos, err = r.r.Seek(offset, whence)
+		return 0, err
+	})
+	return pos, err
+}
+
+// ReadAt reads len(p) bytes at off without moving the read position.
+func (r *reader) ReadAt(p []byte, off int64) (int, error) {
+	return r.do(func() (int, error) { return r.r.ReadAt(p, off) })
+}
+
 func (r *reader) Close() error {
 	r.stop()
 	_, err := r.do(func() (int, error) { return 0, r.r.Close() })

@@ -1,5 +1,8 @@
-// Package stream is the public Go API for writing Floe jobs, and the role
-// switch of a job binary (local, plan, taskmanager).
+// Package stream is the public Go API for writing Floe jobs, its sources
+// and sinks, and the role switch of a job binary (local, plan,
+// taskmanager). The roles themselves live elsewhere: local execution in
+// package localcluster, the TaskManager process in taskexec.RunProcess;
+// file sources and sinks read and write through hdfsstore.
 //
 // A job is a Go program: main() creates an Environment, adds sources,
 // transformations and sinks, and calls Execute. Records are plain Go values;
@@ -35,14 +38,19 @@
 //
 //   - unset or "local": Execute runs the job in-process on an embedded
 //     JobManager with Options.LocalTaskManagers TaskManagers of
-//     Options.LocalSlots slots, and returns when the job ends (an
-//     interrupt cancels it);
+//     Options.LocalSlots slots (localcluster.Run), and returns when the
+//     job ends (an interrupt cancels it; a failure is a *JobError);
 //   - "plan": Execute prints the serialized job graph on standard output
 //     and returns; no record is processed (floe run uses this);
 //   - "taskmanager": Execute connects to the JobManager named in the
 //     environment and runs the subtasks it is given, exchanging records
-//     with other TaskManagers over TCP. It refuses a job graph whose
-//     fingerprint differs from the one main() built here.
+//     with other TaskManagers over TCP (taskexec.RunProcess). It refuses
+//     a job graph whose fingerprint differs from the one main() built here.
+//
+// ReadTextFile splits each file into byte ranges, one per parallel reader;
+// a reader seeks to its range (hdfsstore.File) rather than reading the
+// bytes before it. WriteText writes each part through
+// hdfsstore.Store.CreateAtomic, so a part file appears only complete.
 //
 // main() must therefore build the same graph every time it runs with the
 // same arguments.

@@ -13,9 +13,15 @@ import (
 
 	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/graph"
+	"github.com/floe-yarn/floe/localcluster"
 	"github.com/floe-yarn/floe/runtime"
+	"github.com/floe-yarn/floe/taskexec"
 	"github.com/rs/zerolog"
 )
+
+// JobError is returned by Execute when a local job ends in a state other
+// than FINISHED; its Status holds the state and the cause.
+type JobError = localcluster.JobError
 
 // RestartStrategy restarts a failed job up to Attempts times, Delay apart
 // (fixed-delay). The zero value never restarts.
@@ -181,7 +187,8 @@ func (e *Environment) ExecuteContext(ctx context.Context, name string) error {
 	}
 	switch role := os.Getenv(contract.EnvRole); role {
 	case "", contract.RoleLocal:
-		return e.runLocal(ctx, p)
+		return localcluster.Run(ctx, localcluster.Options{Program: p, TaskManagers: e.opts.LocalTaskManagers, Slots: e.opts.LocalSlots,
+			RestartAttempts: e.opts.Restart.Attempts, RestartDelay: e.opts.Restart.Delay, Logger: e.log})
 	case contract.RolePlan:
 		b, err := p.g.Marshal()
 		if err != nil {
@@ -193,7 +200,7 @@ func (e *Environment) ExecuteContext(ctx context.Context, name string) error {
 		_, err = e.stdout.Write(append(b, '\n'))
 		return err
 	case contract.RoleTaskManager:
-		return e.runTaskManager(ctx, p)
+		return taskexec.RunProcess(ctx, taskexec.ProcessOptions{Program: p, Logger: e.opts.Logger, Console: e.log})
 	default:
 		return fmt.Errorf("%s=%q: unknown role (want %s, %s or %s)", contract.EnvRole, role, contract.RoleLocal, contract.RolePlan, contract.RoleTaskManager)
 	}

@@ -3,32 +3,14 @@ package stream
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/contract"
+	"github.com/floe-yarn/floe/hdfsstore"
 )
-
-// fileSystem is what file sources and sinks need from a storage system.
-// The local disk implements it here; hdfs:// paths go through hdfsstore.
-type fileSystem interface {
-	// list returns the regular files at path (the file itself, or the
-	// visible files of a folder), sorted by name, with their sizes.
-	list(ctx context.Context, path string) ([]fileEntry, error)
-	// openAt opens a file positioned at offset.
-	openAt(ctx context.Context, path string, offset int64) (io.ReadCloser, error)
-	mkdirAll(ctx context.Context, dir string) error
-	create(ctx context.Context, path string) (io.WriteCloser, error)
-	rename(ctx context.Context, from, to string) error
-	join(dir, name string) string
-	close() error
-}
-
-type fileEntry struct {
-	path string
-	size int64
-}
 
 // checkPath validates a path's scheme when the job is built.
 func checkPath(path string) error {
@@ -39,17 +21,30 @@ func checkPath(path string) error {
 	return fmt.Errorf("path %q: unsupported scheme (use a local path, file:// or hdfs://)", path)
 }
 
-// openFileSystem returns the file system serving path and the path in its
-// terms; close it when done.
-func openFileSystem(ctx context.Context, path string) (fileSystem, string, error) {
+// openStore returns the hdfsstore.Store serving path and path in its terms;
+// close the Store when done. A path without a scheme is on local disk, even
+// when the Hadoop configuration names an HDFS fs.defaultFS: a job's paths
+// mean what they say. hdfs:// paths use $HADOOP_CONF_DIR when it is set
+// (NameNode HA, DataNode options); hdfs://host:port works without it.
+func openStore(ctx context.Context, path string) (*hdfsstore.Store, string, error) {
 	if err := checkPath(path); err != nil {
 		return nil, "", err
 	}
+	var h *conf.Hadoop
 	if strings.HasPrefix(path, "hdfs://") {
-		fsys, err := newHDFS(ctx)
-		return fsys, path, err
+		if dir := firstEnv(contract.EnvHadoopConfDir, contract.EnvYarnConfDir); dir != "" {
+			var err error
+			if h, err = conf.LoadHadoop(dir); err != nil {
+				return nil, "", err
+			}
+		}
 	}
-	return localFS{}, strings.TrimPrefix(path, "file://"), nil
+	// Without a Hadoop configuration fs.defaultFS is file:///.
+	s, err := hdfsstore.New(ctx, hdfsstore.Options{Hadoop: h})
+	if err != nil {
+		return nil, "", err
+	}
+	return s, path, nil
 }
 
 func firstEnv(keys ...string) string {
@@ -61,55 +56,28 @@ func firstEnv(keys ...string) string {
 	return ""
 }
 
-type localFS struct{}
-
-func (localFS) list(_ context.Context, path string) ([]fileEntry, error) {
-	fi, err := os.Stat(path)
+// listFiles returns the file at path, or the visible files of folder path
+// (names starting with "." or "_" are hidden, as in Hadoop), sorted.
+func listFiles(ctx context.Context, s *hdfsstore.Store, path string) ([]hdfsstore.FileInfo, error) {
+	fi, err := s.Stat(ctx, path)
 	if err != nil {
 		return nil, err
 	}
-	if !fi.IsDir() {
-		return []fileEntry{{path: path, size: fi.Size()}}, nil
+	if !fi.IsDir {
+		return []hdfsstore.FileInfo{fi}, nil
 	}
-	ents, err := os.ReadDir(path)
+	infos, err := s.List(ctx, path)
 	if err != nil {
 		return nil, err
 	}
-	var out []fileEntry
-	for _, e := range ents {
-		if strings.HasPrefix(e.Name(), ".") || strings.HasPrefix(e.Name(), "_") || !e.Type().IsRegular() {
+	var out []hdfsstore.FileInfo
+	for _, fi := range infos {
+		name := fi.Path[strings.LastIndex(fi.Path, "/")+1:]
+		if fi.IsDir || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") {
 			continue
 		}
-		info, err := e.Info()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, fileEntry{path: filepath.Join(path, e.Name()), size: info.Size()})
+		out = append(out, fi)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].path < out[j].path })
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out, nil
 }
-
-func (localFS) openAt(_ context.Context, path string, offset int64) (io.ReadCloser, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := f.Seek(offset, io.SeekStart); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return f, nil
-}
-
-func (localFS) mkdirAll(_ context.Context, dir string) error { return os.MkdirAll(dir, 0o755) }
-
-func (localFS) create(_ context.Context, path string) (io.WriteCloser, error) {
-	return os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
-}
-
-func (localFS) rename(_ context.Context, from, to string) error { return os.Rename(from, to) }
-
-func (localFS) join(dir, name string) string { return filepath.Join(dir, name) }
-
-func (localFS) close() error { return nil }

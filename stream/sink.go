@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/floe-yarn/floe/graph"
 	"github.com/floe-yarn/floe/runtime"
@@ -97,8 +98,9 @@ func appendText[T any](b []byte, v T) []byte {
 
 // WriteText is a bounded-friendly file sink: instance i writes the records
 // as text lines to dir/part-i (local path, file:// or hdfs://). The file
-// is written as dir/.part-i.inprogress and renamed when the input ends, so
-// a finished part file is always complete.
+// is written as dir/.part-i.inprogress and renamed when the input ends
+// (hdfsstore.Store.CreateAtomic), so a finished part file is always
+// complete; a cancelled instance removes its in-progress file.
 func WriteText[T any](in Stream[T], dir string) Sink {
 	env := in.env
 	if err := checkPath(dir); err != nil {
@@ -106,50 +108,37 @@ func WriteText[T any](in Stream[T], dir string) Sink {
 	}
 	return addSink(in, "TextFile "+dir, func(oc runtime.OperatorContext) (*instance[T], error) {
 		ctx := context.Background()
-		fsys, d, err := openFileSystem(ctx, dir)
+		store, d, err := openStore(ctx, dir)
 		if err != nil {
 			return nil, fmt.Errorf("open %s: %w", dir, err)
 		}
-		if err := fsys.mkdirAll(ctx, d); err != nil {
-			fsys.close()
-			return nil, fmt.Errorf("create %s: %w", dir, err)
-		}
-		name := "part-" + strconv.Itoa(oc.Subtask)
-		tmp := fsys.join(d, "."+name+".inprogress")
-		wc, err := fsys.create(ctx, tmp)
+		part := strings.TrimSuffix(d, "/") + "/part-" + strconv.Itoa(oc.Subtask)
+		f, err := store.CreateAtomic(ctx, part, 0o644)
 		if err != nil {
-			fsys.close()
-			return nil, fmt.Errorf("create %s: %w", tmp, err)
+			store.Close()
+			return nil, fmt.Errorf("create %s: %w", part, err)
 		}
-		w := bufio.NewWriterSize(wc, 256<<10)
+		w := bufio.NewWriterSize(f, 256<<10)
 		var line []byte
-		var closed bool
-		closeFile := func() error {
-			if closed {
-				return nil
-			}
-			closed = true
-			return errors.Join(wc.Close(), fsys.close())
-		}
 		return &instance[T]{
 			in: func(v T) {
 				line = append(appendText(line[:0], v), '\n')
 				if _, err := w.Write(line); err != nil {
-					panic(fmt.Errorf("write %s: %w", tmp, err))
+					panic(fmt.Errorf("write %s: %w", part, err))
 				}
 			},
 			finish: func(ctx context.Context) error {
 				if err := w.Flush(); err != nil {
-					return fmt.Errorf("write %s: %w", tmp, err)
+					return fmt.Errorf("write %s: %w", part, err)
 				}
-				if err := wc.Close(); err != nil {
-					return fmt.Errorf("close %s: %w", tmp, err)
+				if err := f.Commit(ctx); err != nil {
+					return fmt.Errorf("commit %s: %w", part, err)
 				}
-				err := fsys.rename(ctx, tmp, fsys.join(d, name))
-				closed = true
-				return errors.Join(err, fsys.close())
+				return nil
 			},
-			close: closeFile,
+			// close runs after finish, or alone when the task is cancelled;
+			// an uncommitted part is discarded.
+			close: func() error { return errors.Join(f.Close(), store.Close()) },
 		}, nil
 	})
 }

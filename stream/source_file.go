@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/floe-yarn/floe/hdfsstore"
 	"github.com/floe-yarn/floe/runtime"
 )
 
@@ -21,23 +22,23 @@ func ReadTextFile(env *Environment, path string) Stream[string] {
 	}
 	return addSource(env, "textfile", "TextFile "+path, true, 0, c, func(oc runtime.OperatorContext, emit func(string)) (*instance[struct{}], error) {
 		return &instance[struct{}]{run: func(ctx context.Context, idle func()) error {
-			fsys, p, err := openFileSystem(ctx, path)
+			store, p, err := openStore(ctx, path)
 			if err != nil {
 				return fmt.Errorf("read %s: %w", path, err)
 			}
-			defer fsys.close()
-			files, err := fsys.list(ctx, p)
+			defer store.Close()
+			files, err := listFiles(ctx, store, p)
 			if err != nil {
 				return fmt.Errorf("read %s: %w", path, err)
 			}
 			for _, f := range files {
-				per := (f.size + int64(oc.Parallelism) - 1) / int64(oc.Parallelism)
+				per := (f.Size + int64(oc.Parallelism) - 1) / int64(oc.Parallelism)
 				start := per * int64(oc.Subtask)
-				end := min(start+per, f.size)
+				end := min(start+per, f.Size)
 				if start >= end {
 					continue
 				}
-				if err := readSplit(ctx, fsys, f.path, start, end, emit); err != nil {
+				if err := readFileSplit(ctx, store, f.Path, start, end, emit); err != nil {
 					return err
 				}
 			}
@@ -46,18 +47,29 @@ func ReadTextFile(env *Environment, path string) Stream[string] {
 	})
 }
 
-// readSplit emits the lines that start in [start, end) of the file.
-func readSplit(ctx context.Context, fsys fileSystem, path string, start, end int64, emit func(string)) error {
+func readFileSplit(ctx context.Context, store *hdfsstore.Store, path string, start, end int64, emit func(string)) error {
+	f, err := store.Open(ctx, path)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	defer f.Close()
+	if err := readSplit(ctx, f, start, end, emit); err != nil {
+		return fmt.Errorf("read %s [%d, %d): %w", path, start, end, err)
+	}
+	return nil
+}
+
+// readSplit emits the lines that start in [start, end) of f. It seeks
+// to its range first, so the bytes before it are never read.
+func readSplit(ctx context.Context, f io.ReadSeeker, start, end int64, emit func(string)) error {
 	off := start
 	if start > 0 {
 		off = start - 1 // skip through the newline ending the previous split's last line
 	}
-	rc, err := fsys.openAt(ctx, path, off)
-	if err != nil {
-		return fmt.Errorf("open %s at %d: %w", path, off, err)
+	if _, err := f.Seek(off, io.SeekStart); err != nil {
+		return fmt.Errorf("seek to %d: %w", off, err)
 	}
-	defer rc.Close()
-	r := bufio.NewReaderSize(rc, 256<<10)
+	r := bufio.NewReaderSize(f, 256<<10)
 	pos := off
 	if start > 0 {
 		skipped, err := r.ReadSlice('\n')
@@ -70,7 +82,7 @@ func readSplit(ctx context.Context, fsys fileSystem, path string, start, end int
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("read %s: %w", path, err)
+			return err
 		}
 	}
 	var n int
@@ -88,7 +100,7 @@ func readSplit(ctx context.Context, fsys fileSystem, path string, start, end int
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("read %s: %w", path, err)
+			return err
 		}
 	}
 	return nil

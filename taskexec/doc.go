@@ -14,10 +14,19 @@
 // commands. A TaskManager that cannot reach its JobManager for
 // JobManagerTimeout exits, so nothing is left behind.
 //
+// RunProcess is the TaskManager process of a job binary in the taskmanager
+// role: it reads the contract's environment (id, JobManager address, slots,
+// network memory, JobManager timeout, the NodeManager host to listen on),
+// the application secret (a 0600 secret file, or the YARN container's
+// token file through yarnrpc's Credentials), opens the container's log
+// file, and calls RunRemote.
+//
 // NetExchange adapts the data plane (package netio: bounded buffer pool,
 // credit-based flow control, authenticated TCP) to runtime.Exchange;
 // producers on the same TaskManager are read without a socket.
 //
+//	err := taskexec.RunProcess(ctx, taskexec.ProcessOptions{Program: program})
+//	// or, with everything explicit:
 //	err := taskexec.RunRemote(ctx, taskexec.RemoteOptions{ID: "tm-1", Slots: 2,
 //		JobManagerAddress: "127.0.0.1:8081", Secret: secret, Program: program})
 package taskexec

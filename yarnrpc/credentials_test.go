@@ -3,6 +3,8 @@ package yarnrpc
 import (
 	"bytes"
 	"encoding/hex"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -76,6 +78,7 @@ func TestCredentialsRoundTrip(t *testing.T) {
 	c.AddToken("", Token{Identifier: []byte("amrm2"), Password: []byte("pw2"), Kind: KindAMRMToken}) // replaces
 	c.SetSecret("floe.application.secret", []byte{0, 1, 2})
 	c.SetSecret("empty", nil)
+	c.SetSecret("long", big) // a secret whose length needs a multi-byte vint
 	pbuf, err := c.MarshalProtobuf()
 	if err != nil {
 		t.Fatal(err)
@@ -103,6 +106,12 @@ func TestCredentialsRoundTrip(t *testing.T) {
 			if s, ok := got.Secret("empty"); !ok || len(s) != 0 {
 				t.Fatal("empty secret lost")
 			}
+			if s, ok := got.Secret("long"); !ok || !bytes.Equal(s, big) {
+				t.Fatal("long secret lost")
+			}
+			if s, ok := got.Secret("nope"); ok || s != nil {
+				t.Fatalf("missing alias = %q, %v", s, ok)
+			}
 			if !bytes.Equal(got.Marshal(), c.Marshal()) {
 				t.Fatal("re-marshal differs")
 			}
@@ -125,6 +134,8 @@ func TestReadCredentialsErrors(t *testing.T) {
 		{"length past end", "exceeds", []byte("HDTS\x00\x01\x00\x7f")},
 		{"bad protobuf length", "length", []byte("HDTS\x01\x7f")},
 		{"protobuf token without token", "no token", []byte("HDTS\x01\x04\x0a\x02\x0a\x00")},
+		{"protobuf length past end", "length", []byte("HDTS\x01\x10\x12")},
+		{"protobuf field past end", "CredentialsProto", []byte("HDTS\x01\x02\x12\x05")},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -155,7 +166,7 @@ func TestCredentialsFile(t *testing.T) {
 	if s, _ := got.Secret("floe.application.secret"); string(s) != "s" {
 		t.Fatal("secret lost")
 	}
-	if _, err := ReadCredentialsFile(filepath.Join(dir, "missing")); err == nil || !strings.Contains(err.Error(), "missing") {
+	if _, err := ReadCredentialsFile(filepath.Join(dir, "missing")); !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "missing") {
 		t.Fatalf("missing file err = %v", err)
 	}
 	if ents, _ := os.ReadDir(dir); len(ents) != 1 {

@@ -1,4 +1,4 @@
-package stream
+package localcluster
 
 import (
 	"context"
@@ -15,8 +15,10 @@ import (
 )
 
 // JobError is returned when a job ends in a state other than FINISHED.
+// stream.JobError is the same type.
 type JobError struct{ Status api.JobStatus }
 
+// Error names the job, its final state and the cause.
 func (e *JobError) Error() string {
 	if e.Status.Cause == "" {
 		return fmt.Sprintf("job %s %s", e.Status.Name, e.Status.State)
@@ -24,15 +26,39 @@ func (e *JobError) Error() string {
 	return fmt.Sprintf("job %s %s: %s", e.Status.Name, e.Status.State, e.Status.Cause)
 }
 
-// runLocal runs the job on an in-process JobManager with in-process
-// TaskManagers exchanging records over a LocalExchange.
-func (e *Environment) runLocal(ctx context.Context, p *program) error {
-	need := p.g.Slots()
-	tms := e.opts.LocalTaskManagers
+// Options configure a local cluster run.
+type Options struct {
+	// Program is the job to run.
+	Program runtime.Program
+	// TaskManagers and Slots size the cluster (defaults: 1 TaskManager
+	// with as many slots as the job needs).
+	TaskManagers int
+	Slots        int
+	// RestartAttempts and RestartDelay are the job's fixed-delay restart
+	// strategy; zero attempts never restart.
+	RestartAttempts int
+	RestartDelay    time.Duration
+	// Logger receives the JobManager's and TaskManagers' logs.
+	Logger zerolog.Logger
+}
+
+// Run starts an in-process JobManager and opts.TaskManagers in-process
+// TaskManagers exchanging records over a runtime.LocalExchange, runs the
+// job on them and returns when it ends: nil when it finished, a *JobError
+// when it failed or was cancelled. When ctx ends first the job is
+// cancelled and given a bounded time to stop. Every goroutine has ended
+// when Run returns.
+func Run(ctx context.Context, opts Options) error {
+	if opts.Program == nil {
+		return errors.New("local cluster: no program")
+	}
+	g := opts.Program.Graph()
+	need := g.Slots()
+	tms := opts.TaskManagers
 	if tms <= 0 {
 		tms = 1
 	}
-	slots := e.opts.LocalSlots
+	slots := opts.Slots
 	if slots <= 0 {
 		slots = (need + tms - 1) / tms
 	}
@@ -41,8 +67,8 @@ func (e *Environment) runLocal(ctx context.Context, p *program) error {
 	}
 	runCtx, stopAll := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopAll()
-	drv := &localDriver{ctx: runCtx, prog: p, x: runtime.NewLocalExchange(), log: e.log, max: tms}
-	jm, err := jobmanager.New(runCtx, jobmanager.Options{Driver: drv, Logger: e.log,
+	drv := &localDriver{ctx: runCtx, prog: opts.Program, x: runtime.NewLocalExchange(), log: opts.Logger, max: tms}
+	jm, err := jobmanager.New(runCtx, jobmanager.Options{Driver: drv, Logger: opts.Logger,
 		Core: jobmanager.CoreOptions{SlotsPerTaskManager: slots, HeartbeatTimeout: 30 * time.Second}})
 	if err != nil {
 		return err
@@ -53,8 +79,8 @@ func (e *Environment) runLocal(ctx context.Context, p *program) error {
 	go func() { defer wg.Done(); _ = jm.Run(runCtx) }()
 	defer func() { stopAll(); wg.Wait(); drv.wait() }()
 
-	id, err := jm.Submit(ctx, jobmanager.Submission{Graph: p.g, Pool: "local",
-		Restart: api.RestartStrategy{Attempts: e.opts.Restart.Attempts, DelayMillis: e.opts.Restart.Delay.Milliseconds()}})
+	id, err := jm.Submit(ctx, jobmanager.Submission{Graph: g, Pool: "local",
+		Restart: api.RestartStrategy{Attempts: opts.RestartAttempts, DelayMillis: opts.RestartDelay.Milliseconds()}})
 	if err != nil {
 		return err
 	}
@@ -65,7 +91,7 @@ func (e *Environment) runLocal(ctx context.Context, p *program) error {
 		wctx, cancel := context.WithTimeout(runCtx, 10*time.Second)
 		defer cancel()
 		st, _ = jm.Wait(wctx, id)
-		return fmt.Errorf("job %s: %w (%s)", p.g.Name, err, st.State)
+		return fmt.Errorf("job %s: %w (%s)", g.Name, err, st.State)
 	}
 	if st.State != api.JobFinished {
 		return &JobError{Status: st}
@@ -76,7 +102,7 @@ func (e *Environment) runLocal(ctx context.Context, p *program) error {
 // localDriver starts TaskManagers as goroutines of this process.
 type localDriver struct {
 	ctx  context.Context
-	prog *program
+	prog runtime.Program
 	x    *runtime.LocalExchange
 	jm   *jobmanager.JobManager
 	log  zerolog.Logger

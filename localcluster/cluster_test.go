@@ -1,0 +1,99 @@
+package localcluster_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/floe-yarn/floe/internal/testutil"
+	"github.com/floe-yarn/floe/jobmanager/api"
+	"github.com/floe-yarn/floe/localcluster"
+	"github.com/floe-yarn/floe/runtime"
+	"github.com/floe-yarn/floe/stream"
+	"github.com/rs/zerolog"
+)
+
+// program builds a job of parallelism p summing Generate's first count
+// numbers; fail (when set) runs on each record.
+func program(t *testing.T, p int, count int64, sum *atomic.Int64, fail func(int64)) runtime.Program {
+	t.Helper()
+	env := stream.NewEnvironment(stream.Options{Parallelism: p, DisableChaining: true})
+	src := stream.Generate(env, func(i int64) int64 { return i }, stream.GeneratorOptions{Count: count})
+	stream.ForEach(stream.Map(src, func(i int64) int64 {
+		if fail != nil {
+			fail(i)
+		}
+		return i
+	}), func(i int64) { sum.Add(i) })
+	prog, err := env.Program("t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return prog
+}
+
+func TestRun(t *testing.T) {
+	cases := []struct {
+		name      string
+		p         int
+		tms       int
+		slots     int
+		fail      func(int64)
+		wantSum   int64
+		wantState api.JobState // "" means the job finishes
+		wantErr   string
+	}{
+		{name: "one TaskManager sized to the job", p: 2, wantSum: 999 * 1000 / 2},
+		{name: "three TaskManagers", p: 3, tms: 3, slots: 3, wantSum: 999 * 1000 / 2},
+		{name: "too few slots", p: 4, tms: 1, slots: 2, wantErr: "needs"},
+		{name: "failure without restart", p: 1, fail: func(i int64) {
+			if i == 10 {
+				panic("ten")
+			}
+		}, wantState: api.JobFailed, wantErr: "ten"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var sum atomic.Int64
+			err := localcluster.Run(context.Background(), localcluster.Options{Program: program(t, tc.p, 1000, &sum, tc.fail),
+				TaskManagers: tc.tms, Slots: tc.slots, Logger: zerolog.Nop()})
+			if tc.wantErr == "" {
+				if err != nil || sum.Load() != tc.wantSum {
+					t.Fatalf("err %v, sum %d; want %d", err, sum.Load(), tc.wantSum)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("err %v, want %q", err, tc.wantErr)
+			}
+			var je *localcluster.JobError
+			if tc.wantState != "" && (!errors.As(err, &je) || je.Status.State != tc.wantState) {
+				t.Fatalf("err %v, want a JobError in state %s", err, tc.wantState)
+			}
+		})
+	}
+}
+
+// TestRunCancelled ends the context of an unbounded job: Run cancels the
+// job and returns.
+func TestRunCancelled(t *testing.T) {
+	var sum, seen atomic.Int64
+	env := stream.NewEnvironment(stream.Options{Parallelism: 2})
+	src := stream.Generate(env, func(i int64) int64 { return i }, stream.GeneratorOptions{})
+	stream.ForEach(src, func(i int64) { seen.Add(1); sum.Add(i) })
+	prog, err := env.Program("unbounded")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- localcluster.Run(ctx, localcluster.Options{Program: prog, Logger: zerolog.Nop()}) }()
+	testutil.WaitFor(t, 30*time.Second, "records flow", func() bool { return seen.Load() > 100 })
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v, want context.Canceled", err)
+	}
+}

@@ -1,0 +1,28 @@
+// Package localcluster runs a job inside the current process on an
+// embedded cluster: a JobManager (package jobmanager, the same
+// deterministic core that runs in the ApplicationMaster) and in-process
+// TaskManagers (package taskexec) that exchange records through a
+// runtime.LocalExchange instead of TCP. It is Floe's counterpart of
+// Flink's MiniCluster, and what a job binary does when a person runs it
+// directly (stream's "local" role).
+//
+// Its driver of the JobManager's resource interface starts TaskManagers as
+// goroutines, up to Options.TaskManagers of Options.Slots slots each; the
+// JobManager schedules, restarts (Options.RestartAttempts) and cancels
+// exactly as on YARN. Run returns when the job ends, with a *JobError
+// unless it finished; ending ctx cancels the job. Every goroutine has ended
+// when Run returns.
+//
+// Only the local role links this package's JobManager into a job binary;
+// stream imports it, and it imports jobmanager and taskexec.
+//
+// # Example
+//
+//	prog, err := env.Program("wordcount") // a stream.Environment
+//	err = localcluster.Run(ctx, localcluster.Options{Program: prog,
+//		TaskManagers: 2, Slots: 2, Logger: log})
+//	var je *localcluster.JobError
+//	if errors.As(err, &je) {
+//		fmt.Println(je.Status.State, je.Status.Cause)
+//	}
+package localcluster
