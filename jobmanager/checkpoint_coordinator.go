@@ -1,0 +1,369 @@
+package jobmanager
+
+import (
+	"fmt"
+	"path"
+	"sort"
+	"time"
+)
+
+// CheckpointCoordinator drives the checkpoints of one job, in the style of
+// Core: Step(now, event) returns actions and does no I/O, so the same events
+// always yield the same actions. It triggers a checkpoint every
+// execution.checkpointing.interval (never two at once, never sooner than
+// min-pause after the last one ended), collects the acknowledgements of
+// every subtask, asks the shell to write _metadata, and only when that
+// write succeeded declares the checkpoint complete and notifies the tasks.
+// A decline, a timeout or a failed write aborts the checkpoint and deletes
+// every file written for it; more consecutive failures than
+// tolerable-failed-checkpoints fail the job. It keeps num-retained completed
+// checkpoints, deleting subsumed ones and reference-counting the shared
+// files of incremental checkpoints. Checkpoint ids increase across
+// failovers and, through CheckpointRestored, across runs.
+type CheckpointCoordinator struct {
+	opts CheckpointCoordinatorOptions
+	cfg  CheckpointConfig
+
+	running      bool
+	attempt      int
+	tasks        []CheckpointTask
+	sources      []CheckpointTask
+	runningSince time.Time
+
+	nextID      int64
+	pending     *pendingCheckpoint
+	lastTrigger time.Time
+	lastEnd     time.Time
+	failures    int // consecutive counted failures
+	retention   checkpointRetention
+	lateWrites  map[int64]bool // aborted while its _metadata was being written
+
+	undeleted map[string]bool // deletions that failed, retried at retryAt
+	retryAt   time.Time
+
+	stats CheckpointStats
+
+	out []CheckpointAction
+	now time.Time
+}
+
+// CheckpointCoordinatorOptions configure a CheckpointCoordinator.
+type CheckpointCoordinatorOptions struct {
+	// Job is the job id, carried in every action.
+	Job string
+	// Dir is the job's checkpoint folder, state.checkpoints.dir/<job-id>:
+	// checkpoint n's _metadata is Dir/chk-<n>/_metadata.
+	Dir string
+	// MaxParallelism is the job's number of key groups, recorded in the
+	// metadata so that a restore can refuse a change of it.
+	MaxParallelism int
+	// Config holds the execution.checkpointing.* options.
+	Config CheckpointConfig
+}
+
+// CheckpointStats are the figures REST (GET /jobs/{id}/checkpoints) and
+// floe info show.
+type CheckpointStats struct {
+	Completed, Failed, InProgress int
+	// Latest is the latest completed checkpoint, nil before the first.
+	Latest *CompletedCheckpointStats
+	// Restored is the id of the checkpoint the running attempt was
+	// restored from (0: none).
+	Restored int64
+	// LastFailure is the reason the latest failed checkpoint failed.
+	LastFailure string
+	// UndeletedFiles counts files whose deletion failed and is retried.
+	UndeletedFiles int
+}
+
+// CompletedCheckpointStats describe one completed checkpoint.
+type CompletedCheckpointStats struct {
+	ID   int64
+	Path string // the chk-<n> folder
+	// Size is the checkpoint's full state size; Uploaded the bytes it
+	// wrote that no earlier retained checkpoint held (less than Size for
+	// incremental checkpoints).
+	Size, Uploaded int64
+	Duration       time.Duration
+	// Alignment is the longest barrier alignment any subtask reported.
+	Alignment time.Duration
+}
+
+type pendingCheckpoint struct {
+	id        int64
+	mode      CheckpointMode
+	triggered time.Time
+	tasks     []CheckpointTask
+	acks      map[CheckpointTask][]StateHandle
+	alignment time.Duration
+	writing   bool
+	meta      *CheckpointMetadata
+}
+
+// deleteRetryDelay spaces retries of deletions that failed.
+const deleteRetryDelay = 30 * time.Second
+
+// NewCheckpointCoordinator returns the coordinator of one job.
+func NewCheckpointCoordinator(opts CheckpointCoordinatorOptions) (*CheckpointCoordinator, error) {
+	if err := opts.Config.fill(); err != nil {
+		return nil, fmt.Errorf("checkpoint coordinator of %s: %w", opts.Job, err)
+	}
+	if opts.Config.Enabled() && opts.Dir == "" {
+		return nil, fmt.Errorf("checkpoint coordinator of %s: %s is set but %s is not", opts.Job, keyCheckpointInterval, keyCheckpointsDir)
+	}
+	return &CheckpointCoordinator{opts: opts, cfg: opts.Config, nextID: 1, lateWrites: map[int64]bool{},
+		undeleted: map[string]bool{}, retention: newCheckpointRetention(opts.Dir, opts.Config.NumRetained)}, nil
+}
+
+// Step applies one event at time now and returns the resulting actions.
+func (c *CheckpointCoordinator) Step(now time.Time, ev CheckpointEvent) []CheckpointAction {
+	c.now, c.out = now, nil
+	switch e := ev.(type) {
+	case CheckpointTick:
+		c.tick()
+	case CheckpointJobRunning:
+		c.jobRunning(e)
+	case CheckpointJobStopped:
+		c.running = false
+		if c.pending != nil {
+			c.abort("job stopped: "+e.Cause, false, false)
+		}
+	case CheckpointAcknowledged:
+		c.ack(e)
+	case CheckpointDeclined:
+		if p := c.pending; p != nil && p.id == e.ID && p.expects(e.Task) {
+			c.abort(fmt.Sprintf("declined by %s: %s", e.Task, e.Reason), true, true)
+		}
+	case CheckpointMetadataWritten:
+		c.metadataWritten(e)
+	case CheckpointFilesDeleted:
+		for _, p := range e.Paths {
+			delete(c.undeleted, p)
+		}
+		for _, p := range e.Failed {
+			c.undeleted[p] = true
+		}
+		if len(e.Failed) > 0 {
+			c.retryAt = now.Add(deleteRetryDelay)
+		}
+	case CheckpointRestored:
+		c.restored(e)
+	}
+	out := c.out
+	c.out = nil
+	return out
+}
+
+func (c *CheckpointCoordinator) emit(a CheckpointAction) { c.out = append(c.out, a) }
+
+func (c *CheckpointCoordinator) deleteFiles(paths []string) {
+	if len(paths) > 0 {
+		c.emit(DeleteCheckpointFiles{Job: c.opts.Job, Paths: paths})
+	}
+}
+
+func (p *pendingCheckpoint) expects(t CheckpointTask) bool {
+	for _, x := range p.tasks {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *CheckpointCoordinator) jobRunning(e CheckpointJobRunning) {
+	if c.pending != nil {
+		c.abort("a new attempt started", false, false)
+	}
+	c.running, c.attempt, c.runningSince = len(e.Tasks) > 0, e.Attempt, c.now
+	c.tasks = append([]CheckpointTask(nil), e.Tasks...)
+	c.sources = append([]CheckpointTask(nil), e.Sources...)
+	c.stats.Restored = e.Restored
+}
+
+// NextWake is when the coordinator next has something to do without a new
+// event (a trigger, a timeout, a retry); zero when nothing is due. The shell
+// may tick more often.
+func (c *CheckpointCoordinator) NextWake() time.Time {
+	var t time.Time
+	if c.pending != nil {
+		t = c.pending.triggered.Add(c.cfg.Timeout)
+	} else if c.running && c.cfg.Enabled() {
+		t = c.nextTrigger()
+	}
+	if len(c.undeleted) > 0 && (t.IsZero() || c.retryAt.Before(t)) {
+		t = c.retryAt
+	}
+	return t
+}
+
+func (c *CheckpointCoordinator) nextTrigger() time.Time {
+	base := c.runningSince
+	if c.lastTrigger.After(base) {
+		base = c.lastTrigger
+	}
+	next := base.Add(c.cfg.Interval)
+	if pause := c.lastEnd.Add(c.cfg.MinPause); !c.lastEnd.IsZero() && pause.After(next) {
+		next = pause
+	}
+	return next
+}
+
+func (c *CheckpointCoordinator) tick() {
+	if p := c.pending; p != nil && !c.now.Before(p.triggered.Add(c.cfg.Timeout)) {
+		c.abort(fmt.Sprintf("expired after %v", c.cfg.Timeout), true, true)
+	}
+	if c.pending == nil && c.running && c.cfg.Enabled() && !c.now.Before(c.nextTrigger()) {
+		c.trigger()
+	}
+	if len(c.undeleted) > 0 && !c.now.Before(c.retryAt) {
+		paths := make([]string, 0, len(c.undeleted))
+		for p := range c.undeleted {
+			paths = append(paths, p)
+		}
+		sort.Strings(paths)
+		c.retryAt = c.now.Add(deleteRetryDelay)
+		c.deleteFiles(paths)
+	}
+}
+
+func (c *CheckpointCoordinator) trigger() {
+	p := &pendingCheckpoint{id: c.nextID, mode: c.cfg.Mode, triggered: c.now, tasks: c.tasks,
+		acks: map[CheckpointTask][]StateHandle{}}
+	c.nextID++
+	c.pending, c.lastTrigger = p, c.now
+	c.emit(TriggerCheckpoint{Job: c.opts.Job, Attempt: c.attempt, ID: p.id, Timestamp: c.now, Mode: p.mode,
+		Incremental: c.cfg.Incremental, Sources: c.sources})
+}
+
+func (c *CheckpointCoordinator) ack(e CheckpointAcknowledged) {
+	p := c.pending
+	if p == nil || p.id != e.ID {
+		// A late acknowledgement of an aborted checkpoint: nobody will
+		// reference its files. (One of a completed checkpoint is a
+		// duplicate; its files are the ones already recorded.)
+		if e.ID < c.nextID && !c.isRetained(e.ID) {
+			c.deleteFiles(c.retention.discard(e.Handles))
+		}
+		return
+	}
+	if _, dup := p.acks[e.Task]; dup || !p.expects(e.Task) || p.writing {
+		return
+	}
+	p.acks[e.Task] = append([]StateHandle(nil), e.Handles...)
+	if e.Alignment > p.alignment {
+		p.alignment = e.Alignment
+	}
+	if len(p.acks) < len(p.tasks) {
+		return
+	}
+	p.writing = true
+	p.meta = newCheckpointMetadata(c.opts.Job, p, c.opts.MaxParallelism)
+	c.emit(WriteCheckpointMetadata{Job: c.opts.Job, ID: p.id, Path: path.Join(c.retention.chkDir(p.id), "_metadata"), Metadata: p.meta})
+}
+
+func (c *CheckpointCoordinator) isRetained(id int64) bool {
+	for _, m := range c.retention.retained {
+		if m.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *CheckpointCoordinator) metadataWritten(e CheckpointMetadataWritten) {
+	p := c.pending
+	if p == nil || p.id != e.ID || !p.writing {
+		if c.lateWrites[e.ID] {
+			// The write raced the abort's deletion: delete again.
+			delete(c.lateWrites, e.ID)
+			c.deleteFiles([]string{c.retention.chkDir(e.ID)})
+		}
+		return
+	}
+	if e.Err != "" {
+		p.writing = false // the write is over: nothing to delete later
+		c.abort("writing _metadata: "+e.Err, true, true)
+		return
+	}
+	c.complete(p)
+}
+
+func (c *CheckpointCoordinator) complete(p *pendingCheckpoint) {
+	m := p.meta
+	m.Completed = c.now.UnixMilli()
+	st := &CompletedCheckpointStats{ID: p.id, Path: c.retention.chkDir(p.id), Size: m.Size(),
+		Uploaded: c.retention.uploaded(m), Duration: c.now.Sub(p.triggered), Alignment: p.alignment}
+	c.pending, c.lastEnd, c.failures = nil, c.now, 0
+	c.stats.Completed++
+	c.stats.Latest = st
+	c.emit(NotifyCheckpointComplete{Job: c.opts.Job, Attempt: c.attempt, ID: p.id, Tasks: p.tasks})
+	c.deleteFiles(c.retention.add(m))
+}
+
+// abort ends the pending checkpoint without completing it and deletes what
+// was written for it. Counted failures (decline, timeout, failed write)
+// count towards the tolerable limit; a failover does not, nor does it tell
+// the tasks (they are being cancelled).
+func (c *CheckpointCoordinator) abort(reason string, counted, tellTasks bool) {
+	p := c.pending
+	c.pending, c.lastEnd = nil, c.now
+	c.stats.Failed++
+	c.stats.LastFailure = fmt.Sprintf("chk-%d: %s", p.id, reason)
+	if tellTasks {
+		c.emit(AbortCheckpoint{Job: c.opts.Job, Attempt: c.attempt, ID: p.id, Reason: reason, Tasks: p.tasks})
+	}
+	var handles []StateHandle
+	for _, t := range p.tasks {
+		handles = append(handles, p.acks[t]...)
+	}
+	c.deleteFiles(append(c.retention.discard(handles), c.retention.chkDir(p.id)))
+	if p.writing {
+		c.lateWrites[p.id] = true
+	}
+	if !counted {
+		return
+	}
+	if c.failures++; c.failures > c.cfg.TolerableFailures {
+		c.failures = 0
+		c.running = false
+		c.emit(FailJobForCheckpoints{Job: c.opts.Job, Reason: fmt.Sprintf(
+			"exceeded checkpoint tolerable failure threshold (%d): %s", c.cfg.TolerableFailures, c.stats.LastFailure)})
+	}
+}
+
+func (c *CheckpointCoordinator) restored(e CheckpointRestored) {
+	ms := append([]*CheckpointMetadata(nil), e.Checkpoints...)
+	sort.Slice(ms, func(i, j int) bool { return ms[i].ID < ms[j].ID })
+	for _, m := range ms {
+		if m.ID >= c.nextID {
+			c.nextID = m.ID + 1
+		}
+		if e.Owned && !c.isRetained(m.ID) {
+			c.deleteFiles(c.retention.add(m))
+		}
+	}
+}
+
+// Latest returns the latest completed checkpoint, the one a failover
+// restores from (nil before the first).
+func (c *CheckpointCoordinator) Latest() *CheckpointMetadata { return c.retention.latest() }
+
+// Retained returns the retained completed checkpoints, oldest first.
+func (c *CheckpointCoordinator) Retained() []*CheckpointMetadata {
+	return append([]*CheckpointMetadata(nil), c.retention.retained...)
+}
+
+// Stats returns the coordinator's figures.
+func (c *CheckpointCoordinator) Stats() CheckpointStats {
+	s := c.stats
+	if c.pending != nil {
+		s.InProgress = 1
+	}
+	if s.Latest != nil {
+		l := *s.Latest
+		s.Latest = &l
+	}
+	s.UndeletedFiles = len(c.undeleted)
+	return s
+}
