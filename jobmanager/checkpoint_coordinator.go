@@ -31,6 +31,7 @@ type CheckpointCoordinator struct {
 	runningSince time.Time
 
 	nextID      int64
+	firstOwnID  int64 // the first id this coordinator triggered (0: none yet)
 	pending     *pendingCheckpoint
 	lastTrigger time.Time
 	lastEnd     time.Time
@@ -82,7 +83,8 @@ type CompletedCheckpointStats struct {
 	Path string // the chk-<n> folder
 	// Size is the checkpoint's full state size; Uploaded the bytes it
 	// wrote that no earlier retained checkpoint held (less than Size for
-	// incremental checkpoints).
+	// incremental checkpoints; 0 when unknown, for a checkpoint adopted
+	// through CheckpointRestored).
 	Size, Uploaded int64
 	Duration       time.Duration
 	// Alignment is the longest barrier alignment any subtask reported.
@@ -230,6 +232,9 @@ func (c *CheckpointCoordinator) tick() {
 func (c *CheckpointCoordinator) trigger() {
 	p := &pendingCheckpoint{id: c.nextID, mode: c.cfg.Mode, triggered: c.now, tasks: c.tasks,
 		acks: map[CheckpointTask][]StateHandle{}}
+	if c.firstOwnID == 0 {
+		c.firstOwnID = p.id
+	}
 	c.nextID++
 	c.pending, c.lastTrigger = p, c.now
 	c.emit(TriggerCheckpoint{Job: c.opts.Job, Attempt: c.attempt, ID: p.id, Timestamp: c.now, Mode: p.mode,
@@ -239,15 +244,16 @@ func (c *CheckpointCoordinator) trigger() {
 func (c *CheckpointCoordinator) ack(e CheckpointAcknowledged) {
 	p := c.pending
 	if p == nil || p.id != e.ID {
-		// A late acknowledgement of an aborted checkpoint: nobody will
-		// reference its files. (One of a completed checkpoint is a
-		// duplicate; its files are the ones already recorded.)
-		if e.ID < c.nextID && !c.isRetained(e.ID) {
-			c.deleteFiles(c.retention.discard(e.Handles))
+		// A late acknowledgement of a checkpoint this coordinator
+		// triggered and aborted (or a duplicate of a completed one):
+		// files it names that no checkpoint references are orphans.
+		if c.firstOwnID > 0 && e.ID >= c.firstOwnID && e.ID < c.nextID {
+			c.deleteFiles(c.unreferenced(e.ID, e.Handles))
 		}
 		return
 	}
 	if _, dup := p.acks[e.Task]; dup || !p.expects(e.Task) || p.writing {
+		c.deleteFiles(c.unreferenced(e.ID, e.Handles))
 		return
 	}
 	p.acks[e.Task] = append([]StateHandle(nil), e.Handles...)
@@ -262,13 +268,31 @@ func (c *CheckpointCoordinator) ack(e CheckpointAcknowledged) {
 	c.emit(WriteCheckpointMetadata{Job: c.opts.Job, ID: p.id, Path: path.Join(c.retention.chkDir(p.id), "_metadata"), Metadata: p.meta})
 }
 
-func (c *CheckpointCoordinator) isRetained(id int64) bool {
-	for _, m := range c.retention.retained {
-		if m.ID == id {
-			return true
+// unreferenced returns the files of hs that neither checkpoint id (pending
+// or retained) nor any retained checkpoint's shared files reference.
+func (c *CheckpointCoordinator) unreferenced(id int64, hs []StateHandle) []string {
+	var known []StateHandle
+	if p := c.pending; p != nil && p.id == id {
+		for _, t := range p.tasks {
+			known = append(known, p.acks[t]...)
 		}
 	}
-	return false
+	for _, m := range c.retention.retained {
+		if m.ID == id {
+			known = append(known, m.Handles()...)
+		}
+	}
+	ref := map[string]bool{}
+	for _, h := range known {
+		ref[h.Path] = true
+	}
+	var orphans []StateHandle
+	for _, h := range hs {
+		if !ref[h.Path] {
+			orphans = append(orphans, h)
+		}
+	}
+	return c.retention.discard(orphans)
 }
 
 func (c *CheckpointCoordinator) metadataWritten(e CheckpointMetadataWritten) {
@@ -339,10 +363,23 @@ func (c *CheckpointCoordinator) restored(e CheckpointRestored) {
 		if m.ID >= c.nextID {
 			c.nextID = m.ID + 1
 		}
-		if e.Owned && !c.isRetained(m.ID) {
+		if e.Owned && !c.retained(m.ID) {
 			c.deleteFiles(c.retention.add(m))
 		}
 	}
+	if l := c.retention.latest(); l != nil && (c.stats.Latest == nil || c.stats.Latest.ID < l.ID) {
+		c.stats.Latest = &CompletedCheckpointStats{ID: l.ID, Path: c.retention.chkDir(l.ID), Size: l.Size(),
+			Duration: l.Duration()}
+	}
+}
+
+func (c *CheckpointCoordinator) retained(id int64) bool {
+	for _, m := range c.retention.retained {
+		if m.ID == id {
+			return true
+		}
+	}
+	return false
 }
 
 // Latest returns the latest completed checkpoint, the one a failover

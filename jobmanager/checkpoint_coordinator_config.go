@@ -74,7 +74,7 @@ func (c *CheckpointConfig) fill() error {
 // job's own settings) and returns them with defaults filled in, plus the
 // value of state.checkpoints.dir.
 func CheckpointConfigFrom(lookup func(key string) (string, bool)) (CheckpointConfig, string, error) {
-	var c CheckpointConfig
+	c := CheckpointConfig{Timeout: 10 * time.Minute, NumRetained: 1}
 	var err error
 	durations := []struct {
 		key string
@@ -110,6 +110,9 @@ func CheckpointConfigFrom(lookup func(key string) (string, bool)) (CheckpointCon
 	}
 	if c.NumRetained == 0 {
 		return c, "", fmt.Errorf("%s must be at least 1", keyCheckpointRetained)
+	}
+	if c.Timeout == 0 {
+		return c, "", fmt.Errorf("%s must be more than 0", keyCheckpointTimeout)
 	}
 	dir, _ := lookup(keyCheckpointsDir)
 	return c, dir, c.fill()
