@@ -56,7 +56,8 @@ type CheckpointCoordinatorOptions struct {
 	// checkpoint n's _metadata is Dir/chk-<n>/_metadata.
 	Dir string
 	// MaxParallelism is the job's number of key groups, recorded in the
-	// metadata so that a restore can refuse a change of it.
+	// metadata so that a restore can refuse a change of it (default 128);
+	// an acknowledgement naming key groups beyond it fails the checkpoint.
 	MaxParallelism int
 	// Config holds the execution.checkpointing.* options.
 	Config CheckpointConfig
@@ -102,6 +103,9 @@ type pendingCheckpoint struct {
 	meta      *CheckpointMetadata
 }
 
+// defaultMaxParallelism is pipeline.max-parallelism's default.
+const defaultMaxParallelism = 128
+
 // deleteRetryDelay spaces retries of deletions that failed.
 const deleteRetryDelay = 30 * time.Second
 
@@ -109,6 +113,9 @@ const deleteRetryDelay = 30 * time.Second
 func NewCheckpointCoordinator(opts CheckpointCoordinatorOptions) (*CheckpointCoordinator, error) {
 	if err := opts.Config.fill(); err != nil {
 		return nil, fmt.Errorf("checkpoint coordinator of %s: %w", opts.Job, err)
+	}
+	if opts.MaxParallelism <= 0 {
+		opts.MaxParallelism = defaultMaxParallelism
 	}
 	if opts.Config.Enabled() && opts.Dir == "" {
 		return nil, fmt.Errorf("checkpoint coordinator of %s: %s is set but %s is not", opts.Job, keyCheckpointInterval, keyCheckpointsDir)
@@ -257,6 +264,10 @@ func (c *CheckpointCoordinator) ack(e CheckpointAcknowledged) {
 		return
 	}
 	p.acks[e.Task] = append([]StateHandle(nil), e.Handles...)
+	if err := c.checkHandles(e.Handles); err != "" {
+		c.abort(fmt.Sprintf("acknowledgement of %s: %s", e.Task, err), true, true)
+		return
+	}
 	if e.Alignment > p.alignment {
 		p.alignment = e.Alignment
 	}
@@ -266,6 +277,21 @@ func (c *CheckpointCoordinator) ack(e CheckpointAcknowledged) {
 	p.writing = true
 	p.meta = newCheckpointMetadata(c.opts.Job, p, c.opts.MaxParallelism)
 	c.emit(WriteCheckpointMetadata{Job: c.opts.Job, ID: p.id, Path: path.Join(c.retention.chkDir(p.id), "_metadata"), Metadata: p.meta})
+}
+
+// checkHandles refuses handles that the _metadata file could not hold.
+func (c *CheckpointCoordinator) checkHandles(hs []StateHandle) string {
+	for _, h := range hs {
+		switch kg := h.KeyGroups; {
+		case h.Path == "":
+			return "a state handle without a path"
+		case h.Size < 0:
+			return fmt.Sprintf("%s has size %d", h.Path, h.Size)
+		case !kg.Empty() && (kg.Start < 0 || kg.End > c.opts.MaxParallelism):
+			return fmt.Sprintf("%s holds key groups %s beyond max parallelism %d", h.Path, kg, c.opts.MaxParallelism)
+		}
+	}
+	return ""
 }
 
 // unreferenced returns the files of hs that neither checkpoint id (pending

@@ -231,12 +231,19 @@ func (r *metaReader) varint() int64 {
 // count reads a number of items that take at least minBytes each, and
 // refuses one the remaining bytes cannot hold (no huge allocations).
 func (r *metaReader) count(minBytes int) int {
-	n := r.uint(uint64(len(r.b) / minBytes))
+	n := r.uint(math.MaxInt32)
+	if n > uint64(len(r.b)/minBytes) {
+		r.fail(fmt.Errorf("count %d exceeds the %d bytes left", n, len(r.b)))
+		return 0
+	}
 	return int(n)
 }
 
 func (r *metaReader) str() string {
-	n := r.uint(uint64(len(r.b)))
+	n := r.uint(math.MaxInt32)
+	if n > uint64(len(r.b)) {
+		r.fail(fmt.Errorf("string of %d bytes exceeds the %d left", n, len(r.b)))
+	}
 	if r.err != nil {
 		return ""
 	}
