@@ -69,12 +69,17 @@ type CheckpointFilesDeleted struct {
 
 // CheckpointRestored hands the coordinator the completed checkpoints of an
 // earlier run of the job (read back from their _metadata files), so that ids
-// continue after the latest. With Owned, they are adopted as retained
-// checkpoints (their files are deleted once subsumed, shared files are
-// counted); without, as for a savepoint, they are never touched.
+// continue after the latest. With Owned (the job's own folder, after an AM
+// failover), they are adopted as retained checkpoints (their files are
+// deleted once subsumed, shared files are counted), and Found, the paths the
+// shell listed under the folder (its chk-<n> folders, the files under
+// shared/), is cleaned: whatever no retained checkpoint holds is deleted and
+// ids continue after the highest chk-<n> as well. Without Owned, as for a
+// savepoint, nothing is ever deleted.
 type CheckpointRestored struct {
 	Checkpoints []*CheckpointMetadata
 	Owned       bool
+	Found       []string
 }
 
 func (CheckpointTick) isCheckpointEvent()            {}

@@ -24,9 +24,10 @@ import (
 //	decline ID vV/S REASON…
 //	written ID [ERROR…]             (the shell wrote _metadata, or failed)
 //	deleted PATH… [failed=P,P]      (the shell deleted files)
-//	restart                         (a new coordinator, as after an AM failover,
+//	restart [found=P,P]             (a new coordinator, as after an AM failover,
 //	                                 given the old one's retained checkpoints read
-//	                                 back through the _metadata codec)
+//	                                 back through the _metadata codec, and the
+//	                                 paths listed under its folder)
 //	savepoint ID                    (a new coordinator restored from a savepoint
 //	                                 of id ID it does not own)
 //	stats | retained
@@ -160,7 +161,11 @@ func (s *checkpointScript) run(line string) []string {
 			ms = append(ms, back)
 		}
 		s.c = s.newCoordinator()
-		ev = CheckpointRestored{Checkpoints: ms, Owned: true}
+		e := CheckpointRestored{Checkpoints: ms, Owned: true}
+		if v := kv["found"]; v != "" {
+			e.Found = strings.Split(v, ",")
+		}
+		ev = e
 	case "savepoint":
 		s.c = s.newCoordinator()
 		ev = CheckpointRestored{Checkpoints: []*CheckpointMetadata{{Job: "j0", ID: int64(s.atoi(f[1])), MaxParallelism: 128,
