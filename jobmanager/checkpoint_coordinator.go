@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"path"
 	"sort"
-	"strings"
 	"time"
 )
 
@@ -21,6 +20,18 @@ import (
 // checkpoints, deleting subsumed ones and reference-counting the shared
 // files of incremental checkpoints. Checkpoint ids increase across
 // failovers and, through CheckpointRestored, across runs.
+//
+// Core embeds one per job with checkpointing on and feeds it: Tick as
+// CheckpointTick; the job reaching RUNNING as CheckpointJobRunning (every
+// subtask, the subtasks of vertices without inputs as sources, the id it
+// restored); the job leaving RUNNING as CheckpointJobStopped; the
+// TaskManagers' acknowledge and decline messages as CheckpointAcknowledged
+// and CheckpointDeclined. Core deploys a restarted attempt from Latest().
+// The shell executes TriggerCheckpoint, NotifyCheckpointComplete and
+// AbortCheckpoint by sending them to the subtasks' TaskManagers,
+// WriteCheckpointMetadata and DeleteCheckpointFiles on the checkpoint
+// storage (reporting CheckpointMetadataWritten and CheckpointFilesDeleted),
+// while Core turns FailJobForCheckpoints into a failover of the job.
 type CheckpointCoordinator struct {
 	opts CheckpointCoordinatorOptions
 	cfg  CheckpointConfig
@@ -62,35 +73,6 @@ type CheckpointCoordinatorOptions struct {
 	MaxParallelism int
 	// Config holds the execution.checkpointing.* options.
 	Config CheckpointConfig
-}
-
-// CheckpointStats are the figures REST (GET /jobs/{id}/checkpoints) and
-// floe info show.
-type CheckpointStats struct {
-	Completed, Failed, InProgress int
-	// Latest is the latest completed checkpoint, nil before the first.
-	Latest *CompletedCheckpointStats
-	// Restored is the id of the checkpoint the running attempt was
-	// restored from (0: none).
-	Restored int64
-	// LastFailure is the reason the latest failed checkpoint failed.
-	LastFailure string
-	// UndeletedFiles counts files whose deletion failed and is retried.
-	UndeletedFiles int
-}
-
-// CompletedCheckpointStats describe one completed checkpoint.
-type CompletedCheckpointStats struct {
-	ID   int64
-	Path string // the chk-<n> folder
-	// Size is the checkpoint's full state size; Uploaded the bytes it
-	// wrote that no earlier retained checkpoint held (less than Size for
-	// incremental checkpoints; 0 when unknown, for a checkpoint adopted
-	// through CheckpointRestored).
-	Size, Uploaded int64
-	Duration       time.Duration
-	// Alignment is the longest barrier alignment any subtask reported.
-	Alignment time.Duration
 }
 
 type pendingCheckpoint struct {
@@ -381,92 +363,4 @@ func (c *CheckpointCoordinator) abort(reason string, counted, tellTasks bool) {
 		c.emit(FailJobForCheckpoints{Job: c.opts.Job, Reason: fmt.Sprintf(
 			"exceeded checkpoint tolerable failure threshold (%d): %s", c.cfg.TolerableFailures, c.stats.LastFailure)})
 	}
-}
-
-func (c *CheckpointCoordinator) restored(e CheckpointRestored) {
-	ms := append([]*CheckpointMetadata(nil), e.Checkpoints...)
-	sort.Slice(ms, func(i, j int) bool { return ms[i].ID < ms[j].ID })
-	for _, m := range ms {
-		if m.ID >= c.nextID {
-			c.nextID = m.ID + 1
-		}
-		if e.Owned && !c.retained(m.ID) {
-			c.deleteFiles(c.retention.add(m))
-		}
-	}
-	if e.Owned {
-		c.deleteFiles(c.orphans(e.Found))
-	}
-	if l := c.retention.latest(); l != nil && (c.stats.Latest == nil || c.stats.Latest.ID < l.ID) {
-		c.stats.Latest = &CompletedCheckpointStats{ID: l.ID, Path: c.retention.chkDir(l.ID), Size: l.Size(),
-			Duration: l.Duration()}
-	}
-}
-
-// orphans returns the found paths that no retained checkpoint holds: files
-// of checkpoints in progress or being deleted when the previous run ended.
-// A chk-<n> folder among them moves the next id past n.
-func (c *CheckpointCoordinator) orphans(found []string) []string {
-	var keep []string
-	for _, m := range c.retention.retained {
-		keep = append(keep, c.retention.chkDir(m.ID))
-		for _, h := range m.Handles() {
-			keep = append(keep, h.Path)
-		}
-	}
-	var del []string
-	for _, p := range found {
-		rel, ok := strings.CutPrefix(p, c.opts.Dir+"/")
-		if !ok {
-			continue // not ours to judge
-		}
-		var n int64
-		if _, err := fmt.Sscanf(strings.SplitN(rel, "/", 2)[0], "chk-%d", &n); err == nil && n >= c.nextID {
-			c.nextID = n + 1
-		}
-		held := false
-		for _, k := range keep {
-			if k == p || strings.HasPrefix(k, p+"/") || strings.HasPrefix(p, k+"/") {
-				held = true
-				break
-			}
-		}
-		if !held {
-			del = append(del, p)
-		}
-	}
-	sort.Strings(del)
-	return del
-}
-
-func (c *CheckpointCoordinator) retained(id int64) bool {
-	for _, m := range c.retention.retained {
-		if m.ID == id {
-			return true
-		}
-	}
-	return false
-}
-
-// Latest returns the latest completed checkpoint, the one a failover
-// restores from (nil before the first).
-func (c *CheckpointCoordinator) Latest() *CheckpointMetadata { return c.retention.latest() }
-
-// Retained returns the retained completed checkpoints, oldest first.
-func (c *CheckpointCoordinator) Retained() []*CheckpointMetadata {
-	return append([]*CheckpointMetadata(nil), c.retention.retained...)
-}
-
-// Stats returns the coordinator's figures.
-func (c *CheckpointCoordinator) Stats() CheckpointStats {
-	s := c.stats
-	if c.pending != nil {
-		s.InProgress = 1
-	}
-	if s.Latest != nil {
-		l := *s.Latest
-		s.Latest = &l
-	}
-	s.UndeletedFiles = len(c.undeleted)
-	return s
 }

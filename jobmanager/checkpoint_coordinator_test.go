@@ -31,6 +31,7 @@ import (
 //	savepoint ID                    (a new coordinator restored from a savepoint
 //	                                 of id ID it does not own)
 //	stats | retained
+//	wake                            (when the coordinator next needs a tick)
 //	latest [vV/S kg=FIRST-LAST]     (the checkpoint a failover restores, and what
 //	                                 that subtask gets from it)
 func TestCheckpointCoordinatorScripts(t *testing.T) {
@@ -180,6 +181,12 @@ func (s *checkpointScript) run(line string) []string {
 			out += "\nlast failure: " + st.LastFailure
 		}
 		return []string{out}
+	case "wake":
+		w := s.c.NextWake()
+		if w.IsZero() {
+			return []string{"wake never"}
+		}
+		return []string{fmt.Sprintf("wake at +%v", w.Sub(checkpointEpoch))}
 	case "retained":
 		var ids []string
 		for _, m := range s.c.Retained() {
