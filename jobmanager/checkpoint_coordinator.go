@@ -39,6 +39,7 @@ type CheckpointCoordinator struct {
 	running      bool
 	attempt      int
 	tasks        []CheckpointTask
+	expected     map[CheckpointTask]bool // tasks as a set
 	sources      []CheckpointTask
 	runningSince time.Time
 
@@ -80,6 +81,7 @@ type pendingCheckpoint struct {
 	mode      CheckpointMode
 	triggered time.Time
 	tasks     []CheckpointTask
+	expected  map[CheckpointTask]bool
 	acks      map[CheckpointTask][]StateHandle
 	alignment time.Duration
 	writing   bool
@@ -154,21 +156,20 @@ func (c *CheckpointCoordinator) deleteFiles(paths []string) {
 	}
 }
 
-func (p *pendingCheckpoint) expects(t CheckpointTask) bool {
-	for _, x := range p.tasks {
-		if x == t {
-			return true
-		}
-	}
-	return false
-}
+func (p *pendingCheckpoint) expects(t CheckpointTask) bool { return p.expected[t] }
 
 func (c *CheckpointCoordinator) jobRunning(e CheckpointJobRunning) {
 	if c.pending != nil {
 		c.abort("a new attempt started", false, false)
 	}
 	c.running, c.attempt, c.runningSince = len(e.Tasks) > 0, e.Attempt, c.now
-	c.tasks = append([]CheckpointTask(nil), e.Tasks...)
+	c.tasks, c.expected = nil, map[CheckpointTask]bool{}
+	for _, t := range e.Tasks {
+		if !c.expected[t] {
+			c.expected[t] = true
+			c.tasks = append(c.tasks, t)
+		}
+	}
 	c.sources = append([]CheckpointTask(nil), e.Sources...)
 	c.stats.Restored = e.Restored
 }
@@ -221,7 +222,7 @@ func (c *CheckpointCoordinator) tick() {
 
 func (c *CheckpointCoordinator) trigger() {
 	p := &pendingCheckpoint{id: c.nextID, mode: c.cfg.Mode, triggered: c.now, tasks: c.tasks,
-		acks: map[CheckpointTask][]StateHandle{}}
+		expected: c.expected, acks: map[CheckpointTask][]StateHandle{}}
 	if c.firstOwnID == 0 {
 		c.firstOwnID = p.id
 	}

@@ -173,3 +173,13 @@ func newCheckpointMetadata(job string, p *pendingCheckpoint, maxPar int) *Checkp
 	}
 	return m
 }
+
+// CheckMaxParallelism refuses to restore m into a job whose
+// pipeline.max-parallelism differs: key groups would map to other keys.
+func (m *CheckpointMetadata) CheckMaxParallelism(maxParallelism int) error {
+	if m.MaxParallelism != maxParallelism {
+		return fmt.Errorf("restore chk-%d of %s: it was taken with pipeline.max-parallelism %d, the job has %d; the max parallelism cannot change across a restore",
+			m.ID, m.Job, m.MaxParallelism, maxParallelism)
+	}
+	return nil
+}

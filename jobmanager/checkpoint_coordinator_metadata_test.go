@@ -172,3 +172,16 @@ func normalize(m *CheckpointMetadata) *CheckpointMetadata {
 	}
 	return &c
 }
+
+// TestCheckpointMetadataMaxParallelism: a restore into another max
+// parallelism is an error that says so.
+func TestCheckpointMetadataMaxParallelism(t *testing.T) {
+	m := goldenMetadata()
+	if err := m.CheckMaxParallelism(128); err != nil {
+		t.Fatalf("same max parallelism: %v", err)
+	}
+	err := m.CheckMaxParallelism(256)
+	if err == nil || !strings.Contains(err.Error(), "pipeline.max-parallelism 128, the job has 256") {
+		t.Fatalf("err = %v", err)
+	}
+}
