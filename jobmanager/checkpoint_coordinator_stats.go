@@ -1,0 +1,56 @@
+package jobmanager
+
+import "time"
+
+// CheckpointStats are the figures REST (GET /jobs/{id}/checkpoints) and
+// floe info show.
+type CheckpointStats struct {
+	Completed, Failed, InProgress int
+	// Latest is the latest completed checkpoint, nil before the first.
+	Latest *CompletedCheckpointStats
+	// Restored is the id of the checkpoint the running attempt was
+	// restored from (0: none).
+	Restored int64
+	// LastFailure is the reason the latest failed checkpoint failed.
+	LastFailure string
+	// UndeletedFiles counts files whose deletion failed and is retried.
+	UndeletedFiles int
+}
+
+// CompletedCheckpointStats describe one completed checkpoint.
+type CompletedCheckpointStats struct {
+	ID   int64
+	Path string // the chk-<n> folder
+	// Size is the checkpoint's full state size; Uploaded the bytes it
+	// wrote that no earlier retained checkpoint held (less than Size for
+	// incremental checkpoints; 0 when unknown, for a checkpoint adopted
+	// through CheckpointRestored).
+	Size, Uploaded int64
+	Duration       time.Duration
+	// Alignment is the longest barrier alignment any subtask reported.
+	Alignment time.Duration
+}
+
+// Latest returns the latest completed checkpoint, the one a failover
+// restores from (nil before the first). It is shared: do not modify it.
+func (c *CheckpointCoordinator) Latest() *CheckpointMetadata { return c.retention.latest() }
+
+// Retained returns the retained completed checkpoints, oldest first (the
+// metadata is shared: do not modify it).
+func (c *CheckpointCoordinator) Retained() []*CheckpointMetadata {
+	return append([]*CheckpointMetadata(nil), c.retention.retained...)
+}
+
+// Stats returns the coordinator's figures.
+func (c *CheckpointCoordinator) Stats() CheckpointStats {
+	s := c.stats
+	if c.pending != nil {
+		s.InProgress = 1
+	}
+	if s.Latest != nil {
+		l := *s.Latest
+		s.Latest = &l
+	}
+	s.UndeletedFiles = len(c.undeleted)
+	return s
+}
