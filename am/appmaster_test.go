@@ -136,6 +136,31 @@ func floeGoroutines() []string {
 	return out
 }
 
+// endpointDraining marks the goroutines allowed to outlive serve for a
+// moment: jobmanager.Server.Serve returns once its listener is closed and
+// leaves the graceful HTTP shutdown (bounded at 2 s) draining the requests
+// in flight (TaskManager long polls) without waiting for it.
+var endpointDraining = []string{"jobmanager.(*Server).Serve.func1", "created by net/http.(*Server).Serve"}
+
+// checkJoined fails t when goroutines serve started are still running
+// right after it returned (only the endpoint's draining may linger).
+func checkJoined(t *testing.T, before int) {
+	t.Helper()
+	var running []string
+	for _, g := range floeGoroutines() {
+		lines := strings.Split(g, "\n")
+		// A goroutine whose deferred wg.Done has run may still be seen
+		// on its way out: runnable, in its own function and nothing else.
+		exiting := len(lines) >= 2 && strings.Contains(lines[0], "[runnable]") && strings.Contains(lines[1], "am.(*appMaster).serve.func")
+		if !exiting && !strings.Contains(g, endpointDraining[0]) && !strings.Contains(g, endpointDraining[1]) {
+			running = append(running, g)
+		}
+	}
+	if len(running) > before {
+		t.Errorf("%d goroutines still running when serve returned (%d before):\n%s", len(running), before, strings.Join(running, "\n\n"))
+	}
+}
+
 // waitNoLeaks fails t unless the Floe goroutines are back to at most
 // before within a bound (the endpoint's shutdown may take a moment).
 func waitNoLeaks(t *testing.T, before int) {
@@ -254,7 +279,7 @@ func TestAppMasterExits(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			before := len(floeGoroutines())
-			res, rm, store := runAppMaster(t, tc)
+			res, rm, store := runAppMaster(t, tc, func() { checkJoined(t, before) })
 			waitNoLeaks(t, before)
 
 			if removed := store.removals(); tc.wantRemoved != (len(removed) == 1 && removed[0] == testStaging) {
@@ -275,8 +300,8 @@ func TestAppMasterExits(t *testing.T) {
 }
 
 // runAppMaster runs one ApplicationMaster against fakes until it returns,
-// then joins the fake TaskManagers.
-func runAppMaster(t *testing.T, tc amCase) (Result, *amRM, *fakeStore) {
+// calls returned at once, then joins the fake TaskManagers.
+func runAppMaster(t *testing.T, tc amCase, returned func()) (Result, *amRM, *fakeStore) {
 	t.Helper()
 	cfg := conf.New()
 	for k, v := range tc.set {
@@ -349,6 +374,7 @@ func runAppMaster(t *testing.T, tc amCase) (Result, *amRM, *fakeStore) {
 		}
 	}()
 	res, err := a.serve(ctx)
+	returned()
 	<-actDone
 	switch {
 	case tc.wantErr == "" && err != nil:
