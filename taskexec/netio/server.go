@@ -132,6 +132,7 @@ func (s *Server) Close() error {
 func (s *Server) accept() {
 	defer s.wg.Done()
 	var backoff time.Duration
+	dropped := 0
 	for {
 		c, err := s.ln.Accept()
 		if err != nil {
@@ -158,7 +159,12 @@ func (s *Server) accept() {
 		case s.handshakes <- struct{}{}:
 		default:
 			c.Close()
-			s.log.Debug().Str("peer", c.RemoteAddr().String()).Int("max_handshakes", s.opts.MaxHandshakes).
+			dropped++
+			ev := s.log.Debug()
+			if dropped%1000 == 1 { // a flood is worth a warning, not 1,000
+				ev = s.log.Warn()
+			}
+			ev.Str("peer", c.RemoteAddr().String()).Int("max_handshakes", s.opts.MaxHandshakes).Int("dropped", dropped).
 				Msg("too many unauthenticated connections; dropped one")
 			continue
 		}
