@@ -57,9 +57,10 @@ func isSymptom(cause string) bool {
 // failover is the exception-history entry of a job's latest failover, kept
 // so that a better cause arriving later can replace it.
 type failover struct {
-	idx  int // index in jobState.exceptions; -1 when none (or trimmed)
-	rank causeRank
-	tm   string // the TaskManager a rankLoss cause names
+	idx     int // index in jobState.exceptions; -1 when none (or trimmed)
+	attempt int // the job attempt that failed
+	rank    causeRank
+	tm      string // the TaskManager a rankLoss cause names
 	// first is the cause first recorded, kept beside the root cause in the
 	// history once a better one replaces it.
 	first string
@@ -68,19 +69,22 @@ type failover struct {
 // openFailover records the exception of a new failover of j.
 func (c *Core) openFailover(j *jobState, cause string, rank causeRank, tm string) {
 	c.recordException(j, cause)
-	j.failover = failover{idx: len(j.exceptions) - 1, rank: rank, tm: tm, first: cause}
+	j.failover = failover{idx: len(j.exceptions) - 1, attempt: j.attempt, rank: rank, tm: tm, first: cause}
 }
 
 // attribute offers a TaskManager loss (rankLoss or rankExit, cause naming
 // tm) as the root cause of j's latest failover. It replaces the recorded
-// cause when that is a symptom, or a loss of the same TaskManager that the
-// exit report now explains; the job's cause (its final failure reason)
-// follows. Otherwise the loss is recorded as an exception of its own, as
-// before. It reports whether it replaced the cause.
+// cause when that is a symptom and the failover is still under way (the
+// lost TaskManager ran subtasks of the failing attempt), or a loss of the
+// same TaskManager that the exit report now explains; the job's cause (its
+// final failure reason) follows. Otherwise the loss is recorded as an
+// exception of its own, as before. It reports whether it replaced the
+// cause.
 func (c *Core) attribute(j *jobState, tm, cause string, rank causeRank) bool {
 	f := &j.failover
+	underWay := f.attempt == j.attempt && (j.state == api.JobFailing || j.state == api.JobRestarting)
 	upgrade := f.idx >= 0 && f.idx < len(j.exceptions) &&
-		(f.rank == rankSymptom || (f.rank == rankLoss && rank == rankExit && f.tm == tm))
+		((f.rank == rankSymptom && underWay) || (f.rank == rankLoss && rank == rankExit && f.tm == tm))
 	if !upgrade {
 		c.recordException(j, cause)
 		return false
