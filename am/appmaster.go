@@ -58,8 +58,11 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	if opts.Config == nil || opts.Hadoop == nil {
 		return Result{}, errors.New("am: Config and Hadoop are required")
 	}
-	env, cfg := opts.Env, opts.Config
-	base := opts.Logger.With().Str("app_id", env.Container.App().String()).Logger()
+	a, err := newAppMaster(opts) // the configuration is checked before connecting
+	if err != nil {
+		return Result{}, err
+	}
+	env, cfg, base := a.opts.Env, a.opts.Config, a.base
 
 	creds, err := yarnrpc.ReadCredentialsFile(env.TokenFile)
 	if err != nil {
@@ -81,7 +84,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	defer store.Close()
 	// Connect now: on SIGTERM the delete must not wait for a handshake.
 	if _, err := store.Stat(ctx, env.StagingDir); err != nil {
-		base.Warn().Err(err).Str("staging", env.StagingDir).Msg("staging folder not readable")
+		a.log.Warn().Err(err).Str("staging", env.StagingDir).Msg("staging folder not readable")
 	}
 
 	port := 0
@@ -105,10 +108,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 		return Result{}, fmt.Errorf("am: %w", err)
 	}
 	defer nm.Close()
-	a, err := newAppMaster(opts, outside{rm: amrm, nm: nm, store: store, ln: ln, secret: secret})
-	if err != nil {
-		return Result{}, err
-	}
+	a.out = outside{rm: amrm, nm: nm, store: store, ln: ln, secret: secret}
 	return a.serve(ctx)
 }
 
@@ -162,7 +162,9 @@ type appMaster struct {
 	shutdown chan string
 }
 
-func newAppMaster(opts Options, out outside) (*appMaster, error) {
+// newAppMaster fills defaults and checks the configuration; the caller
+// sets out.
+func newAppMaster(opts Options) (*appMaster, error) {
 	if opts.WorkDir == "" {
 		opts.WorkDir = "."
 	}
@@ -176,7 +178,7 @@ func newAppMaster(opts Options, out outside) (*appMaster, error) {
 	env := opts.Env
 	base := opts.Logger.With().Str("app_id", env.Container.App().String()).Logger()
 	log := base.With().Str("component", "appmaster").Str("container_id", env.Container.String()).Str("mode", string(env.Mode)).Logger()
-	return &appMaster{opts: opts, log: log, base: base, out: out, restart: restart, shutdown: make(chan string, 1)}, nil
+	return &appMaster{opts: opts, log: log, base: base, restart: restart, shutdown: make(chan string, 1)}, nil
 }
 
 // serve is the ApplicationMaster's life once connected. Its exits:

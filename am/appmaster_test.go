@@ -362,10 +362,11 @@ func runAppMaster(t *testing.T, tc amCase, returned func()) (Result, *amRM, *fak
 		Env: ContainerEnv{Container: ctr(1).ID, NMHost: "127.0.0.1", Mode: tc.mode, StagingDir: testStaging,
 			JobBinary: "hdfs://nn:8020/user/floe/.floe/application_1700000000000_0007/job"},
 		Config: cfg, WorkDir: work, KillCleanupTimeout: 5 * time.Second, Logger: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel),
-	}, outside{rm: rm, nm: rm.fakeRM, store: store, ln: ln, secret: amSecret})
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	a.out = outside{rm: rm, nm: rm.fakeRM, store: store, ln: ln, secret: amSecret}
 	actDone := make(chan struct{})
 	go func() {
 		defer close(actDone)
