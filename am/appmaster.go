@@ -44,26 +44,25 @@ type Result struct {
 	Killed bool
 }
 
-// Run is the ApplicationMaster: it reads its credentials, registers with
-// the ResourceManager (host NM_HOST, the JobManager REST port, tracking URL
-// http://NM_HOST:port/), serves the JobManager with the YARN driver, runs
-// the per-job or application job or waits for session jobs, then removes
-// the staging folder and unregisters with SUCCEEDED, FAILED or KILLED. When
-// ctx ends first (SIGTERM: the application is killed) it deletes the
-// staging folder at once, logs after, and returns a Killed result.
+// Run is the ApplicationMaster: it reads its credentials, connects to HDFS,
+// the ResourceManager and the NodeManagers, listens for the JobManager
+// endpoint, and serves (see appMaster.serve): register with the
+// ResourceManager (host NM_HOST, the JobManager REST port, tracking URL
+// http://NM_HOST:port/), serve the JobManager with the YARN driver, run the
+// per-job or application job or wait for session jobs, then remove the
+// staging folder and unregister with SUCCEEDED, FAILED or KILLED. When ctx
+// ends first (SIGTERM: the application is killed) it deletes the staging
+// folder at once, logs after, and returns a Killed result. Every goroutine
+// it starts has ended when it returns.
 func Run(ctx context.Context, opts Options) (Result, error) {
 	if opts.Config == nil || opts.Hadoop == nil {
 		return Result{}, errors.New("am: Config and Hadoop are required")
 	}
-	if opts.WorkDir == "" {
-		opts.WorkDir = "."
+	a, err := newAppMaster(opts) // the configuration is checked before connecting
+	if err != nil {
+		return Result{}, err
 	}
-	if opts.KillCleanupTimeout <= 0 {
-		opts.KillCleanupTimeout = 200 * time.Millisecond
-	}
-	env, cfg := opts.Env, opts.Config
-	base := opts.Logger.With().Str("app_id", env.Container.App().String()).Logger()
-	log := base.With().Str("component", "appmaster").Str("container_id", env.Container.String()).Str("mode", string(env.Mode)).Logger()
+	env, cfg, base := a.opts.Env, a.opts.Config, a.base
 
 	creds, err := yarnrpc.ReadCredentialsFile(env.TokenFile)
 	if err != nil {
@@ -77,10 +76,6 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	if !ok {
 		return Result{}, fmt.Errorf("am: the container credentials (%s) hold no %s", env.TokenFile, yarnrpc.KindAMRMToken)
 	}
-	restart, err := RestartStrategy(cfg)
-	if err != nil {
-		return Result{}, fmt.Errorf("am: %w", err)
-	}
 
 	store, err := hdfsstore.New(ctx, hdfsstore.Options{Hadoop: opts.Hadoop, User: env.User, Logger: base})
 	if err != nil {
@@ -89,7 +84,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	defer store.Close()
 	// Connect now: on SIGTERM the delete must not wait for a handshake.
 	if _, err := store.Stat(ctx, env.StagingDir); err != nil {
-		log.Warn().Err(err).Str("staging", env.StagingDir).Msg("staging folder not readable")
+		a.log.Warn().Err(err).Str("staging", env.StagingDir).Msg("staging folder not readable")
 	}
 
 	port := 0
@@ -100,122 +95,193 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("am: JobManager endpoint: %w", err)
 	}
-	_, portStr, _ := net.SplitHostPort(ln.Addr().String())
-	port, _ = strconv.Atoi(portStr)
-	advertised := net.JoinHostPort(env.NMHost, portStr)
-	trackingURL := "http://" + advertised + "/"
+	defer ln.Close() // the endpoint closes it too; this covers the exits before it serves
 
 	amrm, err := yarnrpc.NewAMRMClient(ctx, yarnrpc.AMRMClientOptions{Hadoop: opts.Hadoop, Token: &amrmToken,
-		Host: env.NMHost, RPCPort: int32(port), TrackingURL: trackingURL, Logger: base})
+		Host: env.NMHost, RPCPort: int32(listenPort(ln)), TrackingURL: trackingURL(ln, env.NMHost), Logger: base})
 	if err != nil {
-		ln.Close()
 		return Result{}, fmt.Errorf("am: %w", err)
 	}
 	defer amrm.Close()
 	nm, err := yarnrpc.NewNMClient(ctx, yarnrpc.NMClientOptions{Tokens: amrm.NMToken, Logger: base})
 	if err != nil {
-		ln.Close()
 		return Result{}, fmt.Errorf("am: %w", err)
 	}
 	defer nm.Close()
+	a.out = outside{rm: amrm, nm: nm, store: store, ln: ln, secret: secret}
+	return a.serve(ctx)
+}
 
-	reg, err := amrm.Register(ctx)
+func listenPort(ln net.Listener) int {
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	n, _ := strconv.Atoi(port)
+	return n
+}
+
+// trackingURL is the JobManager's web address the ResourceManager links
+// to: NM_HOST and the port ln listens on.
+func trackingURL(ln net.Listener, host string) string {
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(listenPort(ln))) + "/"
+}
+
+// resourceManager is the part of yarnrpc.AMRMClient the ApplicationMaster
+// uses: registration, the driver's allocate heartbeat, unregistration.
+type resourceManager interface {
+	Allocator
+	Register(ctx context.Context) (yarnrpc.RegisterResponse, error)
+	Finish(ctx context.Context, status yarnrpc.FinalStatus, diagnostics, trackingURL string) error
+}
+
+// stagingStore is the part of hdfsstore.Store the ApplicationMaster uses:
+// the job binary's metadata for launches and the staging folder's removal.
+type stagingStore interface {
+	Stat(ctx context.Context, path string) (hdfsstore.FileInfo, error)
+	RemoveAll(ctx context.Context, path string) error
+	User() string
+}
+
+// outside is what the ApplicationMaster talks to. Run connects the real
+// ResourceManager, NodeManagers and HDFS; tests pass fakes.
+type outside struct {
+	rm     resourceManager
+	nm     Launcher
+	store  stagingStore
+	ln     net.Listener // the JobManager endpoint, listening on NM_HOST
+	secret []byte
+}
+
+type appMaster struct {
+	opts     Options
+	log      zerolog.Logger
+	base     zerolog.Logger // without the appmaster tags, for the parts it builds
+	out      outside
+	drv      *Driver
+	jm       *jobmanager.JobManager
+	restart  api.RestartStrategy
+	shutOnce sync.Once
+	shutdown chan string
+}
+
+// newAppMaster fills defaults and checks the configuration; the caller
+// sets out.
+func newAppMaster(opts Options) (*appMaster, error) {
+	if opts.WorkDir == "" {
+		opts.WorkDir = "."
+	}
+	if opts.KillCleanupTimeout <= 0 {
+		opts.KillCleanupTimeout = 200 * time.Millisecond
+	}
+	restart, err := RestartStrategy(opts.Config)
 	if err != nil {
-		ln.Close()
+		return nil, fmt.Errorf("am: %w", err)
+	}
+	env := opts.Env
+	base := opts.Logger.With().Str("app_id", env.Container.App().String()).Logger()
+	log := base.With().Str("component", "appmaster").Str("container_id", env.Container.String()).Str("mode", string(env.Mode)).Logger()
+	return &appMaster{opts: opts, log: log, base: base, restart: restart, shutdown: make(chan string, 1)}, nil
+}
+
+// serve is the ApplicationMaster's life once connected. Its exits:
+//
+//   - registration fails: an error; nothing is removed (YARN may start
+//     another attempt, which needs the staging folder) and there is nothing
+//     to unregister;
+//   - TaskManagers do not fit the cluster, or the driver, JobManager or
+//     endpoint cannot be built: FAILED;
+//   - the job ends, or a session is shut down: the job's final status;
+//   - the ResourceManager ends the attempt: an error, nothing removed;
+//   - ctx ends (SIGTERM): the staging folder is removed within
+//     KillCleanupTimeout, no unregistration, a Killed result.
+//
+// Every unregistering exit removes the staging folder first (finish). The
+// goroutines (driver, JobManager, endpoint, mode) are joined on every exit
+// by the deferred stop.
+func (a *appMaster) serve(ctx context.Context) (Result, error) {
+	cfg, env := a.opts.Config, a.opts.Env
+	reg, err := a.out.rm.Register(ctx)
+	if err != nil {
 		return Result{}, fmt.Errorf("am: %w", err)
 	}
-	log.Info().Str("tracking_url", trackingURL).Str("queue", reg.Queue).Stringer("max_container", reg.MaxCapability).
+	a.log.Info().Str("tracking_url", trackingURL(a.out.ln, env.NMHost)).Str("queue", reg.Queue).Stringer("max_container", reg.MaxCapability).
 		Msg("registered with the ResourceManager")
 
-	a := &appMaster{opts: opts, log: log, store: store, amrm: amrm, secret: secret, restart: restart, shutdown: make(chan string, 1)}
 	tmRes := TaskManagerResource(cfg)
 	if reg.MaxCapability.MemoryMB > 0 && (tmRes.MemoryMB > reg.MaxCapability.MemoryMB || tmRes.VCores > reg.MaxCapability.VCores) {
-		ln.Close()
 		diag := fmt.Sprintf("TaskManager containers of %v exceed the cluster's maximum container size %v (lower %s or %s)",
 			tmRes, reg.MaxCapability, conf.TaskManagerProcessSize, conf.YarnContainersVcores)
 		return a.finish(ctx, Result{Status: yarnrpc.FinalFailed, Diagnostics: diag})
 	}
 
-	launch := &TaskManagerLaunch{Stat: store.Stat, Secret: secret, NetworkMemory: int64(cfg.Memory(conf.TaskManagerNetworkMemory)),
-		JobManagerTimeout: cfg.Duration(conf.HeartbeatTimeout), User: store.User()}
+	launch := &TaskManagerLaunch{Stat: a.out.store.Stat, Secret: a.out.secret, NetworkMemory: int64(cfg.Memory(conf.TaskManagerNetworkMemory)),
+		JobManagerTimeout: cfg.Duration(conf.HeartbeatTimeout), User: a.out.store.User()}
 	if lvl := os.Getenv(contract.EnvLogLevel); lvl != "" {
 		launch.Env = map[string]string{contract.EnvLogLevel: lvl}
 	}
-	drv, err := NewDriver(DriverOptions{Allocator: amrm, Launcher: nm, LaunchContext: launch.Build, Resource: tmRes, Logger: base})
+	drv, err := NewDriver(DriverOptions{Allocator: a.out.rm, Launcher: a.out.nm, LaunchContext: launch.Build, Resource: tmRes, Logger: a.base})
 	if err != nil {
-		ln.Close()
 		return a.finish(ctx, Result{Status: yarnrpc.FinalFailed, Diagnostics: err.Error()})
 	}
 	a.drv = drv
-	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopRun()
-	jm, err := jobmanager.New(runCtx, jobmanager.Options{Driver: drv, Core: CoreOptions(cfg), Address: advertised, Logger: base})
+	advertised := net.JoinHostPort(env.NMHost, strconv.Itoa(listenPort(a.out.ln)))
+	jm, err := jobmanager.New(ctx, jobmanager.Options{Driver: drv, Core: CoreOptions(cfg), Address: advertised, Logger: a.base})
 	if err != nil {
-		ln.Close()
 		return a.finish(ctx, Result{Status: yarnrpc.FinalFailed, Diagnostics: err.Error()})
 	}
 	a.jm = jm
-	srv, err := jobmanager.NewServer(jm, jobmanager.ServerOptions{Listener: ln, Secret: secret, DefaultRestart: restart,
-		OpenReads: true, Shutdown: a.requestShutdown, Mode: string(env.Mode), Logger: base})
+	srv, err := jobmanager.NewServer(jm, jobmanager.ServerOptions{Listener: a.out.ln, Secret: a.out.secret, DefaultRestart: a.restart,
+		OpenReads: true, Shutdown: a.requestShutdown, Mode: string(env.Mode), Logger: a.base})
 	if err != nil {
-		ln.Close()
 		return a.finish(ctx, Result{Status: yarnrpc.FinalFailed, Diagnostics: err.Error()})
 	}
+
+	// The parts run on runCtx, not ctx: on SIGTERM the staging folder goes
+	// first and they stop after. Every exit from here joins them.
+	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
+	defer func() {
+		stopRun()
+		wg.Wait()
+	}()
 	drvErr := make(chan error, 1)
-	wg.Add(3)
+	outcome := make(chan Result, 1)
+	wg.Add(4)
 	go func() { defer wg.Done(); drvErr <- drv.Run(runCtx) }()
 	go func() { defer wg.Done(); _ = jm.Run(runCtx) }()
 	go func() {
 		defer wg.Done()
 		if err := srv.Serve(runCtx); err != nil {
-			log.Error().Err(err).Msg("JobManager endpoint failed")
+			a.log.Error().Err(err).Msg("JobManager endpoint failed")
 		}
 	}()
-	log.Info().Str("address", advertised).Msg("JobManager serving")
+	go func() { defer wg.Done(); outcome <- a.runMode(runCtx) }()
+	a.log.Info().Str("address", advertised).Msg("JobManager serving")
 
-	outcome := make(chan Result, 1)
-	go func() { outcome <- a.runMode(runCtx) }()
 	var res Result
 	select {
 	case <-ctx.Done():
-		// Killed: the NodeManager follows SIGTERM with SIGKILL within
-		// ~250 ms. Delete first, log after.
-		dctx, cancel := context.WithTimeout(context.Background(), opts.KillCleanupTimeout)
-		derr := store.RemoveAll(dctx, env.StagingDir)
-		cancel()
-		log.Warn().Err(derr).Str("staging", env.StagingDir).Msg("killed (SIGTERM); removed the staging folder")
-		stopRun()
-		return Result{Status: yarnrpc.FinalKilled, Diagnostics: "killed", Killed: true}, nil
+		return a.killed(), nil
 	case err := <-drvErr:
-		stopRun()
-		wg.Wait()
 		return Result{}, fmt.Errorf("am: %w", err)
 	case res = <-outcome:
 	}
 	drv.ReleaseAll()
 	hctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	if err := drv.Heartbeat(hctx); err != nil { // sends the releases
-		log.Debug().Err(err).Msg("final heartbeat")
+		a.log.Debug().Err(err).Msg("final heartbeat")
 	}
 	cancel()
-	res, err = a.finish(ctx, res)
-	stopRun()
-	wg.Wait()
-	return res, err
+	return a.finish(ctx, res)
 }
 
-type appMaster struct {
-	opts     Options
-	log      zerolog.Logger
-	store    *hdfsstore.Store
-	amrm     *yarnrpc.AMRMClient
-	drv      *Driver
-	jm       *jobmanager.JobManager
-	secret   []byte
-	restart  api.RestartStrategy
-	shutOnce sync.Once
-	shutdown chan string
+// killed is the SIGTERM exit: the NodeManager follows SIGTERM with SIGKILL
+// within ~250 ms, so the staging folder is deleted first and logged after.
+func (a *appMaster) killed() Result {
+	staging := a.opts.Env.StagingDir
+	dctx, cancel := context.WithTimeout(context.Background(), a.opts.KillCleanupTimeout)
+	err := a.out.store.RemoveAll(dctx, staging)
+	cancel()
+	a.log.Warn().Err(err).Str("staging", staging).Msg("killed (SIGTERM); removed the staging folder")
+	return Result{Status: yarnrpc.FinalKilled, Diagnostics: "killed", Killed: true}
 }
 
 func (a *appMaster) requestShutdown(reason string) {
@@ -231,7 +297,7 @@ func (a *appMaster) requestShutdown(reason string) {
 func (a *appMaster) finish(ctx context.Context, res Result) (Result, error) {
 	staging := a.opts.Env.StagingDir
 	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	err := a.store.RemoveAll(dctx, staging)
+	err := a.out.store.RemoveAll(dctx, staging)
 	cancel()
 	if err != nil {
 		a.log.Error().Err(err).Str("staging", staging).Msg("could not remove the staging folder")
@@ -240,7 +306,7 @@ func (a *appMaster) finish(ctx context.Context, res Result) (Result, error) {
 	}
 	fctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	if err := a.amrm.Finish(fctx, res.Status, res.Diagnostics, ""); err != nil {
+	if err := a.out.rm.Finish(fctx, res.Status, res.Diagnostics, ""); err != nil {
 		return res, fmt.Errorf("am: unregister: %w", err)
 	}
 	a.log.Info().Stringer("final_status", res.Status).Str("diagnostics", res.Diagnostics).Msg("unregistered")

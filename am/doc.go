@@ -32,6 +32,12 @@
 //     already open HDFS connection and logs afterwards. An AM that fails
 //     before unregistering leaves the folder for the client's sweep, since
 //     another attempt may still need it.
+//   - Run only connects (credentials, HDFS, the RM and NM clients, the
+//     listener); the life itself is appMaster.serve, written against narrow
+//     interfaces (resourceManager, Launcher, stagingStore) so that every
+//     exit is unit-tested with fakes (appmaster_test.go). Its goroutines
+//     (driver heartbeat, JobManager, REST endpoint, mode runner) are joined
+//     by one deferred stop on every exit.
 //   - Logs are zerolog JSON in <LOG_DIRS>/jobmanager.log (OpenLog);
 //     TaskManagers write <LOG_DIRS>/taskmanager.log.
 //

@@ -57,6 +57,7 @@ type jobState struct {
 	restartAt     time.Time
 	waitingSince  time.Time
 	exceptions    []api.Exception
+	failover      failover // the latest failover's history entry
 }
 
 // NewCore returns an empty core.
@@ -85,12 +86,18 @@ func (c *Core) Step(now time.Time, ev Event) []Action {
 	case TaskManagerExited:
 		cause := "TaskManager " + e.TaskManager + " exited: " + e.Cause
 		if _, ok := c.tms[e.TaskManager]; ok {
-			c.lose(e.TaskManager, cause, false)
+			c.lose(e.TaskManager, cause, rankExit, false)
 		} else if jobs, ok := c.gone[e.TaskManager]; ok {
 			delete(c.gone, e.TaskManager)
 			for _, id := range jobs {
-				if j := c.jobs[id]; j != nil && !j.state.Terminal() {
-					c.recordException(j, cause)
+				j := c.jobs[id]
+				if j == nil {
+					continue
+				}
+				// A job that already failed still gets its root cause: the
+				// exit report can come after the failover settled.
+				if !j.state.Terminal() || (j.state == api.JobFailed && j.failover.rank < rankExit) {
+					c.attribute(j, e.TaskManager, cause, rankExit)
 				}
 			}
 		} else {
@@ -116,6 +123,7 @@ func (c *Core) recordException(j *jobState, cause string) {
 	j.exceptions = append(j.exceptions, api.Exception{TimeMillis: c.now.UnixMilli(), Attempt: j.attempt, Cause: cause})
 	if n := len(j.exceptions); n > maxExceptions {
 		j.exceptions = append([]api.Exception(nil), j.exceptions[n-maxExceptions:]...)
+		j.failover.idx -= n - maxExceptions // < 0 once trimmed away
 	}
 }
 
@@ -131,7 +139,8 @@ func (c *Core) submit(e JobSubmitted) {
 	if _, dup := c.jobs[e.Job]; dup || e.Graph == nil {
 		return
 	}
-	j := &jobState{id: e.Job, g: e.Graph, pool: e.Pool, restart: e.Restart, state: api.JobCreated, waitingSince: c.now}
+	j := &jobState{id: e.Job, g: e.Graph, pool: e.Pool, restart: e.Restart, state: api.JobCreated, waitingSince: c.now,
+		failover: failover{idx: -1}}
 	c.resetExecutions(j)
 	c.jobs[e.Job] = j
 	c.order = append(c.order, e.Job)
@@ -292,8 +301,12 @@ func (c *Core) taskState(e TaskStateChanged) {
 		c.settle(j)
 	case api.Failed:
 		ex.state = api.Failed
+		rank := rankTask
+		if isSymptom(e.Cause) && !e.Unrecoverable {
+			rank = rankSymptom
+		}
 		c.fail(j, fmt.Sprintf("%s (subtask %d/%d) on %s failed: %s", c.vertexName(j, e.Vertex), e.Subtask+1,
-			j.g.Vertices[e.Vertex].Parallelism, ex.tm, e.Cause), e.Unrecoverable)
+			j.g.Vertices[e.Vertex].Parallelism, ex.tm, e.Cause), rank, "", e.Unrecoverable)
 	case api.Canceled:
 		if ex.state != api.Canceling {
 			// Not asked for: the TaskManager is going away (SIGTERM from
@@ -306,10 +319,10 @@ func (c *Core) taskState(e TaskStateChanged) {
 			cause = fmt.Sprintf("%s (subtask %d/%d) on %s %s", c.vertexName(j, e.Vertex), e.Subtask+1,
 				j.g.Vertices[e.Vertex].Parallelism, ex.tm, cause)
 			if _, ok := c.tms[ex.tm]; ok {
-				c.lose(ex.tm, cause, false)
+				c.lose(ex.tm, cause, rankLoss, false)
 			} else {
 				ex.state = api.Failed
-				c.fail(j, cause, false)
+				c.fail(j, cause, rankLoss, ex.tm, false)
 			}
 			return
 		}
@@ -334,15 +347,17 @@ func (c *Core) all(j *jobState, s api.ExecutionState) bool {
 	return true
 }
 
-// fail starts failover for a running job: the first failure is the cause;
-// every other subtask is canceled before the job restarts or fails.
-func (c *Core) fail(j *jobState, cause string, unrecoverable bool) {
+// fail starts failover for a running job: the first failure is the cause
+// (until a better one explains it, see attribute); every other subtask is
+// canceled before the job restarts or fails. tm is the TaskManager a
+// rankLoss or rankExit cause names.
+func (c *Core) fail(j *jobState, cause string, rank causeRank, tm string, unrecoverable bool) {
 	if unrecoverable {
 		j.unrecoverable = true
 	}
 	if j.state == api.JobRunning {
 		j.cause = cause
-		c.recordException(j, cause)
+		c.openFailover(j, cause, rank, tm)
 		c.setJob(j, api.JobFailing, cause)
 		c.cancelExecutions(j)
 	}
@@ -384,12 +399,17 @@ func (c *Core) settle(j *jobState) {
 		c.setJob(j, api.JobRestarting, fmt.Sprintf("restart %d of %d after: %s", j.restarts, j.restart.Attempts, j.cause))
 		c.restartDue(j)
 	default:
-		if j.restart.Attempts > 0 && !j.unrecoverable {
-			c.setJob(j, api.JobFailed, fmt.Sprintf("%s (after %d restarts)", j.cause, j.restarts))
-		} else {
-			c.setJob(j, api.JobFailed, j.cause)
-		}
+		c.setJob(j, api.JobFailed, finalCause(j, j.cause))
 	}
+}
+
+// finalCause is a failed job's reason: the cause of its last failover, and
+// how many restarts came before it when the job could restart.
+func finalCause(j *jobState, cause string) string {
+	if j.restart.Attempts > 0 && !j.unrecoverable {
+		return fmt.Sprintf("%s (after %d restarts)", cause, j.restarts)
+	}
+	return cause
 }
 
 func (c *Core) restartDue(j *jobState) {
@@ -418,8 +438,9 @@ func (c *Core) cancelJob(id string) {
 	}
 }
 
-// lose removes a TaskManager; its subtasks fail.
-func (c *Core) lose(id, cause string, stop bool) {
+// lose removes a TaskManager; its subtasks fail. rank is rankLoss or
+// rankExit: how much cause says about why it went.
+func (c *Core) lose(id, cause string, rank causeRank, stop bool) {
 	delete(c.tms, id)
 	c.gone[id] = nil
 	if stop {
@@ -445,12 +466,12 @@ func (c *Core) lose(id, cause string, stop bool) {
 			c.gone[id] = append(c.gone[id], jid)
 		}
 		if used && j.state != api.JobRunning {
-			// Already failing (a peer noticed first): the loss, often the
-			// root cause, still belongs in the history.
-			c.recordException(j, cause)
+			// Already failing (a peer noticed first): the loss is the
+			// root cause of that failover, or else an exception of its own.
+			c.attribute(j, id, cause, rank)
 		}
 		if hit {
-			c.fail(j, cause, false)
+			c.fail(j, cause, rank, id, false)
 		}
 	}
 }
@@ -459,7 +480,7 @@ func (c *Core) tick() {
 	for _, id := range c.tmIDs() {
 		tm := c.tms[id]
 		if c.now.Sub(tm.lastSeen) > c.opts.HeartbeatTimeout {
-			c.lose(id, fmt.Sprintf("TaskManager %s lost: no heartbeat for %v", id, c.now.Sub(tm.lastSeen).Round(time.Millisecond)), true)
+			c.lose(id, fmt.Sprintf("TaskManager %s lost: no heartbeat for %v", id, c.now.Sub(tm.lastSeen).Round(time.Millisecond)), rankLoss, true)
 		}
 	}
 	for _, id := range c.order {

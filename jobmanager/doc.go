@@ -22,6 +22,11 @@
 //     a fingerprint mismatch, fail at once);
 //   - declares a TaskManager lost after HeartbeatTimeout without a
 //     heartbeat, or when the driver reports its exit, failing its subtasks;
+//   - attributes a failover to its root cause: a subtask failing with a
+//     data-plane symptom (netio's connection lost, partition released or
+//     not found) is explained by the loss of a TaskManager the job ran on,
+//     and a heartbeat loss by that TaskManager's exit report, whichever
+//     order they arrive in (rootcause.go);
 //   - releases TaskManagers idle for IdleTimeout.
 //
 // Its tests are scripts in testdata/ (go test -update rewrites them).
@@ -36,9 +41,11 @@
 // rejected with 401 and logged. Reads (overview, job list, a job's status
 // with its exception history, TaskManagers) are signed too unless
 // ServerOptions.OpenReads serves them openly (on YARN, for the web proxy).
-// Each job keeps an exception history: every failure that failed or
-// restarted it, including the exit of a TaskManager (on YARN with the
-// container's exit status) even when a peer noticed the loss first.
+// Each job keeps an exception history: one entry per failover, naming its
+// root cause, and the exit of a TaskManager (on YARN with the container's
+// exit status) that explains none. When a peer noticed the loss first, the
+// entry names the exit and keeps the symptom after it ("[first noticed as:
+// …]"); a failed job's final reason is its last failover's root cause.
 //
 //	drv, _ := jobmanager.NewProcessDriver(jobmanager.ProcessDriverOptions{SecretFile: path})
 //	jm, _ := jobmanager.New(ctx, jobmanager.Options{Driver: drv, Core: jobmanager.CoreOptions{SlotsPerTaskManager: 2}})

@@ -54,11 +54,12 @@ type JobManager struct {
 	changed chan struct{}         // closed and replaced on every job change
 	nextTM  int
 	nextJob int
-	ctx     context.Context
 }
 
-// New validates opts and returns a JobManager; call Run to start it.
-func New(ctx context.Context, opts Options) (*JobManager, error) {
+// New validates opts and returns a JobManager; call Run to start it. New
+// starts nothing and keeps no context (the argument follows the project's
+// New(ctx, opts) form): the ctx given to Run is what stops the JobManager.
+func New(_ context.Context, opts Options) (*JobManager, error) {
 	if opts.Driver == nil {
 		return nil, fmt.Errorf("jobmanager: no resource driver")
 	}
@@ -75,7 +76,7 @@ func New(ctx context.Context, opts Options) (*JobManager, error) {
 	return &JobManager{
 		opts: opts, log: opts.Logger.With().Str("component", "jobmanager").Logger(), core: core,
 		wake: make(chan struct{}, 1), tms: map[string]TaskManagerGateway{}, specs: map[string]TaskManagerSpec{},
-		pools: map[string]TaskManagerSpec{}, status: map[string]api.JobStatus{}, changed: make(chan struct{}), ctx: ctx,
+		pools: map[string]TaskManagerSpec{}, status: map[string]api.JobStatus{}, changed: make(chan struct{}),
 	}, nil
 }
 
@@ -120,9 +121,10 @@ func (jm *JobManager) post(ev Event) {
 	}
 }
 
-// Run drives the core until ctx ends, then stops every TaskManager.
+// Run drives the core until ctx ends, then stops every TaskManager. It is
+// the JobManager's only goroutine; every driver and gateway call it makes
+// gets ctx.
 func (jm *JobManager) Run(ctx context.Context) error {
-	jm.ctx = ctx
 	t := time.NewTicker(jm.opts.TickInterval)
 	defer t.Stop()
 	for {

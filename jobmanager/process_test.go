@@ -301,6 +301,18 @@ func TestKilledTaskManagerFailsOver(t *testing.T) {
 	if !strings.Contains(c.logs.String(), victim) || !strings.Contains(c.logs.String(), "signal: killed") {
 		t.Fatalf("the JobManager did not log the kill")
 	}
+	// The failover's history entry names its root cause, the killed
+	// process, even when a peer's broken connection was reported first.
+	root := "TaskManager " + victim + " exited: process " + strconv.Itoa(pids[victim]) + ": signal: killed"
+	if ex := st.Exceptions; len(ex) == 0 || ex[0].Attempt != 0 || !strings.HasPrefix(ex[0].Cause, root) {
+		t.Fatalf("first exception %+v, want attempt 0 caused by %q", ex, root)
+	}
+	t.Logf("exception history: %+v", st.Exceptions)
+	for _, ex := range st.Exceptions[1:] {
+		if strings.Contains(ex.Cause, victim) {
+			t.Fatalf("the kill of %s is in the history twice: %+v", victim, st.Exceptions)
+		}
+	}
 	if _, err := c.client.Cancel(context.Background(), id); err != nil {
 		t.Fatal(err)
 	}

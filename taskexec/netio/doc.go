@@ -125,6 +125,15 @@
 // none. Buffer frames are at most the consumer's buffer size, other frames
 // at most 64 KiB.
 //
+// The data port is open to anyone who can reach it, so the server guards
+// itself: a peer must finish the handshake within HandshakeTimeout (5 s),
+// at most MaxHandshakes (64) connections may be authenticating at once
+// (more are closed as soon as they are accepted), and an Accept error
+// (EMFILE when the process is out of descriptors) never stops the server:
+// it backs off from 5 ms to 1 s and accepts again. The open-file limit
+// itself is raised to the hard limit by the Go runtime at process start
+// (syscall's init, Go 1.19 on), so no Floe code sets it.
+//
 // # Example
 //
 // A producer TaskManager serves its partitions; a consumer dials them.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"runtime"
 	"strings"
 	"sync"
@@ -84,6 +85,10 @@ type tmOptions struct {
 	numBuffers, bufferSize, credits int
 	requestTimeout                  time.Duration
 	secret                          []byte
+	// server options for the listener tests
+	maxHandshakes    int
+	handshakeTimeout time.Duration
+	listener         net.Listener
 }
 
 func newTestTM(t testing.TB, o tmOptions) *testTM {
@@ -101,7 +106,8 @@ func newTestTM(t testing.TB, o tmOptions) *testTM {
 		t.Fatal(err)
 	}
 	reg := NewRegistry()
-	srv, err := NewServer(context.Background(), ServerOptions{Secret: o.secret, Registry: reg, Logger: log, RequestTimeout: o.requestTimeout})
+	srv, err := NewServer(context.Background(), ServerOptions{Secret: o.secret, Registry: reg, Logger: log, RequestTimeout: o.requestTimeout,
+		MaxHandshakes: o.maxHandshakes, HandshakeTimeout: o.handshakeTimeout, Listener: o.listener})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,8 +16,16 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// DefaultHandshakeTimeout bounds the authentication exchange.
-const DefaultHandshakeTimeout = 10 * time.Second
+// DefaultHandshakeTimeout bounds the authentication exchange: a peer that
+// does not prove the secret within it is dropped.
+const DefaultHandshakeTimeout = 5 * time.Second
+
+// DefaultMaxHandshakes bounds how many connections may be authenticating at
+// once; connections beyond it are closed as soon as they are accepted.
+const DefaultMaxHandshakes = 64
+
+// maxAcceptBackoff caps the pause after a failed Accept (net/http's cap).
+const maxAcceptBackoff = time.Second
 
 // ServerOptions configures a Server.
 type ServerOptions struct {
@@ -32,7 +40,13 @@ type ServerOptions struct {
 	RequestTimeout time.Duration
 	// HandshakeTimeout bounds authentication; 0 means DefaultHandshakeTimeout.
 	HandshakeTimeout time.Duration
-	Logger           zerolog.Logger
+	// MaxHandshakes bounds the connections authenticating at once; 0 means
+	// DefaultMaxHandshakes. Authenticated connections are not counted.
+	MaxHandshakes int
+	// Listener, when set, is served instead of listening on Addr (tests
+	// wrap one to inject Accept errors). Close closes it.
+	Listener net.Listener
+	Logger   zerolog.Logger
 }
 
 // Server is a TaskManager's data server: it accepts connections from other
@@ -45,6 +59,8 @@ type Server struct {
 	ctx  context.Context
 	stop context.CancelFunc
 	wg   sync.WaitGroup
+	// handshakes holds a token per connection still authenticating.
+	handshakes chan struct{}
 
 	mu    sync.Mutex
 	conns map[net.Conn]struct{}
@@ -68,16 +84,23 @@ func NewServer(ctx context.Context, opts ServerOptions) (*Server, error) {
 	if opts.HandshakeTimeout <= 0 {
 		opts.HandshakeTimeout = DefaultHandshakeTimeout
 	}
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", opts.Addr)
-	if err != nil {
-		return nil, fmt.Errorf("netio: server: %w", err)
+	if opts.MaxHandshakes <= 0 {
+		opts.MaxHandshakes = DefaultMaxHandshakes
+	}
+	ln := opts.Listener
+	if ln == nil {
+		var lc net.ListenConfig
+		var err error
+		if ln, err = lc.Listen(ctx, "tcp", opts.Addr); err != nil {
+			return nil, fmt.Errorf("netio: server: %w", err)
+		}
 	}
 	s := &Server{
-		opts:  opts,
-		ln:    ln,
-		log:   opts.Logger.With().Str("component", "netio-server").Str("addr", ln.Addr().String()).Logger(),
-		conns: map[net.Conn]struct{}{},
+		opts:       opts,
+		ln:         ln,
+		log:        opts.Logger.With().Str("component", "netio-server").Str("addr", ln.Addr().String()).Logger(),
+		conns:      map[net.Conn]struct{}{},
+		handshakes: make(chan struct{}, opts.MaxHandshakes),
 	}
 	s.ctx, s.stop = context.WithCancel(context.Background())
 	s.wg.Add(1)
@@ -102,20 +125,54 @@ func (s *Server) Close() error {
 	return err
 }
 
+// accept runs until Close. An Accept error never stops it: it backs off
+// (5 ms doubling to 1 s, as net/http does) and tries again, so a process
+// that briefly runs out of descriptors serves again once they are freed.
+// A connection beyond MaxHandshakes unauthenticated ones is closed at once.
 func (s *Server) accept() {
 	defer s.wg.Done()
+	var backoff time.Duration
+	dropped := 0
 	for {
 		c, err := s.ln.Accept()
 		if err != nil {
-			if s.ctx.Err() == nil {
-				s.log.Error().Err(err).Msg("accept failed; data server stops")
+			if s.ctx.Err() != nil {
+				return
 			}
-			return
+			if errors.Is(err, net.ErrClosed) {
+				s.log.Error().Err(err).Msg("listener closed under the data server; it stops")
+				return
+			}
+			backoff = min(max(2*backoff, 5*time.Millisecond), maxAcceptBackoff)
+			s.log.Warn().Err(err).Dur("retry_in", backoff).Msg("accept failed; retrying")
+			t := time.NewTimer(backoff)
+			select {
+			case <-s.ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+			continue
+		}
+		backoff = 0
+		select {
+		case s.handshakes <- struct{}{}:
+		default:
+			c.Close()
+			dropped++
+			ev := s.log.Debug()
+			if dropped%1000 == 1 { // a flood is worth a warning, not 1,000
+				ev = s.log.Warn()
+			}
+			ev.Str("peer", c.RemoteAddr().String()).Int("max_handshakes", s.opts.MaxHandshakes).Int("dropped", dropped).
+				Msg("too many unauthenticated connections; dropped one")
+			continue
 		}
 		s.mu.Lock()
 		if s.ctx.Err() != nil {
 			s.mu.Unlock()
 			c.Close()
+			<-s.handshakes
 			return
 		}
 		s.conns[c] = struct{}{}
@@ -166,8 +223,17 @@ func (sc *serverConn) serve() {
 		sc.wg.Wait()
 	}()
 	br := bufio.NewReaderSize(sc.conn, 16<<10)
-	if err := sc.handshake(br); err != nil {
-		sc.log.Warn().Err(err).Msg("data connection rejected")
+	err := sc.handshake(br)
+	<-sc.s.handshakes
+	if err != nil {
+		// A peer that hangs up or stalls without a word is a scan or a
+		// flood, not a misconfigured TaskManager: keep it out of the log.
+		ev := sc.log.Warn()
+		var ne net.Error
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || (errors.As(err, &ne) && ne.Timeout()) {
+			ev = sc.log.Debug()
+		}
+		ev.Err(err).Msg("data connection rejected")
 		return
 	}
 	var hb [headerLen]byte
