@@ -125,6 +125,8 @@ func (c *Channel) Run(ctx context.Context, handle func(Frame) error) error {
 			select {
 			case <-c.closed:
 				return nil
+			case <-ctx.Done():
+				return nil
 			default:
 				return err
 			}
