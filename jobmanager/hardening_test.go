@@ -211,4 +211,3 @@ func TestBudgetBoundsBodiesInFlight(t *testing.T) {
 		t.Fatal(err)
 	}
 }
-
