@@ -156,7 +156,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	}
 	a.jm = jm
 	srv, err := jobmanager.NewServer(jm, jobmanager.ServerOptions{Listener: ln, Secret: secret, DefaultRestart: restart,
-		OpenReads: true, Shutdown: a.requestShutdown, Mode: string(env.Mode), Logger: base})
+		OpenReads: true, Shutdown: a.requestShutdown, Mode: string(env.Mode), Heartbeat: jobmanager.HeartbeatTiming(cfg), Logger: base})
 	if err != nil {
 		ln.Close()
 		return a.finish(ctx, Result{Status: yarnrpc.FinalFailed, Diagnostics: err.Error()})

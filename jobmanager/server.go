@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/floe-yarn/floe/conf"
 	"github.com/floe-yarn/floe/graph"
 	"github.com/floe-yarn/floe/jobmanager/api"
 	"github.com/rs/zerolog"
@@ -29,8 +30,9 @@ type ServerOptions struct {
 	Secret   []byte
 	// DefaultRestart applies to submissions that name no strategy.
 	DefaultRestart api.RestartStrategy
-	// Heartbeat is the control channel's timing (from heartbeat.interval
-	// and heartbeat.timeout; default api.DefaultTiming).
+	// Heartbeat is the control channel's timing (HeartbeatTiming reads it
+	// from heartbeat.interval and heartbeat.timeout). A zero Timeout is the
+	// core's HeartbeatTimeout, a zero Interval a fifth of the Timeout.
 	Heartbeat api.Timing
 	// MaxBodyBytes bounds one signed request body (default 64 MiB).
 	MaxBodyBytes int64
@@ -47,6 +49,12 @@ type ServerOptions struct {
 	// Mode is reported in the overview (session, per-job, application).
 	Mode   string
 	Logger zerolog.Logger
+}
+
+// HeartbeatTiming is the control channel's timing from cfg
+// (heartbeat.interval, heartbeat.timeout).
+func HeartbeatTiming(cfg *conf.Config) api.Timing {
+	return api.Timing{Interval: cfg.Duration(conf.HeartbeatInterval), Timeout: cfg.Duration(conf.HeartbeatTimeout)}.WithDefaults()
 }
 
 // Server is the JobManager's authenticated HTTP control API for clients
@@ -75,6 +83,9 @@ type Server struct {
 func NewServer(jm *JobManager, opts ServerOptions) (*Server, error) {
 	if len(opts.Secret) == 0 {
 		return nil, errors.New("control server: no secret")
+	}
+	if opts.Heartbeat.Timeout <= 0 {
+		opts.Heartbeat.Timeout = jm.core.opts.HeartbeatTimeout
 	}
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = 64 << 20

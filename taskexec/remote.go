@@ -108,8 +108,14 @@ func (g *channelGateway) connect(ctx context.Context, reg api.Registration) (api
 			g.ch = nil
 		}
 		g.mu.Unlock()
-		if err != nil && !errors.Is(err, errReleased) {
-			g.log.Warn().Err(err).Msg("control channel lost; reconnecting")
+		if err == nil || errors.Is(err, errReleased) {
+			return
+		}
+		g.log.Warn().Err(err).Msg("control channel lost; reconnecting")
+		// At once, rather than at the TaskManager's next heartbeat check
+		// (which retries until JobManagerTimeout if this fails).
+		if _, err := g.channel(context.Background()); err != nil && !errors.Is(err, errReleased) && !errors.Is(err, api.ErrClosed) {
+			g.log.Warn().Err(err).Msg("reconnect")
 		}
 	}()
 	return reply, nil

@@ -23,16 +23,14 @@ var DefaultTiming = Timing{Interval: 10 * time.Second, Timeout: 50 * time.Second
 // signed HTTP upgrade and the registration, each way.
 const HandshakeTimeout = 10 * time.Second
 
-// WithDefaults fills zero fields from DefaultTiming; an Interval not below
-// Timeout becomes a fifth of it.
+// WithDefaults fills a zero Timeout from DefaultTiming; a zero Interval,
+// or one not below Timeout, becomes a fifth of Timeout (the ratio of the
+// defaults), so a heartbeat or two may be lost before the peer gives up.
 func (t Timing) WithDefaults() Timing {
 	if t.Timeout <= 0 {
 		t.Timeout = DefaultTiming.Timeout
 	}
-	if t.Interval <= 0 {
-		t.Interval = DefaultTiming.Interval
-	}
-	if t.Interval >= t.Timeout {
+	if t.Interval <= 0 || t.Interval >= t.Timeout {
 		t.Interval = t.Timeout / 5
 	}
 	return t
