@@ -43,7 +43,8 @@ func RunRemote(ctx context.Context, opts RemoteOptions) error {
 		return fmt.Errorf("taskmanager %s: data plane: %w", opts.ID, err)
 	}
 	defer x.Close()
-	gw := &channelGateway{addr: opts.JobManagerAddress, secret: opts.Secret,
+	gctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	gw := &channelGateway{addr: opts.JobManagerAddress, secret: opts.Secret, ctx: gctx, stop: stop,
 		log: opts.Logger.With().Str("component", "control-channel").Str("tm", opts.ID).Logger()}
 	defer gw.Close()
 	tm, err := New(ctx, Options{ID: opts.ID, Slots: opts.Slots, Program: opts.Program, Exchange: x,
@@ -68,6 +69,9 @@ type channelGateway struct {
 	secret []byte
 	log    zerolog.Logger
 	tm     *TaskManager
+	// ctx ends the channel and any reconnect when the gateway closes.
+	ctx  context.Context
+	stop context.CancelFunc
 
 	dial     sync.Mutex // one (re)connect at a time
 	mu       sync.Mutex
@@ -102,19 +106,19 @@ func (g *channelGateway) connect(ctx context.Context, reg api.Registration) (api
 	g.mu.Unlock()
 	go func() {
 		defer g.wg.Done()
-		err := ch.Run(context.Background(), g.handle)
+		err := ch.Run(g.ctx, g.handle)
 		g.mu.Lock()
 		if g.ch == ch {
 			g.ch = nil
 		}
 		g.mu.Unlock()
-		if err == nil || errors.Is(err, errReleased) {
+		if err == nil || errors.Is(err, errReleased) || g.ctx.Err() != nil {
 			return
 		}
 		g.log.Warn().Err(err).Msg("control channel lost; reconnecting")
 		// At once, rather than at the TaskManager's next heartbeat check
 		// (which retries until JobManagerTimeout if this fails).
-		if _, err := g.channel(context.Background()); err != nil && !errors.Is(err, errReleased) && !errors.Is(err, api.ErrClosed) {
+		if _, err := g.channel(g.ctx); err != nil && !errors.Is(err, errReleased) && !errors.Is(err, api.ErrClosed) {
 			g.log.Warn().Err(err).Msg("reconnect")
 		}
 	}()
@@ -218,6 +222,7 @@ func (g *channelGateway) UpdateTask(ctx context.Context, u api.TaskUpdate) error
 
 // Close closes the channel and waits for its reader.
 func (g *channelGateway) Close() {
+	g.stop()
 	g.mu.Lock()
 	g.closed = true
 	ch := g.ch
