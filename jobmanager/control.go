@@ -285,10 +285,3 @@ func (s *Server) prune(now time.Time) {
 		}
 	}
 }
-
-// taskManagerEntries is the size of the TaskManager table (for tests).
-func (s *Server) taskManagerEntries() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.tms)
-}

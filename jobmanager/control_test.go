@@ -177,3 +177,10 @@ func TestServerTakesBackReconnectingTaskManager(t *testing.T) {
 		t.Fatalf("unknown registration: %v", err)
 	}
 }
+
+// taskManagerEntries is the size of the TaskManager table .
+func (s *Server) taskManagerEntries() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.tms)
+}
