@@ -1,8 +1,12 @@
 package jobmanager
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"io"
+	"net"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -183,4 +187,35 @@ func (s *Server) taskManagerEntries() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.tms)
+}
+
+// TestServerHandshakeDeadline: a peer that upgrades and never registers
+// is disconnected after api.HandshakeTimeout, not held forever.
+func TestServerHandshakeDeadline(t *testing.T) {
+	ts := startTestServer(t, ServerOptions{Heartbeat: fastHeartbeat}, CoreOptions{SlotsPerTaskManager: 1})
+	c, err := net.DialTimeout("tcp", ts.srv.Addr(), api.HandshakeTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(3 * api.HandshakeTimeout))
+	req, _ := http.NewRequest(http.MethodGet, "http://"+ts.srv.Addr()+api.ControlPath, nil)
+	req.Header.Set("Connection", "Upgrade")
+	req.Header.Set("Upgrade", api.UpgradeProtocol)
+	if err := api.Sign(req, testServerSecret, nil, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := req.Write(c); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, req)
+	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("upgrade: %v %v", resp, err)
+	}
+	// Register nothing: the server must hang up (EOF), before our own
+	// deadline (a timeout error) ends the wait.
+	if _, err := br.ReadByte(); !errors.Is(err, io.EOF) {
+		t.Fatalf("silent peer: %v, want the server to close", err)
+	}
 }

@@ -184,6 +184,12 @@ func TestServerBodyFlood(t *testing.T) {
 			t.Fatalf("oversized signed body: %d", resp.StatusCode)
 		}
 	}
+	// A signed body must say its length up front.
+	chunked := signedRequest(t, http.MethodPost, url, testServerSecret, []byte("{}"), nil)
+	chunked.Body, chunked.ContentLength = io.NopCloser(bytes.NewReader([]byte("{}"))), -1
+	if code := status(t, chunked); code != http.StatusLengthRequired {
+		t.Fatalf("signed chunked body: %d, want 411", code)
+	}
 	if _, err := ts.client.Overview(context.Background()); err != nil {
 		t.Fatalf("signed request after the flood: %v", err)
 	}
