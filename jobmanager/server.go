@@ -129,6 +129,8 @@ func (s *Server) Addr() string { return s.ln.Addr().String() }
 // Serve answers requests and serves control channels until ctx ends; it
 // returns once every control channel is closed.
 func (s *Server) Serve(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	s.ctx = ctx
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -149,6 +151,7 @@ func (s *Server) Serve(ctx context.Context) error {
 		}
 	}()
 	err := s.srv.Serve(s.ln)
+	cancel() // also when the listener failed: end the sessions
 	wg.Wait()
 	s.mu.Lock()
 	s.stopping = true
