@@ -84,24 +84,25 @@ const (
 	runTasks                      // report each RUNNING; CANCELED when asked
 )
 
-// fakeTaskManager speaks the TaskManager side of the control API (as
+// fakeTaskManager speaks the TaskManager side of the control channel (as
 // taskexec's remote TaskManager does) until it is told to shut down, the
 // endpoint goes away, or ctx ends.
-func fakeTaskManager(ctx context.Context, c *api.Client, id string, how tmBehavior) {
-	if err := c.Do(ctx, "POST", "/v1/taskmanagers/register",
-		api.Registration{Version: api.Version, TaskManager: id, Slots: 1}, &api.RegistrationReply{}); err != nil {
+func fakeTaskManager(ctx context.Context, addr string, secret []byte, id string, how tmBehavior) {
+	ch, _, err := api.Dial(ctx, addr, secret, api.Registration{Version: api.Version, TaskManager: id, Slots: 1})
+	if err != nil {
 		return
 	}
 	update := func(u api.TaskUpdate) {
 		u.Version, u.TaskManager = api.Version, id
-		_ = c.Do(ctx, "POST", "/v1/taskmanagers/update", u, nil)
+		_ = ch.Send(api.MsgTaskUpdate, u)
 	}
-	for ctx.Err() == nil {
-		var cmds api.Commands
-		if err := c.Do(ctx, "POST", "/v1/taskmanagers/poll", api.Poll{Version: api.Version, TaskManager: id, WaitMillis: 50}, &cmds); err != nil {
-			return
-		}
-		for _, d := range cmds.Deploy {
+	_ = ch.Run(ctx, func(f api.Frame) error {
+		switch f.Type {
+		case api.MsgDeploy:
+			var d api.DeployTask
+			if err := f.Decode(&d); err != nil {
+				return err
+			}
 			u := api.TaskUpdate{Job: d.Job, Attempt: d.Attempt, Vertex: d.Vertex, Subtask: d.Subtask}
 			u.State = api.Running
 			update(u)
@@ -113,14 +114,17 @@ func fakeTaskManager(ctx context.Context, c *api.Client, id string, how tmBehavi
 				u.State, u.Cause = api.Failed, "the operator broke"
 				update(u)
 			}
-		}
-		for _, cn := range cmds.Cancel {
+		case api.MsgCancel:
+			var cn api.CancelTask
+			if err := f.Decode(&cn); err != nil {
+				return err
+			}
 			update(api.TaskUpdate{Job: cn.Job, Attempt: cn.Attempt, Vertex: cn.Vertex, Subtask: cn.Subtask, State: api.Canceled})
+		case api.MsgShutdown:
+			return errors.New("shut down")
 		}
-		if cmds.Shutdown {
-			return
-		}
-	}
+		return nil
+	})
 }
 
 // floeGoroutines lists goroutines running Floe code outside tests.
@@ -352,9 +356,7 @@ func runAppMaster(t *testing.T, tc amCase, returned func()) (Result, *amRM, *fak
 		tms.Add(1)
 		go func() {
 			defer tms.Done()
-			tmClient := api.NewClient(addr, amSecret)
-			defer tmClient.HTTP.CloseIdleConnections()
-			fakeTaskManager(tmCtx, tmClient, clc.Env[contract.EnvTaskManagerID], tc.tm)
+			fakeTaskManager(tmCtx, addr, amSecret, clc.Env[contract.EnvTaskManagerID], tc.tm)
 		}()
 	}
 	store := &fakeStore{}

@@ -35,10 +35,16 @@
 // out actions through a ResourceDriver (start/stop TaskManagers: the
 // ProcessDriver here, goroutines in local execution, YARN containers in
 // package am) and TaskManagerGateways. Server is the control API (package
-// api): clients submit, watch and cancel jobs; TaskManagers register, long
-// poll for commands (the poll is the heartbeat) and report subtask states.
-// Every mutation is signed with the per-application secret; unsigned ones are
-// rejected with 401 and logged. Reads (overview, job list, a job's status
+// api): clients submit, watch and cancel jobs over signed HTTP; each
+// TaskManager holds one control channel (a signed upgrade on the same
+// port) on which it registers, the JobManager pushes deploy, cancel and
+// shutdown as the core emits them, and the TaskManager pushes subtask
+// states, with heartbeats both ways. The Server's TaskManager table loses
+// an entry when the TaskManager is released, lost or shut down. Every
+// mutation is signed with the per-application secret and authenticated
+// from its headers before any body is read; unsigned ones are rejected
+// with 401 (without reading their bodies) and logged. Signed bodies are
+// bounded one by one (MaxBodyBytes) and together (MaxInFlightBytes). Reads (overview, job list, a job's status
 // with its exception history, TaskManagers) are signed too unless
 // ServerOptions.OpenReads serves them openly (on YARN, for the web proxy).
 // Each job keeps an exception history: one entry per failover, naming its

@@ -387,8 +387,11 @@ func TestUnauthenticatedRequestsAreRejected(t *testing.T) {
 			}
 			return 0, err
 		}},
-		{"unsigned TaskManager registration", func() (int, error) {
-			resp, err := http.Post("http://"+c.addr+"/v1/taskmanagers/register", "application/json", strings.NewReader(`{"version":1,"taskManager":"tm-1","slots":1}`))
+		{"unsigned TaskManager control channel", func() (int, error) {
+			req, _ := http.NewRequest(http.MethodGet, "http://"+c.addr+api.ControlPath, nil)
+			req.Header.Set("Connection", "Upgrade")
+			req.Header.Set("Upgrade", api.UpgradeProtocol)
+			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				return 0, err
 			}

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/floe-yarn/floe/conf"
 	"github.com/floe-yarn/floe/graph"
 	"github.com/floe-yarn/floe/jobmanager/api"
 	"github.com/rs/zerolog"
@@ -29,8 +30,15 @@ type ServerOptions struct {
 	Secret   []byte
 	// DefaultRestart applies to submissions that name no strategy.
 	DefaultRestart api.RestartStrategy
-	// PollWait bounds a TaskManager's long poll (default 1s).
-	PollWait time.Duration
+	// Heartbeat is the control channel's timing (HeartbeatTiming reads it
+	// from heartbeat.interval and heartbeat.timeout). A zero Timeout is the
+	// core's HeartbeatTimeout, a zero Interval a fifth of the Timeout.
+	Heartbeat api.Timing
+	// MaxBodyBytes bounds one signed request body (default 64 MiB).
+	MaxBodyBytes int64
+	// MaxInFlightBytes bounds the bodies of all requests being read or
+	// handled at once (default 4 × MaxBodyBytes); more wait their turn.
+	MaxInFlightBytes int64
 	// OpenReads serves the GET endpoints (overview, jobs, a job,
 	// TaskManagers) without a signature, so that they work through the YARN
 	// web proxy; mutations stay signed.
@@ -43,6 +51,12 @@ type ServerOptions struct {
 	Logger zerolog.Logger
 }
 
+// HeartbeatTiming is the control channel's timing from cfg
+// (heartbeat.interval, heartbeat.timeout).
+func HeartbeatTiming(cfg *conf.Config) api.Timing {
+	return api.Timing{Interval: cfg.Duration(conf.HeartbeatInterval), Timeout: cfg.Duration(conf.HeartbeatTimeout)}.WithDefaults()
+}
+
 // Server is the JobManager's authenticated HTTP control API for clients
 // and TaskManagers (see package api for the endpoints).
 type Server struct {
@@ -52,9 +66,17 @@ type Server struct {
 	srv  *http.Server
 	ver  *api.Verifier
 	log  zerolog.Logger
+	// timing is the control channel's, from opts.Heartbeat.
+	timing api.Timing
+	bodies *budget
 
-	mu  sync.Mutex
-	tms map[string]*remoteTM
+	// ctx ends the control sessions (set by Serve).
+	ctx      context.Context
+	sessions sync.WaitGroup
+
+	mu       sync.Mutex
+	stopping bool                 // Serve is ending: no new sessions
+	tms      map[string]*remoteTM // the TaskManagers with a control channel, by id
 }
 
 // NewServer listens on opts.Addr; call Serve to answer requests.
@@ -62,8 +84,14 @@ func NewServer(jm *JobManager, opts ServerOptions) (*Server, error) {
 	if len(opts.Secret) == 0 {
 		return nil, errors.New("control server: no secret")
 	}
-	if opts.PollWait <= 0 {
-		opts.PollWait = time.Second
+	if opts.Heartbeat.Timeout <= 0 {
+		opts.Heartbeat.Timeout = jm.core.opts.HeartbeatTimeout
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = 64 << 20
+	}
+	if opts.MaxInFlightBytes < opts.MaxBodyBytes {
+		opts.MaxInFlightBytes = 4 * opts.MaxBodyBytes
 	}
 	ln := opts.Listener
 	if ln == nil {
@@ -73,6 +101,7 @@ func NewServer(jm *JobManager, opts ServerOptions) (*Server, error) {
 		}
 	}
 	s := &Server{jm: jm, opts: opts, ln: ln, ver: api.NewVerifier(opts.Secret), tms: map[string]*remoteTM{},
+		timing: opts.Heartbeat.WithDefaults(), bodies: newBudget(opts.MaxInFlightBytes), ctx: context.Background(),
 		log: opts.Logger.With().Str("component", "control-api").Logger()}
 	mux := http.NewServeMux()
 	read := s.auth
@@ -87,25 +116,48 @@ func NewServer(jm *JobManager, opts ServerOptions) (*Server, error) {
 	mux.HandleFunc("GET /{$}", read(s.overview))
 	mux.HandleFunc("POST /v1/cluster/shutdown", s.auth(s.shutdown))
 	mux.HandleFunc("POST /v1/jobs/{id}/cancel", s.auth(s.cancel))
-	mux.HandleFunc("POST /v1/taskmanagers/register", s.auth(s.register))
-	mux.HandleFunc("POST /v1/taskmanagers/poll", s.auth(s.poll))
-	mux.HandleFunc("POST /v1/taskmanagers/update", s.auth(s.update))
-	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	mux.HandleFunc("GET "+api.ControlPath, s.connect)
+	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10,
+		ReadTimeout: 2 * time.Minute, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute,
+		BaseContext: func(net.Listener) context.Context { return s.ctx }}
 	return s, nil
 }
 
 // Addr is the address the server listens on.
 func (s *Server) Addr() string { return s.ln.Addr().String() }
 
-// Serve answers requests until ctx ends.
+// Serve answers requests and serves control channels until ctx ends; it
+// returns once every control channel is closed.
 func (s *Server) Serve(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	s.ctx = ctx
+	var wg sync.WaitGroup
+	wg.Add(1)
 	go func() {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		_ = s.srv.Shutdown(sctx)
+		defer wg.Done()
+		t := time.NewTicker(s.timing.Interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+				defer cancel()
+				_ = s.srv.Shutdown(sctx)
+				return
+			case now := <-t.C:
+				s.prune(now)
+			}
+		}
 	}()
-	if err := s.srv.Serve(s.ln); !errors.Is(err, http.ErrServerClosed) {
+	err := s.srv.Serve(s.ln)
+	cancel() // also when the listener failed: end the sessions
+	wg.Wait()
+	s.mu.Lock()
+	s.stopping = true
+	s.mu.Unlock()
+	s.sessions.Wait()
+	if !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil
@@ -120,20 +172,53 @@ type httpError struct {
 
 func (e *httpError) Error() string { return e.err.Error() }
 
+// auth serves a signed request: the signature is checked from the headers
+// before any of the body is read, and an unauthenticated body is never read
+// (the connection closes instead). An authenticated body is read whole,
+// within MaxBodyBytes and the in-flight budget, and must match its signed
+// digest.
 func (s *Server) auth(h handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(io.LimitReader(r.Body, 64<<20))
+		digest, err := s.ver.VerifyHeader(r, time.Now())
 		if err != nil {
-			writeJSON(w, http.StatusBadRequest, api.Error{Version: api.Version, Error: err.Error()})
+			s.reject(w, r, err)
 			return
 		}
-		if err := s.ver.Verify(r, body, time.Now()); err != nil {
-			s.log.Warn().Str("remote", r.RemoteAddr).Str("method", r.Method).Str("path", r.URL.Path).Err(err).Msg("rejected control request")
-			writeJSON(w, http.StatusUnauthorized, api.Error{Version: api.Version, Error: err.Error()})
+		n := r.ContentLength
+		switch {
+		case n < 0:
+			w.Header().Set("Connection", "close")
+			writeJSON(w, http.StatusLengthRequired, api.Error{Version: api.Version, Error: "a signed request needs a Content-Length"})
+			return
+		case n > s.opts.MaxBodyBytes:
+			w.Header().Set("Connection", "close")
+			writeJSON(w, http.StatusRequestEntityTooLarge, api.Error{Version: api.Version,
+				Error: fmt.Sprintf("body of %d bytes exceeds %d", n, s.opts.MaxBodyBytes)})
+			return
+		}
+		if err := s.bodies.acquire(r.Context(), n); err != nil {
+			return // the client went away
+		}
+		defer s.bodies.release(n)
+		body := make([]byte, n)
+		if _, err := io.ReadFull(r.Body, body); err != nil {
+			writeJSON(w, http.StatusBadRequest, api.Error{Version: api.Version, Error: "read body: " + err.Error()})
+			return
+		}
+		if err := api.CheckBody(digest, body); err != nil {
+			s.reject(w, r, err)
 			return
 		}
 		reply(w, r, body, h)
 	}
+}
+
+// reject answers an unauthenticated request with 401 and closes the
+// connection rather than read what the client still sends.
+func (s *Server) reject(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.Warn().Str("remote", r.RemoteAddr).Str("method", r.Method).Str("path", r.URL.Path).Err(err).Msg("rejected control request")
+	w.Header().Set("Connection", "close")
+	writeJSON(w, http.StatusUnauthorized, api.Error{Version: api.Version, Error: err.Error()})
 }
 
 // open serves a read-only request without a signature.
@@ -245,106 +330,4 @@ func (s *Server) cancel(_ http.ResponseWriter, r *http.Request, _ []byte) (any, 
 		return nil, err
 	}
 	return s.jm.Status(id)
-}
-
-// remoteTM is the JobManager's side of a TaskManager that polls: commands
-// queue here until its next poll takes them.
-type remoteTM struct {
-	id     string
-	mu     sync.Mutex
-	cmds   api.Commands
-	notify chan struct{}
-}
-
-func (t *remoteTM) push(f func(c *api.Commands)) {
-	t.mu.Lock()
-	f(&t.cmds)
-	t.mu.Unlock()
-	select {
-	case t.notify <- struct{}{}:
-	default:
-	}
-}
-
-func (t *remoteTM) Deploy(_ context.Context, d api.DeployTask) error {
-	t.push(func(c *api.Commands) { c.Deploy = append(c.Deploy, d) })
-	return nil
-}
-
-func (t *remoteTM) Cancel(_ context.Context, d api.CancelTask) error {
-	t.push(func(c *api.Commands) { c.Cancel = append(c.Cancel, d) })
-	return nil
-}
-
-func (t *remoteTM) Shutdown() { t.push(func(c *api.Commands) { c.Shutdown = true }) }
-
-func (t *remoteTM) take() (api.Commands, bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	c := t.cmds
-	t.cmds = api.Commands{}
-	return c, len(c.Deploy) > 0 || len(c.Cancel) > 0 || c.Shutdown
-}
-
-func (s *Server) register(_ http.ResponseWriter, _ *http.Request, body []byte) (any, error) {
-	var req api.Registration
-	if err := decode(body, &req, func() int { return req.Version }); err != nil {
-		return nil, err
-	}
-	t := &remoteTM{id: req.TaskManager, notify: make(chan struct{}, 1)}
-	if err := s.jm.RegisterTaskManager(req, t); err != nil {
-		if errors.Is(err, ErrUnknownTaskManager) {
-			return nil, &httpError{http.StatusForbidden, err}
-		}
-		return nil, err
-	}
-	s.mu.Lock()
-	s.tms[req.TaskManager] = t
-	s.mu.Unlock()
-	return api.RegistrationReply{Version: api.Version, HeartbeatMillis: 50}, nil
-}
-
-func (s *Server) poll(_ http.ResponseWriter, r *http.Request, body []byte) (any, error) {
-	var req api.Poll
-	if err := decode(body, &req, func() int { return req.Version }); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	t := s.tms[req.TaskManager]
-	s.mu.Unlock()
-	if t == nil || !s.jm.Heartbeat(req.TaskManager) {
-		// Forgotten (declared lost, or released): tell it to go.
-		if t != nil {
-			if c, _ := t.take(); len(c.Deploy)+len(c.Cancel) > 0 {
-				c.Shutdown, c.Version = true, api.Version
-				return c, nil
-			}
-		}
-		return api.Commands{Version: api.Version, Shutdown: true}, nil
-	}
-	wait := min(time.Duration(req.WaitMillis)*time.Millisecond, s.opts.PollWait)
-	timer := time.NewTimer(wait)
-	defer timer.Stop()
-	for {
-		if c, ok := t.take(); ok {
-			c.Version = api.Version
-			return c, nil
-		}
-		select {
-		case <-t.notify:
-		case <-timer.C:
-			return api.Commands{Version: api.Version}, nil
-		case <-r.Context().Done():
-			return api.Commands{Version: api.Version}, nil
-		}
-	}
-}
-
-func (s *Server) update(_ http.ResponseWriter, _ *http.Request, body []byte) (any, error) {
-	var req api.TaskUpdate
-	if err := decode(body, &req, func() int { return req.Version }); err != nil {
-		return nil, err
-	}
-	s.jm.UpdateTask(req)
-	return struct{}{}, nil
 }

@@ -15,25 +15,53 @@ import (
 type idleDriver struct {
 	mu     sync.Mutex
 	starts int
+	ids    []string
 }
 
-func (d *idleDriver) StartTaskManager(context.Context, TaskManagerSpec, func(string)) error {
+func (d *idleDriver) StartTaskManager(_ context.Context, spec TaskManagerSpec, _ func(string)) error {
 	d.mu.Lock()
 	d.starts++
+	d.ids = append(d.ids, spec.ID)
 	d.mu.Unlock()
 	return nil
+}
+
+// started returns the ids of the TaskManagers asked for so far.
+func (d *idleDriver) started() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]string(nil), d.ids...)
 }
 func (d *idleDriver) StopTaskManager(context.Context, string) error { return nil }
 func (d *idleDriver) DescribeTaskManager(id string) string          { return "somewhere " + id }
 
 func startServer(t *testing.T, opts ServerOptions) (*api.Client, *JobManager) {
 	t.Helper()
+	ts := startTestServer(t, opts, CoreOptions{SlotsPerTaskManager: 2})
+	return ts.client, ts.jm
+}
+
+var testServerSecret = []byte("0123456789abcdef0123")
+
+// testServer is a JobManager and its Server on loopback, with an idle
+// driver; stop ends both (also at cleanup).
+type testServer struct {
+	client *api.Client
+	jm     *JobManager
+	srv    *Server
+	drv    *idleDriver
+	stop   func()
+}
+
+func startTestServer(t testing.TB, opts ServerOptions, core CoreOptions) *testServer {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	jm, err := New(ctx, Options{Driver: &idleDriver{}, Core: CoreOptions{SlotsPerTaskManager: 2}})
+	drv := &idleDriver{}
+	jm, err := New(ctx, Options{Driver: drv, Core: core})
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts.Addr, opts.Secret = "127.0.0.1:0", []byte("0123456789abcdef0123")
+	opts.Addr, opts.Secret = "127.0.0.1:0", testServerSecret
 	srv, err := NewServer(jm, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -42,8 +70,10 @@ func startServer(t *testing.T, opts ServerOptions) (*api.Client, *JobManager) {
 	wg.Add(2)
 	go func() { defer wg.Done(); _ = jm.Run(ctx) }()
 	go func() { defer wg.Done(); _ = srv.Serve(ctx) }()
-	t.Cleanup(func() { cancel(); wg.Wait() })
-	return api.NewClient(srv.Addr(), opts.Secret), jm
+	var once sync.Once
+	stop := func() { once.Do(func() { cancel(); wg.Wait() }) }
+	t.Cleanup(stop)
+	return &testServer{client: api.NewClient(srv.Addr(), opts.Secret), jm: jm, srv: srv, drv: drv, stop: stop}
 }
 
 func unsignedGet(t *testing.T, url string) int {

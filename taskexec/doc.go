@@ -9,10 +9,12 @@
 // own binary built, and refuses a mismatch as an unrecoverable failure.
 //
 // The JobManager is reached through a JobManagerGateway: in-process for
-// local execution, or the signed HTTP control API (RunRemote), whose
-// heartbeat is a long poll that brings deploy, cancel and shutdown
-// commands. A TaskManager that cannot reach its JobManager for
-// JobManagerTimeout exits, so nothing is left behind.
+// local execution, or a control channel (api.Dial, RunRemote) on which the
+// JobManager pushes deploy, cancel and shutdown and the TaskManager pushes
+// subtask states, with heartbeats both ways at the JobManager's declared
+// api.Timing. A dropped channel is reopened at once, re-registering; a
+// TaskManager that cannot reach its JobManager for JobManagerTimeout, or
+// that the JobManager no longer knows, exits, so nothing is left behind.
 //
 // RunProcess is the TaskManager process of a job binary in the taskmanager
 // role: it reads the contract's environment (id, JobManager address, slots,

@@ -2,8 +2,9 @@ package taskexec
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"net/http"
+	"sync"
 	"time"
 
 	"github.com/floe-yarn/floe/jobmanager/api"
@@ -29,9 +30,9 @@ type RemoteOptions struct {
 }
 
 // RunRemote runs a TaskManager that registers with the JobManager at
-// opts.JobManagerAddress, runs what it is told and exchanges records over
-// TCP, until ctx ends, the JobManager releases it, or the JobManager stays
-// unreachable for JobManagerTimeout.
+// opts.JobManagerAddress over a control channel (api.Dial), runs what it
+// is pushed and exchanges records over TCP, until ctx ends, the JobManager
+// releases it, or the JobManager stays unreachable for JobManagerTimeout.
 func RunRemote(ctx context.Context, opts RemoteOptions) error {
 	if opts.JobManagerAddress == "" {
 		return fmt.Errorf("taskmanager %s: no JobManager address", opts.ID)
@@ -42,12 +43,12 @@ func RunRemote(ctx context.Context, opts RemoteOptions) error {
 		return fmt.Errorf("taskmanager %s: data plane: %w", opts.ID, err)
 	}
 	defer x.Close()
-	client := api.NewClient(opts.JobManagerAddress, opts.Secret)
-	client.HTTP = &http.Client{Timeout: 30 * time.Second}
-	gw := &httpGateway{c: client}
+	gctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	gw := &channelGateway{addr: opts.JobManagerAddress, secret: opts.Secret, ctx: gctx, stop: stop,
+		log: opts.Logger.With().Str("component", "control-channel").Str("tm", opts.ID).Logger()}
+	defer gw.Close()
 	tm, err := New(ctx, Options{ID: opts.ID, Slots: opts.Slots, Program: opts.Program, Exchange: x,
-		DataAddress: x.DataAddress(), JobManager: gw, HeartbeatInterval: 20 * time.Millisecond,
-		JobManagerTimeout: opts.JobManagerTimeout, Logger: opts.Logger})
+		DataAddress: x.DataAddress(), JobManager: gw, JobManagerTimeout: opts.JobManagerTimeout, Logger: opts.Logger})
 	if err != nil {
 		return err
 	}
@@ -55,41 +56,179 @@ func RunRemote(ctx context.Context, opts RemoteOptions) error {
 	return tm.Run(ctx)
 }
 
-// httpGateway reaches the JobManager over the control API. Its heartbeat
-// is a long poll that also brings the JobManager's commands.
-type httpGateway struct {
-	c  *api.Client
-	tm *TaskManager
+// errReleased is returned once the JobManager sent MsgShutdown or refused
+// a reconnect.
+var errReleased = errors.New("released by the JobManager")
+
+// channelGateway reaches the JobManager over one control channel, which it
+// reopens (and re-registers on) when it drops. Commands are pushed to it
+// and handed to the TaskManager as they arrive; the channel sends its own
+// heartbeats, so Heartbeat only checks the channel and reconnects.
+type channelGateway struct {
+	addr   string
+	secret []byte
+	log    zerolog.Logger
+	tm     *TaskManager
+	// ctx ends the channel and any reconnect when the gateway closes.
+	ctx  context.Context
+	stop context.CancelFunc
+
+	dial     sync.Mutex // one (re)connect at a time
+	mu       sync.Mutex
+	reg      api.Registration // the first registration, for reconnects
+	ch       *api.Channel
+	released bool
+	closed   bool
+	wg       sync.WaitGroup // the channel readers
 }
 
-func (g *httpGateway) Register(ctx context.Context, reg api.Registration) (api.RegistrationReply, error) {
-	var reply api.RegistrationReply
-	err := g.c.Do(ctx, http.MethodPost, "/v1/taskmanagers/register", reg, &reply)
-	return reply, err
+func (g *channelGateway) Register(ctx context.Context, reg api.Registration) (api.RegistrationReply, error) {
+	g.mu.Lock()
+	g.reg = reg
+	g.mu.Unlock()
+	return g.connect(ctx, reg)
 }
 
-func (g *httpGateway) Heartbeat(ctx context.Context, id string) (bool, error) {
-	var cmds api.Commands
-	if err := g.c.Do(ctx, http.MethodPost, "/v1/taskmanagers/poll", api.Poll{Version: api.Version, TaskManager: id, WaitMillis: 1000}, &cmds); err != nil {
-		return true, err
+// connect dials, registers and starts reading the new channel.
+func (g *channelGateway) connect(ctx context.Context, reg api.Registration) (api.RegistrationReply, error) {
+	ch, reply, err := api.Dial(ctx, g.addr, g.secret, reg)
+	if err != nil {
+		return reply, err
 	}
-	// Deploys first: a cancel in the same reply may be for a task deployed
-	// in it (the JobManager only cancels what it deployed).
-	for _, d := range cmds.Deploy {
+	g.mu.Lock()
+	if g.closed {
+		g.mu.Unlock()
+		ch.Close()
+		return reply, api.ErrClosed
+	}
+	g.ch = ch
+	g.wg.Add(1)
+	g.mu.Unlock()
+	go func() {
+		defer g.wg.Done()
+		err := ch.Run(g.ctx, g.handle)
+		g.mu.Lock()
+		if g.ch == ch {
+			g.ch = nil
+		}
+		g.mu.Unlock()
+		if err == nil || errors.Is(err, errReleased) || g.ctx.Err() != nil {
+			return
+		}
+		g.log.Warn().Err(err).Msg("control channel lost; reconnecting")
+		// At once, rather than at the TaskManager's next heartbeat check
+		// (which retries until JobManagerTimeout if this fails).
+		if _, err := g.channel(g.ctx); err != nil && !errors.Is(err, errReleased) && !errors.Is(err, api.ErrClosed) {
+			g.log.Warn().Err(err).Msg("reconnect")
+		}
+	}()
+	return reply, nil
+}
+
+// handle takes one frame from the JobManager.
+func (g *channelGateway) handle(f api.Frame) error {
+	ctx := g.tm.base
+	switch f.Type {
+	case api.MsgHeartbeat:
+	case api.MsgDeploy:
+		var d api.DeployTask
+		if err := f.Decode(&d); err != nil {
+			return err
+		}
 		if err := g.tm.Deploy(ctx, d); err != nil {
 			g.tm.report(api.TaskUpdate{Job: d.Job, Attempt: d.Attempt, Vertex: d.Vertex, Subtask: d.Subtask, State: api.Failed, Cause: err.Error()})
 		}
-	}
-	for _, c := range cmds.Cancel {
+	case api.MsgCancel:
+		var c api.CancelTask
+		if err := f.Decode(&c); err != nil {
+			return err
+		}
 		_ = g.tm.Cancel(ctx, c)
-	}
-	if cmds.Shutdown {
+	case api.MsgShutdown:
+		g.mu.Lock()
+		g.released = true
+		g.mu.Unlock()
 		g.tm.Shutdown()
-		return false, nil
+		return errReleased
+	case api.MsgTriggerCheckpoint, api.MsgNotifyCheckpoint:
+		// The extension point of checkpointing: nothing sends these yet.
+		g.log.Debug().Stringer("type", f.Type).Msg("checkpoint message before checkpointing exists; dropped")
+	default:
+		return fmt.Errorf("%w: unexpected %s from the JobManager", api.ErrFrame, f.Type)
 	}
-	return true, nil
+	return nil
 }
 
-func (g *httpGateway) UpdateTask(ctx context.Context, u api.TaskUpdate) error {
-	return g.c.Do(ctx, http.MethodPost, "/v1/taskmanagers/update", u, nil)
+// channel returns the open channel, reconnecting (with Reconnect set) when
+// it dropped; errReleased once the JobManager let this TaskManager go.
+func (g *channelGateway) channel(ctx context.Context) (*api.Channel, error) {
+	g.mu.Lock()
+	ch, released, reg := g.ch, g.released, g.reg
+	g.mu.Unlock()
+	if released {
+		return nil, errReleased
+	}
+	if ch != nil {
+		return ch, nil
+	}
+	g.dial.Lock()
+	defer g.dial.Unlock()
+	g.mu.Lock()
+	ch = g.ch
+	g.mu.Unlock()
+	if ch != nil {
+		return ch, nil
+	}
+	reg.Reconnect = true
+	if _, err := g.connect(ctx, reg); err != nil {
+		if errors.Is(err, api.ErrRemote) {
+			// The JobManager no longer knows this TaskManager.
+			g.mu.Lock()
+			g.released = true
+			g.mu.Unlock()
+			g.log.Info().Err(err).Msg("reconnect refused")
+			return nil, errReleased
+		}
+		return nil, err
+	}
+	g.log.Info().Msg("control channel reconnected")
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.ch == nil {
+		return nil, fmt.Errorf("control channel to %s dropped at once", g.addr)
+	}
+	return g.ch, nil
+}
+
+// Heartbeat checks the channel (its heartbeats flow on their own) and
+// reopens it when it dropped; false once the JobManager released this
+// TaskManager.
+func (g *channelGateway) Heartbeat(ctx context.Context, _ string) (bool, error) {
+	_, err := g.channel(ctx)
+	if errors.Is(err, errReleased) {
+		return false, nil
+	}
+	return true, err
+}
+
+// UpdateTask pushes a subtask's state at once, reconnecting if needed.
+func (g *channelGateway) UpdateTask(ctx context.Context, u api.TaskUpdate) error {
+	ch, err := g.channel(ctx)
+	if err != nil {
+		return err
+	}
+	return ch.Send(api.MsgTaskUpdate, u)
+}
+
+// Close closes the channel and waits for its reader.
+func (g *channelGateway) Close() {
+	g.stop()
+	g.mu.Lock()
+	g.closed = true
+	ch := g.ch
+	g.mu.Unlock()
+	if ch != nil {
+		ch.Close()
+	}
+	g.wg.Wait()
 }

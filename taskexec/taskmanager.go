@@ -32,7 +32,9 @@ type Options struct {
 	// DataAddress is announced to the JobManager for other TaskManagers.
 	DataAddress string
 	JobManager  JobManagerGateway
-	// HeartbeatInterval is how often Run sends heartbeats (default 1s).
+	// HeartbeatInterval is how often Run calls the gateway's Heartbeat
+	// when the registration reply names no interval (default 1s); a
+	// remote JobManager's reply carries its api.Timing.
 	HeartbeatInterval time.Duration
 	// JobManagerTimeout is how long Run keeps trying an unreachable
 	// JobManager (registration and heartbeats) before it gives up and

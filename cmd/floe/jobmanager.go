@@ -94,7 +94,8 @@ func runJobManager(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	srv, err := jobmanager.NewServer(jm, jobmanager.ServerOptions{Addr: addr, Secret: secret, DefaultRestart: restart, Logger: log})
+	srv, err := jobmanager.NewServer(jm, jobmanager.ServerOptions{Addr: addr, Secret: secret, DefaultRestart: restart,
+		Heartbeat: jobmanager.HeartbeatTiming(cfg), Logger: log})
 	if err != nil {
 		return err
 	}

@@ -34,6 +34,14 @@ func TestSignVerify(t *testing.T) {
 		{"too old", func(r *http.Request) ([]byte, time.Time, *Verifier) {
 			return []byte("body"), now.Add(MaxClockSkew + time.Second), NewVerifier(secret)
 		}, false},
+		{"digest of another body", func(r *http.Request) ([]byte, time.Time, *Verifier) {
+			r.Header.Set(ContentDigestHeader, BodyDigest([]byte("BODY")))
+			return []byte("BODY"), now, NewVerifier(secret)
+		}, false},
+		{"no digest", func(r *http.Request) ([]byte, time.Time, *Verifier) {
+			r.Header.Del(ContentDigestHeader)
+			return []byte("body"), now, NewVerifier(secret)
+		}, false},
 		{"no header", func(r *http.Request) ([]byte, time.Time, *Verifier) {
 			r.Header.Del("Authorization")
 			return []byte("body"), now, NewVerifier(secret)

@@ -1,5 +1,7 @@
 package api
 
+import "time"
+
 // Version is the control protocol version; every message carries it and a
 // peer refuses messages of another version.
 const Version = 1
@@ -107,13 +109,23 @@ type Registration struct {
 	// Fingerprint is the job graph fingerprint the TaskManager's binary builds.
 	Fingerprint string `json:"fingerprint"`
 	PID         int    `json:"pid,omitempty"`
+	// Reconnect marks a TaskManager that was registered and lost its
+	// connection: the JobManager takes it back only if it still knows it.
+	Reconnect bool `json:"reconnect,omitempty"`
 }
 
 // RegistrationReply accepts a registration.
 type RegistrationReply struct {
 	Version int `json:"version"`
-	// HeartbeatMillis is how often the TaskManager must poll.
+	// HeartbeatMillis and TimeoutMillis are the channel's Timing.
 	HeartbeatMillis int64 `json:"heartbeatMillis"`
+	TimeoutMillis   int64 `json:"timeoutMillis"`
+}
+
+// Timing returns the reply's heartbeat schedule.
+func (r RegistrationReply) Timing() Timing {
+	return Timing{Interval: time.Duration(r.HeartbeatMillis) * time.Millisecond,
+		Timeout: time.Duration(r.TimeoutMillis) * time.Millisecond}.WithDefaults()
 }
 
 // SlotLocation is where one job slot runs: with slot sharing, subtask i of
@@ -143,23 +155,6 @@ type CancelTask struct {
 	Attempt int    `json:"attempt"`
 	Vertex  int    `json:"vertex"`
 	Subtask int    `json:"subtask"`
-}
-
-// Poll is a TaskManager's heartbeat and request for commands.
-type Poll struct {
-	Version     int    `json:"version"`
-	TaskManager string `json:"taskManager"`
-	// WaitMillis bounds how long the JobManager holds the poll open.
-	WaitMillis int64 `json:"waitMillis"`
-}
-
-// Commands are what the JobManager wants a TaskManager to do.
-type Commands struct {
-	Version int          `json:"version"`
-	Deploy  []DeployTask `json:"deploy,omitempty"`
-	Cancel  []CancelTask `json:"cancel,omitempty"`
-	// Shutdown asks the TaskManager process to exit.
-	Shutdown bool `json:"shutdown,omitempty"`
 }
 
 // TaskUpdate reports a subtask's new state.
