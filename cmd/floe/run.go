@@ -16,6 +16,7 @@ import (
 
 	"github.com/floe-yarn/floe/conf"
 	"github.com/floe-yarn/floe/contract"
+	"github.com/floe-yarn/floe/jobmanager"
 	"github.com/floe-yarn/floe/jobmanager/api"
 	"github.com/urfave/cli/v2"
 )
@@ -102,14 +103,12 @@ func runRemote(ctx context.Context, c *cli.Context, cfg *conf.Config, bin string
 	if err != nil {
 		return err
 	}
-	sub := api.SubmitJob{Graph: g, Binary: bin, Args: args, Env: env}
-	if explicitlySet(cfg, conf.RestartStrategyType) {
-		r := api.RestartStrategy{}
-		if cfg.String(conf.RestartStrategyType) == "fixed-delay" {
-			r = api.RestartStrategy{Attempts: cfg.Int(conf.RestartFixedDelayAttempts), DelayMillis: cfg.Duration(conf.RestartFixedDelayDelay).Milliseconds()}
-		}
-		sub.Restart = &r
+	// Unset: the JobManager's default strategy applies.
+	restart, err := jobmanager.ParseRestartStrategy(cfg, nil)
+	if err != nil {
+		return fmt.Errorf("run: %w", err)
 	}
+	sub := api.SubmitJob{Graph: g, Binary: bin, Args: args, Env: env, Restart: restart}
 	client := api.NewClient(addr, secret)
 	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	st, err := client.Submit(sctx, sub)
