@@ -205,6 +205,9 @@ func TestDeployBadInput(t *testing.T) {
 				return &yarnrpc.SubmitError{App: sc.ID, State: yarnrpc.StateFailed, Diagnostics: "rejected for the test"}
 			}
 		}, wantErr: "rejected for the test"},
+		{name: "plan writes no graph", spec: func(f *deployFixture) DeploySpec {
+			return DeploySpec{Mode: contract.ModePerJob, JobBinary: f.job, JobArgs: []string{"-no-graph"}}
+		}, wantErr: "no job graph written (does main() call Execute?)", wantNoNew: true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -284,6 +287,9 @@ func TestDeployPerJobStagesExactResources(t *testing.T) {
 	if want := `["--input","a \"quoted\" $x"]`; env[contract.EnvJobArgs] != want {
 		t.Errorf("FLOE_JOB_ARGS = %s, want %s", env[contract.EnvJobArgs], want)
 	}
+	if len(dep.JobID) != 32 || strings.Trim(dep.JobID, "0123456789abcdef") != "" || env[contract.EnvJobID] != dep.JobID {
+		t.Errorf("job id %q, %s = %q; want the same 32 hex digits", dep.JobID, contract.EnvJobID, env[contract.EnvJobID])
+	}
 	if !strings.HasPrefix(env[contract.EnvStagingDir], "file://") || !strings.HasSuffix(env[contract.EnvStagingDir], testApp.String()) {
 		t.Errorf("FLOE_STAGING_DIR = %s", env[contract.EnvStagingDir])
 	}
@@ -321,6 +327,27 @@ func TestDeployPerJobStagesExactResources(t *testing.T) {
 	}
 	if len(dep2.UploadedFiles) != 0 || dep2.Uploaded > 4096 {
 		t.Errorf("second deployment uploaded %v (%d bytes); want only the small staging files", dep2.UploadedFiles, dep2.Uploaded)
+	}
+	if dep2.JobID == dep.JobID {
+		t.Errorf("two deployments share the job id %s", dep.JobID)
+	}
+}
+
+// TestDeployPerJobPlans: without a job graph, Deploy plans the job binary
+// itself (once checked) and names the application after the graph.
+func TestDeployPerJobPlans(t *testing.T) {
+	f := newDeployFixture(t, nil, Platform{})
+	var out strings.Builder
+	dep, err := f.desc.Deploy(context.Background(), DeploySpec{Mode: contract.ModePerJob, JobBinary: f.job, Parallelism: 4, PlanOut: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dep.JobName != "planned" || f.rm.submitted[0].Name != "Floe per-job: planned" {
+		t.Errorf("job name %q, application name %q", dep.JobName, f.rm.submitted[0].Name)
+	}
+	g, err := os.ReadFile(filepath.Join(f.staging, testApp.String(), contract.FileJobGraph))
+	if err != nil || string(g) != `{"name":"planned","parallelism":"4"}` {
+		t.Errorf("staged job graph %q, %v", g, err)
 	}
 }
 
