@@ -122,10 +122,6 @@ func (d *YarnDescriptor) RM() RM { return d.opts.RM }
 // Store returns the HDFS store.
 func (d *YarnDescriptor) Store() *hdfsstore.Store { return d.opts.Store }
 
-func (d *YarnDescriptor) printf(format string, a ...any) {
-	fmt.Fprintf(d.opts.Out, format, a...)
-}
-
 // joinURI joins path elements onto base like path.Join, keeping a
 // scheme://authority prefix intact (path.Join would fold its "//").
 func joinURI(base string, elem ...string) string {
