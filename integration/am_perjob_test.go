@@ -1,68 +1,56 @@
 package integration
 
 import (
-	"errors"
-	"io/fs"
-	"maps"
+	"context"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/floe-yarn/floe/client"
+	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/yarnrpc"
 )
 
-// TestAMPerJobWordCount runs wordcount as a per-job application (the AM
-// reads job.graph) and as an application-mode one (the AM runs the job
-// binary's plan role itself): the AM asks for TaskManager containers, runs
-// the job, removes the staging folder and unregisters SUCCEEDED.
-func TestAMPerJobWordCount(t *testing.T) {
-	for _, mode := range []string{"per-job", "application"} {
-		t.Run(mode, func(t *testing.T) { testAMJobMode(t, mode) })
-	}
-}
+// noMaximumRM hides YARN's maximum container size from the client (it
+// reports none with a new application id), so that a submission the
+// client would refuse reaches the ApplicationMaster.
+type noMaximumRM struct{ client.RM }
 
-func testAMJobMode(t *testing.T, mode string) {
-	e := newAMEnv(t)
-	dir := e.testDir(t)
-	want := e.writeInput(t, dir, 200)
-	q, err := e.store.Qualify(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	app := e.submit(t, amSubmission{mode: mode, par: 2,
-		jobArgs: []string{"--input", q + "/input.txt", "--output", q + "/out"},
-		conf:    map[string]string{"taskmanager.numberOfTaskSlots": "1"}})
-	r := e.amWait(t, app.id, 3*time.Minute, "FINISHED", func(r yarnrpc.ApplicationReport) bool { return r.State == yarnrpc.StateFinished })
-	if r.FinalStatus != yarnrpc.FinalSucceeded {
-		t.Fatalf("final status %s: %s\n%s", r.FinalStatus, r.Diagnostics, e.amLog(app.id))
-	}
-	t.Logf("diagnostics: %s", r.Diagnostics)
-	if got := e.readCounts(t, dir+"/out"); !maps.Equal(got, want) {
-		t.Errorf("counts %v, want %v", got, want)
-	}
-	if _, err := e.store.Stat(e.ctx, app.staging); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("staging folder %s after the end: %v", app.staging, err)
-	}
-	// Two TaskManagers (parallelism 2, one slot each), each logging to its
-	// container's taskmanager.log.
-	if logs := e.containerLogs(app.id, "taskmanager.log"); len(logs) != 2 {
-		t.Errorf("%d TaskManager logs, want 2", len(logs))
-	}
+func (r noMaximumRM) NewApplication(ctx context.Context) (yarnrpc.ApplicationID, yarnrpc.Resource, error) {
+	id, _, err := r.RM.NewApplication(ctx)
+	return id, yarnrpc.Resource{}, err
 }
 
 // TestAMTaskManagerTooLarge asks for TaskManager containers larger than
 // the cluster's maximum: the AM ends the application FAILED at once with a
-// diagnostics line naming the option to lower.
+// diagnostics line naming the option to lower, and removes the staging
+// folder. The client checks this too (TestYarnBadInput), so the
+// submission goes through a client whose RM hides the maximum.
 func TestAMTaskManagerTooLarge(t *testing.T) {
-	e := newAMEnv(t)
-	app := e.submit(t, amSubmission{mode: "per-job", jobArgs: []string{"--input", "/nope", "--output", "/nope-out"},
-		conf: map[string]string{"taskmanager.memory.process.size": "64g"}})
-	r := e.amWait(t, app.id, 2*time.Minute, "FINISHED", func(r yarnrpc.ApplicationReport) bool { return r.State == yarnrpc.StateFinished })
-	if r.FinalStatus != yarnrpc.FinalFailed || !strings.Contains(r.Diagnostics, "taskmanager.memory.process.size") ||
+	e := newYC(t)
+	cfg := conf.New()
+	for k, v := range map[string]string{conf.TaskManagerProcessSize: "64g", conf.YarnTags: e.tag} {
+		if err := cfg.Set(k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	d, err := client.NewYarnDescriptor(ctx, client.YarnOptions{Config: cfg, RM: noMaximumRM{e.rm}, Store: e.st, Framework: e.bins + "/floe"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dep, err := d.Deploy(ctx, client.DeploySpec{Mode: contract.ModePerJob, JobBinary: e.bins + "/wordcount",
+		JobArgs: []string{"--input", "/nope", "--output", "/nope-out"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.killAtEnd(t, dep.App)
+	r := e.waitAppEnd(t, dep.App, 2*time.Minute)
+	if r.State != yarnrpc.StateFinished || r.FinalStatus != yarnrpc.FinalFailed || !strings.Contains(r.Diagnostics, "taskmanager.memory.process.size") ||
 		!strings.Contains(r.Diagnostics, "maximum container size") {
-		t.Fatalf("final %s: %s", r.FinalStatus, r.Diagnostics)
+		t.Fatalf("final %s/%s: %s", r.State, r.FinalStatus, r.Diagnostics)
 	}
-	if _, err := e.store.Stat(e.ctx, app.staging); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("staging folder %s after the end: %v", app.staging, err)
-	}
+	e.waitStagingGone(t, dep.App, 30*time.Second)
 }
