@@ -58,7 +58,7 @@ func TestAMLogTailOfFinishedApplication(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			rep := yarnrpc.ApplicationReport{ID: testApp, Attempt: attempt, Diagnostics: tc.diag}
-			got := f.desc.AMLogTail(context.Background(), rep, 2)
+			got := f.desc.Logs().AMLogTail(context.Background(), rep, 2)
 			want := []string{"jobmanager.err: second line", "jobmanager.err: floe: jobmanager --yarn: boom"}
 			if strings.Join(got, "|") != strings.Join(want, "|") {
 				t.Errorf("AMLogTail = %q, want %q", got, want)
@@ -70,7 +70,7 @@ func TestAMLogTailOfFinishedApplication(t *testing.T) {
 func TestAMLogTailUnreachable(t *testing.T) {
 	f := newDeployFixture(t, nil, Platform{})
 	f.rm.nodes = []yarnrpc.NodeReport{{HTTPAddress: "127.0.0.1:1"}}
-	got := f.desc.AMLogTail(context.Background(), yarnrpc.ApplicationReport{ID: testApp, Attempt: yarnrpc.ApplicationAttemptID{App: testApp, Attempt: 1}}, 5)
+	got := f.desc.Logs().AMLogTail(context.Background(), yarnrpc.ApplicationReport{ID: testApp, Attempt: yarnrpc.ApplicationAttemptID{App: testApp, Attempt: 1}}, 5)
 	if len(got) != 1 || !strings.Contains(got[0], "AM log not readable") {
 		t.Errorf("AMLogTail = %q, want one line saying why", got)
 	}

@@ -43,7 +43,7 @@ func (d *YarnDescriptor) SubmitToSession(ctx context.Context, cc *ClusterClient,
 	if err != nil {
 		return Submitted{}, err
 	}
-	cache := &Cache{Store: d.opts.Store, Root: d.root}
+	cache := &Cache{Store: d.opts.Store, Root: d.staging.Root}
 	staged, err := cache.Put(ctx, job.Binary, nil)
 	if err != nil {
 		return Submitted{}, fmt.Errorf("stage %s: %w", job.Binary, err)

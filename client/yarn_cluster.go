@@ -56,7 +56,7 @@ func (d *YarnDescriptor) Retrieve(ctx context.Context, app yarnrpc.ApplicationID
 		}
 		return nil, fmt.Errorf("%s", msg)
 	}
-	secret, err := d.ReadSecret(ctx, app)
+	secret, err := d.staging.ReadSecret(ctx, app)
 	if err != nil {
 		return nil, err
 	}

@@ -188,7 +188,7 @@ func (d *YarnDescriptor) Deploy(ctx context.Context, spec DeploySpec) (*Deployme
 	if spec.JobName == "" {
 		spec.JobName = path.Base(spec.JobBinary)
 	}
-	d.Sweep(ctx)
+	d.staging.Sweep(ctx, d.opts.RM, d.opts.Logger)
 	app, maxRes, err := d.opts.RM.NewApplication(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("deploy: %w", err)
@@ -211,7 +211,7 @@ func (d *YarnDescriptor) Deploy(ctx context.Context, spec DeploySpec) (*Deployme
 			return nil, err
 		}
 	}
-	staging := d.StagingDir(app)
+	staging := d.staging.Dir(app)
 	submitted := false
 	ok := false
 	defer func() {
@@ -241,7 +241,7 @@ func (d *YarnDescriptor) Deploy(ctx context.Context, spec DeploySpec) (*Deployme
 // context.
 func (d *YarnDescriptor) stage(ctx context.Context, spec DeploySpec, r resources, dep *Deployment) (yarnrpc.ApplicationSubmissionContext, error) {
 	cfg, st := d.opts.Config, d.opts.Store
-	staging := d.StagingDir(dep.App)
+	staging := d.staging.Dir(dep.App)
 	var sc yarnrpc.ApplicationSubmissionContext
 	if err := st.MkdirAll(ctx, staging, 0o700); err != nil {
 		return sc, err
@@ -252,7 +252,7 @@ func (d *YarnDescriptor) stage(ctx context.Context, spec DeploySpec, r resources
 	}
 	dep.StagingDir = qstaging
 	lrs := map[string]yarnrpc.LocalResource{}
-	cache := &Cache{Store: st, Root: d.root}
+	cache := &Cache{Store: st, Root: d.staging.Root}
 	put := func(link, local string) (string, error) {
 		s, err := cache.Put(ctx, local, d.progress(path.Base(local)))
 		if err != nil {

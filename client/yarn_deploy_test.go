@@ -15,6 +15,7 @@ import (
 	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/hdfsstore"
 	"github.com/floe-yarn/floe/yarnrpc"
+	"github.com/rs/zerolog"
 )
 
 // fakeRM is an RM whose behaviour tests set with function fields; it
@@ -311,7 +312,7 @@ func TestDeployPerJobStagesExactResources(t *testing.T) {
 	if fi.Mode().Perm() != 0o600 {
 		t.Errorf("secret mode %v", fi.Mode().Perm())
 	}
-	if got, err := f.desc.ReadSecret(context.Background(), testApp); err != nil || string(got) != string(dep.Secret) {
+	if got, err := f.desc.Staging().ReadSecret(context.Background(), testApp); err != nil || string(got) != string(dep.Secret) {
 		t.Errorf("ReadSecret = %q, %v", got, err)
 	}
 	if dep.Uploaded <= 0 {
@@ -457,7 +458,7 @@ func TestSweepRemovesEndedApplications(t *testing.T) {
 		}
 		return yarnrpc.ApplicationReport{}, yarnrpc.ErrApplicationNotFound
 	}
-	removed := f.desc.Sweep(context.Background())
+	removed := f.desc.Staging().Sweep(context.Background(), f.rm, zerolog.Nop())
 	if len(removed) != 2 {
 		t.Errorf("removed %v, want the ended and the unknown application", removed)
 	}
