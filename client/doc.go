@@ -23,14 +23,20 @@
 //   - WaitRunning polls the report, showing YARN's diagnostics while
 //     ACCEPTED; when the application fails it returns an *ApplicationError
 //     with YARN's diagnostics and the AM's last log lines, read from the
-//     NodeManager web services (AMLogTail).
+//     NodeManager web services (NodeLogs.AMLogTail).
 //
 // Retrieve and Connect reach a running application's JobManager (the AM's
 // host and RPC port from the report; the secret from the staging folder)
 // through a ClusterClient: Jobs, Job, Submit, Cancel, Shutdown, WatchJob.
-// SubmitToSession plans a job, puts its binary in the cache and submits it
-// to a running session.
-// Sweep removes staging folders of applications that have ended.
+// SubmitToSession checks and plans a job, puts its binary in the cache and
+// submits it to a running session.
+//
+// The descriptor's parts with their own job have their own types: Staging
+// is the staging root (a job concept, so it lives here and not in
+// hdfsstore): each application's folder, its secret, Sweep of folders
+// whose application has ended; NodeLogs reads container logs from the
+// NodeManagers (`floe logs`, the failure report); Job is a job binary with
+// its arguments and parallelism, and plans itself.
 //
 // Example: deploy a per-job cluster for a job binary and follow its job.
 //
