@@ -102,9 +102,9 @@ func runRemote(ctx context.Context, c *cli.Context, cfg *conf.Config, job client
 		return err
 	}
 	sub := api.SubmitJob{Graph: g, Binary: job.Binary, Args: job.Args, Env: job.Env(), Restart: restart}
-	client := api.NewClient(addr, secret)
+	jm := api.NewClient(addr, secret)
 	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	st, err := client.Submit(sctx, sub)
+	st, err := jm.Submit(sctx, sub)
 	cancel()
 	if err != nil {
 		return fmt.Errorf("submit to %s: %w", addr, err)
@@ -113,13 +113,13 @@ func runRemote(ctx context.Context, c *cli.Context, cfg *conf.Config, job client
 	if c.Bool("detached") {
 		return nil
 	}
-	st, err = client.Wait(ctx, st.ID, 250*time.Millisecond)
+	st, err = jm.Wait(ctx, st.ID, 250*time.Millisecond)
 	if err != nil {
 		// Interrupted: cancel the job and wait a bounded time for it.
 		wctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if _, cerr := client.Cancel(wctx, st.ID); cerr == nil {
-			st, _ = client.Wait(wctx, st.ID, 100*time.Millisecond)
+		if _, cerr := jm.Cancel(wctx, st.ID); cerr == nil {
+			st, _ = jm.Wait(wctx, st.ID, 100*time.Millisecond)
 		}
 		return fmt.Errorf("job %s: %w (now %s)", st.ID, err, st.State)
 	}
