@@ -109,15 +109,6 @@ func (d *YarnDescriptor) Staging() Staging { return d.staging }
 // Logs returns the reader of containers' logs on the NodeManagers.
 func (d *YarnDescriptor) Logs() *NodeLogs { return d.logs }
 
-// Config returns the configuration the descriptor deploys with.
-func (d *YarnDescriptor) Config() *conf.Config { return d.opts.Config }
-
-// RM returns the ResourceManager client.
-func (d *YarnDescriptor) RM() RM { return d.opts.RM }
-
-// Store returns the HDFS store.
-func (d *YarnDescriptor) Store() *hdfsstore.Store { return d.opts.Store }
-
 // joinURI joins path elements onto base like path.Join, keeping a
 // scheme://authority prefix intact (path.Join would fold its "//").
 func joinURI(base string, elem ...string) string {

@@ -254,7 +254,7 @@ func (d *YarnDescriptor) stage(ctx context.Context, spec DeploySpec, r resources
 	lrs := map[string]yarnrpc.LocalResource{}
 	cache := &Cache{Store: st, Root: d.staging.Root}
 	put := func(link, local string) (string, error) {
-		s, err := cache.Put(ctx, local, d.progress(path.Base(local)))
+		s, err := cache.Put(ctx, local, progress(d.opts.Out, path.Base(local)))
 		if err != nil {
 			return "", err
 		}
