@@ -92,7 +92,7 @@ func TestYarnBadInput(t *testing.T) {
 			}
 		}
 		start := time.Now()
-		o, err := e.floeEnv(t, 90*time.Second, "", []string{"HADOOP_CONF_DIR=" + conf}, "run", "-t", "yarn-per-job",
+		o, err := e.floeEnv(t, 90*time.Second, "", []string{contract.EnvHadoopConfDir + "=" + conf}, "run", "-t", "yarn-per-job",
 			"-Dyarn.staging-directory="+t.TempDir(), wc, in, "x", out, "y")
 		if err == nil || strings.Contains(err.Error(), "not done within") {
 			t.Fatalf("want a prompt error, got %v", err)

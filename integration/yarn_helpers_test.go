@@ -22,6 +22,7 @@ import (
 
 	"github.com/floe-yarn/floe/client"
 	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/hdfsstore"
 	"github.com/floe-yarn/floe/jobmanager/api"
 	"github.com/floe-yarn/floe/yarnrpc"
@@ -108,7 +109,7 @@ func (e *ycEnv) floeEnv(t *testing.T, bound time.Duration, stdin string, env []s
 	ctx, cancel := context.WithTimeout(context.Background(), bound)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, filepath.Join(e.bins, "floe"), args...)
-	cmd.Env = append(append(os.Environ(), "HADOOP_CONF_DIR="+e.c.ConfDir, "YARN_CONF_DIR=", "FLOE_CONF_DIR="), env...)
+	cmd.Env = append(append(os.Environ(), contract.EnvHadoopConfDir+"="+e.c.ConfDir, contract.EnvYarnConfDir+"=", contract.EnvConfDir+"="), env...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out

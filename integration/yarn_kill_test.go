@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/floe-yarn/floe/client"
+	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/jobmanager/api"
 	"github.com/floe-yarn/floe/yarnrpc"
 )
@@ -121,7 +122,7 @@ func ycContainerPIDs(t *testing.T, app yarnrpc.ApplicationID, role string) map[s
 			if v, ok := strings.CutPrefix(kv, yarnrpc.EnvContainerID+"="); ok && strings.Contains(v, tag) {
 				cid = v
 			}
-			isRole = isRole || kv == "FLOE_ROLE="+role
+			isRole = isRole || kv == contract.EnvRole+"="+role
 		}
 		if cid == "" || !isRole {
 			continue
