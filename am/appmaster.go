@@ -337,7 +337,7 @@ func (a *appMaster) runMode(ctx context.Context) Result {
 			a.log.Error().Err(err).Msg("no job graph")
 			return Result{Status: yarnrpc.FinalFailed, Diagnostics: err.Error()}
 		}
-		sub := jobmanager.Submission{Graph: g, Pool: env.JobBinary, Binary: env.JobBinary, Args: env.JobArgs, Restart: a.restart}
+		sub := jobmanager.Submission{ID: env.JobID, Graph: g, Pool: env.JobBinary, Binary: env.JobBinary, Args: env.JobArgs, Restart: a.restart}
 		if env.Parallelism != "" {
 			sub.Env = []string{contract.EnvParallelism + "=" + env.Parallelism}
 		}

@@ -1,7 +1,6 @@
 package am
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/floe-yarn/floe/conf"
@@ -21,29 +20,17 @@ const (
 )
 
 // RestartStrategy is the restart strategy for jobs of a YARN application:
-// restart-strategy.type when set (none, fixed-delay; exponential-delay is
-// taken as fixed-delay until it exists), else DefaultRestartAttempts
-// restarts DefaultRestartDelay apart (or restart-strategy.fixed-delay.*
-// when those are set).
+// restart-strategy.* as jobmanager.ParseRestartStrategy reads it, and when
+// restart-strategy.type is not set, DefaultRestartAttempts restarts
+// DefaultRestartDelay apart (each overridden by its
+// restart-strategy.fixed-delay.* key when that is set).
 func RestartStrategy(cfg *conf.Config) (api.RestartStrategy, error) {
-	typ := cfg.String(conf.RestartStrategyType)
-	set := func(k string) bool { src, ok := cfg.Source(k); return ok && src.Kind != conf.SourceDefault }
-	fixed := api.RestartStrategy{Attempts: cfg.Int(conf.RestartFixedDelayAttempts), DelayMillis: cfg.Duration(conf.RestartFixedDelayDelay).Milliseconds()}
-	switch typ {
-	case "none", "off", "disable":
-		return api.RestartStrategy{}, nil
-	case "fixed-delay", "fixeddelay", "exponential-delay":
-		return fixed, nil
-	case "":
-		if !set(conf.RestartFixedDelayAttempts) {
-			fixed.Attempts = DefaultRestartAttempts
-		}
-		if !set(conf.RestartFixedDelayDelay) {
-			fixed.DelayMillis = DefaultRestartDelay.Milliseconds()
-		}
-		return fixed, nil
+	r, err := jobmanager.ParseRestartStrategy(cfg, &api.RestartStrategy{
+		Attempts: DefaultRestartAttempts, DelayMillis: DefaultRestartDelay.Milliseconds()})
+	if err != nil {
+		return api.RestartStrategy{}, err
 	}
-	return api.RestartStrategy{}, fmt.Errorf("%s=%q: want none or fixed-delay", conf.RestartStrategyType, typ)
+	return *r, nil
 }
 
 // TaskManagerResource is the container size asked for each TaskManager:

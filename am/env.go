@@ -1,6 +1,7 @@
 package am
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -29,6 +30,9 @@ type ContainerEnv struct {
 	// JobBinary is the job binary's HDFS URI (per-job and application).
 	JobBinary string
 	JobArgs   []string
+	// JobID is the id the client chose for the job (per-job and
+	// application; "" lets the JobManager choose).
+	JobID string
 	// Parallelism is FLOE_PARALLELISM ("" when not given).
 	Parallelism string
 	User        string
@@ -78,6 +82,9 @@ func ReadEnv(getenv func(string) string) (ContainerEnv, error) {
 				bad = append(bad, fmt.Sprintf("%s: want a JSON array of strings: %v", contract.EnvJobArgs, err))
 			}
 		}
+		if e.JobID = getenv(contract.EnvJobID); e.JobID != "" && !validJobID(e.JobID) {
+			bad = append(bad, fmt.Sprintf("%s=%q: want 32 hex digits", contract.EnvJobID, e.JobID))
+		}
 	}
 	if e.Parallelism = getenv(contract.EnvParallelism); e.Parallelism != "" {
 		if p, err := strconv.Atoi(e.Parallelism); err != nil || p <= 0 {
@@ -92,4 +99,14 @@ func ReadEnv(getenv func(string) string) (ContainerEnv, error) {
 		return e, fmt.Errorf("ApplicationMaster environment: %s", strings.Join(bad, "; "))
 	}
 	return e, nil
+}
+
+// validJobID reports whether id is 32 lower-case hex digits, as the client
+// writes job ids.
+func validJobID(id string) bool {
+	if len(id) != 32 {
+		return false
+	}
+	_, err := hex.DecodeString(id)
+	return err == nil && strings.ToLower(id) == id
 }

@@ -14,6 +14,7 @@ func TestReadEnv(t *testing.T) {
 		"HADOOP_TOKEN_FILE_LOCATION": "/tokens", "HADOOP_CONF_DIR": "/etc/hadoop", "FLOE_YARN_MODE": "per-job",
 		"FLOE_STAGING_DIR": "hdfs://nn:8020/user/u/.floe/application_1700000000000_0007", "FLOE_JOB_BINARY": "hdfs://nn:8020/job",
 		"FLOE_JOB_ARGS": `["--input","a b"]`, "FLOE_PARALLELISM": "3", "HADOOP_USER_NAME": "u",
+		"FLOE_JOB_ID": "0123456789abcdef0123456789abcdef",
 	}
 	with := func(k, v string) map[string]string {
 		m := map[string]string{}
@@ -42,6 +43,8 @@ func TestReadEnv(t *testing.T) {
 		{"args not JSON", with("FLOE_JOB_ARGS", "[--input,x]"), []string{"FLOE_JOB_ARGS: want a JSON array"}, false},
 		{"no job binary", with("FLOE_JOB_BINARY", ""), []string{"FLOE_JOB_BINARY"}, false},
 		{"bad parallelism", with("FLOE_PARALLELISM", "0"), []string{"FLOE_PARALLELISM"}, false},
+		{"short job id", with("FLOE_JOB_ID", "job-1"), []string{`FLOE_JOB_ID="job-1": want 32 hex digits`}, false},
+		{"upper-case job id", with("FLOE_JOB_ID", "0123456789ABCDEF0123456789ABCDEF"), []string{"FLOE_JOB_ID"}, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -51,7 +54,8 @@ func TestReadEnv(t *testing.T) {
 					t.Fatal(err)
 				}
 				if e.Mode != contract.ModePerJob || e.LogDir != "/logs/a" || e.NMHost != "node1" || len(e.JobArgs) != 2 || e.JobArgs[1] != "a b" ||
-					e.Container.App().String() != "application_1700000000000_0007" || e.User != "u" {
+					e.Container.App().String() != "application_1700000000000_0007" || e.User != "u" ||
+					e.JobID != "0123456789abcdef0123456789abcdef" {
 					t.Fatalf("env %+v", e)
 				}
 				return
@@ -68,6 +72,10 @@ func TestReadEnv(t *testing.T) {
 				t.Errorf("errors.Is(ErrNotInContainer) = %v", !tc.notIn)
 			}
 		})
+	}
+	// Without a job id the JobManager chooses one.
+	if e, err := ReadEnv(func(k string) string { return with("FLOE_JOB_ID", "")[k] }); err != nil || e.JobID != "" {
+		t.Fatalf("no job id: %+v, %v", e, err)
 	}
 	// A session needs no job binary.
 	s := with("FLOE_YARN_MODE", "session")

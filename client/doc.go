@@ -8,6 +8,11 @@
 //     with QueueInfo) and checks the memory options against the maximum
 //     container YARN returns with the new id; such errors wrap ErrBadInput
 //     and leave nothing on YARN or HDFS.
+//   - A per-job deployment without a job graph plans the job binary on
+//     this machine (Job.Plan, contract.Plan) once it has been checked.
+//     Per-job and application deployments choose the job's id (NewJobID,
+//     32 hex digits as in Flink) and pass it to the AM in contract.EnvJobID,
+//     so the client knows the id from the start.
 //   - It then stages the files under <staging root>/<appId>/ (the binaries
 //     through the content-addressed Cache, so a binary is uploaded once;
 //     floe-conf.yaml, job.graph in per-job mode, and the 0600 secret),
@@ -18,19 +23,26 @@
 //   - WaitRunning polls the report, showing YARN's diagnostics while
 //     ACCEPTED; when the application fails it returns an *ApplicationError
 //     with YARN's diagnostics and the AM's last log lines, read from the
-//     NodeManager web services (AMLogTail).
+//     NodeManager web services (NodeLogs.AMLogTail).
 //
 // Retrieve and Connect reach a running application's JobManager (the AM's
 // host and RPC port from the report; the secret from the staging folder)
 // through a ClusterClient: Jobs, Job, Submit, Cancel, Shutdown, WatchJob.
-// Sweep removes staging folders of applications that have ended.
+// SubmitToSession checks and plans a job, puts its binary in the cache and
+// submits it to a running session.
 //
-// Example: deploy a per-job cluster for a planned job and follow it.
+// The descriptor's parts with their own job have their own types: Staging
+// is the staging root (a job concept, so it lives here and not in
+// hdfsstore): each application's folder, its secret, Sweep of folders
+// whose application has ended; NodeLogs reads container logs from the
+// NodeManagers (`floe logs`, the failure report); Job is a job binary with
+// its arguments and parallelism, and plans itself.
+//
+// Example: deploy a per-job cluster for a job binary and follow its job.
 //
 //	d, err := client.NewYarnDescriptor(ctx, client.YarnOptions{Config: cfg, RM: rm, Store: store, Out: os.Stderr})
-//	dep, err := d.Deploy(ctx, client.DeploySpec{Mode: contract.ModePerJob, JobBinary: bin, JobArgs: args, JobGraph: graph})
+//	dep, err := d.Deploy(ctx, client.DeploySpec{Mode: contract.ModePerJob, JobBinary: bin, JobArgs: args, PlanOut: os.Stdout})
 //	rep, err := d.WaitRunning(ctx, dep.App)
 //	cc, err := client.Connect(rep, dep.Secret)
-//	job, err := cc.FirstJob(ctx, 250*time.Millisecond)
-//	final, err := cc.WatchJob(ctx, job.ID, 500*time.Millisecond, os.Stdout)
+//	final, err := cc.WatchJob(ctx, dep.JobID, 500*time.Millisecond, os.Stdout)
 package client

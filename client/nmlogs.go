@@ -11,10 +11,28 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/yarnrpc"
 )
+
+// NodeLogs reads containers' logs from the NodeManagers' web services, so
+// no log aggregation is needed: it finds an application's containers on
+// the nodes the ResourceManager lists and lists and reads their files.
+type NodeLogs struct {
+	rm      RM
+	timeout time.Duration
+}
+
+// NewNodeLogs returns a NodeLogs asking rm for the nodes; httpTimeout
+// bounds each NodeManager call (default 5 s).
+func NewNodeLogs(rm RM, httpTimeout time.Duration) *NodeLogs {
+	if httpTimeout <= 0 {
+		httpTimeout = 5 * time.Second
+	}
+	return &NodeLogs{rm: rm, timeout: httpTimeout}
+}
 
 // ContainerRef is one container of an application and the NodeManager web
 // address that serves its logs.
@@ -34,8 +52,8 @@ type LogFile struct {
 }
 
 // nmGet GETs a NodeManager web-service path and returns the body.
-func (d *YarnDescriptor) nmGet(ctx context.Context, node, p string, accept string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, d.opts.HTTPTimeout)
+func (l *NodeLogs) nmGet(ctx context.Context, node, p string, accept string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, l.timeout)
 	defer cancel()
 	u := "http://" + node + p
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
@@ -63,8 +81,8 @@ func (d *YarnDescriptor) nmGet(ctx context.Context, node, p string, accept strin
 // Containers lists app's containers known to the NodeManagers (running
 // ones, and finished ones whose logs the NodeManager still keeps), AM
 // containers first.
-func (d *YarnDescriptor) Containers(ctx context.Context, app yarnrpc.ApplicationID) ([]ContainerRef, error) {
-	nodes, err := d.opts.RM.Nodes(ctx)
+func (l *NodeLogs) Containers(ctx context.Context, app yarnrpc.ApplicationID) ([]ContainerRef, error) {
+	nodes, err := l.rm.Nodes(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +91,7 @@ func (d *YarnDescriptor) Containers(ctx context.Context, app yarnrpc.Application
 		if n.HTTPAddress == "" {
 			continue
 		}
-		b, err := d.nmGet(ctx, n.HTTPAddress, "/ws/v1/node/apps/"+app.String(), "application/json")
+		b, err := l.nmGet(ctx, n.HTTPAddress, "/ws/v1/node/apps/"+app.String(), "application/json")
 		if err != nil {
 			continue
 		}
@@ -105,8 +123,8 @@ func (d *YarnDescriptor) Containers(ctx context.Context, app yarnrpc.Application
 // attempt. Running applications are listed by the NodeManagers; for ended
 // ones the id comes from YARN's diagnostics or is derived from the attempt
 // id, and the NodeManager still serving its logs is probed.
-func (d *YarnDescriptor) AMContainer(ctx context.Context, rep yarnrpc.ApplicationReport) (ContainerRef, error) {
-	cs, err := d.Containers(ctx, rep.ID)
+func (l *NodeLogs) AMContainer(ctx context.Context, rep yarnrpc.ApplicationReport) (ContainerRef, error) {
+	cs, err := l.Containers(ctx, rep.ID)
 	if err != nil {
 		return ContainerRef{}, err
 	}
@@ -126,7 +144,7 @@ func (d *YarnDescriptor) AMContainer(ctx context.Context, rep yarnrpc.Applicatio
 			cands = append(cands, yarnrpc.NewContainerID(rep.Attempt, epoch, 1))
 		}
 	}
-	nodes, err := d.opts.RM.Nodes(ctx)
+	nodes, err := l.rm.Nodes(ctx)
 	if err != nil {
 		return ContainerRef{}, err
 	}
@@ -134,7 +152,7 @@ func (d *YarnDescriptor) AMContainer(ctx context.Context, rep yarnrpc.Applicatio
 		for _, n := range nodes {
 			// A NodeManager answers an empty list for ids it never ran.
 			c := ContainerRef{ID: id, NodeWS: n.HTTPAddress}
-			if fs, err := d.LogFiles(ctx, c); err == nil && len(fs) > 0 {
+			if fs, err := l.LogFiles(ctx, c); err == nil && len(fs) > 0 {
 				return c, nil
 			}
 		}
@@ -145,8 +163,8 @@ func (d *YarnDescriptor) AMContainer(ctx context.Context, rep yarnrpc.Applicatio
 var containerIDPattern = regexp.MustCompile(`container_(e\d+_)?\d+_\d+_\d+_\d+`)
 
 // LogFiles lists the log files of a container.
-func (d *YarnDescriptor) LogFiles(ctx context.Context, c ContainerRef) ([]LogFile, error) {
-	b, err := d.nmGet(ctx, c.NodeWS, "/ws/v1/node/containers/"+c.ID.String()+"/logs", "application/json")
+func (l *NodeLogs) LogFiles(ctx context.Context, c ContainerRef) ([]LogFile, error) {
+	b, err := l.nmGet(ctx, c.NodeWS, "/ws/v1/node/containers/"+c.ID.String()+"/logs", "application/json")
 	if err != nil {
 		return nil, err
 	}
@@ -188,26 +206,26 @@ func (d *YarnDescriptor) LogFiles(ctx context.Context, c ContainerRef) ([]LogFil
 
 // ReadLog returns a container log file; tailBytes > 0 returns only its
 // last tailBytes bytes.
-func (d *YarnDescriptor) ReadLog(ctx context.Context, c ContainerRef, file string, tailBytes int64) ([]byte, error) {
+func (l *NodeLogs) ReadLog(ctx context.Context, c ContainerRef, file string, tailBytes int64) ([]byte, error) {
 	p := "/ws/v1/node/containers/" + c.ID.String() + "/logs/" + url.PathEscape(file)
 	if tailBytes > 0 {
 		p += fmt.Sprintf("?size=-%d", tailBytes)
 	}
-	return d.nmGet(ctx, c.NodeWS, p, "text/plain")
+	return l.nmGet(ctx, c.NodeWS, p, "text/plain")
 }
 
 // AMLogTail returns the last n lines of the AM's jobmanager.err,
 // jobmanager.out and jobmanager.log (whichever are not empty), each line
 // prefixed with its file name. It never fails: when no log can be read the
 // one line says why.
-func (d *YarnDescriptor) AMLogTail(ctx context.Context, rep yarnrpc.ApplicationReport, n int) []string {
-	c, err := d.AMContainer(ctx, rep)
+func (l *NodeLogs) AMLogTail(ctx context.Context, rep yarnrpc.ApplicationReport, n int) []string {
+	c, err := l.AMContainer(ctx, rep)
 	if err != nil {
 		return []string{"(AM log not readable: " + err.Error() + ")"}
 	}
 	var out []string
 	for _, f := range []string{"jobmanager.err", "jobmanager.out", contract.LogJobManager} {
-		b, err := d.ReadLog(ctx, c, f, 16<<10)
+		b, err := l.ReadLog(ctx, c, f, 16<<10)
 		if err != nil {
 			continue
 		}
@@ -220,6 +238,47 @@ func (d *YarnDescriptor) AMLogTail(ctx context.Context, rep yarnrpc.ApplicationR
 		out = append(out, fmt.Sprintf("(the AM container %s on %s wrote no log lines)", c.ID, c.NodeWS))
 	}
 	return out
+}
+
+// AppContainers returns the containers of app whose logs a NodeManager
+// serves, AM containers first; when none is listed (the application
+// ended and its containers are gone from the listings) the AM container
+// of rep's attempt is probed for.
+func (l *NodeLogs) AppContainers(ctx context.Context, rep yarnrpc.ApplicationReport) ([]ContainerRef, error) {
+	cs, err := l.Containers(ctx, rep.ID)
+	if err != nil || len(cs) > 0 {
+		return cs, err
+	}
+	if am, err := l.AMContainer(ctx, rep); err == nil {
+		cs = append(cs, am)
+	}
+	return cs, nil
+}
+
+// FindContainer returns the NodeManager serving the logs of container id:
+// from the listings, else (finished containers are not listed) by asking
+// every NodeManager for its log files. ok is false when none has them.
+func (l *NodeLogs) FindContainer(ctx context.Context, id yarnrpc.ContainerID) (c ContainerRef, ok bool, err error) {
+	all, err := l.Containers(ctx, id.App())
+	if err != nil {
+		return c, false, err
+	}
+	for _, x := range all {
+		if x.ID == id {
+			return x, true, nil
+		}
+	}
+	nodes, err := l.rm.Nodes(ctx)
+	if err != nil {
+		return c, false, err
+	}
+	for _, n := range nodes {
+		ref := ContainerRef{ID: id, NodeWS: n.HTTPAddress}
+		if fs, err := l.LogFiles(ctx, ref); err == nil && len(fs) > 0 {
+			return ref, true, nil
+		}
+	}
+	return c, false, nil
 }
 
 // LastLines returns the last n non-empty lines of s.

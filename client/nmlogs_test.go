@@ -58,7 +58,7 @@ func TestAMLogTailOfFinishedApplication(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			rep := yarnrpc.ApplicationReport{ID: testApp, Attempt: attempt, Diagnostics: tc.diag}
-			got := f.desc.AMLogTail(context.Background(), rep, 2)
+			got := f.desc.Logs().AMLogTail(context.Background(), rep, 2)
 			want := []string{"jobmanager.err: second line", "jobmanager.err: floe: jobmanager --yarn: boom"}
 			if strings.Join(got, "|") != strings.Join(want, "|") {
 				t.Errorf("AMLogTail = %q, want %q", got, want)
@@ -70,7 +70,7 @@ func TestAMLogTailOfFinishedApplication(t *testing.T) {
 func TestAMLogTailUnreachable(t *testing.T) {
 	f := newDeployFixture(t, nil, Platform{})
 	f.rm.nodes = []yarnrpc.NodeReport{{HTTPAddress: "127.0.0.1:1"}}
-	got := f.desc.AMLogTail(context.Background(), yarnrpc.ApplicationReport{ID: testApp, Attempt: yarnrpc.ApplicationAttemptID{App: testApp, Attempt: 1}}, 5)
+	got := f.desc.Logs().AMLogTail(context.Background(), yarnrpc.ApplicationReport{ID: testApp, Attempt: yarnrpc.ApplicationAttemptID{App: testApp, Attempt: 1}}, 5)
 	if len(got) != 1 || !strings.Contains(got[0], "AM log not readable") {
 		t.Errorf("AMLogTail = %q, want one line saying why", got)
 	}
@@ -88,5 +88,39 @@ func TestLogContents(t *testing.T) {
 				t.Errorf("LogContents = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestFindContainer: a finished container is not in the NodeManagers'
+// listings; `floe logs --container` still finds the node that keeps its
+// logs, and says so when none does.
+func TestFindContainer(t *testing.T) {
+	attempt := yarnrpc.ApplicationAttemptID{App: testApp, Attempt: 1}
+	am := yarnrpc.NewContainerID(attempt, 2, 1)
+	nm := fakeNM(t, am.String())
+	node := strings.TrimPrefix(nm.URL, "http://")
+	f := newDeployFixture(t, nil, Platform{})
+	f.rm.nodes = []yarnrpc.NodeReport{{HTTPAddress: "127.0.0.1:1"}, {HTTPAddress: node}}
+	logs := f.desc.Logs()
+	cases := []struct {
+		name   string
+		id     yarnrpc.ContainerID
+		wantOK bool
+	}{
+		{"probed on every node", am, true},
+		{"no node has it", yarnrpc.NewContainerID(attempt, 2, 5), false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, ok, err := logs.FindContainer(context.Background(), tc.id)
+			if err != nil || ok != tc.wantOK || (ok && (c.ID != tc.id || c.NodeWS != node)) {
+				t.Fatalf("FindContainer = %+v, %v, %v; want found=%v on %s", c, ok, err, tc.wantOK, node)
+			}
+		})
+	}
+	// The application's containers: none listed, so the AM's is probed.
+	cs, err := logs.AppContainers(context.Background(), yarnrpc.ApplicationReport{ID: testApp, Attempt: attempt})
+	if err != nil || len(cs) != 1 || cs[0].ID != am || !cs[0].IsAM() {
+		t.Fatalf("AppContainers = %+v, %v; want the AM container %s", cs, err, am)
 	}
 }

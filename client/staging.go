@@ -9,9 +9,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/floe-yarn/floe/conf"
 	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/hdfsstore"
 	"github.com/floe-yarn/floe/yarnrpc"
+	"github.com/rs/zerolog"
 )
 
 // writeFile writes data to p with perm, replacing nothing (p is new).
@@ -48,11 +50,34 @@ func readFile(ctx context.Context, st *hdfsstore.Store, p string) ([]byte, error
 	return b, nil
 }
 
+// Staging is the staging root on HDFS: the content-addressed binary
+// cache (see Cache) and one folder per application, <Root>/<appId>,
+// holding what the application's containers localize.
+type Staging struct {
+	Store *hdfsstore.Store
+	// Root is StagingRoot's folder.
+	Root string
+}
+
+// StagingRoot is the folder holding the binary cache and the per-application
+// staging folders: <yarn.staging-directory>/.floe, or /user/<user>/.floe.
+func StagingRoot(cfg *conf.Config, user string) string {
+	if d := cfg.String(conf.YarnStagingDirectory); d != "" {
+		return joinURI(d, contract.StagingRootName)
+	}
+	return "/user/" + user + "/" + contract.StagingRootName
+}
+
+// Dir returns the staging folder of app (not qualified).
+func (s Staging) Dir(app yarnrpc.ApplicationID) string {
+	return joinURI(s.Root, app.String())
+}
+
 // ReadSecret reads the application secret from app's staging folder, as
 // written at deployment.
-func (d *YarnDescriptor) ReadSecret(ctx context.Context, app yarnrpc.ApplicationID) ([]byte, error) {
-	p := joinURI(d.StagingDir(app), contract.FileSecret)
-	b, err := readFile(ctx, d.opts.Store, p)
+func (s Staging) ReadSecret(ctx context.Context, app yarnrpc.ApplicationID) ([]byte, error) {
+	p := joinURI(s.Dir(app), contract.FileSecret)
+	b, err := readFile(ctx, s.Store, p)
 	if err != nil {
 		return nil, fmt.Errorf("application %s: read its secret %s (only the user who deployed it can reach it): %w", app, p, err)
 	}
@@ -60,13 +85,13 @@ func (d *YarnDescriptor) ReadSecret(ctx context.Context, app yarnrpc.Application
 }
 
 // Sweep removes staging folders of applications that are no longer
-// running (belt and braces for AMs that were SIGKILLed before cleaning
-// up). It is best effort and bounded to a few seconds; it returns what it
-// removed.
-func (d *YarnDescriptor) Sweep(ctx context.Context) []string {
+// running by rm's reports (belt and braces for AMs that were SIGKILLed
+// before cleaning up). It is best effort and bounded to a few seconds; it
+// returns what it removed.
+func (s Staging) Sweep(ctx context.Context, rm RM, log zerolog.Logger) []string {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	entries, err := d.opts.Store.List(ctx, d.root)
+	entries, err := s.Store.List(ctx, s.Root)
 	if err != nil {
 		return nil
 	}
@@ -80,70 +105,22 @@ func (d *YarnDescriptor) Sweep(ctx context.Context) []string {
 		if err != nil {
 			continue
 		}
-		rep, err := d.opts.RM.ApplicationReport(ctx, id)
+		rep, err := rm.ApplicationReport(ctx, id)
 		if err != nil && !isNotFound(err) {
 			continue
 		}
 		if err == nil && !rep.State.Terminal() {
 			continue
 		}
-		if d.opts.Store.RemoveAll(ctx, joinURI(d.root, name)) == nil {
-			d.opts.Logger.Debug().Str("app_id", name).Msg("removed leftover staging folder")
+		if s.Store.RemoveAll(ctx, joinURI(s.Root, name)) == nil {
+			log.Debug().Str("app_id", name).Msg("removed leftover staging folder")
 			removed = append(removed, name)
 		}
 	}
 	return removed
 }
 
-// RemoveStaging removes app's staging folder (a missing folder is fine).
-func (d *YarnDescriptor) RemoveStaging(ctx context.Context, app yarnrpc.ApplicationID) error {
-	return d.opts.Store.RemoveAll(ctx, d.StagingDir(app))
-}
-
-// progress returns an upload progress callback that shows a bar on Out
-// once an upload has taken more than a second: redrawn in place on a
-// terminal, a line every two seconds (and at the end) elsewhere.
-func (d *YarnDescriptor) progress(name string) func(done, total int64) {
-	start := time.Now()
-	tty := isTerminal(d.opts.Out)
-	var last time.Time
-	return func(done, total int64) {
-		now := time.Now()
-		if now.Sub(start) < time.Second {
-			return
-		}
-		every := 200 * time.Millisecond
-		if !tty {
-			every = 2 * time.Second
-		}
-		if done < total && now.Sub(last) < every {
-			return
-		}
-		last = now
-		if tty {
-			fmt.Fprintf(d.opts.Out, "\rUploading %s %s", name, bar(done, total, 30))
-			if done >= total {
-				fmt.Fprintln(d.opts.Out)
-			}
-			return
-		}
-		fmt.Fprintf(d.opts.Out, "Uploading %s %s\n", name, bar(done, total, 30))
-	}
-}
-
-// bar renders "[=====>    ]  45% 12.3/27.1 MB".
-func bar(done, total int64, width int) string {
-	if total <= 0 {
-		total = 1
-	}
-	frac := float64(done) / float64(total)
-	if frac > 1 {
-		frac = 1
-	}
-	n := int(frac * float64(width))
-	b := strings.Repeat("=", n)
-	if n < width {
-		b += ">" + strings.Repeat(" ", width-n-1)
-	}
-	return fmt.Sprintf("[%s] %3.0f%% %.1f/%.1f MB", b, frac*100, float64(done)/1e6, float64(total)/1e6)
+// Remove removes app's staging folder (a missing folder is fine).
+func (s Staging) Remove(ctx context.Context, app yarnrpc.ApplicationID) error {
+	return s.Store.RemoveAll(ctx, s.Dir(app))
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/floe-yarn/floe/hdfsstore"
@@ -95,4 +96,52 @@ func fileDigest(name string) (string, int64, error) {
 		return "", 0, err
 	}
 	return hex.EncodeToString(h.Sum(nil)), n, nil
+}
+
+// progress returns an upload progress callback that shows a bar on out
+// once an upload has taken more than a second: redrawn in place on a
+// terminal, a line every two seconds (and at the end) elsewhere.
+func progress(out io.Writer, name string) func(done, total int64) {
+	start := time.Now()
+	tty := isTerminal(out)
+	var last time.Time
+	return func(done, total int64) {
+		now := time.Now()
+		if now.Sub(start) < time.Second {
+			return
+		}
+		every := 200 * time.Millisecond
+		if !tty {
+			every = 2 * time.Second
+		}
+		if done < total && now.Sub(last) < every {
+			return
+		}
+		last = now
+		if tty {
+			fmt.Fprintf(out, "\rUploading %s %s", name, bar(done, total, 30))
+			if done >= total {
+				fmt.Fprintln(out)
+			}
+			return
+		}
+		fmt.Fprintf(out, "Uploading %s %s\n", name, bar(done, total, 30))
+	}
+}
+
+// bar renders "[=====>    ]  45% 12.3/27.1 MB".
+func bar(done, total int64, width int) string {
+	if total <= 0 {
+		total = 1
+	}
+	frac := float64(done) / float64(total)
+	if frac > 1 {
+		frac = 1
+	}
+	n := int(frac * float64(width))
+	b := strings.Repeat("=", n)
+	if n < width {
+		b += ">" + strings.Repeat(" ", width-n-1)
+	}
+	return fmt.Sprintf("[%s] %3.0f%% %.1f/%.1f MB", b, frac*100, float64(done)/1e6, float64(total)/1e6)
 }

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/floe-yarn/floe/conf"
-	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/hdfsstore"
 	"github.com/floe-yarn/floe/yarnrpc"
 	"github.com/rs/zerolog"
@@ -58,9 +57,15 @@ type YarnOptions struct {
 
 // YarnDescriptor deploys Floe clusters on YARN and reaches running ones,
 // like Flink's YarnClusterDescriptor.
+//
+// It deploys (Deploy), waits for an application (WaitRunning, WaitEnd),
+// reaches a running one (Retrieve) and submits to a session
+// (SubmitToSession); the staging root (Staging) and the NodeManager logs
+// (NodeLogs) are their own types.
 type YarnDescriptor struct {
-	opts YarnOptions
-	root string // staging root, e.g. /user/alice/.floe
+	opts    YarnOptions
+	staging Staging
+	logs    *NodeLogs
 }
 
 // NewYarnDescriptor validates opts and fills defaults. It does not connect.
@@ -93,38 +98,16 @@ func NewYarnDescriptor(ctx context.Context, opts YarnOptions) (*YarnDescriptor, 
 	if opts.HTTPTimeout <= 0 {
 		opts.HTTPTimeout = 5 * time.Second
 	}
-	return &YarnDescriptor{opts: opts, root: StagingRoot(opts.Config, opts.Store.User())}, nil
+	return &YarnDescriptor{opts: opts,
+		staging: Staging{Store: opts.Store, Root: StagingRoot(opts.Config, opts.Store.User())},
+		logs:    NewNodeLogs(opts.RM, opts.HTTPTimeout)}, nil
 }
 
-// StagingRoot is the folder holding the binary cache and the per-application
-// staging folders: <yarn.staging-directory>/.floe, or /user/<user>/.floe.
-func StagingRoot(cfg *conf.Config, user string) string {
-	if d := cfg.String(conf.YarnStagingDirectory); d != "" {
-		return joinURI(d, contract.StagingRootName)
-	}
-	return "/user/" + user + "/" + contract.StagingRootName
-}
+// Staging returns the staging root the descriptor deploys under.
+func (d *YarnDescriptor) Staging() Staging { return d.staging }
 
-// Root returns the staging root.
-func (d *YarnDescriptor) Root() string { return d.root }
-
-// StagingDir returns the staging folder of app (not qualified).
-func (d *YarnDescriptor) StagingDir(app yarnrpc.ApplicationID) string {
-	return joinURI(d.root, app.String())
-}
-
-// Config returns the configuration the descriptor deploys with.
-func (d *YarnDescriptor) Config() *conf.Config { return d.opts.Config }
-
-// RM returns the ResourceManager client.
-func (d *YarnDescriptor) RM() RM { return d.opts.RM }
-
-// Store returns the HDFS store.
-func (d *YarnDescriptor) Store() *hdfsstore.Store { return d.opts.Store }
-
-func (d *YarnDescriptor) printf(format string, a ...any) {
-	fmt.Fprintf(d.opts.Out, format, a...)
-}
+// Logs returns the reader of containers' logs on the NodeManagers.
+func (d *YarnDescriptor) Logs() *NodeLogs { return d.logs }
 
 // joinURI joins path elements onto base like path.Join, keeping a
 // scheme://authority prefix intact (path.Join would fold its "//").

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -55,7 +56,7 @@ func (d *YarnDescriptor) Retrieve(ctx context.Context, app yarnrpc.ApplicationID
 		}
 		return nil, fmt.Errorf("%s", msg)
 	}
-	secret, err := d.ReadSecret(ctx, app)
+	secret, err := d.staging.ReadSecret(ctx, app)
 	if err != nil {
 		return nil, err
 	}
@@ -104,35 +105,12 @@ func (c *ClusterClient) Overview(ctx context.Context) (api.Overview, error) {
 	return o, err
 }
 
-// FirstJob waits (bounded by ctx) until the cluster has a job and returns
-// it: per-job and application clusters submit their job themselves.
-func (c *ClusterClient) FirstJob(ctx context.Context, every time.Duration) (api.JobSummary, error) {
-	var lastErr error
-	for {
-		jobs, err := c.Jobs(ctx)
-		if err == nil && len(jobs) > 0 {
-			return jobs[0], nil
-		}
-		if err != nil {
-			lastErr = err
-		}
-		t := time.NewTimer(every)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			if lastErr != nil {
-				return api.JobSummary{}, fmt.Errorf("wait for the job of %s: %w (last error: %v)", c.App, context.Cause(ctx), lastErr)
-			}
-			return api.JobSummary{}, fmt.Errorf("wait for the job of %s: %w", c.App, context.Cause(ctx))
-		case <-t.C:
-		}
-	}
-}
-
 // WatchJob polls a job until it ends, printing each state change to out,
-// and returns its final details. Transient REST errors are retried until
-// ctx ends; when the JobManager goes away for good (the application
-// ended) the caller should consult YARN.
+// and returns its final details. A job the JobManager does not know yet is
+// waited for (a per-job or application cluster submits its job, under the
+// id the client chose, once its AM has started or planned it). Transient
+// REST errors are retried until ctx ends; when the JobManager goes away
+// for good (the application ended) the caller should consult YARN.
 func (c *ClusterClient) WatchJob(ctx context.Context, id string, every time.Duration, out io.Writer) (JobDetails, error) {
 	var last api.JobState
 	var lastErr error
@@ -152,6 +130,8 @@ func (c *ClusterClient) WatchJob(ctx context.Context, id string, every time.Dura
 			if j.State.Terminal() {
 				return j, nil
 			}
+		} else if re := (*api.RemoteError)(nil); errors.As(err, &re) && re.Status == http.StatusNotFound {
+			fails = 0 // not submitted yet
 		} else {
 			lastErr = err
 			fails++

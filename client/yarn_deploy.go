@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path"
 	"strconv"
@@ -26,9 +27,13 @@ type DeploySpec struct {
 	JobBinary string
 	// JobArgs are the job binary's arguments.
 	JobArgs []string
-	// JobGraph is the plan's job graph JSON (per-job mode).
+	// JobGraph is the plan's job graph JSON (per-job mode); when empty,
+	// Deploy runs the job binary in the plan role on this machine, its
+	// standard output going to PlanOut.
 	JobGraph []byte
-	// JobName names the application when yarn.application.name is unset.
+	PlanOut  io.Writer
+	// JobName names the application when yarn.application.name is unset;
+	// empty means the job graph's name (per-job) or the binary's.
 	JobName string
 	// Parallelism is -p (0 = not given).
 	Parallelism int
@@ -45,6 +50,11 @@ type Deployment struct {
 	Uploaded int64
 	// UploadedFiles lists the local files that were actually sent.
 	UploadedFiles []string
+	// JobID is the id the AM gives the job (per-job, application), chosen
+	// here and passed in contract.EnvJobID.
+	JobID string
+	// JobName is the job's name (the graph's, per-job) or the binary's.
+	JobName string
 }
 
 // resources is the validated resource request of a deployment.
@@ -84,9 +94,6 @@ func (d *YarnDescriptor) validate(ctx context.Context, spec DeploySpec) (resourc
 			r.jobOnHDFS = true
 		} else if err := CheckJobBinary(spec.JobBinary, d.opts.Platform); err != nil {
 			return r, fmt.Errorf("%w: %v", ErrBadInput, err)
-		}
-		if spec.Mode == contract.ModePerJob && len(spec.JobGraph) == 0 {
-			return r, fmt.Errorf("%w: per-job deployment without a job graph", ErrBadInput)
 		}
 	default:
 		return r, fmt.Errorf("%w: unknown mode %q", ErrBadInput, spec.Mode)
@@ -167,7 +174,21 @@ func (d *YarnDescriptor) Deploy(ctx context.Context, spec DeploySpec) (*Deployme
 	if err := d.checkQueue(ctx, r.queue); err != nil {
 		return nil, err
 	}
-	d.Sweep(ctx)
+	if spec.Mode == contract.ModePerJob && len(spec.JobGraph) == 0 {
+		// The binary was checked by validate: plan it now, before YARN
+		// is asked for anything.
+		job := Job{Binary: spec.JobBinary, Args: spec.JobArgs, Parallelism: spec.Parallelism}
+		if spec.JobGraph, err = job.Plan(ctx, spec.PlanOut); err != nil {
+			return nil, err
+		}
+	}
+	if spec.JobName == "" {
+		spec.JobName = GraphName(spec.JobGraph)
+	}
+	if spec.JobName == "" {
+		spec.JobName = path.Base(spec.JobBinary)
+	}
+	d.staging.Sweep(ctx, d.opts.RM, d.opts.Logger)
 	app, maxRes, err := d.opts.RM.NewApplication(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("deploy: %w", err)
@@ -184,8 +205,13 @@ func (d *YarnDescriptor) Deploy(ctx context.Context, spec DeploySpec) (*Deployme
 	if maxRes.VCores > 0 && (r.tmVcores > maxRes.VCores || r.amVcores > maxRes.VCores) {
 		return nil, fmt.Errorf("%w: %d vcores requested but the largest container YARN grants has %d (yarn.scheduler.maximum-allocation-vcores)", ErrBadInput, max(r.tmVcores, r.amVcores), maxRes.VCores)
 	}
-	dep := &Deployment{App: app}
-	staging := d.StagingDir(app)
+	dep := &Deployment{App: app, JobName: spec.JobName}
+	if spec.Mode != contract.ModeSession {
+		if dep.JobID, err = NewJobID(); err != nil {
+			return nil, err
+		}
+	}
+	staging := d.staging.Dir(app)
 	submitted := false
 	ok := false
 	defer func() {
@@ -215,7 +241,7 @@ func (d *YarnDescriptor) Deploy(ctx context.Context, spec DeploySpec) (*Deployme
 // context.
 func (d *YarnDescriptor) stage(ctx context.Context, spec DeploySpec, r resources, dep *Deployment) (yarnrpc.ApplicationSubmissionContext, error) {
 	cfg, st := d.opts.Config, d.opts.Store
-	staging := d.StagingDir(dep.App)
+	staging := d.staging.Dir(dep.App)
 	var sc yarnrpc.ApplicationSubmissionContext
 	if err := st.MkdirAll(ctx, staging, 0o700); err != nil {
 		return sc, err
@@ -226,9 +252,9 @@ func (d *YarnDescriptor) stage(ctx context.Context, spec DeploySpec, r resources
 	}
 	dep.StagingDir = qstaging
 	lrs := map[string]yarnrpc.LocalResource{}
-	cache := &Cache{Store: st, Root: d.root}
+	cache := &Cache{Store: st, Root: d.staging.Root}
 	put := func(link, local string) (string, error) {
-		s, err := cache.Put(ctx, local, d.progress(path.Base(local)))
+		s, err := cache.Put(ctx, local, progress(d.opts.Out, path.Base(local)))
 		if err != nil {
 			return "", err
 		}
@@ -315,6 +341,7 @@ func (d *YarnDescriptor) stage(ctx context.Context, spec DeploySpec, r resources
 		args, _ := json.Marshal(append([]string{}, spec.JobArgs...))
 		env[contract.EnvJobBinary] = jobURI
 		env[contract.EnvJobArgs] = string(args)
+		env[contract.EnvJobID] = dep.JobID
 	}
 	if spec.Parallelism > 0 {
 		env[contract.EnvParallelism] = strconv.Itoa(spec.Parallelism)
@@ -364,11 +391,7 @@ func (d *YarnDescriptor) applicationName(spec DeploySpec) string {
 	if spec.Mode == contract.ModeSession {
 		return "Floe session"
 	}
-	name := spec.JobName
-	if name == "" {
-		name = path.Base(spec.JobBinary)
-	}
-	return "Floe " + string(spec.Mode) + ": " + name
+	return "Floe " + string(spec.Mode) + ": " + spec.JobName
 }
 
 // newSecret returns the per-application secret: 32 random bytes, hex

@@ -15,6 +15,7 @@ import (
 	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/hdfsstore"
 	"github.com/floe-yarn/floe/yarnrpc"
+	"github.com/rs/zerolog"
 )
 
 // fakeRM is an RM whose behaviour tests set with function fields; it
@@ -205,6 +206,9 @@ func TestDeployBadInput(t *testing.T) {
 				return &yarnrpc.SubmitError{App: sc.ID, State: yarnrpc.StateFailed, Diagnostics: "rejected for the test"}
 			}
 		}, wantErr: "rejected for the test"},
+		{name: "plan writes no graph", spec: func(f *deployFixture) DeploySpec {
+			return DeploySpec{Mode: contract.ModePerJob, JobBinary: f.job, JobArgs: []string{"-no-graph"}}
+		}, wantErr: "no job graph written (does main() call Execute?)", wantNoNew: true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -284,6 +288,9 @@ func TestDeployPerJobStagesExactResources(t *testing.T) {
 	if want := `["--input","a \"quoted\" $x"]`; env[contract.EnvJobArgs] != want {
 		t.Errorf("FLOE_JOB_ARGS = %s, want %s", env[contract.EnvJobArgs], want)
 	}
+	if len(dep.JobID) != 32 || strings.Trim(dep.JobID, "0123456789abcdef") != "" || env[contract.EnvJobID] != dep.JobID {
+		t.Errorf("job id %q, %s = %q; want the same 32 hex digits", dep.JobID, contract.EnvJobID, env[contract.EnvJobID])
+	}
 	if !strings.HasPrefix(env[contract.EnvStagingDir], "file://") || !strings.HasSuffix(env[contract.EnvStagingDir], testApp.String()) {
 		t.Errorf("FLOE_STAGING_DIR = %s", env[contract.EnvStagingDir])
 	}
@@ -305,7 +312,7 @@ func TestDeployPerJobStagesExactResources(t *testing.T) {
 	if fi.Mode().Perm() != 0o600 {
 		t.Errorf("secret mode %v", fi.Mode().Perm())
 	}
-	if got, err := f.desc.ReadSecret(context.Background(), testApp); err != nil || string(got) != string(dep.Secret) {
+	if got, err := f.desc.Staging().ReadSecret(context.Background(), testApp); err != nil || string(got) != string(dep.Secret) {
 		t.Errorf("ReadSecret = %q, %v", got, err)
 	}
 	if dep.Uploaded <= 0 {
@@ -321,6 +328,27 @@ func TestDeployPerJobStagesExactResources(t *testing.T) {
 	}
 	if len(dep2.UploadedFiles) != 0 || dep2.Uploaded > 4096 {
 		t.Errorf("second deployment uploaded %v (%d bytes); want only the small staging files", dep2.UploadedFiles, dep2.Uploaded)
+	}
+	if dep2.JobID == dep.JobID {
+		t.Errorf("two deployments share the job id %s", dep.JobID)
+	}
+}
+
+// TestDeployPerJobPlans: without a job graph, Deploy plans the job binary
+// itself (once checked) and names the application after the graph.
+func TestDeployPerJobPlans(t *testing.T) {
+	f := newDeployFixture(t, nil, Platform{})
+	var out strings.Builder
+	dep, err := f.desc.Deploy(context.Background(), DeploySpec{Mode: contract.ModePerJob, JobBinary: f.job, Parallelism: 4, PlanOut: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dep.JobName != "planned" || f.rm.submitted[0].Name != "Floe per-job: planned" {
+		t.Errorf("job name %q, application name %q", dep.JobName, f.rm.submitted[0].Name)
+	}
+	g, err := os.ReadFile(filepath.Join(f.staging, testApp.String(), contract.FileJobGraph))
+	if err != nil || string(g) != `{"name":"planned","parallelism":"4"}` {
+		t.Errorf("staged job graph %q, %v", g, err)
 	}
 }
 
@@ -430,7 +458,7 @@ func TestSweepRemovesEndedApplications(t *testing.T) {
 		}
 		return yarnrpc.ApplicationReport{}, yarnrpc.ErrApplicationNotFound
 	}
-	removed := f.desc.Sweep(context.Background())
+	removed := f.desc.Staging().Sweep(context.Background(), f.rm, zerolog.Nop())
 	if len(removed) != 2 {
 		t.Errorf("removed %v, want the ended and the unknown application", removed)
 	}

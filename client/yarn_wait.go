@@ -102,7 +102,7 @@ func (d *YarnDescriptor) abandon(app yarnrpc.ApplicationID, why string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	_ = d.opts.RM.Kill(ctx, app, why)
-	_ = d.RemoveStaging(ctx, app)
+	_ = d.staging.Remove(ctx, app)
 }
 
 // failure builds the report of an application that ended unsuccessfully
@@ -110,11 +110,11 @@ func (d *YarnDescriptor) abandon(app yarnrpc.ApplicationID, why string) {
 func (d *YarnDescriptor) failure(ctx context.Context, rep yarnrpc.ApplicationReport) error {
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	_ = d.RemoveStaging(cctx, rep.ID)
+	_ = d.staging.Remove(cctx, rep.ID)
 	if rep.State == yarnrpc.StateFinished && rep.FinalStatus == yarnrpc.FinalSucceeded {
 		return nil
 	}
-	return &ApplicationError{Report: rep, AMLog: d.AMLogTail(cctx, rep, amLogLines)}
+	return &ApplicationError{Report: rep, AMLog: d.logs.AMLogTail(cctx, rep, amLogLines)}
 }
 
 // WaitEnd polls app until it is in a terminal state and returns its final

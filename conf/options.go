@@ -68,7 +68,7 @@ func declarations() []Option {
 		{ParallelismDefault, TypeInt, "1", "Parallelism of operators that do not set their own."},
 		{TaskManagerTimeout, TypeDuration, "30 s", "How long an idle TaskManager is kept before it is released."},
 		{ExecutionTarget, TypeString, "", "Where a job runs: local, remote, yarn-session, yarn-per-job or yarn-application; empty means local."},
-		{RestartStrategyType, TypeString, "", "Restart strategy: none, fixed-delay or exponential-delay; empty means none."},
+		{RestartStrategyType, TypeString, "", "Restart strategy: none (off, disable) or fixed-delay (fixeddelay); empty means the cluster's default (none, or 3 restarts on YARN)."},
 		{RestartFixedDelayAttempts, TypeInt, "1", "Attempts of the fixed-delay restart strategy before the job fails."},
 		{RestartFixedDelayDelay, TypeDuration, "1 s", "Delay between two restarts of the fixed-delay strategy."},
 		{HeartbeatInterval, TypeDuration, "10 s", "Interval of heartbeats between JobManager and TaskManagers."},

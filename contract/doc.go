@@ -6,6 +6,12 @@
 // that cross those boundaries (log level, shell quoting). Every side imports
 // this package, so a change that breaks one side fails to compile.
 //
+// It also holds Plan, the one launcher of a job binary's plan role: how a
+// job binary is started in each role (its environment, the plan file, the
+// timeout) is part of the contract, and the client (-t remote, yarn-session,
+// yarn-per-job) and the ApplicationMaster (application mode) both plan
+// jobs, so the runner lives here, below both, rather than in either.
+//
 // Hadoop's own contract (HADOOP_TOKEN_FILE_LOCATION, CONTAINER_ID, NM_HOST,
 // LOG_DIRS) is declared in yarnrpc; the JobManager ↔ TaskManager messages in
 // jobmanager/api.

@@ -50,7 +50,7 @@
 //		return err
 //	}
 //	defer s.Close()
-//	dir := hdfsstore.StagingDir(s.User(), appID) // /user/<user>/.floe/<appId>
+//	dir := "/user/" + s.User() + "/.floe/" + appID // as the client stages
 //	err = s.Upload(ctx, "bin/floe", dir+"/floe", func(done, total int64) {
 //		fmt.Printf("\r%d/%d bytes", done, total)
 //	})

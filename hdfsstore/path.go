@@ -35,12 +35,6 @@ func (l location) join(name string) location {
 	return l
 }
 
-// StagingDir returns the folder a submission stages its files in,
-// /user/<user>/.floe/<appId>, on fs.defaultFS.
-func StagingDir(user, appID string) string {
-	return "/user/" + user + "/.floe/" + appID
-}
-
 // resolver turns the paths users write into locations: hdfs://host:port/p,
 // hdfs:///p (the default NameNode), file:///p, file:/p, plain /p (against
 // fs.defaultFS) and relative p (against the home folder /user/<user> on

@@ -69,9 +69,3 @@ func TestNewResolverErrors(t *testing.T) {
 		}
 	}
 }
-
-func TestStagingDir(t *testing.T) {
-	if got := StagingDir("alice", "application_1_0002"); got != "/user/alice/.floe/application_1_0002" {
-		t.Fatalf("StagingDir = %q", got)
-	}
-}

@@ -1,12 +1,13 @@
 package integration
 
 import (
+	"context"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/floe-yarn/floe/internal/testutil"
-	"github.com/floe-yarn/floe/jobmanager/api"
 	"github.com/floe-yarn/floe/yarnrpc"
 )
 
@@ -18,40 +19,44 @@ import (
 // It restarts the RM; `make test` runs the integration tests one at a time,
 // so nothing else is using the cluster then.
 func TestAMSurvivesRMRestart(t *testing.T) {
-	e := newAMEnv(t)
-	app := e.submit(t, amSubmission{mode: "per-job", job: "testjob", par: 2, jobArgs: []string{"--mode", "unbounded"},
-		conf: map[string]string{"taskmanager.numberOfTaskSlots": "1"}})
-	c, _ := e.client(t, app)
-	running := func(st api.JobStatus) bool {
-		if st.State != api.JobRunning {
-			return false
-		}
-		for _, s := range st.Subtasks {
-			if s.State != api.Running {
-				return false
-			}
-		}
-		return true
+	e := newYC(t)
+	out, err := e.floe(t, 3*time.Minute, "", "run", "-t", "yarn-per-job", "-d", "-Dyarn.tags="+e.tag,
+		"-p", "2", "-Dtaskmanager.numberOfTaskSlots=1", e.bins+"/testjob", "--mode", "unbounded")
+	if err != nil {
+		t.Fatalf("run -d: %v", err)
 	}
-	before := waitJob(t, e, c, app, "RUNNING", running)
-	tmsBefore, err := c.TaskManagers(e.ctx)
+	app := ycAppIDIn(t, out)
+	e.killAtEnd(t, app)
+	m := regexp.MustCompile(`job (\S+) \(`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no job id in %q", out)
+	}
+	job := m[1]
+	cc := e.jobManager(t, app)
+	before := e.waitJob(t, cc, job, "RUNNING", allRunning)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	tmsBefore, err := cc.JM.TaskManagers(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.c.Run(t, "restart-rm")
 	// The AM re-registers on its next heartbeat (at most 5 s); the
 	// application stays RUNNING through it.
-	e.amWait(t, app.id, 2*time.Minute, "RUNNING after the RM restart", func(r yarnrpc.ApplicationReport) bool {
-		return r.State == yarnrpc.StateRunning
+	waitUntil(t, 2*time.Minute, "RUNNING after the RM restart", func() (bool, error) {
+		rctx, rcancel := context.WithTimeout(ctx, 10*time.Second)
+		defer rcancel()
+		r, err := e.rm.ApplicationReport(rctx, app)
+		return err == nil && r.State == yarnrpc.StateRunning, nil
 	})
 	testutil.WaitFor(t, time.Minute, "registered again", func() bool {
-		return strings.Contains(e.amLog(app.id), "registered again, TaskManagers kept")
+		return strings.Contains(e.amLog(app), "registered again, TaskManagers kept")
 	})
-	after := waitJob(t, e, c, app, "RUNNING", running)
+	after := e.waitJob(t, cc, job, "RUNNING", allRunning)
 	if after.Attempt != before.Attempt || after.Restarts != 0 {
 		t.Fatalf("the job restarted across the RM restart: before %+v after %+v", before, after)
 	}
-	tmsAfter, err := c.TaskManagers(e.ctx)
+	tmsAfter, err := cc.JM.TaskManagers(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,10 +68,10 @@ func TestAMSurvivesRMRestart(t *testing.T) {
 			t.Errorf("TaskManager %d moved: %q → %q", i, tmsBefore.TaskManagers[i].Location, tmsAfter.TaskManagers[i].Location)
 		}
 	}
-	if _, err := c.Cancel(e.ctx, after.ID); err != nil {
+	if _, err := cc.Cancel(ctx, job); err != nil {
 		t.Fatal(err)
 	}
-	r := e.amWait(t, app.id, time.Minute, "ended", func(r yarnrpc.ApplicationReport) bool { return r.State.Terminal() })
+	r := e.waitAppEnd(t, app, time.Minute)
 	if r.FinalStatus != yarnrpc.FinalKilled {
 		t.Fatalf("final %s/%s: %s", r.State, r.FinalStatus, r.Diagnostics)
 	}

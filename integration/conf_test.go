@@ -112,7 +112,7 @@ func TestConfCLI(t *testing.T) {
 	}
 	run := func(env map[string]string, args ...string) (string, string, int) {
 		cmd := exec.Command(bin, args...)
-		cmd.Env = append(os.Environ(), "HADOOP_CONF_DIR=", "YARN_CONF_DIR=", "FLOE_CONF_DIR=")
+		cmd.Env = append(os.Environ(), contract.EnvHadoopConfDir+"=", contract.EnvYarnConfDir+"=", contract.EnvConfDir+"=")
 		for k, v := range env {
 			cmd.Env = append(cmd.Env, k+"="+v)
 		}
@@ -129,7 +129,7 @@ func TestConfCLI(t *testing.T) {
 		return out.String(), errOut.String(), code
 	}
 
-	out, errOut, code := run(map[string]string{"HADOOP_CONF_DIR": c.ConfDir, "FLOE_CONF_DIR": floeDir}, "config", "-Dparallelism.default=2")
+	out, errOut, code := run(map[string]string{contract.EnvHadoopConfDir: c.ConfDir, contract.EnvConfDir: floeDir}, "config", "-Dparallelism.default=2")
 	if code != 0 {
 		t.Fatalf("floe config: exit %d\n%s", code, errOut)
 	}
@@ -150,8 +150,8 @@ func TestConfCLI(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{"HADOOP_CONF_DIR points at nothing", map[string]string{"HADOOP_CONF_DIR": missing}, nil, []string{"HADOOP_CONF_DIR=" + missing, "point it at"}},
-		{"malformed floe-conf.yaml", map[string]string{"FLOE_CONF_DIR": badFloe}, nil, []string{filepath.Join(badFloe, contract.FileConf) + ":2:", "fix the YAML"}},
+		{"HADOOP_CONF_DIR points at nothing", map[string]string{contract.EnvHadoopConfDir: missing}, nil, []string{"HADOOP_CONF_DIR=" + missing, "point it at"}},
+		{"malformed floe-conf.yaml", map[string]string{contract.EnvConfDir: badFloe}, nil, []string{filepath.Join(badFloe, contract.FileConf) + ":2:", "fix the YAML"}},
 		{"unknown -D key", nil, []string{"-Dtaskmanager.numberOfTaskSlot=2"}, []string{"unknown option", "did you mean taskmanager.numberOfTaskSlots?"}},
 	}
 	for _, b := range bad {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/floe-yarn/floe/client"
 	"github.com/floe-yarn/floe/conf"
 	"github.com/floe-yarn/floe/hdfsstore"
 	"github.com/floe-yarn/floe/yarnrpc"
@@ -173,7 +174,7 @@ func (e *yarnEnv) submitDShell(t *testing.T, name string, args ...string) yarnrp
 		t.Fatal(err)
 	}
 	t.Logf("application %s (max container %s)", id, maxRes)
-	staging := hdfsstore.StagingDir(store.User(), id.String())
+	staging := client.Staging{Root: client.StagingRoot(conf.New(), store.User())}.Dir(id)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()

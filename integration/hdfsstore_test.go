@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/floe-yarn/floe/client"
 	"github.com/floe-yarn/floe/conf"
 	"github.com/floe-yarn/floe/hdfsstore"
 	"github.com/rs/zerolog"
@@ -120,7 +121,7 @@ func TestHDFSRoundTrip(t *testing.T) {
 	defer cancel()
 	s := newStore(t, h, "")
 	web := webHDFS{base: "http://" + conf.ConnectAddress(h.Get(conf.KeyNameNodeHTTP)) + "/webhdfs/v1", user: s.User()}
-	base := hdfsstore.StagingDir(s.User(), fmt.Sprintf("itest_%d", time.Now().UnixNano()))
+	base := client.StagingRoot(conf.New(), s.User()) + "/" + fmt.Sprintf("itest_%d", time.Now().UnixNano())
 	t.Cleanup(func() { s.RemoveAll(context.Background(), base) })
 
 	// A 64 MiB file of pseudo-random bytes.
@@ -266,7 +267,7 @@ func TestHDFSRemoteErrors(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	s := newStore(t, h, "")
-	base := hdfsstore.StagingDir(s.User(), fmt.Sprintf("itest_err_%d", time.Now().UnixNano()))
+	base := client.StagingRoot(conf.New(), s.User()) + "/" + fmt.Sprintf("itest_err_%d", time.Now().UnixNano())
 	t.Cleanup(func() { s.RemoveAll(context.Background(), base) })
 
 	// mkdir below a file: ParentNotDirectoryException.
@@ -313,7 +314,7 @@ func TestHDFSCancelUpload(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := newStore(t, h, "")
-	base := hdfsstore.StagingDir(s.User(), fmt.Sprintf("itest_cancel_%d", time.Now().UnixNano()))
+	base := client.StagingRoot(conf.New(), s.User()) + "/" + fmt.Sprintf("itest_cancel_%d", time.Now().UnixNano())
 	t.Cleanup(func() { s.RemoveAll(context.Background(), base) })
 	src := filepath.Join(t.TempDir(), "f")
 	if err := os.WriteFile(src, make([]byte, 32<<20), 0o644); err != nil {

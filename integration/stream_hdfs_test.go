@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/examples/wordcount/wc"
 	"github.com/floe-yarn/floe/hdfsstore"
 )
@@ -66,7 +67,7 @@ func TestStreamHDFSWordcount(t *testing.T) {
 	}
 	defaultFS := strings.TrimSuffix(h.DefaultFS(), "/")
 	run := exec.CommandContext(ctx, bin, "--input", defaultFS+base+"/in", "--output", defaultFS+base+"/out")
-	run.Env = append(os.Environ(), "HADOOP_CONF_DIR="+c.ConfDir, "FLOE_PARALLELISM=3")
+	run.Env = append(os.Environ(), contract.EnvHadoopConfDir+"="+c.ConfDir, contract.EnvParallelism+"=3")
 	if out, err := run.CombinedOutput(); err != nil {
 		t.Fatalf("wordcount on HDFS: %v\n%s", err, out)
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/floe-yarn/floe/yarnrpc"
 )
 
 // TestYarnApplicationProvidedLibDirs runs wordcount in application mode
@@ -67,20 +69,30 @@ func TestYarnApplicationProvidedLibDirs(t *testing.T) {
 
 // TestYarnApplicationLocalBinary: application mode with a local job
 // binary (uploaded through the cache), attached, via `floe run -t
-// yarn-application`.
+// yarn-application`: the AM plans the job itself, starts two TaskManager
+// containers of one slot for parallelism 2, the counts are right, the
+// application SUCCEEDS and its staging folder is gone.
+//
+// Merged with the application half of TestAMPerJobWordCount.
 func TestYarnApplicationLocalBinary(t *testing.T) {
 	e := newYC(t)
 	dir := e.testDir(t)
 	want := e.writeWords(t, dir+"/in/words.txt", 1000, 4)
 	out, err := e.floe(t, 4*time.Minute, "", "run", "-t", "yarn-application", "-Dyarn.tags="+e.tag,
-		e.bins+"/wordcount", "--input", e.qualify(t, dir+"/in"), "--output", e.qualify(t, dir+"/out"))
+		"-p", "2", "-Dtaskmanager.numberOfTaskSlots=1", e.bins+"/wordcount", "--input", e.qualify(t, dir+"/in"), "--output", e.qualify(t, dir+"/out"))
 	if err != nil {
 		t.Fatalf("floe run -t yarn-application: %v", err)
 	}
 	app := ycAppIDIn(t, out)
 	e.killAtEnd(t, app)
 	ycSameCounts(t, e.readCounts(t, dir+"/out"), want)
+	if rep := e.waitAppEnd(t, app, time.Minute); rep.FinalStatus != yarnrpc.FinalSucceeded {
+		t.Errorf("application ended %s/%s: %s", rep.State, rep.FinalStatus, rep.Diagnostics)
+	}
 	e.waitStagingGone(t, app, 30*time.Second)
+	if logs := e.containerLogs(app, "taskmanager.log"); len(logs) != 2 {
+		t.Errorf("%d TaskManager logs, want 2", len(logs))
+	}
 }
 
 // TestYarnAMFailureReport: when the AM fails, the client prints YARN's

@@ -1,12 +1,18 @@
 package integration
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/floe-yarn/floe/client"
+	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/contract"
+	"github.com/floe-yarn/floe/yarnrpc"
 )
 
 // TestYarnBadInput: each bad input is a clear error before or at
@@ -86,7 +92,7 @@ func TestYarnBadInput(t *testing.T) {
 			}
 		}
 		start := time.Now()
-		o, err := e.floeEnv(t, 90*time.Second, "", []string{"HADOOP_CONF_DIR=" + conf}, "run", "-t", "yarn-per-job",
+		o, err := e.floeEnv(t, 90*time.Second, "", []string{contract.EnvHadoopConfDir + "=" + conf}, "run", "-t", "yarn-per-job",
 			"-Dyarn.staging-directory="+t.TempDir(), wc, in, "x", out, "y")
 		if err == nil || strings.Contains(err.Error(), "not done within") {
 			t.Fatalf("want a prompt error, got %v", err)
@@ -96,4 +102,48 @@ func TestYarnBadInput(t *testing.T) {
 		}
 		t.Logf("failed after %s", time.Since(start).Round(time.Millisecond))
 	})
+}
+
+// noMaximumRM hides YARN's maximum container size from the client (it
+// reports none with a new application id), so that a submission the
+// client would refuse reaches the ApplicationMaster.
+type noMaximumRM struct{ client.RM }
+
+func (r noMaximumRM) NewApplication(ctx context.Context) (yarnrpc.ApplicationID, yarnrpc.Resource, error) {
+	id, _, err := r.RM.NewApplication(ctx)
+	return id, yarnrpc.Resource{}, err
+}
+
+// TestAMTaskManagerTooLarge asks for TaskManager containers larger than
+// the cluster's maximum: the AM ends the application FAILED at once with a
+// diagnostics line naming the option to lower, and removes the staging
+// folder. The client checks this first (TestYarnBadInput), so the
+// submission goes through a client whose RM hides the maximum: this is the
+// ApplicationMaster's own line of defence.
+func TestAMTaskManagerTooLarge(t *testing.T) {
+	e := newYC(t)
+	cfg := conf.New()
+	for k, v := range map[string]string{conf.TaskManagerProcessSize: "64g", conf.YarnTags: e.tag} {
+		if err := cfg.Set(k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	d, err := client.NewYarnDescriptor(ctx, client.YarnOptions{Config: cfg, RM: noMaximumRM{e.rm}, Store: e.st, Framework: e.bins + "/floe"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dep, err := d.Deploy(ctx, client.DeploySpec{Mode: contract.ModePerJob, JobBinary: e.bins + "/wordcount",
+		JobArgs: []string{"--input", "/nope", "--output", "/nope-out"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.killAtEnd(t, dep.App)
+	r := e.waitAppEnd(t, dep.App, 2*time.Minute)
+	if r.State != yarnrpc.StateFinished || r.FinalStatus != yarnrpc.FinalFailed || !strings.Contains(r.Diagnostics, "taskmanager.memory.process.size") ||
+		!strings.Contains(r.Diagnostics, "maximum container size") {
+		t.Fatalf("final %s/%s: %s", r.State, r.FinalStatus, r.Diagnostics)
+	}
+	e.waitStagingGone(t, dep.App, 30*time.Second)
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/jobmanager/api"
 	"github.com/floe-yarn/floe/yarnrpc"
 )
@@ -161,8 +162,8 @@ func (e *ycEnv) benchOnce(t *testing.T, name string, args []string, ownsCluster 
 		v, _ := strconv.ParseFloat(m[1], 64)
 		s.uploaded = v * map[string]float64{"B": 1, "KiB": 1024, "MiB": 1 << 20}[m[2]]
 	}
-	s.amRSS = rssOf(t, app, "FLOE_YARN_MODE=")
-	s.tmRSS = rssOf(t, app, "FLOE_ROLE=taskmanager")
+	s.amRSS = rssOf(t, app, contract.EnvYarnMode+"=")
+	s.tmRSS = rssOf(t, app, contract.EnvRole+"="+contract.RoleTaskManager)
 	if _, err := cc.Cancel(ctx, job); err != nil {
 		t.Fatalf("cancel %s: %v", job, err)
 	}

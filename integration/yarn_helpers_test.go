@@ -22,7 +22,9 @@ import (
 
 	"github.com/floe-yarn/floe/client"
 	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/hdfsstore"
+	"github.com/floe-yarn/floe/jobmanager/api"
 	"github.com/floe-yarn/floe/yarnrpc"
 )
 
@@ -44,7 +46,8 @@ func ycBinaries(t *testing.T, root string) string {
 			ycBuild.err = err
 			return
 		}
-		for out, pkg := range map[string]string{"floe": "./cmd/floe", "wordcount": "./examples/wordcount", "clicks": "./examples/clicks"} {
+		for out, pkg := range map[string]string{"floe": "./cmd/floe", "wordcount": "./examples/wordcount", "clicks": "./examples/clicks",
+			"testjob": "./jobmanager/testdata/testjob"} {
 			cmd := exec.Command("go", "build", "-trimpath", "-o", filepath.Join(dir, out), pkg)
 			cmd.Dir = root
 			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
@@ -106,7 +109,7 @@ func (e *ycEnv) floeEnv(t *testing.T, bound time.Duration, stdin string, env []s
 	ctx, cancel := context.WithTimeout(context.Background(), bound)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, filepath.Join(e.bins, "floe"), args...)
-	cmd.Env = append(append(os.Environ(), "HADOOP_CONF_DIR="+e.c.ConfDir, "YARN_CONF_DIR=", "FLOE_CONF_DIR="), env...)
+	cmd.Env = append(append(os.Environ(), contract.EnvHadoopConfDir+"="+e.c.ConfDir, contract.EnvYarnConfDir+"=", contract.EnvConfDir+"="), env...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -392,7 +395,72 @@ func ycRun(t *testing.T, dir string, env []string, name string, args ...string) 
 	}
 }
 
-// clientConnect connects to a running application's JobManager.
-func clientConnect(rep yarnrpc.ApplicationReport, secret []byte) (*client.ClusterClient, error) {
-	return client.Connect(rep, secret)
+// jobManager reaches a running application's JobManager through the
+// client (the secret from the staging folder).
+func (e *ycEnv) jobManager(t *testing.T, app yarnrpc.ApplicationID) *client.ClusterClient {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cc, err := e.descriptor(t).Retrieve(ctx, app)
+	if err != nil {
+		t.Fatalf("reach the JobManager of %s: %v\n%s", app, err, e.amLog(app))
+	}
+	return cc
+}
+
+// waitJob polls a job until cond holds (bounded by two minutes).
+func (e *ycEnv) waitJob(t *testing.T, cc *client.ClusterClient, id, what string, cond func(client.JobDetails) bool) client.JobDetails {
+	t.Helper()
+	var j client.JobDetails
+	waitUntil(t, 2*time.Minute, "job "+id+" "+what, func() (bool, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		var err error
+		j, err = cc.Job(ctx, id)
+		return err == nil && cond(j), nil
+	})
+	return j
+}
+
+// allRunning reports whether a job and every one of its subtasks run.
+func allRunning(j client.JobDetails) bool {
+	if j.State != api.JobRunning || len(j.Subtasks) == 0 {
+		return false
+	}
+	for _, s := range j.Subtasks {
+		if s.State != api.Running {
+			return false
+		}
+	}
+	return true
+}
+
+// containerLogs returns one log file of every container of app that ran on
+// this host's NodeManagers, by container id.
+func (e *ycEnv) containerLogs(app yarnrpc.ApplicationID, name string) map[string]string {
+	state := filepath.Dir(e.c.ConfDir)
+	matches, _ := filepath.Glob(filepath.Join(state, "data", "nm*", "logs", app.String(), "container_*", name))
+	out := map[string]string{}
+	for _, m := range matches {
+		if data, err := os.ReadFile(m); err == nil {
+			out[filepath.Base(filepath.Dir(m))] = string(data)
+		}
+	}
+	return out
+}
+
+// amLog returns the tail of the AM's jobmanager.err and jobmanager.log.
+func (e *ycEnv) amLog(app yarnrpc.ApplicationID) string {
+	var b strings.Builder
+	for _, name := range []string{"jobmanager.err", "jobmanager.log"} {
+		for cid, data := range e.containerLogs(app, name) {
+			if strings.HasSuffix(cid, "_000001") {
+				if len(data) > 6000 {
+					data = data[len(data)-6000:]
+				}
+				fmt.Fprintf(&b, "--- %s/%s ---\n%s\n", cid, name, data)
+			}
+		}
+	}
+	return b.String()
 }

@@ -13,37 +13,62 @@ import (
 	"time"
 
 	"github.com/floe-yarn/floe/client"
+	"github.com/floe-yarn/floe/contract"
+	"github.com/floe-yarn/floe/jobmanager/api"
+	"github.com/floe-yarn/floe/yarnrpc"
 )
 
 // TestYarnExternalKill: forceKillApplication from a second client ends a
-// per-job application KILLED, and its staging folder is gone (the AM
-// deletes it on SIGTERM).
+// per-job application, and a session, KILLED; the NodeManager SIGTERMs the
+// AM, which deletes the staging folder (and logs that it did) before the
+// SIGKILL that follows.
+//
+// Merged from TestYarnExternalKill (per-job) and TestAMKilledRemovesStaging
+// (a session, with the AM's log line as proof that the AM removed it).
 func TestYarnExternalKill(t *testing.T) {
-	e := newYC(t)
-	out, err := e.floe(t, 3*time.Minute, "", "run", "-t", "yarn-per-job", "-d", "-Dyarn.tags="+e.tag, e.bins+"/clicks", "--rate", "5")
-	if err != nil {
-		t.Fatalf("run -d: %v", err)
+	for _, mode := range []string{"per-job", "session"} {
+		t.Run(mode, func(t *testing.T) {
+			e := newYC(t)
+			var out string
+			var err error
+			if mode == "per-job" {
+				out, err = e.floe(t, 3*time.Minute, "", "run", "-t", "yarn-per-job", "-d", "-Dyarn.tags="+e.tag, e.bins+"/clicks", "--rate", "5")
+			} else {
+				out, err = e.floe(t, 3*time.Minute, "", "yarn-session", "-d", e.props(), "-Dyarn.tags="+e.tag)
+			}
+			if err != nil {
+				t.Fatalf("%s -d: %v", mode, err)
+			}
+			app := ycAppIDIn(t, out)
+			e.killAtEnd(t, app)
+			if !e.exists(t, e.stagingDir(app)) {
+				t.Fatalf("no staging folder while the application runs")
+			}
+			e.jobManager(t, app) // the AM is up, with its SIGTERM handler
+			second := newRMClient(t, e.h, 30*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			if err := second.Kill(ctx, app, "integration test: external kill"); err != nil {
+				t.Fatal(err)
+			}
+			rep := e.waitAppEnd(t, app, time.Minute)
+			if rep.State != yarnrpc.StateKilled {
+				t.Errorf("state %s, want KILLED", rep.State)
+			}
+			e.waitStagingGone(t, app, 30*time.Second)
+			// The AM deleted it (and only then logged): nothing else
+			// removes it while the test runs.
+			if log := e.amLog(app); !strings.Contains(log, "killed (SIGTERM); removed the staging folder") {
+				t.Errorf("the AM did not log the removal on SIGTERM:\n%s", log)
+			}
+		})
 	}
-	app := ycAppIDIn(t, out)
-	e.killAtEnd(t, app)
-	if !e.exists(t, e.stagingDir(app)) {
-		t.Fatalf("no staging folder while the application runs")
-	}
-	second := newRMClient(t, e.h, 30*time.Second)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if err := second.Kill(ctx, app, "integration test: external kill"); err != nil {
-		t.Fatal(err)
-	}
-	rep := e.waitAppEnd(t, app, time.Minute)
-	if rep.State.String() != "KILLED" {
-		t.Errorf("state %s, want KILLED", rep.State)
-	}
-	e.waitStagingGone(t, app, 30*time.Second)
 }
 
 // TestYarnPerJobCancelEndsApplication: cancelling the only job of a
-// per-job cluster ends the application.
+// per-job cluster (by the id the client printed when it submitted) ends
+// the application KILLED, with the cancellation in YARN's diagnostics, and
+// removes the staging folder.
 func TestYarnPerJobCancelEndsApplication(t *testing.T) {
 	e := newYC(t)
 	out, err := e.floe(t, 3*time.Minute, "", "run", "-t", "yarn-per-job", "-d", "-Dyarn.tags="+e.tag, e.bins+"/clicks", "--rate", "5")
@@ -56,25 +81,32 @@ func TestYarnPerJobCancelEndsApplication(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no job id in %q", out)
 	}
+	if !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(m[1]) {
+		t.Errorf("job id %q: want the 32 hex digits the client chose", m[1])
+	}
 	if _, err := e.floe(t, 2*time.Minute, "", "cancel", "-t", "yarn-per-job", "-Dyarn.application.id="+app.String(), m[1]); err != nil {
 		t.Fatalf("cancel: %v", err)
 	}
 	rep := e.waitAppEnd(t, app, time.Minute)
-	if rep.FinalStatus.String() != "KILLED" {
-		t.Errorf("final status %s, want KILLED", rep.FinalStatus)
+	if rep.FinalStatus != yarnrpc.FinalKilled || !strings.Contains(rep.Diagnostics, "canceled") {
+		t.Errorf("final status %s (%s), want KILLED with the cancellation", rep.FinalStatus, rep.Diagnostics)
 	}
 	e.waitStagingGone(t, app, 30*time.Second)
 }
 
 // ycContainerPIDs finds this host's processes of app's containers that
-// play role (FLOE_ROLE), by their environment, leaving out shells.
-func ycContainerPIDs(t *testing.T, app, role string) []int {
+// play role (FLOE_ROLE), by their environment, leaving out the
+// NodeManager's shell wrappers: container id → pid.
+func ycContainerPIDs(t *testing.T, app yarnrpc.ApplicationID, role string) map[string]int {
 	t.Helper()
 	ents, err := os.ReadDir("/proc")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var pids []int
+	// Container ids carry the application's timestamp and sequence, with
+	// or without an epoch.
+	tag := "_" + strings.TrimPrefix(app.String(), "application_") + "_"
+	pids := map[string]int{}
 	for _, en := range ents {
 		pid, err := strconv.Atoi(en.Name())
 		if err != nil {
@@ -84,28 +116,41 @@ func ycContainerPIDs(t *testing.T, app, role string) []int {
 		if err != nil {
 			continue
 		}
-		env := "\x00" + string(b)
-		if !strings.Contains(env, "\x00FLOE_ROLE="+role+"\x00") || !strings.Contains(env, app) {
+		var cid string
+		isRole := false
+		for _, kv := range strings.Split(string(b), "\x00") {
+			if v, ok := strings.CutPrefix(kv, yarnrpc.EnvContainerID+"="); ok && strings.Contains(v, tag) {
+				cid = v
+			}
+			isRole = isRole || kv == contract.EnvRole+"="+role
+		}
+		if cid == "" || !isRole {
 			continue
 		}
-		// Skip the NodeManager's shell wrappers, which share the environment.
 		if exe, err := os.Readlink(filepath.Join("/proc", en.Name(), "exe")); err == nil && !shells[filepath.Base(exe)] {
-			pids = append(pids, pid)
+			pids[cid] = pid
 		}
 	}
 	return pids
 }
 
 // TestYarnTaskManagerKill: kill -9 on a TaskManager container process
-// during a bounded job; the AM gets a replacement container, the job
-// finishes with the correct output and the container's exit status is in
-// the job's exception history.
+// during a bounded per-job job (two TaskManagers of one slot each). YARN
+// reports the container completed with exit status 137; the AM records
+// that, with the container's id, in the job's exception history, asks for
+// a replacement container, and the job restarts under YARN's default
+// restart strategy (no restart-strategy option is given) and finishes with
+// the correct output; the application SUCCEEDS. The job could not finish
+// on one TaskManager, so finishing proves the replacement.
+//
+// Merged from TestYarnTaskManagerKill and TestAMReplacesLostContainer (its
+// cancel-ends-KILLED part is in TestYarnPerJobCancelEndsApplication).
 func TestYarnTaskManagerKill(t *testing.T) {
 	e := newYC(t)
 	dir := e.testDir(t)
 	want := e.writeWords(t, dir+"/in/words.txt", 600000, 5)
 	out, err := e.floe(t, 3*time.Minute, "", "run", "-t", "yarn-per-job", "-d", "-Dyarn.tags="+e.tag,
-		"-Drestart-strategy.type=fixed-delay", "-Drestart-strategy.fixed-delay.attempts=3",
+		"-p", "2", "-Dtaskmanager.numberOfTaskSlots=1",
 		e.bins+"/wordcount", "--input", e.qualify(t, dir+"/in"), "--output", e.qualify(t, dir+"/out"))
 	if err != nil {
 		t.Fatalf("run -d: %v", err)
@@ -116,58 +161,89 @@ func TestYarnTaskManagerKill(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no job id in %q", out)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cc, err := e.descriptor(t).Retrieve(ctx, app)
-	if err != nil {
-		t.Fatal(err)
-	}
+	job := m[1]
+	cc := e.jobManager(t, app)
 	// Kill only once the job runs with every subtask deployed: a failure
 	// "during a bounded job", not during TaskManager start-up.
 	waitUntil(t, 2*time.Minute, "every subtask RUNNING", func() (bool, error) {
-		j, err := cc.Job(ctx, m[1])
-		if err != nil || len(j.Subtasks) == 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		j, err := cc.Job(ctx, job)
+		if err != nil {
 			return false, nil
 		}
 		if j.State.Terminal() {
 			return false, fmt.Errorf("job ended (%s) before the kill; the input is too small", j.State)
 		}
-		for _, st := range j.Subtasks {
-			if st.State != "RUNNING" {
-				return false, nil
-			}
-		}
-		return true, nil
+		return allRunning(j), nil
 	})
-	pids := ycContainerPIDs(t, app.String(), "taskmanager")
-	if len(pids) == 0 {
-		t.Fatal("no TaskManager process of the application on this host")
+	pids := ycContainerPIDs(t, app, "taskmanager")
+	if len(pids) != 2 {
+		t.Fatalf("TaskManager processes %v, want 2", pids)
 	}
-	if err := syscall.Kill(pids[0], syscall.SIGKILL); err != nil {
-		t.Fatal(err)
+	var victim string
+	for cid, pid := range pids {
+		victim = cid
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("killed TaskManager process %d of %s", pid, cid)
+		break
 	}
-	t.Logf("killed TaskManager pid %d", pids[0])
 	// The AM ends the application right after the job, so record the
-	// exception history while the job runs and take the end from YARN.
-	var exceptions string
+	// exception history while the job runs and take the end from YARN. A
+	// peer may notice the loss first; YARN's report of the container (exit
+	// status 137) follows within a heartbeat and joins the history.
+	var exceptions, lostExit string
+	restarted := false
+	var after *api.TaskManagerList // the TaskManagers once the job runs again
 	waitUntil(t, 5*time.Minute, "the application to end", func() (bool, error) {
 		jctx, jcancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer jcancel()
-		if j, err := cc.Job(jctx, m[1]); err == nil && len(j.Exceptions) > 0 {
+		if j, err := cc.Job(jctx, job); err == nil && len(j.Exceptions) > 0 {
 			exceptions = client.FormatExceptions(j.Exceptions)
+			restarted = restarted || j.Attempt >= 1
+			for _, ex := range j.Exceptions {
+				if strings.Contains(ex.Cause, victim) {
+					lostExit = ex.Cause
+				}
+			}
+			if after == nil && j.Attempt >= 1 && allRunning(j) {
+				if l, err := cc.JM.TaskManagers(jctx); err == nil {
+					after = &l
+				}
+			}
 		}
 		r, err := e.rm.ApplicationReport(jctx, app)
 		if err != nil || !r.State.Terminal() {
 			return false, nil
 		}
-		if r.FinalStatus.String() != "SUCCEEDED" {
+		if r.FinalStatus != yarnrpc.FinalSucceeded {
 			t.Errorf("application ended %s: %s", r.FinalStatus, r.Diagnostics)
 		}
 		return true, nil
 	})
 	t.Logf("exception history: %s", exceptions)
-	if !strings.Contains(exceptions, "exited with status 137") {
-		t.Errorf("exception history lacks the container's exit status: %s", exceptions)
+	if !restarted {
+		t.Errorf("the job never restarted after the kill")
+	}
+	for _, w := range []string{"exited with status 137", "killed by SIGKILL"} {
+		if !strings.Contains(lostExit, w) {
+			t.Errorf("the lost container's exception %q lacks %q (history: %s)", lostExit, w, exceptions)
+		}
+	}
+	// Seen only when the restarted job ran long enough to be polled.
+	if after != nil {
+		if len(after.TaskManagers) != 2 {
+			t.Errorf("TaskManagers after the replacement: %+v", after)
+		}
+		for _, tm := range after.TaskManagers {
+			if strings.Contains(tm.Location, victim) {
+				t.Errorf("lost container %s still listed: %+v", victim, tm)
+			}
+		}
+	} else {
+		t.Logf("the restarted job finished before its TaskManagers were listed")
 	}
 	ycSameCounts(t, e.readCounts(t, dir+"/out"), want)
 }

@@ -7,14 +7,18 @@ import (
 )
 
 // TestYarnPerJobWordCount runs wordcount on HDFS input in per-job mode,
-// attached: the command exits 0 when the job FINISHED, the counts are
-// right, the application SUCCEEDED and its staging folder is gone.
+// attached, with parallelism 2 on TaskManagers of one slot: the command
+// exits 0 when the job FINISHED, the counts are right, the AM started two
+// TaskManager containers (each logging to its taskmanager.log), the
+// application SUCCEEDED and its staging folder is gone.
+//
+// Merged with the per-job half of TestAMPerJobWordCount.
 func TestYarnPerJobWordCount(t *testing.T) {
 	e := newYC(t)
 	dir := e.testDir(t)
 	want := e.writeWords(t, dir+"/in/words.txt", 3000, 1)
 	out, err := e.floe(t, 4*time.Minute, "", "run", "-t", "yarn-per-job", "-Dyarn.tags="+e.tag,
-		e.bins+"/wordcount", "--input", e.qualify(t, dir+"/in"), "--output", e.qualify(t, dir+"/out"))
+		"-p", "2", "-Dtaskmanager.numberOfTaskSlots=1", e.bins+"/wordcount", "--input", e.qualify(t, dir+"/in"), "--output", e.qualify(t, dir+"/out"))
 	if err != nil {
 		t.Fatalf("floe run -t yarn-per-job: %v", err)
 	}
@@ -31,6 +35,9 @@ func TestYarnPerJobWordCount(t *testing.T) {
 		t.Errorf("application ended %s/%s: %s", rep.State, rep.FinalStatus, rep.Diagnostics)
 	}
 	e.waitStagingGone(t, app, 30*time.Second)
+	if logs := e.containerLogs(app, "taskmanager.log"); len(logs) != 2 {
+		t.Errorf("%d TaskManager logs, want 2", len(logs))
+	}
 
 	// The same binaries again: the cache sends only the small files.
 	dir2 := e.testDir(t)
@@ -47,7 +54,9 @@ func TestYarnPerJobWordCount(t *testing.T) {
 }
 
 // TestYarnPerJobFailedJob: a job whose input does not exist FAILS; the
-// client exits non-zero with the failure cause, not "check the logs".
+// client exits non-zero with the failure cause (the file system's "file
+// does not exist", not just the path, which holds "missing" itself) and
+// YARN's final status, not "check the logs".
 func TestYarnPerJobFailedJob(t *testing.T) {
 	e := newYC(t)
 	dir := e.testDir(t)
@@ -58,8 +67,10 @@ func TestYarnPerJobFailedJob(t *testing.T) {
 	}
 	app := ycAppIDIn(t, out)
 	e.killAtEnd(t, app)
-	if !strings.Contains(out, "missing") {
-		t.Errorf("the error does not name the cause (the missing input):\n%s", out)
+	for _, w := range []string{"file does not exist", "final status FAILED"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("the error does not give the cause: no %q in\n%s", w, out)
+		}
 	}
 	e.waitAppEnd(t, app, time.Minute)
 	e.waitStagingGone(t, app, 30*time.Second)

@@ -2,29 +2,78 @@ package integration
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/floe-yarn/floe/client"
+	"github.com/floe-yarn/floe/jobmanager/api"
+	"github.com/floe-yarn/floe/yarnrpc"
 )
 
 var ycJobIDRE = regexp.MustCompile(`with id (\S+)`)
 
-// TestYarnSession starts a detached session, runs two jobs in sequence and
-// two at once (all correct), sees the idle TaskManagers released after
+// getJSON GETs url without a signature and decodes the reply.
+func getJSON(t *testing.T, url string, out any) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode == http.StatusOK && out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("GET %s: %v: %s", url, err, b)
+		}
+	}
+	return resp.StatusCode
+}
+
+// stopSession runs `echo stop | floe yarn-session -id` and checks what it
+// says: the JobManager accepted the shutdown and the session ended
+// SUCCEEDED.
+func (e *ycEnv) stopSession(t *testing.T, app yarnrpc.ApplicationID) {
+	t.Helper()
+	out, err := e.floe(t, 2*time.Minute, "stop\n", "yarn-session", "-id", app.String(), e.props())
+	if err != nil {
+		t.Fatalf("echo stop | yarn-session -id: %v", err)
+	}
+	for _, w := range []string{"Stopping Floe session " + app.String(), "Session " + app.String() + " stopped: FINISHED (SUCCEEDED)"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("stop output lacks %q:\n%s", w, out)
+		}
+	}
+	if strings.Contains(out, "did not accept the shutdown") {
+		t.Errorf("the JobManager refused the shutdown; the session was killed:\n%s", out)
+	}
+}
+
+// TestYarnSession starts a detached session, which holds no TaskManagers
+// until a job comes; its JobManager serves GETs unsigned, directly and
+// through YARN's web proxy (the tracking URL), and refuses unsigned
+// mutations. It runs the same job twice in sequence (the second reuses the
+// first one's idle TaskManager: the pool is binary + arguments), then two
+// at once (all correct), sees the idle TaskManagers released after
 // resourcemanager.taskmanager-timeout (YARN's running-container count of
 // the application falls to 1, the AM), and stops the session with `echo
-// stop | floe yarn-session -id`: the application SUCCEEDS, the properties
-// file and the staging folder are gone.
+// stop | floe yarn-session -id`: the application SUCCEEDS with the reason
+// in its diagnostics, the properties file and the staging folder are gone.
+//
+// Merged with TestAMSession.
 func TestYarnSession(t *testing.T) {
 	e := newYC(t)
 	out, err := e.floe(t, 3*time.Minute, "", "yarn-session", "-d", "-nm", "floe-it-session", "-s", "2",
-		e.props(), "-Dyarn.tags="+e.tag, "-Dresourcemanager.taskmanager-timeout=5 s")
+		e.props(), "-Dyarn.tags="+e.tag, "-Dresourcemanager.taskmanager-timeout=8 s")
 	if err != nil {
 		t.Fatalf("yarn-session -d: %v", err)
 	}
@@ -39,30 +88,114 @@ func TestYarnSession(t *testing.T) {
 		t.Errorf("yarn-session printed no web address or tracking URL")
 	}
 
-	dir := e.testDir(t)
-	runJob := func(t *testing.T, name string, seed int64, extra ...string) {
-		want := e.writeWords(t, dir+"/"+name+"/in.txt", 800, seed)
-		args := append([]string{"run"}, extra...)
-		args = append(args, e.props(), e.bins+"/wordcount", "--input", e.qualify(t, dir+"/"+name+"/in.txt"), "--output", e.qualify(t, dir+"/"+name+"/out"))
-		if _, err := e.floe(t, 3*time.Minute, "", args...); err != nil {
-			t.Errorf("job %s: %v", name, err)
-			return
-		}
-		ycSameCounts(t, e.readCounts(t, dir+"/"+name+"/out"), want)
+	cc := e.jobManager(t, app)
+	base := "http://" + cc.Addr
+	var ov api.Overview
+	if code := getJSON(t, base+"/v1/overview", &ov); code != http.StatusOK || ov.TaskManagers != 0 || ov.Mode != "session" {
+		t.Fatalf("overview %d %+v", code, ov)
 	}
-	// In sequence: explicitly, then through the properties file alone.
-	runJob(t, "seq1", 11, "-t", "yarn-session")
-	runJob(t, "seq2", 12)
-	// At once.
+	// Through the RM's web proxy (the tracking URL users see).
+	if !strings.Contains(cc.Report.TrackingURL, "/proxy/") {
+		t.Fatalf("tracking URL %q is not the proxy", cc.Report.TrackingURL)
+	}
+	var pov api.Overview
+	if code := getJSON(t, strings.TrimSuffix(cc.Report.TrackingURL, "/")+"/v1/overview", &pov); code != http.StatusOK || pov.Mode != "session" {
+		t.Fatalf("overview through the proxy: %d %+v", code, pov)
+	}
+	// Unsigned mutations are refused.
+	resp, err := http.Post(base+"/v1/cluster/shutdown", "application/json", strings.NewReader(`{"version":1}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("unsigned shutdown: %d, want 401", resp.StatusCode)
+	}
+
+	dir := e.testDir(t)
+	type job struct {
+		name string
+		want map[string]int64
+		args []string // floe run's arguments
+	}
+	newJob := func(name string, seed int64, extra ...string) job {
+		want := e.writeWords(t, dir+"/"+name+"/in.txt", 800, seed)
+		args := append([]string{"run", "-p", "2"}, extra...)
+		args = append(args, e.props(), e.bins+"/wordcount", "--input", e.qualify(t, dir+"/"+name+"/in.txt"), "--output", e.qualify(t, dir+"/"+name+"/out"))
+		return job{name, want, args}
+	}
+	// run submits j attached and returns its job id; it only reports
+	// errors, so that it may run in a goroutine.
+	run := func(j job) (string, error) {
+		out, err := e.floe(t, 3*time.Minute, "", j.args...)
+		if err != nil {
+			return "", fmt.Errorf("job %s: %w", j.name, err)
+		}
+		m := ycJobIDRE.FindStringSubmatch(out)
+		if m == nil {
+			return "", fmt.Errorf("job %s: no job id in %q", j.name, out)
+		}
+		return m[1], nil
+	}
+	subtaskTM := func(id string) string {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		d, err := cc.Job(ctx, id)
+		if err != nil || len(d.Subtasks) == 0 {
+			t.Fatalf("job %s: %+v, %v", id, d, err)
+		}
+		return d.Subtasks[0].TaskManager
+	}
+	// In sequence, the same job twice: explicitly, then through the
+	// properties file alone.
+	seq := newJob("seq", 11, "-t", "yarn-session")
+	first, err := run(seq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ycSameCounts(t, e.readCounts(t, dir+"/seq/out"), seq.want)
+	var tms api.TaskManagerList
+	if code := getJSON(t, base+"/v1/taskmanagers", &tms); code != http.StatusOK || len(tms.TaskManagers) != 1 ||
+		!strings.Contains(tms.TaskManagers[0].Location, "container_") {
+		t.Fatalf("taskmanagers %d %+v", code, tms)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	err = e.st.RemoveAll(ctx, dir+"/seq/out")
+	cancel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq.args = slices.DeleteFunc(slices.Clone(seq.args), func(a string) bool { return a == "-t" || a == "yarn-session" })
+	second, err := run(seq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ycSameCounts(t, e.readCounts(t, dir+"/seq/out"), seq.want)
+	if a, b := subtaskTM(first), subtaskTM(second); a != b {
+		t.Errorf("second job ran on %s, not on the idle %s", b, a)
+	}
+	// At once: the goroutines only run floe and report errors.
+	par := []job{newJob("par1", 20, "-t", "yarn-session"), newJob("par2", 21, "-t", "yarn-session")}
+	errs := make(chan error, len(par))
 	var wg sync.WaitGroup
-	for i, n := range []string{"par1", "par2"} {
+	for _, j := range par {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			runJob(t, n, int64(20+i), "-t", "yarn-session")
+			_, err := run(j)
+			errs <- err
 		}()
 	}
 	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	for _, j := range par {
+		ycSameCounts(t, e.readCounts(t, dir+"/"+j.name+"/out"), j.want)
+	}
 
 	out, err = e.floe(t, time.Minute, "", "list", "-t", "yarn-session", e.props())
 	if err != nil {
@@ -70,6 +203,10 @@ func TestYarnSession(t *testing.T) {
 	}
 	if n := strings.Count(out, "FINISHED"); n != 4 {
 		t.Errorf("list shows %d FINISHED jobs, want 4", n)
+	}
+	var list api.JobList
+	if code := getJSON(t, base+"/v1/jobs", &list); code != http.StatusOK || len(list.Jobs) != 4 {
+		t.Fatalf("jobs %d %+v", code, list)
 	}
 
 	// Idle TaskManagers are released after the timeout: only the AM's
@@ -83,13 +220,13 @@ func TestYarnSession(t *testing.T) {
 		}
 		return r.Usage.UsedContainers == 1, nil
 	})
-
-	out, err = e.floe(t, 2*time.Minute, "stop\n", "yarn-session", "-id", app.String(), e.props())
-	if err != nil {
-		t.Fatalf("echo stop | yarn-session -id: %v", err)
+	if code := getJSON(t, base+"/v1/overview", &ov); code != http.StatusOK || ov.TaskManagers != 0 || ov.Jobs[api.JobFinished] != 4 {
+		t.Fatalf("overview after idle release %d %+v", code, ov)
 	}
+
+	e.stopSession(t, app)
 	rep := e.waitAppEnd(t, app, time.Minute)
-	if rep.FinalStatus.String() != "SUCCEEDED" {
+	if rep.FinalStatus != yarnrpc.FinalSucceeded || !strings.Contains(rep.Diagnostics, "stopped by floe yarn-session") {
 		t.Errorf("session ended %s/%s: %s", rep.State, rep.FinalStatus, rep.Diagnostics)
 	}
 	if _, err := os.Stat(propsFile); !os.IsNotExist(err) {
@@ -140,9 +277,7 @@ func TestYarnSessionDetachedListCancel(t *testing.T) {
 	if err != nil || !regexp.MustCompile(regexp.QuoteMeta(job)+`\s+CANCELED`).MatchString(out) {
 		t.Errorf("after cancel, list = %v\n%s", err, out)
 	}
-	if _, err := e.floe(t, 2*time.Minute, "stop\n", "yarn-session", "-id", app.String(), e.props()); err != nil {
-		t.Fatalf("stop: %v", err)
-	}
+	e.stopSession(t, app)
 	e.waitAppEnd(t, app, time.Minute)
 	e.waitStagingGone(t, app, 30*time.Second)
 	for _, a := range e.appsTagged(t) {

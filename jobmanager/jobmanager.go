@@ -248,6 +248,8 @@ func (jm *JobManager) do(ctx context.Context, a Action) {
 
 // Submission is a job to run.
 type Submission struct {
+	// ID is the job's id; empty lets the JobManager choose one.
+	ID    string
 	Graph *graph.JobGraph
 	// Pool identifies the job binary; TaskManagers are per pool.
 	Pool    string
@@ -267,7 +269,13 @@ func (jm *JobManager) Submit(ctx context.Context, s Submission) (string, error) 
 	}
 	jm.mu.Lock()
 	jm.nextJob++
-	id := fmt.Sprintf("job-%d-%s", jm.nextJob, s.Graph.Fingerprint[:8])
+	id := s.ID
+	if id == "" {
+		id = fmt.Sprintf("job-%d-%s", jm.nextJob, s.Graph.Fingerprint[:8])
+	} else if _, dup := jm.status[id]; dup {
+		jm.mu.Unlock()
+		return "", fmt.Errorf("submit %q: job id %s is taken", s.Graph.Name, id)
+	}
 	if _, ok := jm.pools[s.Pool]; !ok {
 		jm.pools[s.Pool] = TaskManagerSpec{Pool: s.Pool, Binary: s.Binary, Args: s.Args, Env: s.Env}
 	}

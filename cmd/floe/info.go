@@ -4,13 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 
 	"github.com/floe-yarn/floe/client"
 	"github.com/floe-yarn/floe/conf"
-	"github.com/floe-yarn/floe/contract"
 	"github.com/urfave/cli/v2"
 )
 
@@ -40,13 +39,8 @@ func infoCommand() *cli.Command {
 			if err := client.CheckJobBinary(bin, client.ClusterPlatform(runtime.GOARCH)); err != nil {
 				return err
 			}
-			var env []string
-			if p := c.Int("parallelism"); p > 0 {
-				env = append(env, contract.EnvParallelism+"="+strconv.Itoa(p))
-			} else if explicitlySet(cfg, conf.ParallelismDefault) {
-				env = append(env, contract.EnvParallelism+"="+strconv.Itoa(cfg.Int(conf.ParallelismDefault)))
-			}
-			g, err := planJob(c.Context, bin, c.Args().Tail(), env)
+			job := client.Job{Binary: bin, Args: c.Args().Tail(), Parallelism: client.Parallelism(cfg, c.Int("parallelism"))}
+			g, err := job.Plan(c.Context, os.Stdout)
 			if err != nil {
 				return err
 			}

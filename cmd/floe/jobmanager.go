@@ -77,9 +77,11 @@ func runJobManager(c *cli.Context) error {
 	if explicitlySet(cfg, conf.TaskManagerTimeout) {
 		idle = cfg.Duration(conf.TaskManagerTimeout)
 	}
-	restart := api.RestartStrategy{}
-	if cfg.String(conf.RestartStrategyType) == "fixed-delay" {
-		restart = api.RestartStrategy{Attempts: cfg.Int(conf.RestartFixedDelayAttempts), DelayMillis: cfg.Duration(conf.RestartFixedDelayDelay).Milliseconds()}
+	// Outside YARN a failed job fails at once unless restart-strategy.*
+	// says otherwise.
+	restart, err := jobmanager.ParseRestartStrategy(cfg, &api.RestartStrategy{})
+	if err != nil {
+		return fmt.Errorf("jobmanager: %w", err)
 	}
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -94,7 +96,7 @@ func runJobManager(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	srv, err := jobmanager.NewServer(jm, jobmanager.ServerOptions{Addr: addr, Secret: secret, DefaultRestart: restart,
+	srv, err := jobmanager.NewServer(jm, jobmanager.ServerOptions{Addr: addr, Secret: secret, DefaultRestart: *restart,
 		Heartbeat: jobmanager.HeartbeatTiming(cfg), Logger: log})
 	if err != nil {
 		return err

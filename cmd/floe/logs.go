@@ -29,47 +29,25 @@ func logsCommand() *cli.Command {
 				return err
 			}
 			defer done()
+			nm := env.desc.Logs()
 			var cs []client.ContainerRef
 			if id := c.String("container"); id != "" {
 				cid, err := yarnrpc.ParseContainerID(id)
 				if err != nil {
 					return err
 				}
-				all, err := env.desc.Containers(ctx, app)
+				if ref, ok, err := nm.FindContainer(ctx, cid); err != nil {
+					return err
+				} else if ok {
+					cs = append(cs, ref)
+				}
+			} else {
+				rep, err := env.rm.ApplicationReport(ctx, app)
 				if err != nil {
 					return err
 				}
-				for _, x := range all {
-					if x.ID == cid {
-						cs = append(cs, x)
-					}
-				}
-				if len(cs) == 0 {
-					// Finished containers are not listed; probe every NodeManager.
-					nodes, err := env.rm.Nodes(ctx)
-					if err != nil {
-						return err
-					}
-					for _, n := range nodes {
-						ref := client.ContainerRef{ID: cid, NodeWS: n.HTTPAddress}
-						if fs, err := env.desc.LogFiles(ctx, ref); err == nil && len(fs) > 0 {
-							cs = append(cs, ref)
-							break
-						}
-					}
-				}
-			} else {
-				if cs, err = env.desc.Containers(ctx, app); err != nil {
+				if cs, err = nm.AppContainers(ctx, rep); err != nil {
 					return err
-				}
-				if len(cs) == 0 {
-					rep, err := env.rm.ApplicationReport(ctx, app)
-					if err != nil {
-						return err
-					}
-					if am, err := env.desc.AMContainer(ctx, rep); err == nil {
-						cs = append(cs, am)
-					}
 				}
 			}
 			if len(cs) == 0 {
@@ -77,7 +55,7 @@ func logsCommand() *cli.Command {
 			}
 			out := c.App.Writer
 			for _, ct := range cs {
-				files, err := env.desc.LogFiles(ctx, ct)
+				files, err := nm.LogFiles(ctx, ct)
 				if err != nil {
 					fmt.Fprintf(out, "== %s on %s: %v\n", ct.ID, ct.NodeWS, err)
 					continue
@@ -89,7 +67,7 @@ func logsCommand() *cli.Command {
 					if c.String("file") == "" && !c.Bool("all") && (f.Size == 0 || yarnOwnLog[f.Name]) {
 						continue
 					}
-					b, err := env.desc.ReadLog(ctx, ct, f.Name, 0)
+					b, err := nm.ReadLog(ctx, ct, f.Name, 0)
 					fmt.Fprintf(out, "== %s on %s: %s (%d bytes)\n", ct.ID, ct.NodeWS, f.Name, f.Size)
 					if err != nil {
 						fmt.Fprintf(out, "   %v\n", err)

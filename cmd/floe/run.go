@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,13 +8,14 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/floe-yarn/floe/client"
 	"github.com/floe-yarn/floe/conf"
 	"github.com/floe-yarn/floe/contract"
+	"github.com/floe-yarn/floe/jobmanager"
 	"github.com/floe-yarn/floe/jobmanager/api"
 	"github.com/urfave/cli/v2"
 )
@@ -59,19 +59,13 @@ func runJob(c *cli.Context) error {
 	if fi, err := os.Stat(bin); err != nil || fi.IsDir() {
 		return fmt.Errorf("run: job binary %s: not a file (%v)", bin, err)
 	}
-	args := c.Args().Tail()
-	var env []string
-	if p := c.Int("parallelism"); p > 0 {
-		env = append(env, contract.EnvParallelism+"="+strconv.Itoa(p))
-	} else if explicitlySet(cfg, conf.ParallelismDefault) {
-		env = append(env, contract.EnvParallelism+"="+strconv.Itoa(cfg.Int(conf.ParallelismDefault)))
-	}
+	job := client.Job{Binary: bin, Args: c.Args().Tail(), Parallelism: client.Parallelism(cfg, c.Int("parallelism"))}
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	switch t := runTarget(c, cfg); t {
 	case "local":
-		cmd := exec.Command(bin, args...)
-		cmd.Env = append(append(os.Environ(), env...), contract.EnvRole+"="+contract.RoleLocal)
+		cmd := exec.Command(bin, job.Args...)
+		cmd.Env = append(append(os.Environ(), job.Env()...), contract.EnvRole+"="+contract.RoleLocal)
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 		// The child gets the terminal's signals itself and cancels its job.
 		if err := cmd.Run(); err != nil {
@@ -79,13 +73,13 @@ func runJob(c *cli.Context) error {
 		}
 		return nil
 	case "remote":
-		return runRemote(ctx, c, cfg, bin, args, env)
+		return runRemote(ctx, c, cfg, job)
 	default:
 		return fmt.Errorf("run: target %q: want local, remote, yarn-session, yarn-per-job or yarn-application", t)
 	}
 }
 
-func runRemote(ctx context.Context, c *cli.Context, cfg *conf.Config, bin string, args, env []string) error {
+func runRemote(ctx context.Context, c *cli.Context, cfg *conf.Config, job client.Job) error {
 	addr := c.String("jobmanager")
 	if addr == "" {
 		return errors.New("run -t remote: no JobManager address (-m host:port)")
@@ -98,21 +92,19 @@ func runRemote(ctx context.Context, c *cli.Context, cfg *conf.Config, bin string
 	if err != nil {
 		return err
 	}
-	g, err := planJob(ctx, bin, args, env)
+	// Unset: the JobManager's default strategy applies.
+	restart, err := jobmanager.ParseRestartStrategy(cfg, nil)
+	if err != nil {
+		return fmt.Errorf("run: %w", err)
+	}
+	g, err := job.Plan(ctx, os.Stdout)
 	if err != nil {
 		return err
 	}
-	sub := api.SubmitJob{Graph: g, Binary: bin, Args: args, Env: env}
-	if explicitlySet(cfg, conf.RestartStrategyType) {
-		r := api.RestartStrategy{}
-		if cfg.String(conf.RestartStrategyType) == "fixed-delay" {
-			r = api.RestartStrategy{Attempts: cfg.Int(conf.RestartFixedDelayAttempts), DelayMillis: cfg.Duration(conf.RestartFixedDelayDelay).Milliseconds()}
-		}
-		sub.Restart = &r
-	}
-	client := api.NewClient(addr, secret)
+	sub := api.SubmitJob{Graph: g, Binary: job.Binary, Args: job.Args, Env: job.Env(), Restart: restart}
+	jm := api.NewClient(addr, secret)
 	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	st, err := client.Submit(sctx, sub)
+	st, err := jm.Submit(sctx, sub)
 	cancel()
 	if err != nil {
 		return fmt.Errorf("submit to %s: %w", addr, err)
@@ -121,13 +113,13 @@ func runRemote(ctx context.Context, c *cli.Context, cfg *conf.Config, bin string
 	if c.Bool("detached") {
 		return nil
 	}
-	st, err = client.Wait(ctx, st.ID, 250*time.Millisecond)
+	st, err = jm.Wait(ctx, st.ID, 250*time.Millisecond)
 	if err != nil {
 		// Interrupted: cancel the job and wait a bounded time for it.
 		wctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if _, cerr := client.Cancel(wctx, st.ID); cerr == nil {
-			st, _ = client.Wait(wctx, st.ID, 100*time.Millisecond)
+		if _, cerr := jm.Cancel(wctx, st.ID); cerr == nil {
+			st, _ = jm.Wait(wctx, st.ID, 100*time.Millisecond)
 		}
 		return fmt.Errorf("job %s: %w (now %s)", st.ID, err, st.State)
 	}
@@ -136,31 +128,6 @@ func runRemote(ctx context.Context, c *cli.Context, cfg *conf.Config, bin string
 		return fmt.Errorf("job %s %s: %s", st.ID, st.State, st.Cause)
 	}
 	return nil
-}
-
-// planJob runs the binary in the plan role and returns its job graph,
-// which the binary writes to a file of ours (its stdout is the user's).
-func planJob(ctx context.Context, bin string, args, env []string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	dir, err := os.MkdirTemp("", "floe-plan-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	planFile := filepath.Join(dir, "jobgraph.json")
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = append(append(os.Environ(), env...), contract.EnvRole+"="+contract.RolePlan, contract.EnvPlanFile+"="+planFile)
-	var errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = os.Stdout, &errb
-	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("plan %s: %w: %s", filepath.Base(bin), err, bytes.TrimSpace(errb.Bytes()))
-	}
-	g, err := os.ReadFile(planFile)
-	if err != nil || len(bytes.TrimSpace(g)) == 0 {
-		return nil, fmt.Errorf("plan %s: no job graph written (does main() call Execute?)", filepath.Base(bin))
-	}
-	return g, nil
 }
 
 // runTarget is -t, else execution.target, else yarn-session when a YARN

@@ -2,18 +2,18 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/floe-yarn/floe/client"
 	"github.com/floe-yarn/floe/conf"
 	"github.com/floe-yarn/floe/contract"
+	"github.com/floe-yarn/floe/jobmanager"
 	"github.com/floe-yarn/floe/jobmanager/api"
 	"github.com/floe-yarn/floe/yarnrpc"
 	"github.com/urfave/cli/v2"
@@ -54,49 +54,18 @@ func runOnYarn(ctx context.Context, r yarnRun) error {
 	return fmt.Errorf("run: unknown target %q", r.target)
 }
 
-// envList is the FLOE_PARALLELISM setting for the plan role.
-func (r yarnRun) envList() []string {
-	if r.parallelism > 0 {
-		return []string{contract.EnvParallelism + "=" + strconv.Itoa(r.parallelism)}
-	}
-	if explicitlySet(r.cfg, conf.ParallelismDefault) {
-		return []string{contract.EnvParallelism + "=" + strconv.Itoa(r.cfg.Int(conf.ParallelismDefault))}
-	}
-	return nil
-}
-
-func (r yarnRun) effectiveParallelism() int {
-	if r.parallelism > 0 {
-		return r.parallelism
-	}
-	if explicitlySet(r.cfg, conf.ParallelismDefault) {
-		return r.cfg.Int(conf.ParallelismDefault)
-	}
-	return 0
-}
-
 func (r yarnRun) perJob(ctx context.Context) error {
-	// Check the binary before running it as the plan role.
-	if strings.HasPrefix(r.bin, "hdfs://") {
-		return fmt.Errorf("run -t yarn-per-job: %s: per-job mode plans the job on this machine; use -t yarn-application for a job binary on HDFS", r.bin)
-	}
-	if err := client.CheckJobBinary(r.bin, client.ClusterPlatform("")); err != nil {
-		return err
-	}
-	g, err := planJob(ctx, r.bin, r.args, r.envList())
-	if err != nil {
-		return err
-	}
+	// Deploy checks the binary, then plans it here.
 	return r.deployAndWatch(ctx, client.DeploySpec{
-		Mode: contract.ModePerJob, JobBinary: r.bin, JobArgs: r.args, JobGraph: g,
-		JobName: graphName(g), Parallelism: r.effectiveParallelism(),
+		Mode: contract.ModePerJob, JobBinary: r.bin, JobArgs: r.args, PlanOut: os.Stdout,
+		Parallelism: client.Parallelism(r.cfg, r.parallelism),
 	})
 }
 
 func (r yarnRun) application(ctx context.Context) error {
 	return r.deployAndWatch(ctx, client.DeploySpec{
 		Mode: contract.ModeApplication, JobBinary: r.bin, JobArgs: r.args,
-		JobName: filepath.Base(r.bin), Parallelism: r.effectiveParallelism(),
+		Parallelism: client.Parallelism(r.cfg, r.parallelism),
 	})
 }
 
@@ -123,18 +92,12 @@ func (r yarnRun) deployAndWatch(ctx context.Context, spec client.DeploySpec) err
 		return err
 	}
 	fmt.Fprintf(r.out, "JobManager web interface: %s\nYARN tracking URL: %s\n", cc.WebAddress(), rep.TrackingURL)
-	jctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	job, err := cc.FirstJob(jctx, 250*time.Millisecond)
-	cancel()
-	if err != nil {
-		return r.appEnded(ctx, env, dep.App, err)
-	}
 	if r.detached {
-		fmt.Fprintf(r.out, "Application %s, job %s (%s) submitted; detached.\n", dep.App, job.ID, job.Name)
+		fmt.Fprintf(r.out, "Application %s, job %s (%s) submitted; detached.\n", dep.App, dep.JobID, dep.JobName)
 		return nil
 	}
-	fmt.Fprintf(r.out, "Job %q has id %s (took %.1fs to deploy)\n", job.Name, job.ID, time.Since(start).Seconds())
-	return r.watch(ctx, env, cc, job.ID, true)
+	fmt.Fprintf(r.out, "Job %q has id %s (took %.1fs to deploy)\n", dep.JobName, dep.JobID, time.Since(start).Seconds())
+	return r.watch(ctx, env, cc, dep.JobID, true)
 }
 
 // watch follows a job to its end. ownsCluster: the application ends with
@@ -210,11 +173,9 @@ func (r yarnRun) session(ctx context.Context) error {
 	if fromFile {
 		fmt.Fprintf(r.out, "Using the YARN session %s from %s\n", app, propertiesPath(r.cfg))
 	}
-	if strings.HasPrefix(r.bin, "hdfs://") {
-		return fmt.Errorf("run -t yarn-session: %s: the client plans the job, so give a local job binary", r.bin)
-	}
-	if err := client.CheckJobBinary(r.bin, client.ClusterPlatform("")); err != nil {
-		return err
+	restart, err := jobmanager.ParseRestartStrategy(r.cfg, nil)
+	if err != nil {
+		return fmt.Errorf("run: %w", err)
 	}
 	env, err := newYarnEnv(ctx, r.c, r.cfg)
 	if err != nil {
@@ -230,40 +191,18 @@ func (r yarnRun) session(ctx context.Context) error {
 		}
 		return err
 	}
-	g, err := planJob(ctx, r.bin, r.args, r.envList())
+	st, err := env.desc.SubmitToSession(ctx, cc, client.SessionSubmission{
+		Job:     client.Job{Binary: r.bin, Args: r.args, Parallelism: client.Parallelism(r.cfg, r.parallelism)},
+		Restart: restart, PlanOut: os.Stdout,
+	})
 	if err != nil {
 		return err
 	}
-	cache := &client.Cache{Store: env.store, Root: env.desc.Root()}
-	staged, err := cache.Put(ctx, r.bin, nil)
-	if err != nil {
-		return err
-	}
-	uri, err := env.store.Qualify(staged.Path)
-	if err != nil {
-		return err
-	}
-	sub := api.SubmitJob{Graph: g, Binary: uri, Args: r.args, Env: r.envList()}
-	sctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	st, err := cc.Submit(sctx, sub)
-	cancel()
-	if err != nil {
-		return fmt.Errorf("submit to session %s: %w", app, err)
-	}
-	fmt.Fprintf(r.out, "Job %q submitted to session %s with id %s (%s uploaded)\n", st.Name, app, st.ID, humanBytes(staged.Uploaded))
+	fmt.Fprintf(r.out, "Job %q submitted to session %s with id %s (%s uploaded)\n", st.Name, app, st.ID, humanBytes(st.Uploaded))
 	if r.detached {
 		return nil
 	}
 	return r.watch(ctx, env, cc, st.ID, false)
-}
-
-// graphName reads the job name from a job graph's JSON.
-func graphName(g []byte) string {
-	var h struct {
-		Name string `json:"name"`
-	}
-	_ = json.Unmarshal(g, &h)
-	return h.Name
 }
 
 func humanBytes(n int64) string {

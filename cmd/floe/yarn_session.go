@@ -262,7 +262,7 @@ func stopSession(env *yarnEnv, cfg *conf.Config, cc *client.ClusterClient, out i
 	}
 	rep, err := env.desc.WaitEnd(ctx, cc.App)
 	removeOwnProperties(cfg, cc.App)
-	_ = env.desc.RemoveStaging(ctx, cc.App)
+	_ = env.desc.Staging().Remove(ctx, cc.App)
 	if err != nil {
 		var ae *client.ApplicationError
 		if errors.As(err, &ae) && ae.Report.State == yarnrpc.StateKilled {

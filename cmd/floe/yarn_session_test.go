@@ -102,18 +102,3 @@ func TestRunTargetAndAppID(t *testing.T) {
 		})
 	}
 }
-
-func TestGraphName(t *testing.T) {
-	cases := []struct{ name, in, want string }{
-		{"named", `{"name":"wordcount","vertices":[]}`, "wordcount"},
-		{"unnamed", `{}`, ""},
-		{"garbage", `nope`, ""},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := graphName([]byte(tc.in)); got != tc.want {
-				t.Errorf("graphName = %q, want %q", got, tc.want)
-			}
-		})
-	}
-}

@@ -1,0 +1,68 @@
+package client
+
+import (
+	"testing"
+
+	"github.com/floe-yarn/floe/conf"
+)
+
+func TestGraphName(t *testing.T) {
+	cases := []struct{ name, in, want string }{
+		{"named", `{"name":"wordcount","vertices":[]}`, "wordcount"},
+		{"unnamed", `{}`, ""},
+		{"garbage", `nope`, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := GraphName([]byte(tc.in)); got != tc.want {
+				t.Errorf("GraphName = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestParallelism(t *testing.T) {
+	cases := []struct {
+		name    string
+		flag    int
+		set     string // parallelism.default, "" for unset
+		want    int
+		wantEnv string
+	}{
+		{"neither", 0, "", 0, ""},
+		{"flag", 3, "", 3, "FLOE_PARALLELISM=3"},
+		{"config", 0, "5", 5, "FLOE_PARALLELISM=5"},
+		{"flag wins", 2, "5", 2, "FLOE_PARALLELISM=2"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := conf.New()
+			if tc.set != "" {
+				if err := cfg.Set(conf.ParallelismDefault, tc.set); err != nil {
+					t.Fatal(err)
+				}
+			}
+			p := Parallelism(cfg, tc.flag)
+			env := Job{Parallelism: p}.Env()
+			if p != tc.want || (tc.wantEnv == "") != (len(env) == 0) || (len(env) == 1 && env[0] != tc.wantEnv) {
+				t.Errorf("Parallelism = %d, env %v; want %d, %q", p, env, tc.want, tc.wantEnv)
+			}
+		})
+	}
+}
+
+func TestNewJobID(t *testing.T) {
+	a, err := NewJobID()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := NewJobID()
+	for _, id := range []string{a, b} {
+		if len(id) != 32 {
+			t.Errorf("job id %q: want 32 hex digits", id)
+		}
+	}
+	if a == b {
+		t.Errorf("two job ids are equal: %s", a)
+	}
+}

@@ -1,0 +1,44 @@
+package jobmanager
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// nopDriver starts nothing: the jobs stay waiting for slots.
+type nopDriver struct{}
+
+func (nopDriver) StartTaskManager(context.Context, TaskManagerSpec, func(string)) error { return nil }
+func (nopDriver) StopTaskManager(context.Context, string) error                         { return nil }
+func (nopDriver) DescribeTaskManager(id string) string                                  { return id }
+
+// TestSubmitChosenID: a per-job or application cluster's job keeps the id
+// the client chose; without one the JobManager names the job itself.
+func TestSubmitChosenID(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	jm, err := New(ctx, Options{Driver: nopDriver{}, Core: CoreOptions{SlotsPerTaskManager: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); _ = jm.Run(ctx) }()
+	t.Cleanup(func() { cancel(); wg.Wait() })
+
+	const chosen = "0123456789abcdef0123456789abcdef"
+	id, err := jm.Submit(ctx, Submission{ID: chosen, Graph: testGraph(t, "a", []int{1}), Pool: "p"})
+	if err != nil || id != chosen {
+		t.Fatalf("Submit = %q, %v; want %s", id, err, chosen)
+	}
+	if st, err := jm.Status(chosen); err != nil || st.ID != chosen || st.Name != "a" {
+		t.Fatalf("Status = %+v, %v", st, err)
+	}
+	if _, err := jm.Submit(ctx, Submission{ID: chosen, Graph: testGraph(t, "b", []int{1}), Pool: "p"}); err == nil || !strings.Contains(err.Error(), "taken") {
+		t.Fatalf("second job under the same id: %v", err)
+	}
+	if id, err := jm.Submit(ctx, Submission{Graph: testGraph(t, "c", []int{1}), Pool: "p"}); err != nil || !strings.HasPrefix(id, "job-") {
+		t.Fatalf("Submit without an id = %q, %v", id, err)
+	}
+}
