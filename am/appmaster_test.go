@@ -131,13 +131,32 @@ func fakeTaskManager(ctx context.Context, addr string, secret []byte, id string,
 func floeGoroutines() []string {
 	buf := make([]byte, 1<<20)
 	buf = buf[:runtime.Stack(buf, true)]
+	stacks := strings.Split(string(buf), "\n\n")
+	// Goroutines of the test (the fake TaskManagers) and those they
+	// started (their control channels' heartbeats) are not serve's.
+	testOwned := map[string]bool{}
+	for _, g := range stacks {
+		if strings.Contains(g, "_test.go") {
+			testOwned[goroutineID(g)] = true
+		}
+	}
 	var out []string
-	for _, g := range strings.Split(string(buf), "\n\n") {
-		if strings.Contains(g, "github.com/floe-yarn/floe/") && !strings.Contains(g, "_test.go") {
+	for _, g := range stacks {
+		_, creator, _ := strings.Cut(g, " in goroutine ")
+		if strings.Contains(g, "github.com/floe-yarn/floe/") && !strings.Contains(g, "_test.go") && !testOwned[strings.Fields(creator+" x")[0]] {
 			out = append(out, g)
 		}
 	}
 	return out
+}
+
+// goroutineID is N of a stack starting "goroutine N [state]:".
+func goroutineID(stack string) string {
+	f := strings.Fields(stack)
+	if len(f) < 2 {
+		return ""
+	}
+	return f[1]
 }
 
 // endpointDraining marks the goroutines allowed to outlive serve for a

@@ -126,10 +126,16 @@ func (r yarnRun) watch(ctx context.Context, env *yarnEnv, cc *client.ClusterClie
 		wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 		rep, aerr := env.desc.WaitEnd(wctx, cc.App)
 		cancel()
-		if aerr == nil {
-			fmt.Fprintf(r.out, "Application %s %s (%s)\n", cc.App, rep.State, rep.FinalStatus)
-		} else if j.State == api.JobFinished && client.IsApplicationError(aerr) {
+		var appErr *client.ApplicationError
+		switch {
+		case aerr == nil:
+			fmt.Fprintf(r.out, "Application %s ended %s (final status %s)\n", cc.App, rep.State, rep.FinalStatus)
+		case errors.As(aerr, &appErr) && j.State == api.JobFinished:
 			return aerr
+		case appErr != nil:
+			// The job's own failure below says why; the report says how
+			// the application ended.
+			fmt.Fprintf(r.out, "Application %s ended %s (final status %s)\n", cc.App, appErr.Report.State, appErr.Report.FinalStatus)
 		}
 	}
 	if j.State != api.JobFinished {
