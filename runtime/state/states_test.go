@@ -37,6 +37,7 @@ func TestValueState(t *testing.T) {
 					t.Fatalf("key %s: %v %v %v, want %d", k, v, ok, err, want)
 				}
 			}
+			setKey(b, "b")
 			st.SetNamespace([]byte("w1"))
 			if v, _, _ := st.Value(); v != 3 {
 				t.Fatalf("namespace w1: %d", v)
