@@ -225,6 +225,34 @@ func (c *keyedCore) add(name string, kind Kind, ttl time.Duration, upd TTLUpdate
 	return s, nil
 }
 
+// adopt installs a state found in restored Pebble data under its stored id.
+func (c *keyedCore) adopt(s *stateMeta) error {
+	if old, ok := c.states[s.name]; ok {
+		return fmt.Errorf("restore state %q: declared twice (ids %d and %d)", s.name, old.id, s.id)
+	}
+	for int(s.id) >= len(c.byID) {
+		c.byID = append(c.byID, nil)
+	}
+	if c.byID[s.id] != nil {
+		return fmt.Errorf("restore state %q: id %d taken by %q", s.name, s.id, c.byID[s.id].name)
+	}
+	c.byID[s.id] = s
+	c.states[s.name] = s
+	return nil
+}
+
+// declared lists the states in id order.
+func (c *keyedCore) declared() []*stateMeta {
+	var out []*stateMeta
+	for _, s := range c.byID {
+		if s != nil {
+			c := *s
+			out = append(out, &c)
+		}
+	}
+	return out
+}
+
 func (c *keyedCore) nowMs() int64 { return c.clock().UnixMilli() }
 
 // keyNS returns the composite of the current key and ns (scratch; valid

@@ -93,7 +93,7 @@ func (sw *savepointWriter) group(kg int) error {
 
 // entry adds one entry to the current group; kn is appendKeyNS(key, ns).
 func (sw *savepointWriter) entry(id uint16, kn, uk, v []byte) error {
-	key, ns, err := splitKeyNS(kn)
+	key, ns, _, err := splitKeyNS(kn)
 	if err != nil {
 		return err
 	}

@@ -39,7 +39,7 @@ type backendCase struct {
 func backendCases() []backendCase {
 	return []backendCase{
 		{TypeHashMap, func(t testing.TB, o Options) KeyedBackend { return openBackend(t, TypeHashMap, o) }},
-		// {TypePebble, func(t testing.TB, o Options) KeyedBackend { return openBackend(t, TypePebble, o) }},
+		{TypePebble, func(t testing.TB, o Options) KeyedBackend { return openBackend(t, TypePebble, o) }},
 	}
 }
 

@@ -28,16 +28,21 @@ func readLP(src []byte) (b, rest []byte, err error) {
 	return src[k : k+int(n)], src[k+int(n):], nil
 }
 
-// keyNS is the composite of a record key and a namespace: uvarint(len(key))
-// | key | namespace. It is unambiguous, and all entries of one key sort
-// together.
+// keyNS is the composite of a record key and a namespace, each
+// length-prefixed: unambiguous even with a map state's user key appended
+// (Pebble), and all entries of one key sort together.
 func appendKeyNS(dst, key, ns []byte) []byte {
-	dst = appendLP(dst, key)
-	return append(dst, ns...)
+	return appendLP(appendLP(dst, key), ns)
 }
 
-func splitKeyNS(kn []byte) (key, ns []byte, err error) {
-	return readLP(kn)
+// splitKeyNS splits a composite from the front of kn; rest is what follows
+// (a user key).
+func splitKeyNS(kn []byte) (key, ns, rest []byte, err error) {
+	if key, rest, err = readLP(kn); err != nil {
+		return nil, nil, nil, err
+	}
+	ns, rest, err = readLP(rest)
+	return key, ns, rest, err
 }
 
 // Values of state with a TTL carry their expiry time in front: 8 bytes
