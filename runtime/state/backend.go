@@ -53,6 +53,11 @@ type KeyedBackend interface {
 	// RestoreSavepoint loads the key groups of this backend's range from
 	// canonical snapshots (one per old subtask when rescaling).
 	RestoreSavepoint(ctx context.Context, rs ...io.Reader) error
+	// PurgeExpired deletes every value whose TTL has expired (reads and
+	// snapshots skip them anyway; this frees the space) and reports how
+	// many it deleted. It scans the whole range: call it rarely, e.g.
+	// after a checkpoint completes.
+	PurgeExpired(ctx context.Context) (int, error)
 	// Close releases the state and, for Pebble, removes every local file.
 	Close() error
 
@@ -83,6 +88,11 @@ type Options struct {
 	// PebbleRestore lists local directories each holding the files of
 	// one Pebble checkpoint (as listed by PebbleCheckpoint) to restore.
 	PebbleRestore []string
+	// PebbleRestoreShared maps the names of the shared files of
+	// PebbleRestore[0] to their SharedName, so that the first checkpoint
+	// after the restore reports them as already uploaded instead of
+	// uploading the whole state again.
+	PebbleRestoreShared map[string]string
 }
 
 func (o *Options) fill() error {

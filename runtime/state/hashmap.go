@@ -164,6 +164,47 @@ func (h *HashMap) RestoreSavepoint(ctx context.Context, rs ...io.Reader) error {
 	return restoreCanonical(h.keyedCore, rs)
 }
 
+// PurgeExpired deletes expired values.
+func (h *HashMap) PurgeExpired(ctx context.Context) (int, error) {
+	now, n := h.nowMs(), 0
+	for _, s := range h.byID {
+		if s == nil || s.ttl == 0 {
+			continue
+		}
+		for i := range h.hs.tables[s.id] {
+			if err := ctx.Err(); err != nil {
+				return n, err
+			}
+			kg := h.rng.Start + i
+			t := h.hs.table(s, kg)
+			var dead [][2]string
+			for kn, v := range t.flat {
+				if !live(s, v, now) {
+					dead = append(dead, [2]string{kn})
+				}
+			}
+			for kn, m := range t.nested {
+				for uk, v := range m {
+					if !live(s, v, now) {
+						dead = append(dead, [2]string{kn, uk})
+					}
+				}
+			}
+			for _, d := range dead {
+				var uk []byte
+				if s.kind == KindMap {
+					uk = []byte(d[1])
+				}
+				if err := h.hs.del(s, kg, []byte(d[0]), uk); err != nil {
+					return n, err
+				}
+			}
+			n += len(dead)
+		}
+	}
+	return n, nil
+}
+
 // Close drops the state.
 func (h *HashMap) Close() error {
 	h.hs.tables = nil

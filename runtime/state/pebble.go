@@ -40,6 +40,9 @@ type Pebble struct {
 	uid  string // names this DB's shared files uniquely
 	seq  int
 	opts Options
+	// known maps restored shared files to the names they were uploaded
+	// under (Options.PebbleRestoreShared).
+	known map[string]string
 }
 
 type pebbleStore struct {
@@ -47,7 +50,26 @@ type pebbleStore struct {
 	key []byte
 }
 
-var metaPrefix = []byte{0xFF, 0xFF, 's'}
+var (
+	metaPrefix = []byte{0xFF, 0xFF, 's'}
+	maxPKey    = []byte{0xFF, 0xFF, 'p'}
+)
+
+// checkMaxP compares the max parallelism stored in db with the job's.
+func checkMaxP(db *pebble.DB, maxP int) error {
+	v, closer, err := db.Get(maxPKey)
+	if err != nil {
+		return fmt.Errorf("%w: no max parallelism stored: %w", ErrCorrupt, err)
+	}
+	defer closer.Close()
+	if len(v) != 2 {
+		return fmt.Errorf("%w: max parallelism of %d bytes", ErrCorrupt, len(v))
+	}
+	if got := int(binary.BigEndian.Uint16(v)); got != maxP {
+		return fmt.Errorf("it has max parallelism %d, the job %d (max parallelism cannot change)", got, maxP)
+	}
+	return nil
+}
 
 // quietLogger drops Pebble's informational logs; errors still go out.
 type quietLogger struct{ pebble.Logger }
@@ -75,7 +97,7 @@ func NewPebble(ctx context.Context, opts Options) (*Pebble, error) {
 	}
 	uid := make([]byte, 8)
 	_, _ = rand.Read(uid)
-	p := &Pebble{dir: dir, uid: hex.EncodeToString(uid), opts: opts}
+	p := &Pebble{dir: dir, uid: hex.EncodeToString(uid), opts: opts, known: opts.PebbleRestoreShared}
 	if err := p.open(ctx); err != nil {
 		_ = p.Close()
 		return nil, err
@@ -98,7 +120,10 @@ func (p *Pebble) open(ctx context.Context) error {
 	p.ps = &pebbleStore{db: db}
 	p.keyedCore = newCore(p.opts, p.ps)
 	if len(p.opts.PebbleRestore) == 0 {
-		return nil
+		return db.Set(maxPKey, binary.BigEndian.AppendUint16(nil, uint16(p.maxP)), pebble.NoSync)
+	}
+	if err := checkMaxP(db, p.maxP); err != nil {
+		return fmt.Errorf("restore pebble checkpoint %s: %w", p.opts.PebbleRestore[0], err)
 	}
 	saved, err := readMeta(db)
 	if err != nil {
@@ -109,12 +134,18 @@ func (p *Pebble) open(ctx context.Context) error {
 			return err
 		}
 	}
+	// Drop the key groups outside the range (a rescale): a range deletion
+	// each side, compacted away by Pebble later.
 	rng := p.rng
-	if err := db.DeleteRange(kgPrefix(0), kgPrefix(rng.Start), pebble.NoSync); err != nil {
-		return fmt.Errorf("restore: drop key groups below %v: %w", rng, err)
+	if rng.Start > 0 {
+		if err := db.DeleteRange(kgPrefix(0), kgPrefix(rng.Start), pebble.NoSync); err != nil {
+			return fmt.Errorf("restore: drop key groups below %v: %w", rng, err)
+		}
 	}
-	if err := db.DeleteRange(kgPrefix(rng.End+1), []byte{0xFF, 0xFF}, pebble.NoSync); err != nil {
-		return fmt.Errorf("restore: drop key groups above %v: %w", rng, err)
+	if rng.End < p.maxP-1 {
+		if err := db.DeleteRange(kgPrefix(rng.End+1), []byte{0xFF, 0xFF}, pebble.NoSync); err != nil {
+			return fmt.Errorf("restore: drop key groups above %v: %w", rng, err)
+		}
 	}
 	for _, other := range p.opts.PebbleRestore[1:] {
 		if err := p.merge(ctx, other); err != nil {
@@ -140,6 +171,9 @@ func (p *Pebble) merge(ctx context.Context, dir string) error {
 		return err
 	}
 	defer src.Close()
+	if err := checkMaxP(src, p.maxP); err != nil {
+		return err
+	}
 	saved, err := readMeta(src)
 	if err != nil {
 		return err
@@ -337,6 +371,62 @@ func (ps *pebbleStore) scan(s *stateMeta, kg int, kn []byte, fn func(uk, v []byt
 		return err
 	}
 	return it.Close()
+}
+
+// PurgeExpired deletes expired values of states with a TTL (Pebble has
+// no compaction filter to do it as it compacts).
+func (p *Pebble) PurgeExpired(ctx context.Context) (int, error) {
+	ttl := map[uint16]*stateMeta{}
+	for _, s := range p.byID {
+		if s != nil && s.ttl > 0 {
+			ttl[s.id] = s
+		}
+	}
+	if len(ttl) == 0 {
+		return 0, nil
+	}
+	now := p.nowMs()
+	it, err := p.ps.db.NewIter(&pebble.IterOptions{LowerBound: kgPrefix(p.rng.Start), UpperBound: kgPrefix(p.rng.End + 1)})
+	if err != nil {
+		return 0, err
+	}
+	defer it.Close()
+	b := p.ps.db.NewBatch()
+	n := 0
+	for ok := it.First(); ok; ok = it.Next() {
+		k := it.Key()
+		if len(k) < 4 {
+			continue
+		}
+		s := ttl[binary.BigEndian.Uint16(k[2:])]
+		if s == nil {
+			continue
+		}
+		v, err := it.ValueAndErr()
+		if err != nil {
+			return n, err
+		}
+		if live(s, v, now) {
+			continue
+		}
+		if err := b.Delete(k, nil); err != nil {
+			return n, err
+		}
+		n++
+		if b.Len() > 1<<20 {
+			if err := ctx.Err(); err != nil {
+				return n, err
+			}
+			if err := b.Commit(pebble.NoSync); err != nil {
+				return n, err
+			}
+			b = p.ps.db.NewBatch()
+		}
+	}
+	if err := it.Error(); err != nil {
+		return n, err
+	}
+	return n, b.Commit(pebble.NoSync)
 }
 
 // Close closes the DB and removes every local file of the backend,

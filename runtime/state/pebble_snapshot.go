@@ -96,6 +96,9 @@ func (p *Pebble) Checkpoint(ctx context.Context, uploaded func(sharedName string
 		f := CheckpointFile{Name: e.Name(), Size: info.Size(), New: true}
 		if strings.HasSuffix(f.Name, ".sst") || strings.HasSuffix(f.Name, ".blob") {
 			f.Shared, f.SharedName = true, p.uid+"-"+f.Name
+			if sn, ok := p.known[f.Name]; ok {
+				f.SharedName = sn // the same bytes as the restored file
+			}
 			f.New = uploaded == nil || !uploaded(f.SharedName)
 		}
 		c.Files = append(c.Files, f)

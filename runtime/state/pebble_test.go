@@ -148,6 +148,11 @@ func TestPebbleCloseRemovesFiles(t *testing.T) {
 }
 
 func TestPebbleOptionErrors(t *testing.T) {
+	src := newPebble(t, Options{})
+	fill(t, src, 10, "v")
+	c, err := src.Checkpoint(context.Background(), nil)
+	must(t, err)
+	chk128 := download(t, c)
 	for _, tc := range []struct {
 		name string
 		o    Options
@@ -156,6 +161,7 @@ func TestPebbleOptionErrors(t *testing.T) {
 		{"rocksdb", Options{Type: "rocksdb", Dir: t.TempDir()}, "pebble"},
 		{"no dir", Options{Type: TypePebble}, "no local directory"},
 		{"missing restore dir", Options{Type: TypePebble, Dir: t.TempDir(), PebbleRestore: []string{"/nonexistent/chk"}}, "/nonexistent/chk"},
+		{"max parallelism changed", Options{Type: TypePebble, Dir: t.TempDir(), MaxParallelism: 64, PebbleRestore: []string{chk128}}, "max parallelism cannot change"},
 		{"range beyond max", Options{Type: TypePebble, Dir: t.TempDir(), MaxParallelism: 4, Range: KeyGroupRange{0, 4}}, "not within"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -172,5 +178,28 @@ func TestPebbleOptionErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// After a restore given the shared names of the restored files, the next
+// checkpoint uploads only what changed since.
+func TestPebbleRestoreKeepsSharedNames(t *testing.T) {
+	p := newPebble(t, Options{})
+	fill(t, p, 1000, "v")
+	c, err := p.Checkpoint(context.Background(), nil)
+	must(t, err)
+	uploaded, names := map[string]bool{}, map[string]string{}
+	for _, f := range c.Files {
+		if f.Shared {
+			uploaded[f.SharedName], names[f.Name] = true, f.SharedName
+		}
+	}
+	r := newPebble(t, Options{PebbleRestore: []string{download(t, c)}, PebbleRestoreShared: names})
+	next, err := r.Checkpoint(context.Background(), func(s string) bool { return uploaded[s] })
+	must(t, err)
+	for _, f := range next.Files {
+		if f.Shared && f.New {
+			t.Fatalf("%s re-uploaded after restore (nothing changed)", f.Name)
+		}
 	}
 }

@@ -83,3 +83,50 @@ func TestTTLCleanedInSnapshot(t *testing.T) {
 		})
 	}
 }
+
+// PurgeExpired deletes expired values (also ones never read again) and
+// keeps live ones.
+func TestPurgeExpired(t *testing.T) {
+	for _, bc := range backendCases() {
+		t.Run(bc.name, func(t *testing.T) {
+			clk := newFakeClock()
+			b := bc.make(t, Options{Clock: clk.Now})
+			ttl := TTLConfig{TTL: time.Minute}
+			v, err := NewValueState(b, ValueDescriptor[int]{Name: "v", TTL: ttl})
+			must(t, err)
+			m, err := NewMapState(b, MapDescriptor[int, int]{Name: "m", TTL: ttl})
+			must(t, err)
+			forever, err := NewValueState(b, ValueDescriptor[int]{Name: "forever"})
+			must(t, err)
+			for i := 0; i < 50; i++ {
+				setKey(b, itoa(i))
+				must(t, v.Update(i))
+				must(t, m.Put(i, i))
+				must(t, forever.Update(i))
+			}
+			clk.Advance(30 * time.Second)
+			setKey(b, "late")
+			must(t, v.Update(1))
+			clk.Advance(45 * time.Second)
+			sn, err := b.SavepointSnapshot() // a snapshot in flight must keep its view
+			must(t, err)
+			defer sn.Release()
+			n, err := b.PurgeExpired(context.Background())
+			must(t, err)
+			if n != 100 {
+				t.Fatalf("purged %d, want 100", n)
+			}
+			if n, _ := b.PurgeExpired(context.Background()); n != 0 {
+				t.Fatalf("second purge removed %d", n)
+			}
+			setKey(b, "late")
+			if _, ok, _ := v.Value(); !ok {
+				t.Fatal("live value purged")
+			}
+			setKey(b, "7")
+			if x, ok, _ := forever.Value(); !ok || x != 7 {
+				t.Fatal("state without TTL purged")
+			}
+		})
+	}
+}
