@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"testing"
 )
@@ -94,13 +95,31 @@ func TestOperatorStateErrors(t *testing.T) {
 	}
 }
 
-func FuzzOperatorStateDecode(f *testing.F) {
+const goldenOperator = "testdata/operator_v1.golden"
+
+func goldenOperatorState() []byte {
 	b := NewOperatorBackend()
 	l, _ := NewOperatorListState(b, OperatorListDescriptor[string]{Name: "x"})
 	l.Update([]string{"a", "bc"})
 	u, _ := NewOperatorListState(b, OperatorListDescriptor[int]{Name: "u", Mode: Union})
 	u.Add(7)
-	f.Add(b.Snapshot())
+	return b.Snapshot()
+}
+
+func TestOperatorStateGolden(t *testing.T) {
+	got := goldenOperatorState()
+	if *update {
+		must(t, os.WriteFile(goldenOperator, got, 0o644))
+	}
+	want, err := os.ReadFile(goldenOperator)
+	must(t, err)
+	if !bytes.Equal(got, want) {
+		t.Fatalf("operator state differs from %s (run with -update if the format changed on purpose)\n got %x\nwant %x", goldenOperator, got, want)
+	}
+}
+
+func FuzzOperatorStateDecode(f *testing.F) {
+	f.Add(goldenOperatorState())
 	f.Add([]byte(opMagic))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if _, err := decodeOperatorState(data); err != nil && !errors.Is(err, ErrCorrupt) {
