@@ -127,9 +127,9 @@ func (h *hashStore) scan(s *stateMeta, kg int, kn []byte, fn func(uk, v []byte) 
 	return nil
 }
 
-// Snapshot is a frozen copy-on-write view of a HashMap: taken synchronously
+// HashMapSnapshot is a frozen copy-on-write view of a HashMap: taken synchronously
 // at a barrier, written from another goroutine.
-type Snapshot struct {
+type HashMapSnapshot struct {
 	maxP   int
 	rng    KeyGroupRange
 	states []*stateMeta
@@ -140,8 +140,8 @@ type Snapshot struct {
 
 // Snapshot freezes the current state in O(states × key groups), without
 // copying any entry.
-func (h *HashMap) Snapshot() *Snapshot {
-	sn := &Snapshot{maxP: h.maxP, rng: h.rng, nowMs: h.nowMs()}
+func (h *HashMap) Snapshot() *HashMapSnapshot {
+	sn := &HashMapSnapshot{maxP: h.maxP, rng: h.rng, nowMs: h.nowMs()}
 	for _, s := range h.byID {
 		c := *s
 		sn.states = append(sn.states, &c)
@@ -214,7 +214,7 @@ func (h *HashMap) Close() error {
 // WriteTo writes the snapshot in the canonical format, in key-group order,
 // leaving out values whose TTL had expired when it was taken. Entries come
 // in sorted order, so equal state gives equal bytes.
-func (sn *Snapshot) WriteTo(ctx context.Context, w io.Writer) (int64, error) {
+func (sn *HashMapSnapshot) WriteTo(ctx context.Context, w io.Writer) (int64, error) {
 	sw, err := newSavepointWriter(w, sn.maxP, sn.states)
 	if err != nil {
 		return sw.n, err
@@ -270,7 +270,7 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // Release lets the backend write to the frozen tables in place again.
-func (sn *Snapshot) Release() {
+func (sn *HashMapSnapshot) Release() {
 	if sn.freed.Swap(true) {
 		return
 	}
