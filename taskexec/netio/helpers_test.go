@@ -111,8 +111,12 @@ func newTestTM(t testing.TB, o tmOptions) *testTM {
 	}
 	tm := &testTM{pool: pool, reg: reg, srv: srv, client: client, logs: logs}
 	t.Cleanup(func() {
-		client.Close()
-		srv.Close()
+		if err := client.Close(); err != nil {
+			t.Errorf("close client: %v", err)
+		}
+		if err := srv.Close(); err != nil {
+			t.Errorf("close server: %v", err)
+		}
 	})
 	return tm
 }
