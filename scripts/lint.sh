@@ -12,6 +12,7 @@ lint=$dir/golangci-lint
 if [[ ! -x $lint ]] || [[ $("$lint" version --short 2>/dev/null) != "${version#v}" ]]; then
   echo "lint: installing golangci-lint $version into $dir"
   mkdir -p "$dir"
+  rm -f "$lint"
   GOBIN=$dir go install "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$version"
 fi
 echo "lint: go mod tidy -diff"
