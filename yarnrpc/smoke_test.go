@@ -25,7 +25,7 @@ import (
 // production cluster, say) is never dialled: the tests skip and say why.
 // They fail instead when
 // FLOE_REQUIRE_CLUSTER=1 (scripts/test-integration.sh) finds no minicluster
-// conf, and under CI when HADOOP_CONF_DIR names another cluster.
+// conf, and under CI (CI=true) when HADOOP_CONF_DIR names another cluster.
 // The typed clients' integration tests in integration/ go further.
 
 // miniclusterMarker is in the header comment scripts/minicluster.sh writes
@@ -56,7 +56,7 @@ func realRMAddr(t *testing.T, scheduler bool) string {
 		why = fmt.Sprintf("HADOOP_CONF_DIR=%s was not written by scripts/minicluster.sh (its yarn-site.xml lacks %q); the smoke tests dial no other cluster", dir, miniclusterMarker)
 	}
 	if why != "" {
-		if os.Getenv("FLOE_REQUIRE_CLUSTER") == "1" || (dir != "" && os.Getenv("CI") != "") {
+		if os.Getenv("FLOE_REQUIRE_CLUSTER") == "1" || (dir != "" && os.Getenv("CI") == "true") {
 			t.Fatalf("no minicluster: %s; run: eval \"$(scripts/minicluster.sh env)\"", why)
 		}
 		t.Skipf("no minicluster: %s", why)
