@@ -89,7 +89,7 @@ func loadHadoop(dir string, getenv func(string) string) (*Hadoop, error) {
 				return nil, fmt.Errorf("read %s: %w", file, err)
 			}
 			err = h.parse(file, f)
-			f.Close()
+			_ = f.Close() // read-only: a failed close loses nothing
 			if err != nil {
 				return nil, err
 			}

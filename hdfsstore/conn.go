@@ -50,7 +50,7 @@ func (s *connSet) closeAll() {
 	}
 	s.mu.Unlock()
 	for _, c := range conns {
-		c.Close()
+		_ = c.Close() // teardown: the store is closing whatever the outcome
 	}
 }
 
@@ -74,7 +74,7 @@ func (s *connSet) track(c net.Conn, log *remoteLog) (net.Conn, error) {
 		tc.sniff = &responseSniffer{log: log}
 	}
 	if !s.add(tc) {
-		c.Close()
+		_ = c.Close() // unused connection; ErrClosed is the answer
 		return nil, ErrClosed
 	}
 	return tc, nil

@@ -105,7 +105,7 @@ func (b localFS) open(ctx context.Context, l location) (File, error) {
 		return nil, relabel("open", l, err)
 	}
 	if fi, err := f.Stat(); err == nil && fi.IsDir() {
-		f.Close()
+		_ = f.Close() // read-only, and the open fails anyway
 		return nil, &fs.PathError{Op: "open", Path: l.String(), Err: fmt.Errorf("%w: is a folder", fs.ErrInvalid)}
 	}
 	return f, nil
@@ -123,8 +123,9 @@ func (b localFS) create(ctx context.Context, l location, perm fs.FileMode) (io.W
 		return nil, relabel("create", l, err)
 	}
 	if err := f.Chmod(perm & fs.ModePerm); err != nil {
-		f.Close()
-		os.Remove(l.path)
+		// Undo the create; the chmod error is the one to report.
+		_ = f.Close()
+		_ = os.Remove(l.path)
 		return nil, relabel("create", l, err)
 	}
 	return f, nil

@@ -208,13 +208,16 @@ func TestLocalStoreErrors(t *testing.T) {
 	if err := os.Mkdir(locked, 0o000); err != nil {
 		t.Fatal(err)
 	}
-	defer os.Chmod(locked, 0o755)
+	// Restore access, else TempDir's cleanup cannot remove it.
+	t.Cleanup(func() { _ = os.Chmod(locked, 0o755) })
 	if os.Geteuid() != 0 { // root ignores permissions
 		if _, err := s.List(context.Background(), locked); !errors.Is(err, fs.ErrPermission) {
 			t.Errorf("list of unreadable folder: %v", err)
 		}
 	}
-	s.Close()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s.Stat(context.Background(), "hdfs://nn:1/x"); !errors.Is(err, ErrClosed) {
 		t.Errorf("stat after close: %v", err)
 	}

@@ -98,7 +98,7 @@ func (s *Store) uploadFile(ctx context.Context, src, dst string, perm fs.FileMod
 	if err != nil {
 		return 0, fmt.Errorf("upload: %w", err)
 	}
-	defer in.Close()
+	defer in.Close() //nolint:errcheck // read-only source: a failed close loses nothing
 	out, err := s.Create(ctx, dst, perm)
 	if err != nil {
 		return 0, err
@@ -106,13 +106,13 @@ func (s *Store) uploadFile(ctx context.Context, src, dst string, perm fs.FileMod
 	var n int64
 	for {
 		if err := ctx.Err(); err != nil {
-			out.Close()
+			_ = out.Close() // abandoning the upload; the error below is the cause
 			return n, fmt.Errorf("upload %s to %s: %w", src, dst, err)
 		}
 		k, rerr := in.Read(buf)
 		if k > 0 {
 			if _, werr := out.Write(buf[:k]); werr != nil {
-				out.Close()
+				_ = out.Close() // abandoning the upload; the write error is the cause
 				return n, werr
 			}
 			n += int64(k)
@@ -122,7 +122,7 @@ func (s *Store) uploadFile(ctx context.Context, src, dst string, perm fs.FileMod
 			break
 		}
 		if rerr != nil {
-			out.Close()
+			_ = out.Close() // abandoning the upload; the error below is the cause
 			return n, fmt.Errorf("upload: read %s: %w", src, rerr)
 		}
 	}

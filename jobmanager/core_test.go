@@ -79,6 +79,26 @@ func runScript(t *testing.T, path string) {
 				continue
 			}
 			f := strings.Fields(line)
+			// A malformed line fails the test instead of reading as zero.
+			bad := func(format string, a ...any) {
+				t.Helper()
+				t.Fatalf("%s: %q: %s", path, line, fmt.Sprintf(format, a...))
+			}
+			arg := func(i int) string {
+				t.Helper()
+				if i >= len(f) {
+					bad("missing argument %d", i)
+				}
+				return f[i]
+			}
+			num := func(what, v string) int {
+				t.Helper()
+				n, err := strconv.Atoi(v)
+				if err != nil {
+					bad("%s: %v", what, err)
+				}
+				return n
+			}
 			kv := map[string]string{}
 			for _, w := range f[1:] {
 				if k, v, ok := strings.Cut(w, "="); ok {
@@ -90,30 +110,34 @@ func runScript(t *testing.T, path string) {
 			case "submit":
 				var par []int
 				for _, p := range strings.Split(kv["par"], ",") {
-					n, _ := strconv.Atoi(p)
-					par = append(par, n)
+					par = append(par, num("par", p))
 				}
-				e := JobSubmitted{Job: f[1], Graph: testGraph(t, f[1], par), Pool: kv["pool"]}
+				e := JobSubmitted{Job: arg(1), Graph: testGraph(t, f[1], par), Pool: kv["pool"]}
 				if r := kv["restart"]; r != "" {
 					a, d, _ := strings.Cut(r, "/")
-					e.Restart.Attempts, _ = strconv.Atoi(a)
-					dd, _ := time.ParseDuration(d)
+					e.Restart.Attempts = num("restart attempts", a)
+					dd, err := time.ParseDuration(d)
+					if err != nil {
+						bad("restart delay: %v", err)
+					}
 					e.Restart.DelayMillis = dd.Milliseconds()
 				}
 				ev = e
 			case "register":
-				n, _ := strconv.Atoi(kv["slots"])
-				ev = TaskManagerRegistered{TaskManager: f[1], Pool: kv["pool"], Slots: n, DataAddress: f[1] + ":1"}
+				ev = TaskManagerRegistered{TaskManager: arg(1), Pool: kv["pool"], Slots: num("slots", kv["slots"]), DataAddress: f[1] + ":1"}
 			case "heartbeat":
-				ev = Heartbeat{TaskManager: f[1]}
+				ev = Heartbeat{TaskManager: arg(1)}
 			case "exited":
-				ev = TaskManagerExited{TaskManager: f[1], Pool: kv["pool"], Cause: strings.Join(f[3:], " ")}
+				ev = TaskManagerExited{TaskManager: arg(1), Pool: kv["pool"], Cause: strings.Join(f[min(3, len(f)):], " ")}
 			case "task":
-				attempt, _ := strconv.Atoi(f[2])
-				vs, ss, _ := strings.Cut(f[3], "/")
-				v, _ := strconv.Atoi(strings.TrimPrefix(vs, "v"))
-				s, _ := strconv.Atoi(ss)
-				e := TaskStateChanged{TaskManager: "tm?", Job: f[1], Attempt: attempt, Vertex: v, Subtask: s, State: api.ExecutionState(f[4])}
+				attempt := num("attempt", arg(2))
+				vs, ss, ok := strings.Cut(arg(3), "/")
+				if !ok || !strings.HasPrefix(vs, "v") {
+					bad("want vV/S, got %q", f[3])
+				}
+				v := num("vertex", strings.TrimPrefix(vs, "v"))
+				s := num("subtask", ss)
+				e := TaskStateChanged{TaskManager: "tm?", Job: f[1], Attempt: attempt, Vertex: v, Subtask: s, State: api.ExecutionState(arg(4))}
 				rest := f[5:]
 				if len(rest) > 0 && rest[0] == "unrecoverable" {
 					e.Unrecoverable, rest = true, rest[1:]
@@ -121,16 +145,16 @@ func runScript(t *testing.T, path string) {
 				e.Cause = strings.Join(rest, " ")
 				ev = e
 			case "cancel":
-				ev = JobCancelRequested{Job: f[1]}
+				ev = JobCancelRequested{Job: arg(1)}
 			case "advance":
-				d, err := time.ParseDuration(f[1])
+				d, err := time.ParseDuration(arg(1))
 				if err != nil {
-					t.Fatalf("%s: %v", line, err)
+					bad("%v", err)
 				}
 				now = now.Add(d)
 				ev = Tick{}
 			case "exceptions":
-				st, _ := c.Job(f[1])
+				st, _ := c.Job(arg(1))
 				for _, e := range st.Exceptions {
 					got = append(got, fmt.Sprintf("+%v #%d %s", time.UnixMilli(e.TimeMillis).Sub(time.Unix(1_000_000, 0)), e.Attempt, e.Cause))
 				}
@@ -139,7 +163,7 @@ func runScript(t *testing.T, path string) {
 				}
 				continue
 			case "status":
-				st, ok := c.Job(f[1])
+				st, ok := c.Job(arg(1))
 				if !ok {
 					got = append(got, "no job "+f[1])
 					continue

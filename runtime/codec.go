@@ -90,9 +90,6 @@ func CodecFor[T any](r *CodecRegistry) (Codec[T], error) {
 		r = NewCodecRegistry()
 	}
 	t := reflect.TypeFor[T]()
-	if t == nil {
-		return nil, fmt.Errorf("%w: a nil interface type; register a codec with runtime.RegisterCodec", ErrNoCodec)
-	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if c, ok := r.user[t]; ok {

@@ -277,7 +277,7 @@ func TestCodecUserCodecWins(t *testing.T) {
 
 type codecUnexported struct {
 	Public string
-	secret int
+	secret int //nolint:unused // only here for CodecFor to reject
 }
 
 type codecWithChan struct {

@@ -161,7 +161,7 @@ func (t *task) flush() {
 	}
 }
 
-func (t *task) run(ctx context.Context) error {
+func (t *task) run(ctx context.Context) (err error) {
 	head := t.ops[t.v.Operators[0]]
 	if t.v.Source {
 		return head.Run(ctx, t.flush)
@@ -185,7 +185,11 @@ func (t *task) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer gate.Close()
+	defer func() {
+		if cerr := gate.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("close input gate: %w", cerr)
+		}
+	}()
 	for pending > 0 {
 		el, ok, err := gate.Poll()
 		if err != nil {

@@ -6,7 +6,10 @@
 #   3. wordcount's keyed reduce (local, one slot each side of the exchange)
 # For each: records per second per CPU core used (records ÷ CPU seconds of
 # the processes running the job). Also: idle TaskManager RSS, TaskManager
-# RSS under pipeline 2, and the codec's ns/op (runtime benchmarks).
+# RSS under pipeline 2, the codec's ns/op (runtime benchmarks), and the
+# backpressure figures (jobmanager's TestBackpressureFigures: source and sink
+# rates and TaskManager RSS with a throttled sink, BENCH_BACKPRESSURE_SECONDS,
+# default 60).
 # BENCH_RECORDS sets the records per pipeline (default 20,000,000);
 # BENCH_EXCHANGE_ARGS=--default-codec runs pipeline 2 with the default codec
 # instead of the user-supplied one.
@@ -88,3 +91,8 @@ awk -v m="$max" 'BEGIN { printf "TaskManager RSS under pipeline 2: max %.1f MiB\
 echo
 echo "== codec (runtime benchmarks)"
 go test -run '^$' -bench 'Codec' -benchtime 200000x ./runtime/ | grep -E '^Benchmark' || true
+
+echo
+echo "== backpressure: fast source → sink throttled to 1000 records/s, 2 MiB network budget"
+FLOE_BENCH_BACKPRESSURE=${BENCH_BACKPRESSURE_SECONDS:-60} go test -count=1 -v -run '^TestBackpressureFigures$' ./jobmanager/ |
+  grep '^backpressure:' || true

@@ -54,7 +54,7 @@ func ReadCredentialsFile(path string) (*Credentials, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read credentials: %w", err)
 	}
-	defer f.Close()
+	defer f.Close() //nolint:errcheck // read-only: a failed close loses nothing
 	c, err := ReadCredentials(f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -69,7 +69,7 @@ func (c *Credentials) WriteFile(path string) error {
 	if err != nil {
 		return fmt.Errorf("write credentials %s: %w", path, err)
 	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
+	defer func() { _ = os.Remove(tmp.Name()) }() // no-op after a successful rename
 	err = tmp.Chmod(0o600)
 	if err == nil {
 		_, err = tmp.Write(c.Marshal())

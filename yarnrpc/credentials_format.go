@@ -153,9 +153,9 @@ func (r *writableReader) vlong() (int64, error) {
 		return int64(first), nil
 	}
 	neg := first < -120
-	n := int(-111 - int(first)) // total size including the first byte
+	n := -111 - int(first) // total size including the first byte
 	if neg {
-		n = int(-119 - int(first))
+		n = -119 - int(first)
 	}
 	n-- // bytes that follow
 	if r.off+n > len(r.b) {

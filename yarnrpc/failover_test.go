@@ -37,8 +37,8 @@ func refusedAddr(t *testing.T) string {
 	return srv.addr()
 }
 
-func newTestFailover(t *testing.T, addrs []string, max int) *Failover {
-	f, err := newFailover(FailoverOptions{Addrs: addrs, MaxFailovers: max, Backoff: time.Millisecond,
+func newTestFailover(t *testing.T, addrs []string, maxFailovers int) *Failover {
+	f, err := newFailover(FailoverOptions{Addrs: addrs, MaxFailovers: maxFailovers, Backoff: time.Millisecond,
 		Conn: ConnOptions{Protocol: testProtocol, ProtocolVersion: 1, User: "alice"}})
 	if err != nil {
 		t.Fatal(err)

@@ -88,7 +88,7 @@ func appendFrame(dst []byte, msgs ...proto.Message) ([]byte, error) {
 }
 
 // readFrame reads one packet and returns its content (without the length).
-func readFrame(r io.Reader, max int) ([]byte, error) {
+func readFrame(r io.Reader, limit int) ([]byte, error) {
 	var lb [4]byte
 	if _, err := io.ReadFull(r, lb[:]); err != nil {
 		return nil, err
@@ -97,7 +97,7 @@ func readFrame(r io.Reader, max int) ([]byte, error) {
 	if n == -1 {
 		return nil, errors.New("server replied with a pre-v9 fatal response (IPC version mismatch)")
 	}
-	if n <= 0 || int(n) > max {
+	if n <= 0 || int(n) > limit {
 		return nil, fmt.Errorf("invalid response length %d", n)
 	}
 	if n <= smallFrame {

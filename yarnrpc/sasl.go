@@ -174,9 +174,9 @@ func parseSASLResponse(f []byte) (*pb.RpcSaslProto, error) {
 // splitting so that no wrapped buffer exceeds what the peer accepts.
 func wrapFrames(l securityLayer, plain []byte) ([]byte, error) {
 	var out []byte
-	max := l.maxPlain()
+	limit := l.maxPlain()
 	for len(plain) > 0 {
-		n := min(len(plain), max)
+		n := min(len(plain), limit)
 		tok, err := l.wrap(plain[:n])
 		if err != nil {
 			return nil, err

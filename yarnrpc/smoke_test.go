@@ -3,7 +3,9 @@ package yarnrpc
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,37 +18,57 @@ import (
 	"github.com/floe-yarn/floe/yarnrpc/internal/pb"
 )
 
-// Smoke checks against a real ResourceManager. The addresses come from
-// FLOE_RM_ADDR / FLOE_RM_SCHEDULER_ADDR, else from $HADOOP_CONF_DIR.
-// scripts/test-integration.sh runs them against the minicluster with
-// FLOE_REQUIRE_CLUSTER=1, where a missing cluster fails instead of skipping.
+// Smoke checks against a real ResourceManager: only the one that
+// scripts/minicluster.sh started, found through the HADOOP_CONF_DIR it writes
+// (eval "$(scripts/minicluster.sh env)"), whose yarn-site.xml carries the
+// script's header, miniclusterMarker. Any other HADOOP_CONF_DIR (a user's
+// production cluster, say) is never dialled: the tests skip and say why.
+// They fail instead when
+// FLOE_REQUIRE_CLUSTER=1 (scripts/test-integration.sh) finds no minicluster
+// conf, and under CI (CI=true) when HADOOP_CONF_DIR names another cluster.
 // The typed clients' integration tests in integration/ go further.
 
-// realRMAddr returns the RM client (scheduler=false) or scheduler address.
+// miniclusterMarker is in the header comment scripts/minicluster.sh writes
+// into every site file it generates (xml_open).
+const miniclusterMarker = "Written by scripts/minicluster.sh"
+
+// isMiniclusterConf reports whether dir's yarn-site.xml was written by
+// scripts/minicluster.sh.
+func isMiniclusterConf(dir string) bool {
+	b, err := os.ReadFile(filepath.Join(dir, "yarn-site.xml"))
+	if err != nil {
+		return false
+	}
+	head, _, _ := strings.Cut(string(b), "<configuration>")
+	return strings.Contains(head, miniclusterMarker)
+}
+
+// realRMAddr returns the minicluster's RM client (scheduler=false) or
+// scheduler address, or skips (or fails, see above) without it.
 func realRMAddr(t *testing.T, scheduler bool) string {
 	t.Helper()
-	env := "FLOE_RM_ADDR"
+	dir := os.Getenv("HADOOP_CONF_DIR")
+	why := ""
+	switch {
+	case dir == "":
+		why = "HADOOP_CONF_DIR is not set"
+	case !isMiniclusterConf(dir):
+		why = fmt.Sprintf("HADOOP_CONF_DIR=%s was not written by scripts/minicluster.sh (its yarn-site.xml lacks %q); the smoke tests dial no other cluster", dir, miniclusterMarker)
+	}
+	if why != "" {
+		if os.Getenv("FLOE_REQUIRE_CLUSTER") == "1" || (dir != "" && os.Getenv("CI") == "true") {
+			t.Fatalf("no minicluster: %s; run: eval \"$(scripts/minicluster.sh env)\"", why)
+		}
+		t.Skipf("no minicluster: %s", why)
+	}
+	h, err := conf.LoadHadoop(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if scheduler {
-		env = "FLOE_RM_SCHEDULER_ADDR"
+		return h.RMSchedulerAddress("")
 	}
-	if a := os.Getenv(env); a != "" {
-		return a
-	}
-	if dir := os.Getenv("HADOOP_CONF_DIR"); dir != "" {
-		h, err := conf.LoadHadoop(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if scheduler {
-			return h.RMSchedulerAddress("")
-		}
-		return h.RMAddress("")
-	}
-	if os.Getenv("FLOE_REQUIRE_CLUSTER") == "1" {
-		t.Fatalf("no ResourceManager: set %s or HADOOP_CONF_DIR", env)
-	}
-	t.Skipf("no ResourceManager: %s and HADOOP_CONF_DIR not set", env)
-	return ""
+	return h.RMAddress("")
 }
 
 func TestSmokeRealRMSimple(t *testing.T) {

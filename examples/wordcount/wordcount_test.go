@@ -48,13 +48,17 @@ func writeText(t *testing.T, size int) string {
 			n, _ := w.WriteString(word + sep)
 			written += n
 		}
-		w.WriteString("\n")
+		if _, err := w.WriteString("\n"); err != nil {
+			t.Fatal(err)
+		}
 		written++
 	}
 	if err := w.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	f.Close()
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
 	return path
 }
 

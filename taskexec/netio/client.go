@@ -81,7 +81,7 @@ func (c *Client) Close() error {
 	for _, cc := range conns {
 		<-cc.ready
 		if cc.conn != nil {
-			cc.conn.Close()
+			_ = cc.conn.Close() // teardown; readLoop reports the end of the connection
 		}
 	}
 	c.wg.Wait()
@@ -188,12 +188,12 @@ func (cc *clientConn) dial() {
 	if err == nil {
 		br = bufio.NewReaderSize(conn, 16<<10)
 		if err = cc.handshake(conn, br); err != nil {
-			conn.Close()
+			_ = conn.Close() // the handshake error is the cause
 		}
 	}
 	cc.c.mu.Lock()
 	if err == nil && cc.c.closed {
-		conn.Close()
+		_ = conn.Close() // never used; ErrClosed is the answer
 		err = ErrClosed
 	}
 	if err != nil {
@@ -211,8 +211,11 @@ func (cc *clientConn) dial() {
 }
 
 func (cc *clientConn) handshake(conn net.Conn, br *bufio.Reader) error {
-	conn.SetDeadline(time.Now().Add(cc.c.opts.DialTimeout))
-	defer conn.SetDeadline(time.Time{})
+	if err := conn.SetDeadline(time.Now().Add(cc.c.opts.DialTimeout)); err != nil {
+		return fmt.Errorf("handshake deadline: %w", err)
+	}
+	// A failed reset shows as the connection's next read error.
+	defer func() { _ = conn.SetDeadline(time.Time{}) }()
 	var hb [headerLen]byte
 	h, err := readHeader(br, &hb)
 	if err != nil {
@@ -273,7 +276,7 @@ func (cc *clientConn) remove(id uint32) {
 func (cc *clientConn) readLoop(br *bufio.Reader) {
 	defer cc.c.wg.Done()
 	err := cc.read(br)
-	cc.conn.Close()
+	_ = cc.conn.Close() // the read error is the cause reported below
 	cc.mu.Lock()
 	cc.broken = fmt.Errorf("%w: %s: %w", ErrConnectionLost, cc.addr, err)
 	chans := cc.chans

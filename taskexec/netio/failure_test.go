@@ -79,7 +79,9 @@ func TestUnauthenticatedPeer(t *testing.T) {
 	if _, err := conn.Write(req); err != nil {
 		t.Fatal(err)
 	}
-	conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	if err := conn.SetReadDeadline(time.Now().Add(20 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
 	got, _ := io.ReadAll(conn) // the server hangs up
 	if strings.Contains(string(got), "secret data") {
 		t.Fatal("unauthenticated peer received partition data")
@@ -140,7 +142,9 @@ func TestConnectionLost(t *testing.T) {
 	if el, err := g.Next(ctx); err != nil || string(el.Record) != "one" {
 		t.Fatalf("got %v %v", el, err)
 	}
-	prod.srv.Close() // the sockets close, as when the process dies
+	if err := prod.srv.Close(); err != nil { // the sockets close, as when the process dies
+		t.Fatal(err)
+	}
 	_, err := g.Next(ctx)
 	if !errors.Is(err, ErrConnectionLost) {
 		t.Fatalf("Next after the producer died: %v, want ErrConnectionLost", err)
@@ -253,7 +257,9 @@ func TestCancelEndsEverything(t *testing.T) {
 					break
 				}
 			}
-			g.Close()
+			if err := g.Close(); err != nil {
+				t.Fatal(err)
+			}
 			if _, err := g.Next(ctx); !errors.Is(err, ErrClosed) {
 				t.Fatalf("Next after Close: %v", err)
 			}

@@ -117,8 +117,10 @@ func newTestTM(t testing.TB, o tmOptions) *testTM {
 	}
 	tm := &testTM{pool: pool, reg: reg, srv: srv, client: client, logs: logs}
 	t.Cleanup(func() {
-		client.Close()
-		srv.Close()
+		// A test may have closed them already (TestConnectionLost kills
+		// the server); a second close's error says nothing.
+		_ = client.Close()
+		_ = srv.Close()
 	})
 	return tm
 }

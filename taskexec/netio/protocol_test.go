@@ -23,10 +23,11 @@ func rogueServer(t *testing.T, misbehave func(c net.Conn, br *bufio.Reader)) str
 	done := make(chan struct{})
 	conns := make(chan net.Conn, 1)
 	t.Cleanup(func() {
-		ln.Close()
+		// Teardown of a fake peer: a failed close has nothing to tell.
+		_ = ln.Close()
 		select {
 		case c := <-conns:
-			c.Close()
+			_ = c.Close()
 		default:
 		}
 		<-done
@@ -38,23 +39,30 @@ func rogueServer(t *testing.T, misbehave func(c net.Conn, br *bufio.Reader)) str
 			return
 		}
 		conns <- c
+		// The fake server ignores its write errors: a failed write shows
+		// as the client's error, which is what the tests check.
 		br := bufio.NewReader(c)
 		sn := make([]byte, nonceLen)
-		c.Write(appendFrame(nil, frameHello, 0, sn))
+		_, _ = c.Write(appendFrame(nil, frameHello, 0, sn))
 		var hb [headerLen]byte
 		h, err := readHeader(br, &hb)
 		if err != nil {
 			return
 		}
-		p, _ := readPayload(br, h)
-		c.Write(appendFrame(nil, frameAuthOK, 0, handshakeMAC(testSecret, "server", sn, p[:nonceLen])))
+		p, err := readPayload(br, h)
+		if err != nil {
+			return
+		}
+		_, _ = c.Write(appendFrame(nil, frameAuthOK, 0, handshakeMAC(testSecret, "server", sn, p[:nonceLen])))
 		// Wait for the client's request, so its channel exists.
 		if h, err = readHeader(br, &hb); err != nil || h.typ != frameRequest {
 			return
 		}
-		readPayload(br, h)
+		if _, err := readPayload(br, h); err != nil {
+			return
+		}
 		misbehave(c, br)
-		io.Copy(io.Discard, br) // until the client hangs up
+		_, _ = io.Copy(io.Discard, br) // until the client hangs up
 	}()
 	return ln.Addr().String()
 }
@@ -66,17 +74,17 @@ func TestClientRejectsMisbehavingServer(t *testing.T) {
 	}{
 		{"buffer beyond credit", func(c net.Conn, br *bufio.Reader) {
 			for i := 0; i < 3; i++ { // the client granted 2
-				c.Write(appendFrame(nil, frameBuffer, 1, []byte{1, 'x'}))
+				_, _ = c.Write(appendFrame(nil, frameBuffer, 1, []byte{1, 'x'}))
 			}
 		}},
 		{"buffer larger than a receive buffer", func(c net.Conn, br *bufio.Reader) {
-			c.Write(appendFrame(nil, frameBuffer, 1, make([]byte, 2*1024)))
+			_, _ = c.Write(appendFrame(nil, frameBuffer, 1, make([]byte, 2*1024)))
 		}},
 		{"unknown frame type", func(c net.Conn, br *bufio.Reader) {
-			c.Write(appendFrame(nil, frameType(0x7f), 1, nil))
+			_, _ = c.Write(appendFrame(nil, frameType(0x7f), 1, nil))
 		}},
 		{"corrupt event", func(c net.Conn, br *bufio.Reader) {
-			c.Write(appendFrame(nil, frameEvent, 1, []byte{42}))
+			_, _ = c.Write(appendFrame(nil, frameEvent, 1, []byte{42}))
 		}},
 	}
 	for _, tc := range cases {
@@ -157,12 +165,18 @@ func TestServerRejectsBadRequests(t *testing.T) {
 			h, _ := readHeader(br, &hb)
 			sn, _ := readPayload(br, h)
 			cn := make([]byte, nonceLen)
-			c.Write(appendFrame(nil, frameAuth, 0, append(cn, handshakeMAC(testSecret, "client", sn, cn)...)))
+			if _, err := c.Write(appendFrame(nil, frameAuth, 0, append(cn, handshakeMAC(testSecret, "client", sn, cn)...))); err != nil {
+				t.Fatal(err)
+			}
 			if h, err = readHeader(br, &hb); err != nil || h.typ != frameAuthOK {
 				t.Fatalf("handshake: %v %v", h.typ, err)
 			}
-			readPayload(br, h)
-			c.Write(tc.frame)
+			if _, err := readPayload(br, h); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Write(tc.frame); err != nil {
+				t.Fatal(err)
+			}
 			// The server reports a protocol error on the connection and
 			// hangs up.
 			for {

@@ -26,6 +26,7 @@ func main() {
 	n := flag.Int64("n", 1000, "records (count, panic)")
 	at := flag.Int64("at", -1, "panic at this record (panic)")
 	out := flag.String("out", "", "output folder (count)")
+	stall := flag.String("stall", "", "the sink stalls while this file exists (backpressure)")
 	flag.Parse()
 	env := stream.NewEnvironment(stream.Options{})
 	switch *mode {
@@ -48,7 +49,7 @@ func main() {
 			return i
 		}).Parallelism(1).Discard()
 	case "backpressure":
-		backpressure(env)
+		backpressure(env, *stall)
 	default:
 		fmt.Fprintln(os.Stderr, "unknown mode", *mode)
 		os.Exit(2)
@@ -63,8 +64,9 @@ func main() {
 }
 
 // backpressure is a fast generator of 1 KB records into a sink throttled
-// to 1,000 records/s; the process prints both counts twice a second.
-func backpressure(env *stream.Environment) {
+// to 1,000 records/s that, before each record, waits while the file stall
+// (when not "") exists; the process prints both counts twice a second.
+func backpressure(env *stream.Environment, stall string) {
 	var produced, consumed atomic.Int64
 	payload := strings.Repeat("x", 1000)
 	src := stream.Generate(env, func(i int64) big {
@@ -72,14 +74,15 @@ func backpressure(env *stream.Environment) {
 		return big{Seq: i, Payload: payload}
 	}, stream.GeneratorOptions{}).Parallelism(1)
 	stream.AddSink(src.Rebalance(), "throttled", func(int) (func(big), func() error, error) {
-		start := time.Now()
-		var n int64
+		var next time.Time
 		return func(big) {
-			n++
-			consumed.Add(1)
-			if wait := time.Until(start.Add(time.Duration(n) * time.Millisecond)); wait > 0 {
-				time.Sleep(wait)
+			for stall != "" && exists(stall) {
+				time.Sleep(5 * time.Millisecond)
 			}
+			consumed.Add(1)
+			// One record per millisecond, without catching up after a stall.
+			next = later(next, time.Now()).Add(time.Millisecond)
+			time.Sleep(time.Until(next))
 		}, nil, nil
 	}).Parallelism(1)
 	if os.Getenv(contract.EnvRole) == contract.RoleTaskManager {
@@ -95,4 +98,13 @@ func backpressure(env *stream.Environment) {
 type big struct {
 	Seq     int64
 	Payload string
+}
+
+func exists(path string) bool { _, err := os.Stat(path); return err == nil }
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
