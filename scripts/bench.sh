@@ -9,7 +9,8 @@
 # RSS under pipeline 2, the codec's ns/op (runtime benchmarks), and the
 # backpressure figures (jobmanager's TestBackpressureFigures: source and sink
 # rates and TaskManager RSS with a throttled sink, BENCH_BACKPRESSURE_SECONDS,
-# default 60).
+# default 60), and the control plane's command latency to 16 slots
+# (jobmanager's BenchmarkControlPush: median and p99).
 # BENCH_RECORDS sets the records per pipeline (default 20,000,000);
 # BENCH_EXCHANGE_ARGS=--default-codec runs pipeline 2 with the default codec
 # instead of the user-supplied one.
@@ -96,3 +97,7 @@ echo
 echo "== backpressure: fast source → sink throttled to 1000 records/s, 2 MiB network budget"
 FLOE_BENCH_BACKPRESSURE=${BENCH_BACKPRESSURE_SECONDS:-60} go test -count=1 -v -run '^TestBackpressureFigures$' ./jobmanager/ |
   grep '^backpressure:' || true
+
+echo
+echo "== control plane: JobManager command → arrival at 16 TaskManager slots (4 TaskManagers × 4 slots, loopback)"
+go test -run '^$' -bench 'BenchmarkControlPush' -benchtime "${BENCH_CONTROL_ROUNDS:-5000}x" ./jobmanager/ | grep -E '^Benchmark' || true
