@@ -10,8 +10,11 @@
 //   - ReadEnv checks the container environment: CONTAINER_ID, NM_HOST,
 //     LOG_DIRS, HADOOP_TOKEN_FILE_LOCATION and HADOOP_CONF_DIR from the
 //     NodeManager; FLOE_YARN_MODE, FLOE_STAGING_DIR, FLOE_JOB_BINARY,
-//     FLOE_JOB_ARGS (a JSON array), FLOE_PARALLELISM and HADOOP_USER_NAME from
-//     the client. Every missing or malformed one is named in the error.
+//     FLOE_JOB_ARGS (a JSON array), FLOE_JOB_ID (the id the client chose for
+//     the job of a per-job or application cluster, 32 hex digits),
+//     FLOE_PARALLELISM and HADOOP_USER_NAME from the client (the names are
+//     declared in package contract). Every missing or malformed one is named
+//     in the error.
 //   - The container's token file holds the AMRMToken (added by the RM) and
 //     the per-application secret (contract.SecretAlias, added by the client).
 //     The secret signs every mutation of the REST API and every TaskManager

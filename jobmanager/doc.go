@@ -53,6 +53,17 @@
 // entry names the exit and keeps the symptom after it ("[first noticed as:
 // …]"); a failed job's final reason is its last failover's root cause.
 //
+// CheckpointCoordinator (one per job, to be embedded in Core) is the
+// deterministic half of checkpointing: it triggers aligned checkpoints on
+// its clock, collects acknowledgements with their state handles, has the
+// shell write chk-<n>/_metadata atomically, notifies tasks, retains
+// state.checkpoints.num-retained checkpoints with reference-counted shared
+// (incremental) files, deletes what a failed or subsumed checkpoint leaves,
+// and fails the job past execution.checkpointing.tolerable-failed-checkpoints.
+// Its tests are recorded scripts in testdata/checkpoint/. It is not yet fed
+// by Core: the runtime's barriers and the control channel's checkpoint
+// messages are wired to it by the checkpoint work.
+//
 //	drv, _ := jobmanager.NewProcessDriver(jobmanager.ProcessDriverOptions{SecretFile: path})
 //	jm, _ := jobmanager.New(ctx, jobmanager.Options{Driver: drv, Core: jobmanager.CoreOptions{SlotsPerTaskManager: 2}})
 //	srv, _ := jobmanager.NewServer(jm, jobmanager.ServerOptions{Addr: "127.0.0.1:8081", Secret: secret})
