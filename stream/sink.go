@@ -132,7 +132,7 @@ func FileSink[T any](in Stream[T], dir string, opts FileSinkOptions) Sink {
 		}
 		if err != nil {
 			store.Close()
-			return nil, fmt.Errorf("sink %s subtask %d: %w", dir, oc.Subtask, err)
+			return nil, fmt.Errorf("subtask %d: %w", oc.Subtask, err)
 		}
 		s := NewTwoPhaseCommitSink[T](w)
 		finished := false
