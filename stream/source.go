@@ -119,30 +119,58 @@ func (r *strideReader[T]) AddSplits(splits []SplitState) error {
 }
 
 func (r *strideReader[T]) Next(ctx context.Context) (T, error) {
+	for len(r.cursors) > 0 {
+		c := &r.cursors[0]
+		if r.src.end > 0 && c.next >= r.src.end {
+			r.cursors = r.cursors[1:]
+			continue
+		}
+		if r.rate > 0 {
+			if err := r.pace(ctx); err != nil {
+				var zero T
+				return zero, err
+			}
+		}
+		i := c.next
+		c.next += c.stride
+		r.emitted++
+		return r.src.at(i), nil
+	}
 	var zero T
-	for len(r.cursors) > 0 && r.src.end > 0 && r.cursors[0].next >= r.src.end {
-		r.cursors = r.cursors[1:]
-	}
-	if len(r.cursors) == 0 {
-		return zero, io.EOF
-	}
-	if err := r.pace(ctx); err != nil {
-		return zero, err
+	return zero, io.EOF
+}
+
+// emitBatch emits up to max records, or returns io.EOF when every split
+// is read. Without a rate limit it loops over the current split directly.
+func (r *strideReader[T]) emitBatch(ctx context.Context, emit func(T), max int) (int, error) {
+	if r.rate > 0 || len(r.cursors) == 0 {
+		v, err := r.Next(ctx)
+		if err != nil {
+			return 0, err
+		}
+		emit(v)
+		return 1, nil
 	}
 	c := &r.cursors[0]
-	v := r.src.at(c.next)
-	c.next += c.stride
-	r.emitted++
-	return v, nil
+	end, at := r.src.end, r.src.at
+	n := 0
+	for ; n < max; n++ {
+		if end > 0 && c.next >= end {
+			r.cursors = r.cursors[1:]
+			break
+		}
+		i := c.next
+		c.next += c.stride
+		emit(at(i))
+	}
+	r.emitted += int64(n)
+	return n, nil
 }
 
 // pace waits until the next record is due under the rate limit. Fast
 // generators look at the clock every checkEvery records, slow ones at
 // every record.
 func (r *strideReader[T]) pace(ctx context.Context) error {
-	if r.rate <= 0 {
-		return nil
-	}
 	if r.start.IsZero() {
 		r.start = time.Now()
 	}
@@ -156,7 +184,10 @@ func (r *strideReader[T]) pace(ctx context.Context) error {
 		}
 		return sleepCtx(ctx, wait)
 	}
-	return ctx.Err()
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	return nil
 }
 
 func (r *strideReader[T]) Snapshot() []SplitState {

@@ -143,8 +143,28 @@ func addSplitSource[T any](env *Environment, kind, name string, src Source[T]) S
 	return s
 }
 
+// batchReader is a SplitReader's optional fast path: emitBatch emits up
+// to max records without a call per record through the interface. Its
+// snapshot is valid between batches.
+type batchReader[T any] interface {
+	emitBatch(ctx context.Context, emit func(T), max int) (n int, err error)
+}
+
 // drain emits every record of r until io.EOF or ctx ends.
 func drain[T any](ctx context.Context, r SplitReader[T], emit func(T)) error {
+	if br, ok := r.(batchReader[T]); ok {
+		for {
+			if ctx.Err() != nil {
+				return context.Cause(ctx)
+			}
+			if _, err := br.emitBatch(ctx, emit, checkEvery); err != nil {
+				if errors.Is(err, io.EOF) {
+					return nil
+				}
+				return err
+			}
+		}
+	}
 	for n := 1; ; n++ {
 		if n%checkEvery == 0 && ctx.Err() != nil {
 			return context.Cause(ctx)

@@ -14,9 +14,26 @@ import (
 
 // readUpTo reads at most n records from r (all of them when n < 0) and
 // reports whether r ended.
-func readUpTo[T any](t *testing.T, r SplitReader[T], n int) ([]T, bool) {
+// With batched, it uses the reader's batch fast path when it has one.
+func readUpTo[T any](t *testing.T, r SplitReader[T], n int, batched bool) ([]T, bool) {
 	t.Helper()
 	var out []T
+	if br, ok := r.(batchReader[T]); ok && batched {
+		for n < 0 || len(out) < n {
+			max := checkEvery
+			if n >= 0 {
+				max = min(max, n-len(out))
+			}
+			_, err := br.emitBatch(context.Background(), func(v T) { out = append(out, v) }, max)
+			if errors.Is(err, io.EOF) {
+				return out, true
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		return out, false
+	}
 	for n < 0 || len(out) < n {
 		v, err := r.Next(context.Background())
 		if errors.Is(err, io.EOF) {
@@ -52,7 +69,7 @@ func openReaders[T any](t *testing.T, src Source[T], shares [][]SplitState) []Sp
 // every reader of a stage reads cut records, then all are snapshotted and
 // the union of the snapshots is dealt to the next stage's fresh readers;
 // the last stage reads to the end. It returns every record emitted.
-func runWithRestarts[T any](t *testing.T, src Source[T], stages []int, cut int) []T {
+func runWithRestarts[T any](t *testing.T, src Source[T], stages []int, cut int, batched bool) []T {
 	t.Helper()
 	splits, err := src.Splits(context.Background(), stages[0])
 	if err != nil {
@@ -66,7 +83,7 @@ func runWithRestarts[T any](t *testing.T, src Source[T], stages []int, cut int) 
 		}
 		var next []SplitState
 		for _, r := range openReaders(t, src, AssignSplits(splits, p)) {
-			got, _ := readUpTo(t, r, n)
+			got, _ := readUpTo(t, r, n, batched)
 			out = append(out, got...)
 			next = append(next, r.Snapshot()...)
 		}
@@ -144,20 +161,26 @@ func TestSourcesResumeFromSnapshots(t *testing.T) {
 		{"file lines longer than the buffer", &textFileSource{path: longLine}, longLines, []int{3, 2}, 1},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			whole := runWithRestarts(t, tc.src, []int{tc.stages[0]}, 0)
-			got := runWithRestarts(t, tc.src, tc.stages, tc.cut)
-			want := slices.Clone(tc.want)
-			for _, s := range [][]string{whole, got, want} {
-				slices.Sort(s)
+		for _, b := range []bool{false, true} {
+			name := tc.name
+			if b {
+				name += " in batches"
 			}
-			if !slices.Equal(whole, want) {
-				t.Fatalf("uninterrupted run: %d records, want %d", len(whole), len(want))
-			}
-			if !slices.Equal(got, whole) {
-				t.Fatalf("resumed run: %d records, uninterrupted %d (lost or repeated records)", len(got), len(whole))
-			}
-		})
+			t.Run(name, func(t *testing.T) {
+				whole := runWithRestarts(t, tc.src, []int{tc.stages[0]}, 0, b)
+				got := runWithRestarts(t, tc.src, tc.stages, tc.cut, b)
+				want := slices.Clone(tc.want)
+				for _, s := range [][]string{whole, got, want} {
+					slices.Sort(s)
+				}
+				if !slices.Equal(whole, want) {
+					t.Fatalf("uninterrupted run: %d records, want %d", len(whole), len(want))
+				}
+				if !slices.Equal(got, whole) {
+					t.Fatalf("resumed run: %d records, uninterrupted %d (lost or repeated records)", len(got), len(whole))
+				}
+			})
+		}
 	}
 }
 
@@ -172,13 +195,13 @@ func TestSplitReaderSnapshotIsAPosition(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := openReaders(t, Source[string](src), [][]SplitState{splits})[0]
-	first, _ := readUpTo(t, r, 2)
+	first, _ := readUpTo(t, r, 2, false)
 	snap := r.Snapshot()
-	rest, _ := readUpTo(t, openReaders(t, Source[string](src), [][]SplitState{snap})[0], -1)
+	rest, _ := readUpTo(t, openReaders(t, Source[string](src), [][]SplitState{snap})[0], -1, false)
 	if fmt.Sprint(first, rest) != "[one two] [three four]" {
 		t.Fatalf("got %q then %q", first, rest)
 	}
-	if _, ended := readUpTo(t, r, -1); !ended || len(r.Snapshot()) != 0 {
+	if _, ended := readUpTo(t, r, -1, false); !ended || len(r.Snapshot()) != 0 {
 		t.Fatalf("a reader at its end snapshots %v, want nothing", r.Snapshot())
 	}
 }
