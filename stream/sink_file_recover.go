@@ -65,6 +65,22 @@ type restoredWriter struct {
 	counter int64
 }
 
+// decodeWriterState reads what FileWriter.State wrote.
+func decodeWriterState(b []byte) (restoredWriter, error) {
+	d := newSplitDecoder("file sink", b)
+	r := restoredWriter{uid: d.str(), subtask: int(d.uint()), counter: int64(d.uint())}
+	if err := d.done(); err != nil {
+		return r, err
+	}
+	if r.subtask < 0 || r.counter < 0 {
+		return r, fmt.Errorf("file sink state: subtask %d, counter %d", r.subtask, r.counter)
+	}
+	if p, ok := parsePart(partName{uid: r.uid, subtask: r.subtask, counter: r.counter}.visible()); !ok || p.uid != r.uid {
+		return r, fmt.Errorf("file sink state: bad uid %q", r.uid)
+	}
+	return r, nil
+}
+
 // RecoverCommit restores the writer from the states of a checkpoint (any
 // number, after a rescale): it commits the checkpoint's pending files and
 // removes the hidden files written after it — those of each restored
@@ -75,13 +91,9 @@ type restoredWriter struct {
 func (w *FileWriter[T]) RecoverCommit(ctx context.Context, states [][]byte, pending []Committable) error {
 	var rs []restoredWriter
 	for i, b := range states {
-		d := newSplitDecoder("file sink", b)
-		r := restoredWriter{uid: d.str(), subtask: int(d.uint()), counter: int64(d.uint())}
-		if err := d.done(); err != nil {
+		r, err := decodeWriterState(b)
+		if err != nil {
 			return fmt.Errorf("file sink %s: restored state %d: %w", w.o.Dir, i, err)
-		}
-		if _, ok := parsePart(partName{uid: r.uid, subtask: r.subtask, counter: r.counter}.visible()); !ok {
-			return fmt.Errorf("file sink %s: restored state %d: bad uid %q", w.o.Dir, i, r.uid)
 		}
 		rs = append(rs, r)
 		w.counter = max(w.counter, r.counter)

@@ -8,6 +8,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/floe-yarn/floe/hdfsstore"
 )
 
 // ReadTextFile is a bounded source of the lines of a file, or of every
@@ -60,19 +62,8 @@ func fileSplits(path string, size int64, n int) []SplitState {
 	return out
 }
 
-func (s *textFileSource) Reader(ctx context.Context, _ ReaderContext) (SplitReader[string], error) {
-	return &textFileReader{open: func(ctx context.Context, path string) (io.ReadSeekCloser, func() error, error) {
-		store, p, err := openStore(ctx, path)
-		if err != nil {
-			return nil, nil, err
-		}
-		f, err := store.Open(ctx, p)
-		if err != nil {
-			store.Close()
-			return nil, nil, err
-		}
-		return f, store.Close, nil
-	}}, nil
+func (s *textFileSource) Reader(_ context.Context, _ ReaderContext) (SplitReader[string], error) {
+	return &textFileReader{root: s.path}, nil
 }
 
 // fileSplit is the byte range [start, end) of a file and the offset of
@@ -196,12 +187,25 @@ func readSplit(ctx context.Context, f io.ReadSeeker, start, end int64, emit func
 	}
 }
 
-// textFileReader reads its file splits one after the other.
+// textFileReader reads its file splits one after the other, through one
+// store opened on first use.
 type textFileReader struct {
-	open    func(ctx context.Context, path string) (io.ReadSeekCloser, func() error, error)
-	queue   []fileSplit
-	cur     *lineSplit
-	closeFn func() error
+	root  string // the source's path, which chooses the file system
+	store *hdfsstore.Store
+	queue []fileSplit
+	cur   *lineSplit
+	file  io.Closer
+}
+
+func (r *textFileReader) open(ctx context.Context, path string) (io.ReadSeekCloser, error) {
+	if r.store == nil {
+		store, _, err := openStore(ctx, r.root)
+		if err != nil {
+			return nil, err
+		}
+		r.store = store
+	}
+	return r.store.Open(ctx, path)
 }
 
 func (r *textFileReader) AddSplits(splits []SplitState) error {
@@ -222,12 +226,11 @@ func (r *textFileReader) Next(ctx context.Context) (string, error) {
 				return "", io.EOF
 			}
 			s := r.queue[0]
-			f, closeStore, err := r.open(ctx, s.path)
+			f, err := r.open(ctx, s.path)
 			if err != nil {
 				return "", fmt.Errorf("open %s: %w", s.path, err)
 			}
-			r.cur = &lineSplit{split: s, f: f}
-			r.closeFn = func() error { return errors.Join(f.Close(), closeStore()) }
+			r.cur, r.file = &lineSplit{split: s, f: f}, f
 		}
 		line, err := r.cur.next()
 		if err == nil {
@@ -249,8 +252,8 @@ func (r *textFileReader) closeCurrent() error {
 		return nil
 	}
 	r.cur = nil
-	err := r.closeFn()
-	r.closeFn = nil
+	err := r.file.Close()
+	r.file = nil
 	return err
 }
 
@@ -270,4 +273,11 @@ func (r *textFileReader) Snapshot() []SplitState {
 	return out
 }
 
-func (r *textFileReader) Close() error { return r.closeCurrent() }
+func (r *textFileReader) Close() error {
+	err := r.closeCurrent()
+	if r.store != nil {
+		err = errors.Join(err, r.store.Close())
+		r.store = nil
+	}
+	return err
+}

@@ -227,6 +227,11 @@ func (d *splitDecoder) uint() uint64 {
 		d.err = fmt.Errorf("split state: truncated varint")
 		return 0
 	}
+	if n != len(binary.AppendUvarint(nil, v)) {
+		// One value, one encoding: state bytes compare and hash equal.
+		d.err = fmt.Errorf("split state: overlong varint")
+		return 0
+	}
 	d.b = d.b[n:]
 	return v
 }
