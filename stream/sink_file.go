@@ -32,7 +32,9 @@ type FileSinkOptions struct {
 	// CommitOnRoll commits a part file as soon as it rolls, for a job
 	// that does not checkpoint: its output is then at-least-once (a
 	// restarted job writes it again). With checkpointing a part file is
-	// committed only when the checkpoint after it completes.
+	// committed only when the checkpoint after it completes. FileSink
+	// sets it from the job (today always: checkpoints are not wired into
+	// operators yet); it matters to a FileWriter used directly.
 	CommitOnRoll bool
 }
 
