@@ -41,10 +41,14 @@ func (w *FileWriter[T]) Begin(ctx context.Context) error {
 		if len(foreign) > len(shown) {
 			more = fmt.Sprintf(" and %d more", len(foreign)-len(shown))
 		}
-		return fmt.Errorf("file sink: output folder %s already holds %d files of another run (%s%s): "+
+		plural := "s"
+		if len(foreign) == 1 {
+			plural = ""
+		}
+		return fmt.Errorf("file sink: output folder %s already holds %d file%s of another run (%s%s): "+
 			"resume this job from a checkpoint or savepoint of this sink, write to an empty folder, "+
 			"or set the sink's overwrite write mode (FileSinkOptions.Overwrite) to replace them",
-			w.o.Dir, len(foreign), strings.Join(shown, ", "), more)
+			w.o.Dir, len(foreign), plural, strings.Join(shown, ", "), more)
 	}
 	for _, n := range foreign {
 		if err := w.remove(ctx, n); err != nil {

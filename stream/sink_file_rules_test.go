@@ -27,7 +27,7 @@ func TestFileSinkRefusesAnotherRunsFolder(t *testing.T) {
 		{"only hidden files and markers", []string{".part-x.inprogress", "_SUCCESS"}, "", false, nil, 0},
 		{"old part files", []string{"part-0", "part-1", "part-2", "notes.txt"}, "", false,
 			[]string{"already holds 4 files of another run", "notes.txt, part-0, part-1 and 1 more", "checkpoint or savepoint", "overwrite"}, 4},
-		{"another job's committed parts", nil, "other-job", false, []string{"files of another run", "part-"}, 1},
+		{"another job's committed parts", nil, "other-job", false, []string{"holds 1 file of another run", "part-"}, 1},
 		{"overwrite replaces them", []string{"part-0", "notes.txt"}, "", true, nil, 0},
 		{"overwrite replaces another job's parts", nil, "other-job", true, nil, 0},
 		{"the same job's earlier run is replaced by it", nil, "job", false, nil, 0},
