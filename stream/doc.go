@@ -20,11 +20,11 @@
 //
 // Sources: FromSlice, ReadTextFile (bounded, split across parallel
 // readers), SocketTextStream, Generate (rate-controlled, for tests and
-// benchmarks). Transformations: Map, FlatMap, Filter, KeyBy with Reduce
+// benchmarks), and FromSource for any Source. Transformations: Map, FlatMap, Filter, KeyBy with Reduce
 // (rolling), Process and ProcessWithEnd (a keyed function with per-key
 // value state), AsKeyed, Union, and the partitioners Forward, Rebalance,
-// Broadcast and hash (KeyBy). Sinks: Print, WriteText (part files), ForEach,
-// ForEachSubtask, AddSink, Discard. Every operator has Name, UID,
+// Broadcast and hash (KeyBy). Sinks: Print, WriteText and FileSink (the
+// exactly-once file sink), ForEach, ForEachSubtask, AddSink, Discard. Every operator has Name, UID,
 // Parallelism and DisableChaining; the environment has a default
 // parallelism and a switch to turn chaining off.
 //
@@ -47,10 +47,33 @@
 //     with other TaskManagers over TCP (taskexec.RunProcess). It refuses
 //     a job graph whose fingerprint differs from the one main() built here.
 //
-// ReadTextFile splits each file into byte ranges, one per parallel reader;
-// a reader seeks to its range (hdfsstore.File) rather than reading the
-// bytes before it. WriteText writes each part through
-// hdfsstore.Store.CreateAtomic, so a part file appears only complete.
+// # Checkpointed sources and sinks
+//
+// A Source (FLIP-27 style) lists splits, deals them to parallel
+// SplitReaders (AssignSplits) and each reader can Snapshot, at any record
+// boundary, the SplitState of its splits: what the split is and how far it
+// was read. Restoring hands the union of the snapshots out again, to the
+// same or another number of readers, and reading resumes without losing
+// or repeating a record. The built-ins are Sources: ReadTextFile (byte
+// ranges of each file; the position is the offset of the next line; a
+// reader seeks to it through hdfsstore.File rather than reading the bytes
+// before it), FromSlice (the next index) and Generate (the next sequence
+// number). SocketTextStream cannot be replayed; NonReplayableSources names
+// such sources so that a submission in EXACTLY_ONCE mode can say what
+// guarantee the job really has.
+//
+// A TwoPhaseCommitWriter makes its output visible only when the checkpoint
+// covering it completes; TwoPhaseCommitSink drives one through Snapshot
+// (pre-commit at the barrier), NotifyCheckpointComplete (commit), Restore
+// (commit the restored checkpoint's pending output, discard what came
+// after) and EndOfInput. FileWriter is the file sink built on it (Flink's
+// FileSink is the model): part files part-<uid>-<subtask>-<counter> are
+// written under hidden names, roll by size, time and at every barrier, and
+// are renamed to their visible names on commit. WriteText and FileSink use
+// it; since checkpoints are not wired into operators yet, they commit a
+// part file when it rolls and at the end of a bounded input. A folder
+// holding visible files of another run is refused unless
+// FileSinkOptions.Overwrite.
 //
 // main() must therefore build the same graph every time it runs with the
 // same arguments.

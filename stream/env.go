@@ -69,6 +69,9 @@ type nodeInfo struct {
 	gn      graph.Node
 	kind    string
 	factory runtime.OperatorFactory
+	// replayable is false for a source that cannot resume from a
+	// checkpoint (see NonReplayableSources).
+	replayable bool
 }
 
 // NewEnvironment returns an empty environment.

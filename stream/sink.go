@@ -1,12 +1,10 @@
 package stream
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/floe-yarn/floe/graph"
 	"github.com/floe-yarn/floe/runtime"
@@ -96,49 +94,70 @@ func appendText[T any](b []byte, v T) []byte {
 	return fmt.Append(b, v)
 }
 
-// WriteText is a bounded-friendly file sink: instance i writes the records
-// as text lines to dir/part-i (local path, file:// or hdfs://). The file
-// is written as dir/.part-i.inprogress and renamed when the input ends
-// (hdfsstore.Store.CreateAtomic), so a finished part file is always
-// complete; a cancelled instance removes its in-progress file.
+// WriteText writes the records as text lines to part files in folder dir
+// (local path, file:// or hdfs://) through the exactly-once file sink,
+// with the default FileSinkOptions: see FileSink.
 func WriteText[T any](in Stream[T], dir string) Sink {
+	return FileSink(in, dir, FileSinkOptions{})
+}
+
+// FileSink writes the records as text lines to part files in folder dir
+// (local path, file:// or hdfs://), named part-<uid>-<subtask>-<counter>
+// (see FileWriter). A part file is written under a hidden name and
+// appears under its visible one only complete and committed: when the
+// checkpoint after it completes, or, in a job that does not checkpoint,
+// when it rolls (by size or time) and at the end of a bounded input. A
+// cancelled or failed subtask removes its uncommitted file.
+//
+// A folder holding visible files of another run is refused when the job
+// starts, unless opts.Overwrite.
+func FileSink[T any](in Stream[T], dir string, opts FileSinkOptions) Sink {
 	env := in.env
 	if err := checkPath(dir); err != nil {
 		env.fail(fmt.Errorf("WriteText: %w", err))
 	}
+	// Checkpoints are not wired into operators yet, so every job runs
+	// without them: part files commit when they roll.
+	opts.CommitOnRoll = true
 	return addSink(in, "TextFile "+dir, func(oc runtime.OperatorContext) (*instance[T], error) {
 		ctx := context.Background()
 		store, d, err := openStore(ctx, dir)
 		if err != nil {
 			return nil, fmt.Errorf("open %s: %w", dir, err)
 		}
-		part := strings.TrimSuffix(d, "/") + "/part-" + strconv.Itoa(oc.Subtask)
-		f, err := store.CreateAtomic(ctx, part, 0o644)
+		w, err := NewFileWriter(FileWriterOptions[T]{FileSinkOptions: opts, Store: store, Dir: d,
+			Job: oc.Job, Attempt: oc.Attempt, Subtask: oc.Subtask})
+		if err == nil {
+			err = w.Begin(ctx)
+		}
 		if err != nil {
 			store.Close()
-			return nil, fmt.Errorf("create %s: %w", part, err)
+			return nil, fmt.Errorf("subtask %d: %w", oc.Subtask, err)
 		}
-		w := bufio.NewWriterSize(f, 256<<10)
-		var line []byte
+		s := NewTwoPhaseCommitSink[T](w)
+		finished := false
 		return &instance[T]{
 			in: func(v T) {
-				line = append(appendText(line[:0], v), '\n')
-				if _, err := w.Write(line); err != nil {
-					panic(fmt.Errorf("write %s: %w", part, err))
+				if err := s.Write(ctx, v); err != nil {
+					panic(err)
 				}
 			},
 			finish: func(ctx context.Context) error {
-				if err := w.Flush(); err != nil {
-					return fmt.Errorf("write %s: %w", part, err)
+				if err := s.EndOfInput(ctx); err != nil {
+					return err
 				}
-				if err := f.Commit(ctx); err != nil {
-					return fmt.Errorf("commit %s: %w", part, err)
-				}
+				finished = true
 				return nil
 			},
 			// close runs after finish, or alone when the task is cancelled;
-			// an uncommitted part is discarded.
-			close: func() error { return errors.Join(f.Close(), store.Close()) },
+			// uncommitted output is discarded then.
+			close: func() error {
+				var err error
+				if !finished {
+					err = s.Abort(ctx)
+				}
+				return errors.Join(err, store.Close())
+			},
 		}, nil
 	})
 }

@@ -16,6 +16,9 @@ import (
 
 // SocketTextStream reads lines from a TCP server at addr (host:port). It
 // runs as one instance and ends when the server closes the connection.
+// It is not replayable (what was read is gone from the server), so a
+// checkpointing job gets at-least-once results for its records at best
+// (Environment.NonReplayableSources lists it).
 func SocketTextStream(env *Environment, addr string) Stream[string] {
 	c := codecFor[string](env, "SocketTextStream")
 	return addSource(env, "socket", "Socket "+addr, false, 1, c, func(oc runtime.OperatorContext, emit func(string)) (*instance[struct{}], error) {

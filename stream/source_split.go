@@ -1,0 +1,259 @@
+package stream
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/floe-yarn/floe/runtime"
+)
+
+// Source is a source of records made of splits, in the spirit of Flink's
+// FLIP-27: Splits lists the work (byte ranges of files, slices of a
+// collection, strides of a sequence, partitions of a topic) and a
+// SplitReader per parallel subtask reads the splits assigned to it.
+//
+// A split is known only by its state: SplitState holds what the split is
+// and how far it has been read, so the same value is what the enumerator
+// hands out, what a checkpoint stores and what a restore hands back. A
+// checkpoint of a source operator is therefore the list of every reader's
+// Snapshot; on restore (possibly with another parallelism) the list is
+// dealt out again with AssignSplits and the readers continue where they
+// stopped, losing and repeating nothing.
+type Source[T any] interface {
+	// Info tells whether the source ends by itself and whether it can
+	// be replayed from a snapshot.
+	Info() SourceInfo
+	// Splits lists the splits for a job of the given parallelism, each
+	// at its start. It must return the same list in every subtask (the
+	// subtasks enumerate independently and each takes its share).
+	Splits(ctx context.Context, parallelism int) ([]SplitState, error)
+	// Reader opens the reader of one subtask; it has no split until
+	// AddSplits.
+	Reader(ctx context.Context, rc ReaderContext) (SplitReader[T], error)
+}
+
+// SourceInfo describes a Source.
+type SourceInfo struct {
+	// Bounded sources end when every split is read.
+	Bounded bool
+	// Replayable sources resume from a SplitReader.Snapshot. A source
+	// that is not (a socket) gives at most at-least-once results even in
+	// EXACTLY_ONCE mode; see Environment.NonReplayableSources.
+	Replayable bool
+	// MaxParallelism caps the source's parallelism (0: no cap).
+	MaxParallelism int
+}
+
+// ReaderContext is what a SplitReader knows of its subtask.
+type ReaderContext struct {
+	Subtask     int
+	Parallelism int
+	// Idle flushes the subtask's buffered output; a reader calls it
+	// before it waits (for a rate limit, for data to arrive).
+	Idle func()
+}
+
+// SplitState is one split and the position reached in it, serialisable
+// at any record boundary. ID names the split (unique within the source);
+// Data is the source's own encoding of the split and its position.
+type SplitState struct {
+	ID   string
+	Data []byte
+}
+
+// SplitReader reads the splits assigned to one subtask. Next and
+// Snapshot are called from one goroutine; Snapshot is called between two
+// Next calls (a record boundary) and must be cheap: it only encodes
+// positions.
+type SplitReader[T any] interface {
+	// AddSplits assigns splits (fresh from Splits or restored from a
+	// snapshot) to the reader.
+	AddSplits(splits []SplitState) error
+	// Next returns the next record of the assigned splits, or io.EOF
+	// when every assigned split is read (a reader of an unbounded split
+	// blocks instead, until ctx ends).
+	Next(ctx context.Context) (T, error)
+	// Snapshot returns the state of every assigned split not yet fully
+	// read, positioned after the last record Next returned.
+	Snapshot() []SplitState
+	// Close releases the reader's resources.
+	Close() error
+}
+
+// AssignSplits deals splits out to parallelism readers: split i goes to
+// reader i % parallelism. It is used both for fresh splits and for the
+// union of the snapshots of a restored job, so a rescale moves whole
+// splits, each with its position.
+func AssignSplits(splits []SplitState, parallelism int) [][]SplitState {
+	if parallelism <= 0 {
+		return nil
+	}
+	out := make([][]SplitState, parallelism)
+	for i, s := range splits {
+		out[i%parallelism] = append(out[i%parallelism], s)
+	}
+	return out
+}
+
+// FromSource adds a Source to the job under name.
+func FromSource[T any](env *Environment, src Source[T], name string) Stream[T] {
+	return addSplitSource(env, "source", name, src)
+}
+
+// NonReplayableSources names the job's sources that cannot resume from a
+// checkpoint (SourceInfo.Replayable false): with them a job checkpointing
+// in EXACTLY_ONCE mode really gets at-least-once results for their
+// records, which the submission should say.
+func (e *Environment) NonReplayableSources() []string {
+	var out []string
+	for _, n := range e.nodes {
+		if n.gn.Kind == "source" && !n.replayable {
+			out = append(out, n.gn.Name)
+		}
+	}
+	return out
+}
+
+// addSplitSource adds a source operator whose subtasks each enumerate the
+// splits, take their share (AssignSplits) and read them.
+func addSplitSource[T any](env *Environment, kind, name string, src Source[T]) Stream[T] {
+	c := codecFor[T](env, name)
+	info := src.Info()
+	s := addSource(env, kind, name, info.Bounded, info.MaxParallelism, c, func(oc runtime.OperatorContext, emit func(T)) (*instance[struct{}], error) {
+		return &instance[struct{}]{run: func(ctx context.Context, idle func()) error {
+			splits, err := src.Splits(ctx, oc.Parallelism)
+			if err != nil {
+				return fmt.Errorf("source %s: list splits: %w", name, err)
+			}
+			r, err := src.Reader(ctx, ReaderContext{Subtask: oc.Subtask, Parallelism: oc.Parallelism, Idle: idle})
+			if err != nil {
+				return fmt.Errorf("source %s subtask %d: open reader: %w", name, oc.Subtask, err)
+			}
+			defer r.Close()
+			if err := r.AddSplits(AssignSplits(splits, oc.Parallelism)[oc.Subtask]); err != nil {
+				return fmt.Errorf("source %s subtask %d: %w", name, oc.Subtask, err)
+			}
+			return drain(ctx, r, emit)
+		}}, nil
+	})
+	env.nodes[s.node].replayable = info.Replayable
+	return s
+}
+
+// batchReader is a SplitReader's optional fast path: emitBatch emits up
+// to max records without a call per record through the interface. Its
+// snapshot is valid between batches.
+type batchReader[T any] interface {
+	emitBatch(ctx context.Context, emit func(T), max int) (n int, err error)
+}
+
+// drain emits every record of r until io.EOF or ctx ends.
+func drain[T any](ctx context.Context, r SplitReader[T], emit func(T)) error {
+	if br, ok := r.(batchReader[T]); ok {
+		for {
+			if ctx.Err() != nil {
+				return context.Cause(ctx)
+			}
+			if _, err := br.emitBatch(ctx, emit, checkEvery); err != nil {
+				if errors.Is(err, io.EOF) {
+					return nil
+				}
+				return err
+			}
+		}
+	}
+	for n := 1; ; n++ {
+		if n%checkEvery == 0 && ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		v, err := r.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		emit(v)
+	}
+}
+
+// splitCodec encodes the fields of a split state as unsigned varints
+// after a version byte:
+//
+//	+---------+----------+----------+-----+
+//	| version | uvarint0 | uvarint1 | ... |
+//	+---------+----------+----------+-----+
+//
+// Strings are a uvarint length and the bytes.
+type splitCodec struct{ b []byte }
+
+const splitCodecVersion = 1
+
+func newSplitCodec() *splitCodec { return &splitCodec{b: []byte{splitCodecVersion}} }
+
+func (c *splitCodec) uint(v uint64) *splitCodec { c.b = binary.AppendUvarint(c.b, v); return c }
+
+func (c *splitCodec) str(s string) *splitCodec {
+	c.b = binary.AppendUvarint(c.b, uint64(len(s)))
+	c.b = append(c.b, s...)
+	return c
+}
+
+// splitDecoder reads what splitCodec wrote; the first error sticks.
+type splitDecoder struct {
+	b   []byte
+	err error
+}
+
+func newSplitDecoder(what string, b []byte) *splitDecoder {
+	d := &splitDecoder{b: b}
+	if len(b) == 0 || b[0] != splitCodecVersion {
+		d.err = fmt.Errorf("%s state: unknown version (%d bytes)", what, len(b))
+		return d
+	}
+	d.b = b[1:]
+	return d
+}
+
+func (d *splitDecoder) uint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.err = fmt.Errorf("split state: truncated varint")
+		return 0
+	}
+	if n != len(binary.AppendUvarint(nil, v)) {
+		// One value, one encoding: state bytes compare and hash equal.
+		d.err = fmt.Errorf("split state: overlong varint")
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *splitDecoder) str() string {
+	n := d.uint()
+	if d.err != nil {
+		return ""
+	}
+	if n > uint64(len(d.b)) {
+		d.err = fmt.Errorf("split state: string of %d bytes, %d left", n, len(d.b))
+		return ""
+	}
+	s := string(d.b[:n])
+	d.b = d.b[n:]
+	return s
+}
+
+// done returns the sticky error, or one for trailing bytes.
+func (d *splitDecoder) done() error {
+	if d.err == nil && len(d.b) > 0 {
+		d.err = fmt.Errorf("split state: %d trailing bytes", len(d.b))
+	}
+	return d.err
+}
