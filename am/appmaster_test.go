@@ -143,7 +143,7 @@ func floeGoroutines() []string {
 	var out []string
 	for _, g := range stacks {
 		_, creator, _ := strings.Cut(g, " in goroutine ")
-		if strings.Contains(g, "github.com/floe-yarn/floe/") && !strings.Contains(g, "_test.go") && !testOwned[strings.Fields(creator+" x")[0]] {
+		if strings.Contains(g, "github.com/floe-yarn/floe/") && !strings.Contains(g, "_test.go") && !testOwned[strings.Fields(creator + " x")[0]] {
 			out = append(out, g)
 		}
 	}
@@ -366,7 +366,7 @@ func runAppMaster(t *testing.T, tc amCase, returned func()) (Result, *amRM, *fak
 
 	rm := &amRM{fakeRM: &fakeRM{auto: true}, register: tc.register}
 	if tc.allocate != nil {
-		rm.fakeRM.auto = false
+		rm.auto = false
 		for range 3 {
 			rm.queue(yarnrpc.AllocateResponse{}, tc.allocate)
 		}
