@@ -81,7 +81,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("am: %w", err)
 	}
-	defer store.Close()
+	defer func() { _ = store.Close() }() // read-side client teardown: nothing buffered to lose
 	// Connect now: on SIGTERM the delete must not wait for a handshake.
 	if _, err := store.Stat(ctx, env.StagingDir); err != nil {
 		a.log.Warn().Err(err).Str("staging", env.StagingDir).Msg("staging folder not readable")
@@ -95,19 +95,19 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("am: JobManager endpoint: %w", err)
 	}
-	defer ln.Close() // the endpoint closes it too; this covers the exits before it serves
+	defer func() { _ = ln.Close() }() // the endpoint closes it too; this covers the exits before it serves
 
 	amrm, err := yarnrpc.NewAMRMClient(ctx, yarnrpc.AMRMClientOptions{Hadoop: opts.Hadoop, Token: &amrmToken,
 		Host: env.NMHost, RPCPort: int32(listenPort(ln)), TrackingURL: trackingURL(ln, env.NMHost), Logger: base})
 	if err != nil {
 		return Result{}, fmt.Errorf("am: %w", err)
 	}
-	defer amrm.Close()
+	defer func() { _ = amrm.Close() }()
 	nm, err := yarnrpc.NewNMClient(ctx, yarnrpc.NMClientOptions{Tokens: amrm.NMToken, Logger: base})
 	if err != nil {
 		return Result{}, fmt.Errorf("am: %w", err)
 	}
-	defer nm.Close()
+	defer func() { _ = nm.Close() }()
 	a.out = outside{rm: amrm, nm: nm, store: store, ln: ln, secret: secret}
 	return a.serve(ctx)
 }

@@ -366,7 +366,7 @@ func runAppMaster(t *testing.T, tc amCase, returned func()) (Result, *amRM, *fak
 
 	rm := &amRM{fakeRM: &fakeRM{auto: true}, register: tc.register}
 	if tc.allocate != nil {
-		rm.fakeRM.auto = false
+		rm.auto = false
 		for range 3 {
 			rm.queue(yarnrpc.AllocateResponse{}, tc.allocate)
 		}

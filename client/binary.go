@@ -72,7 +72,7 @@ func CheckJobBinary(path string, want Platform) error {
 	if err != nil {
 		return fmt.Errorf("job binary %s is not a %s executable (%s): build it with `GOOS=%s GOARCH=%s go build`", path, want, describeNonELF(path), want.OS, want.Arch)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only
 	got := Platform{OS: "linux", Arch: goarch(f.Machine)}
 	if got.Arch == "" {
 		got.Arch = strings.ToLower(strings.TrimPrefix(f.Machine.String(), "EM_"))
@@ -96,7 +96,7 @@ func describeNonELF(path string) string {
 	if err != nil {
 		return err.Error()
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only
 	head := make([]byte, 4)
 	n, _ := f.Read(head)
 	head = head[:n]

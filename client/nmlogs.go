@@ -67,7 +67,7 @@ func (l *NodeLogs) nmGet(ctx context.Context, node, p string, accept string) ([]
 	if err != nil {
 		return nil, fmt.Errorf("NodeManager %s: %w", node, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
 	if err != nil {
 		return nil, fmt.Errorf("GET %s: %w", u, err)
@@ -197,7 +197,7 @@ func (l *NodeLogs) LogFiles(ctx context.Context, c ContainerRef) ([]LogFile, err
 	for _, g := range groups {
 		for _, i := range g.Infos {
 			var n int64
-			fmt.Sscan(i.FileSize, &n)
+			_, _ = fmt.Sscan(i.FileSize, &n) // a size that does not parse stays 0 (unknown)
 			out = append(out, LogFile{Name: i.FileName, Size: n})
 		}
 	}

@@ -18,7 +18,7 @@ func fakeNM(t *testing.T, amID string) *httptest.Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ws/v1/node/apps/", func(w http.ResponseWriter, r *http.Request) {
 		// A finished application: no container ids any more.
-		w.Write([]byte(`{"app":{"id":"x","state":"FINISHED","user":"root"}}`))
+		_, _ = w.Write([]byte(`{"app":{"id":"x","state":"FINISHED","user":"root"}}`))
 	})
 	mux.HandleFunc("/ws/v1/node/containers/", func(w http.ResponseWriter, r *http.Request) {
 		p := strings.TrimPrefix(r.URL.Path, "/ws/v1/node/containers/")
@@ -26,13 +26,13 @@ func fakeNM(t *testing.T, amID string) *httptest.Server {
 		switch {
 		case id != amID && rest == "logs":
 			// Ids the NodeManager never ran: 200 with no files.
-			w.Write([]byte(`{"containerLogsInfo":{"logAggregationType":"LOCAL","containerId":"` + id + `","nodeId":"localhost:1"}}`))
+			_, _ = w.Write([]byte(`{"containerLogsInfo":{"logAggregationType":"LOCAL","containerId":"` + id + `","nodeId":"localhost:1"}}`))
 		case rest == "logs":
-			w.Write([]byte(`{"containerLogsInfo":{"containerLogInfo":[{"fileName":"jobmanager.err","fileSize":"40","lastModifiedTime":"x"},{"fileName":"jobmanager.out","fileSize":"0","lastModifiedTime":"x"}],"logAggregationType":"LOCAL","containerId":"` + id + `","nodeId":"localhost:1"}}`))
+			_, _ = w.Write([]byte(`{"containerLogsInfo":{"containerLogInfo":[{"fileName":"jobmanager.err","fileSize":"40","lastModifiedTime":"x"},{"fileName":"jobmanager.out","fileSize":"0","lastModifiedTime":"x"}],"logAggregationType":"LOCAL","containerId":"` + id + `","nodeId":"localhost:1"}}`))
 		case rest == "logs/jobmanager.err" && id == amID:
-			w.Write([]byte("Container: " + id + " on localhost:1\nLogAggregationType: LOCAL\n====\nLogType:jobmanager.err\nLogLength:40\nLogContents:\nfirst line\nsecond line\nfloe: jobmanager --yarn: boom\nEnd of LogType:jobmanager.err.\n*****\n"))
+			_, _ = w.Write([]byte("Container: " + id + " on localhost:1\nLogAggregationType: LOCAL\n====\nLogType:jobmanager.err\nLogLength:40\nLogContents:\nfirst line\nsecond line\nfloe: jobmanager --yarn: boom\nEnd of LogType:jobmanager.err.\n*****\n"))
 		case rest == "logs/jobmanager.out" && id == amID:
-			w.Write([]byte("LogType:jobmanager.out\nLogContents:\nEnd of LogType:jobmanager.out.This log file belongs to a running container\n"))
+			_, _ = w.Write([]byte("LogType:jobmanager.out\nLogContents:\nEnd of LogType:jobmanager.out.This log file belongs to a running container\n"))
 		default:
 			http.Error(w, `{"RemoteException":{"message":"Unknown container"}}`, http.StatusNotFound)
 		}

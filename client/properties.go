@@ -70,9 +70,9 @@ func WriteProperties(path string, p SessionProperties) error {
 	if err != nil {
 		return fmt.Errorf("write yarn properties file %s: %w", path, err)
 	}
-	defer os.Remove(tmp.Name())
+	defer func() { _ = os.Remove(tmp.Name()) }() // gone after the rename; cleans up the error paths
 	if _, err := tmp.WriteString(b.String()); err != nil {
-		tmp.Close()
+		_ = tmp.Close() // the write already failed; that error is the one to report
 		return fmt.Errorf("write yarn properties file %s: %w", path, err)
 	}
 	if err := tmp.Close(); err != nil {
@@ -91,7 +91,7 @@ func ReadProperties(path string) (SessionProperties, error) {
 	if err != nil {
 		return SessionProperties{}, fmt.Errorf("read yarn properties file: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only
 	var p SessionProperties
 	sc := bufio.NewScanner(f)
 	line := 0

@@ -42,7 +42,7 @@ func readFile(ctx context.Context, st *hdfsstore.Store, p string) ([]byte, error
 	if err != nil {
 		return nil, err
 	}
-	defer r.Close()
+	defer func() { _ = r.Close() }() // read-only
 	b, err := io.ReadAll(io.LimitReader(r, 1<<20))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", p, err)

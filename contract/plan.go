@@ -62,7 +62,7 @@ func Plan(ctx context.Context, o PlanOptions) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("plan %s: %w", name, err)
 	}
-	defer os.RemoveAll(tmp)
+	defer func() { _ = os.RemoveAll(tmp) }() // best effort: a leftover lies in o.Dir's temp space
 	planFile := filepath.Join(tmp, FileJobGraph)
 
 	cmd := exec.CommandContext(ctx, o.Binary, o.Args...)

@@ -86,12 +86,10 @@ func (f *AtomicFile) Commit(ctx context.Context) error {
 	}
 	f.closed = true
 	if err := f.w.Close(); err != nil {
-		f.discard()
-		return err
+		return f.discardAfter(err)
 	}
 	if err := f.s.Rename(ctx, f.tmp, f.path); err != nil {
-		f.discard()
-		return err
+		return f.discardAfter(err)
 	}
 	f.done = true
 	return nil
@@ -104,6 +102,15 @@ func (f *AtomicFile) Close() error {
 		return nil
 	}
 	return f.discard()
+}
+
+// discardAfter discards the file after a failed commit step: err stays the
+// error returned; a failed removal joins it, as the hidden file is left behind.
+func (f *AtomicFile) discardAfter(err error) error {
+	if derr := f.discard(); derr != nil {
+		return errors.Join(err, derr)
+	}
+	return err
 }
 
 func (f *AtomicFile) discard() error {

@@ -300,7 +300,9 @@ func parseDShellDiag(t *testing.T, diag string) dshellDiag {
 		t.Fatalf("diagnostics not from dshell: %q", diag)
 	}
 	d := dshellDiag{nodes: map[string]int{}, attempt: m[4]}
-	fmt.Sscan(m[3], &d.reregistered)
+	if _, err := fmt.Sscan(m[3], &d.reregistered); err != nil {
+		t.Fatalf("diagnostics %q: reregistered: %v", diag, err)
+	}
 	for _, f := range strings.Fields(m[1]) {
 		cid, rest, ok1 := strings.Cut(f, "@")
 		node, code, ok2 := strings.Cut(rest, "=")

@@ -106,7 +106,7 @@ func TestHDFSSeekAndAtomicCreate(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, err := io.ReadAll(r)
-	r.Close()
+	_ = r.Close() // read-only
 	if err != nil || string(got) != "version 2" {
 		t.Fatalf("_metadata = %q, %v; want the last committed version", got, err)
 	}

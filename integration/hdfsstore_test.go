@@ -58,7 +58,9 @@ func (w webHDFS) get(t *testing.T, p, op string, out any) (notFound string) {
 		var e struct {
 			RemoteException struct{ Exception string } `json:"RemoteException"`
 		}
-		json.Unmarshal(body, &e)
+		if err := json.Unmarshal(body, &e); err != nil {
+			t.Fatalf("webhdfs %s %s: %s: %v: %s", op, p, resp.Status, err, body)
+		}
 		return e.RemoteException.Exception
 	}
 	if resp.StatusCode != http.StatusOK {
@@ -111,6 +113,24 @@ func hashOf(t *testing.T, r io.Reader) [32]byte {
 	return sum
 }
 
+// writeRandomFile writes size pseudo-random bytes (a fixed seed) to p and
+// returns their SHA-256; the buffer is garbage once it returns.
+func writeRandomFile(t *testing.T, p string, size int) [32]byte {
+	t.Helper()
+	b := make([]byte, size)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i+8 <= len(b); i += 8 {
+		v := rng.Uint64()
+		for k := 0; k < 8; k++ {
+			b[i+k] = byte(v >> (8 * k))
+		}
+	}
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return sha256.Sum256(b)
+}
+
 func TestHDFSRoundTrip(t *testing.T) {
 	c := requireCluster(t)
 	h, err := conf.LoadHadoop(c.ConfDir)
@@ -122,24 +142,12 @@ func TestHDFSRoundTrip(t *testing.T) {
 	s := newStore(t, h, "")
 	web := webHDFS{base: "http://" + conf.ConnectAddress(h.Get(conf.KeyNameNodeHTTP)) + "/webhdfs/v1", user: s.User()}
 	base := client.StagingRoot(conf.New(), s.User()) + "/" + fmt.Sprintf("itest_%d", time.Now().UnixNano())
-	t.Cleanup(func() { s.RemoveAll(context.Background(), base) })
+	t.Cleanup(func() { _ = s.RemoveAll(context.Background(), base) }) // best effort: staging space of a test
 
 	// A 64 MiB file of pseudo-random bytes.
 	local := t.TempDir()
 	bigPath := filepath.Join(local, "big.bin")
-	big := make([]byte, 64<<20)
-	rng := rand.New(rand.NewPCG(1, 2))
-	for i := 0; i+8 <= len(big); i += 8 {
-		v := rng.Uint64()
-		for k := 0; k < 8; k++ {
-			big[i+k] = byte(v >> (8 * k))
-		}
-	}
-	if err := os.WriteFile(bigPath, big, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	wantHash := sha256.Sum256(big)
-	big = nil
+	wantHash := writeRandomFile(t, bigPath, 64<<20)
 
 	var reports int
 	var lastDone, lastTotal int64
@@ -172,11 +180,13 @@ func TestHDFSRoundTrip(t *testing.T) {
 	if got := hashOf(t, r); got != wantHash {
 		t.Fatal("content hash differs after the round trip")
 	}
-	r.Close()
+	_ = r.Close() // read-only
 
 	// A folder of 50 small files.
 	folder := filepath.Join(local, "folder")
-	os.Mkdir(folder, 0o755)
+	if err := os.Mkdir(folder, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	want := map[string][32]byte{}
 	for i := 0; i < 50; i++ {
 		name := fmt.Sprintf("part-%02d.txt", i)
@@ -213,7 +223,7 @@ func TestHDFSRoundTrip(t *testing.T) {
 		if hashOf(t, r) != want[w.PathSuffix] {
 			t.Fatalf("%s: content differs", w.PathSuffix)
 		}
-		r.Close()
+		_ = r.Close() // read-only
 	}
 
 	// Create with permissions.
@@ -221,7 +231,9 @@ func TestHDFSRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wc.Write([]byte("secret"))
+	if _, err := wc.Write([]byte("secret")); err != nil {
+		t.Fatal(err)
+	}
 	if err := wc.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -268,7 +280,7 @@ func TestHDFSRemoteErrors(t *testing.T) {
 	defer cancel()
 	s := newStore(t, h, "")
 	base := client.StagingRoot(conf.New(), s.User()) + "/" + fmt.Sprintf("itest_err_%d", time.Now().UnixNano())
-	t.Cleanup(func() { s.RemoveAll(context.Background(), base) })
+	t.Cleanup(func() { _ = s.RemoveAll(context.Background(), base) }) // best effort: staging space of a test
 
 	// mkdir below a file: ParentNotDirectoryException.
 	w, err := s.Create(ctx, base+"/file", 0o644)
@@ -294,7 +306,9 @@ func TestHDFSRemoteErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.Close()
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
 	intruder := newStore(t, h, "floe-intruder")
 	_, err = intruder.List(ctx, base+"/private")
 	re = nil
@@ -315,7 +329,7 @@ func TestHDFSCancelUpload(t *testing.T) {
 	}
 	s := newStore(t, h, "")
 	base := client.StagingRoot(conf.New(), s.User()) + "/" + fmt.Sprintf("itest_cancel_%d", time.Now().UnixNano())
-	t.Cleanup(func() { s.RemoveAll(context.Background(), base) })
+	t.Cleanup(func() { _ = s.RemoveAll(context.Background(), base) }) // best effort: staging space of a test
 	src := filepath.Join(t.TempDir(), "f")
 	if err := os.WriteFile(src, make([]byte, 32<<20), 0o644); err != nil {
 		t.Fatal(err)

@@ -240,7 +240,7 @@ func mcSubmitSleepApp(t *testing.T, rmWeb string) string {
 		ID string `json:"application-id"`
 	}
 	err = json.NewDecoder(resp.Body).Decode(&newApp)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if err != nil || newApp.ID == "" {
 		t.Fatalf("new-application: status %s, id %q, err %v", resp.Status, newApp.ID, err)
 	}
@@ -260,7 +260,7 @@ func mcSubmitSleepApp(t *testing.T, rmWeb string) string {
 	if err != nil {
 		t.Fatalf("submit %s: %v", newApp.ID, err)
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if resp.StatusCode != http.StatusAccepted {
 		t.Fatalf("submit %s: HTTP %s, want 202", newApp.ID, resp.Status)
 	}

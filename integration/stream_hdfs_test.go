@@ -104,7 +104,7 @@ func TestStreamHDFSWordcount(t *testing.T) {
 		if err := sc.Err(); err != nil && err != io.EOF {
 			t.Fatal(err)
 		}
-		r.Close()
+		_ = r.Close() // read-only
 	}
 	if nparts != 3 {
 		t.Errorf("%d part files, want 3 (parallelism 3)", nparts)

@@ -280,7 +280,7 @@ func (e *ycEnv) readCounts(t *testing.T, dir string) map[string]int64 {
 			t.Fatal(err)
 		}
 		b, err := io.ReadAll(r)
-		r.Close()
+		_ = r.Close() // read-only
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -107,7 +107,7 @@ func TestYarnSession(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("unsigned shutdown: %d, want 401", resp.StatusCode)
 	}

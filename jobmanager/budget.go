@@ -14,7 +14,7 @@ type budget struct {
 	freed chan struct{} // closed and replaced on every release
 }
 
-func newBudget(max int64) *budget { return &budget{max: max, freed: make(chan struct{})} }
+func newBudget(limit int64) *budget { return &budget{max: limit, freed: make(chan struct{})} }
 
 // acquire waits until n more bytes fit (n ≤ max) or ctx ends.
 func (b *budget) acquire(ctx context.Context, n int64) error {

@@ -196,7 +196,7 @@ func (r *metaReader) byte() byte {
 	return c
 }
 
-func (r *metaReader) uint(max uint64) uint64 {
+func (r *metaReader) uint(limit uint64) uint64 {
 	if r.err != nil {
 		return 0
 	}
@@ -206,8 +206,8 @@ func (r *metaReader) uint(max uint64) uint64 {
 		return 0
 	}
 	r.b = r.b[n:]
-	if v > max {
-		r.fail(fmt.Errorf("value %d > %d", v, max))
+	if v > limit {
+		r.fail(fmt.Errorf("value %d > %d", v, limit))
 		return 0
 	}
 	return v

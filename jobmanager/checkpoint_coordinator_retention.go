@@ -19,8 +19,8 @@ type checkpointRetention struct {
 	shared   map[string]int        // path -> retained checkpoints referencing it
 }
 
-func newCheckpointRetention(dir string, max int) checkpointRetention {
-	return checkpointRetention{dir: dir, max: max, shared: map[string]int{}}
+func newCheckpointRetention(dir string, keep int) checkpointRetention {
+	return checkpointRetention{dir: dir, max: keep, shared: map[string]int{}}
 }
 
 // chkDir is the folder of checkpoint id: <dir>/chk-<id>.

@@ -95,7 +95,7 @@ func (t *remoteTM) attach(ch *api.Channel) {
 	t.ch = ch
 	t.mu.Unlock()
 	if old != nil {
-		old.Close()
+		_ = old.Close()
 	}
 	select {
 	case t.wake <- struct{}{}:
@@ -132,7 +132,7 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	if s.stopping {
 		s.mu.Unlock()
-		conn.Close()
+		_ = conn.Close()
 		return
 	}
 	s.sessions.Add(1)
@@ -147,14 +147,14 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request) {
 func (s *Server) session(conn net.Conn, br *bufio.Reader) error {
 	reg, err := api.ReadRegistration(br)
 	if err != nil {
-		conn.Close()
+		_ = conn.Close()
 		return err
 	}
 	ch := api.NewChannel(conn, br, s.timing)
 	t, err := s.registerTM(reg)
 	if err != nil {
 		_ = ch.Send(api.MsgRefused, api.Error{Version: api.Version, Error: err.Error()})
-		ch.Close()
+		_ = ch.Close()
 		return err
 	}
 	if err := ch.Send(api.MsgRegistered, api.RegistrationReply{Version: api.Version,
@@ -187,7 +187,7 @@ func (t *remoteTM) write(ctx context.Context, ch *api.Channel) {
 			}
 		}
 		if last {
-			ch.Close()
+			_ = ch.Close()
 			return
 		}
 		select {
@@ -229,7 +229,7 @@ func (s *Server) registerTM(reg api.Registration) (*remoteTM, error) {
 		ch := old.ch
 		old.mu.Unlock()
 		if ch != nil {
-			ch.Close()
+			_ = ch.Close()
 		}
 	}
 	return t, nil

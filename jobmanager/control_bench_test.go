@@ -59,7 +59,7 @@ func BenchmarkControlPush(b *testing.B) {
 				return nil
 			})
 		}()
-		b.Cleanup(func() { ch.Close(); <-done })
+		b.Cleanup(func() { _ = ch.Close(); <-done })
 	}
 	testutil.WaitFor(b, 10*time.Second, "registrations", func() bool { return ts.srv.taskManagerEntries() == tms })
 	ts.srv.mu.Lock()

@@ -52,7 +52,7 @@ func dialTM(t testing.TB, addr, id string, slots int, reconnect, run bool) (*fak
 	return f, nil
 }
 
-func (f *fakeTM) close() { f.ch.Close(); f.wg.Wait() }
+func (f *fakeTM) close() { _ = f.ch.Close(); f.wg.Wait() }
 
 // next returns the next pushed frame of type typ (others are skipped).
 func (f *fakeTM) next(t testing.TB, typ api.MsgType) api.Frame {
@@ -213,6 +213,7 @@ func TestServerHandshakeDeadline(t *testing.T) {
 	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
 		t.Fatalf("upgrade: %v %v", resp, err)
 	}
+	_ = resp.Body.Close() // a 101 has no body: the stream goes on in br
 	// Register nothing: the server must hang up (EOF), before our own
 	// deadline (a timeout error) ends the wait.
 	if _, err := br.ReadByte(); !errors.Is(err, io.EOF) {

@@ -38,7 +38,7 @@ func status(t *testing.T, r *http.Request) int {
 		t.Fatal(err)
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	return resp.StatusCode
 }
 
@@ -160,7 +160,7 @@ func TestServerBodyFlood(t *testing.T) {
 				refused.Add(1) // the server closed the connection on the body
 				return
 			}
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusUnauthorized {
 				refused.Add(1)
 			}
@@ -179,7 +179,7 @@ func TestServerBodyFlood(t *testing.T) {
 	big := signedRequest(t, http.MethodPost, url, testServerSecret, nil, nil)
 	big.Body, big.ContentLength = io.NopCloser(io.LimitReader(zeros{}, 65<<20)), 65<<20
 	if resp, err := http.DefaultClient.Do(big); err == nil {
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		if resp.StatusCode != http.StatusRequestEntityTooLarge {
 			t.Fatalf("oversized signed body: %d", resp.StatusCode)
 		}

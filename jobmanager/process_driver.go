@@ -119,7 +119,7 @@ func (d *ProcessDriver) StartTaskManager(_ context.Context, spec TaskManagerSpec
 	}
 	if err := cmd.Start(); err != nil {
 		if logFile != nil {
-			logFile.Close()
+			_ = logFile.Close() // nothing was written: the process never started
 		}
 		return fmt.Errorf("start TaskManager %s from %s: %w", spec.ID, bin, err)
 	}
@@ -133,7 +133,9 @@ func (d *ProcessDriver) StartTaskManager(_ context.Context, spec TaskManagerSpec
 		defer d.wg.Done()
 		err := cmd.Wait()
 		if logFile != nil {
-			logFile.Close()
+			if err := logFile.Close(); err != nil {
+				d.log.Warn().Err(err).Str("tm", spec.ID).Msg("TaskManager log file close")
+			}
 		}
 		d.mu.Lock()
 		delete(d.procs, spec.ID)

@@ -58,7 +58,7 @@ func testJob(t *testing.T) string {
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if buildOnce.dir != "" {
-		os.RemoveAll(buildOnce.dir)
+		_ = os.RemoveAll(buildOnce.dir) // best effort: a temp dir
 	}
 	os.Exit(code)
 }
@@ -130,7 +130,7 @@ func startClusterMem(t *testing.T, slots int, restart api.RestartStrategy, netMe
 	t.Cleanup(func() {
 		cancel()
 		wg.Wait()
-		drv.Close()
+		_ = drv.Close()
 		if t.Failed() {
 			t.Logf("JobManager log:\n%s", logs.String())
 			if files, _ := filepath.Glob(filepath.Join(dir, "logs", "*.log")); len(files) > 0 {
@@ -376,7 +376,7 @@ func TestUnauthenticatedRequestsAreRejected(t *testing.T) {
 			if err != nil {
 				return 0, err
 			}
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			return resp.StatusCode, nil
 		}},
 		{"wrong secret", func() (int, error) {
@@ -395,7 +395,7 @@ func TestUnauthenticatedRequestsAreRejected(t *testing.T) {
 			if err != nil {
 				return 0, err
 			}
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			return resp.StatusCode, nil
 		}},
 	}
@@ -425,7 +425,7 @@ func TestRefusedJobManagerAddress(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
-	ln.Close() // nothing listens here now: connections are refused
+	_ = ln.Close() // nothing listens here now: connections are refused
 	_, err = api.NewClient(addr, []byte("0123456789abcdef0123")).Job(context.Background(), "x")
 	if err == nil || !strings.Contains(err.Error(), "connection refused") || !strings.Contains(err.Error(), addr) {
 		t.Fatalf("client error: %v", err)
@@ -434,7 +434,9 @@ func TestRefusedJobManagerAddress(t *testing.T) {
 	bin := testJob(t)
 	dir := t.TempDir()
 	secret := filepath.Join(dir, "secret")
-	os.WriteFile(secret, []byte("0123456789abcdef0123456789abcdef"), 0o600)
+	if err := os.WriteFile(secret, []byte("0123456789abcdef0123456789abcdef"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "--mode", "unbounded")

@@ -51,7 +51,12 @@ func RunProcess(ctx context.Context, opts ProcessOptions) error {
 			return fmt.Errorf("taskmanager role: %w", err)
 		}
 		if closer != nil {
-			defer closer.Close()
+			defer func() {
+				// The log is gone with it: stderr (taskmanager.err) is the one place left to tell.
+				if err := closer.Close(); err != nil {
+					fmt.Fprintf(os.Stderr, "taskmanager role: close log: %v\n", err)
+				}
+			}()
 			log = l
 		}
 	}
@@ -133,7 +138,7 @@ func containerLogger(logDirs, name string) (zerolog.Logger, io.Closer, error) {
 	}
 	lvl, err := contract.LogLevel(os.Getenv, zerolog.InfoLevel)
 	if err != nil {
-		f.Close()
+		_ = f.Close() // nothing was written yet
 		return zerolog.Logger{}, nil, fmt.Errorf("container log: %w", err)
 	}
 	return zerolog.New(f).Level(lvl).With().Timestamp().Logger(), f, nil

@@ -68,7 +68,9 @@ func TestContainerLogger(t *testing.T) {
 		t.Fatal(err)
 	}
 	log.Info().Str("tm", "tm-1").Msg("hello")
-	closer.Close()
+	if err := closer.Close(); err != nil {
+		t.Fatal(err)
+	}
 	b, err := os.ReadFile(filepath.Join(dir, "taskmanager.log"))
 	if err != nil || !strings.Contains(string(b), `"message":"hello"`) || !strings.Contains(string(b), `"tm":"tm-1"`) {
 		t.Fatalf("log %q, %v", b, err)

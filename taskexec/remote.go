@@ -42,7 +42,7 @@ func RunRemote(ctx context.Context, opts RemoteOptions) error {
 	if err != nil {
 		return fmt.Errorf("taskmanager %s: data plane: %w", opts.ID, err)
 	}
-	defer x.Close()
+	defer func() { _ = x.Close() }() // teardown: the TaskManager's tasks have ended
 	gctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	gw := &channelGateway{addr: opts.JobManagerAddress, secret: opts.Secret, ctx: gctx, stop: stop,
 		log: opts.Logger.With().Str("component", "control-channel").Str("tm", opts.ID).Logger()}
@@ -98,7 +98,7 @@ func (g *channelGateway) connect(ctx context.Context, reg api.Registration) (api
 	g.mu.Lock()
 	if g.closed {
 		g.mu.Unlock()
-		ch.Close()
+		_ = ch.Close()
 		return reply, api.ErrClosed
 	}
 	g.ch = ch
@@ -228,7 +228,7 @@ func (g *channelGateway) Close() {
 	ch := g.ch
 	g.mu.Unlock()
 	if ch != nil {
-		ch.Close()
+		_ = ch.Close()
 	}
 	g.wg.Wait()
 }

@@ -35,7 +35,7 @@ func scriptedJM(t *testing.T, conn func(i int, ch *api.Channel, reg api.Registra
 		defer wg.Done()
 		reg, err := api.ReadRegistration(br)
 		if err != nil {
-			c.Close()
+			_ = c.Close()
 			return
 		}
 		mu.Lock()

@@ -97,7 +97,7 @@ func TestConfigCommandErrors(t *testing.T) {
 		{"HADOOP_CONF_DIR without site files", goodFloe, emptyHadoop, nil, conf.ErrNoConfDir, []string{"holds none of"}},
 		{"malformed floe-conf.yaml", badFloe, "", nil, conf.ErrSyntax, []string{filepath.Join(badFloe, contract.FileConf) + ":"}},
 		{"FLOE_CONF_DIR points at nothing", missing, "", nil, conf.ErrNoConfDir, []string{"FLOE_CONF_DIR=" + missing}},
-		{"unknown glued -D key", goodFloe, "", []string{"-Dparallelism.defualt=2"}, conf.ErrUnknownOption, []string{"did you mean parallelism.default?"}},
+		{"unknown glued -D key", goodFloe, "", []string{"-Dparallelism.defualt=2"}, conf.ErrUnknownOption, []string{"did you mean parallelism.default?"}}, //nolint:misspell // the misspelt key is the input under test
 		{"unknown spaced -D key", goodFloe, "", []string{"-D", "yarn.application.queu=x"}, conf.ErrUnknownOption, []string{"did you mean yarn.application.queue?"}},
 		{"bad -D value", goodFloe, "", []string{"-Djobmanager.memory.process.size=big"}, conf.ErrInvalidValue, []string{`"256m"`}},
 	}

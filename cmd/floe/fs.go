@@ -79,7 +79,7 @@ func fsAction(minArgs int, f func(context.Context, *cli.Context, *hdfsstore.Stor
 		if err != nil {
 			return err
 		}
-		defer st.Close()
+		defer func() { _ = st.Close() }() // drops connections; files are closed by their commands
 		return f(ctx, c, st)
 	}
 }
@@ -108,7 +108,7 @@ func fsCat(ctx context.Context, st *hdfsstore.Store, p string, w io.Writer) erro
 	if err != nil {
 		return err
 	}
-	defer r.Close()
+	defer func() { _ = r.Close() }() // read-only
 	if _, err := io.Copy(w, r); err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("cat %s: %w", p, err)
 	}

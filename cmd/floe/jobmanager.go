@@ -90,7 +90,7 @@ func runJobManager(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	defer drv.Close()
+	defer func() { _ = drv.Close() }() // kills what is left and joins; never fails
 	jm, err := jobmanager.New(ctx, jobmanager.Options{Driver: drv, Logger: log, Core: jobmanager.CoreOptions{
 		SlotsPerTaskManager: cfg.Int(conf.TaskManagerSlots), HeartbeatTimeout: cfg.Duration(conf.HeartbeatTimeout), IdleTimeout: idle}})
 	if err != nil {
@@ -136,7 +136,12 @@ func runApplicationMaster(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	defer closer.Close()
+	defer func() {
+		// The log is gone with it: stderr (jobmanager.err) is the one place left to tell.
+		if err := closer.Close(); err != nil {
+			fmt.Fprintf(os.Stderr, "jobmanager --yarn: close log: %v\n", err)
+		}
+	}()
 	cfg, err := conf.Load(conf.LoadOptions{Dynamic: dynamicArgs(c)})
 	if err != nil {
 		log.Error().Err(err).Msg("configuration")

@@ -238,7 +238,7 @@ func sessionEOF(env *yarnEnv, cfg *conf.Config, cc *client.ClusterClient, out io
 		fmt.Fprintf(out, "Input closed; the session keeps running. Stop it with: echo stop | floe yarn-session -id %s\n", cc.App)
 		return nil
 	}
-	defer tty.Close()
+	defer func() { _ = tty.Close() }()
 	fmt.Fprintf(tty, "Input closed. Stop the Floe session %s? [y/N] ", cc.App)
 	ans, _ := bufio.NewReader(tty).ReadString('\n')
 	if a := strings.TrimSpace(ans); strings.EqualFold(a, "y") || strings.EqualFold(a, "yes") {

@@ -65,7 +65,9 @@ func TestSignVerify(t *testing.T) {
 	}
 	t.Run("replay", func(t *testing.T) {
 		r := newReq()
-		Sign(r, secret, nil, now)
+		if err := Sign(r, secret, nil, now); err != nil {
+			t.Fatal(err)
+		}
 		v := NewVerifier(secret)
 		if err := v.Verify(r, nil, now); err != nil {
 			t.Fatal(err)
@@ -83,7 +85,9 @@ func TestReadSecretFile(t *testing.T) {
 		if err := os.WriteFile(p, []byte(content), mode); err != nil {
 			t.Fatal(err)
 		}
-		os.Chmod(p, mode)
+		if err := os.Chmod(p, mode); err != nil { // WriteFile's mode is under the umask
+			t.Fatal(err)
+		}
 		return p
 	}
 	if s, err := ReadSecretFile(write("ok", "0123456789abcdef\n", 0o600)); err != nil || string(s) != "0123456789abcdef" {

@@ -63,7 +63,7 @@ func (c *Channel) SendFrame(b []byte) error {
 	}
 	_ = c.conn.SetWriteDeadline(time.Now().Add(c.timing.Timeout))
 	if _, err := c.conn.Write(b); err != nil {
-		c.Close()
+		_ = c.Close()
 		return fmt.Errorf("control channel to %s: %w", c.RemoteAddr(), err)
 	}
 	return nil
@@ -106,7 +106,7 @@ func (c *Channel) Run(ctx context.Context, handle func(Frame) error) error {
 		for {
 			select {
 			case <-ctx.Done():
-				c.Close()
+				_ = c.Close()
 				return
 			case <-c.closed:
 				return
@@ -118,7 +118,7 @@ func (c *Channel) Run(ctx context.Context, handle func(Frame) error) error {
 		}
 	}()
 	defer wg.Wait()
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	for {
 		f, err := c.Recv()
 		if err != nil {

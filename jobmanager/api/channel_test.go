@@ -41,7 +41,7 @@ func testJM(t *testing.T, refuse string, serve func(ch *Channel, reg Registratio
 		defer wg.Done()
 		reg, err := ReadRegistration(br)
 		if err != nil {
-			conn.Close()
+			_ = conn.Close()
 			return
 		}
 		ch := NewChannel(conn, br, fastTiming)
@@ -119,7 +119,7 @@ func TestDialRefusesImpostor(t *testing.T) {
 	if !errors.Is(err, ErrUnauthenticated) || errors.Is(err, ErrRemote) {
 		t.Fatalf("err %v, want ErrUnauthenticated from this side", err)
 	}
-	ln.Close()
+	_ = ln.Close()
 	<-done
 }
 
@@ -150,7 +150,8 @@ func TestHandshakeReplayRefused(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c.Close()
+		_ = resp.Body.Close()
+		_ = c.Close()
 		if resp.StatusCode != want {
 			t.Fatalf("handshake %d: status %d, want %d", i+1, resp.StatusCode, want)
 		}

@@ -60,7 +60,7 @@ func Dial(ctx context.Context, addr string, secret []byte, reg Registration) (*C
 	defer stop()
 	ch, reply, err := handshake(conn, addr, secret, reg)
 	if err != nil {
-		conn.Close()
+		_ = conn.Close()
 		return nil, RegistrationReply{}, err
 	}
 	_ = conn.SetDeadline(time.Time{})
@@ -87,7 +87,7 @@ func handshake(conn net.Conn, addr string, secret []byte, reg Registration) (*Ch
 	}
 	if resp.StatusCode != http.StatusSwitchingProtocols {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		return nil, RegistrationReply{}, fmt.Errorf("control upgrade to %s: %w", addr, &RemoteError{Status: resp.StatusCode, Message: strings.TrimSpace(string(b))})
 	}
 	if resp.Header.Get(ProofHeader) != Proof(secret, nonceOf(req)) {
@@ -148,7 +148,7 @@ func Upgrade(w http.ResponseWriter, r *http.Request, v *Verifier) (net.Conn, *bu
 	fmt.Fprintf(brw, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: %s\r\n%s: %s\r\n\r\n",
 		UpgradeProtocol, ProofHeader, Proof(v.secret, nonceOf(r)))
 	if err := brw.Flush(); err != nil {
-		conn.Close()
+		_ = conn.Close()
 		return nil, nil, fmt.Errorf("control upgrade: %w", err)
 	}
 	return conn, brw.Reader, nil

@@ -83,7 +83,7 @@ func TestPebbleIncrementalUploadsFewerBytes(t *testing.T) {
 	}
 	incr, err := p.Checkpoint(context.Background(), func(s string) bool { return uploaded[s] })
 	must(t, err)
-	defer incr.Release()
+	defer func() { must(t, incr.Release()) }()
 	t.Logf("full checkpoint uploads %d bytes; incremental after 1%% changed %d bytes (of %d in the checkpoint)", full.NewBytes(), incr.NewBytes(), incr.TotalBytes())
 	if incr.NewBytes()*10 > full.NewBytes() {
 		t.Fatalf("incremental uploads %d bytes, full %d: want under a tenth", incr.NewBytes(), full.NewBytes())

@@ -63,19 +63,6 @@ func setKey(b KeyedBackend, k string) {
 	b.SetCurrentKey([]byte(k), kg)
 }
 
-// keyIn returns a key whose key group is kg (for range tests).
-func keyIn(t testing.TB, kg, maxP int, salt string) string {
-	t.Helper()
-	for i := 0; i < 1_000_000; i++ {
-		k := salt + "-" + string(rune('a'+i%26)) + itoa(i)
-		if KeyGroupOf(runtime.HashString(k), maxP) == kg {
-			return k
-		}
-	}
-	t.Fatalf("no key in key group %d", kg)
-	return ""
-}
-
 func itoa(i int) string {
 	var b []byte
 	for {

@@ -148,7 +148,7 @@ func readMeta(db *pebble.DB) ([]*stateMeta, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer it.Close()
+	defer func() { _ = it.Close() }() // its error is it.Error(), checked after the loop
 	var out []*stateMeta
 	for ok := it.First(); ok; ok = it.Next() {
 		v := it.Value()
@@ -232,12 +232,12 @@ func (ps *pebbleStore) scan(s *stateMeta, kg int, kn []byte, fn func(uk, v []byt
 			err = fn(it.Key()[len(lo):], v)
 		}
 		if err != nil {
-			it.Close()
+			_ = it.Close() // err is the one to report
 			return err
 		}
 	}
 	if err := it.Error(); err != nil {
-		it.Close()
+		_ = it.Close() // it.Error() is what Close would return
 		return err
 	}
 	return it.Close()
@@ -260,7 +260,7 @@ func (p *Pebble) PurgeExpired(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer it.Close()
+	defer func() { _ = it.Close() }() // its error is it.Error(), checked after the loop
 	b := p.ps.db.NewBatch()
 	n := 0
 	for ok := it.First(); ok; ok = it.Next() {

@@ -22,7 +22,7 @@ func (p *Pebble) merge(ctx context.Context, dir string) error {
 	// belongs to the caller.
 	tmp := filepath.Join(p.dir, fmt.Sprintf("merge-%d", p.seq))
 	p.seq++
-	defer os.RemoveAll(tmp)
+	defer func() { _ = os.RemoveAll(tmp) }() // best effort: links to the caller's files, or copies
 	if err := linkDir(dir, tmp); err != nil {
 		return err
 	}
@@ -30,7 +30,7 @@ func (p *Pebble) merge(ctx context.Context, dir string) error {
 	if err != nil {
 		return err
 	}
-	defer src.Close()
+	defer func() { _ = src.Close() }() // only read; the copy is removed next
 	if err := checkMaxP(src, p.maxP); err != nil {
 		return err
 	}
@@ -50,7 +50,7 @@ func (p *Pebble) merge(ctx context.Context, dir string) error {
 	if err != nil {
 		return err
 	}
-	defer it.Close()
+	defer func() { _ = it.Close() }() // its error is it.Error(), checked after the loop
 	b := p.ps.db.NewBatch()
 	for ok := it.First(); ok; ok = it.Next() {
 		if err := ctx.Err(); err != nil {
@@ -116,13 +116,13 @@ func copyFile(from, to string) error {
 	if err != nil {
 		return err
 	}
-	defer in.Close()
+	defer func() { _ = in.Close() }() // read-only
 	out, err := os.Create(to)
 	if err != nil {
 		return err
 	}
 	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
+		_ = out.Close() // the copy already failed; that error is the one to report
 		return err
 	}
 	return out.Close()
@@ -134,7 +134,7 @@ func checkMaxP(db *pebble.DB, maxP int) error {
 	if err != nil {
 		return fmt.Errorf("%w: no max parallelism stored: %w", ErrCorrupt, err)
 	}
-	defer closer.Close()
+	defer func() { _ = closer.Close() }() // releases the value v points into
 	if len(v) != 2 {
 		return fmt.Errorf("%w: max parallelism of %d bytes", ErrCorrupt, len(v))
 	}

@@ -135,7 +135,7 @@ func (s *pebbleSavepoint) WriteTo(ctx context.Context, w io.Writer) (int64, erro
 	if err != nil {
 		return sw.n, err
 	}
-	defer it.Close()
+	defer func() { _ = it.Close() }() // its error is it.Error(), checked after the loop
 	kg := -1
 	for ok := it.First(); ok; ok = it.Next() {
 		k := it.Key()

@@ -72,7 +72,7 @@ func TestConnectionFlood(t *testing.T) {
 		conns := make([]net.Conn, 0, flood)
 		defer func() {
 			for _, c := range conns {
-				c.Close()
+				_ = c.Close()
 			}
 		}()
 		for range flood {
@@ -89,7 +89,7 @@ func TestConnectionFlood(t *testing.T) {
 			t.Fatalf("server holds %d unauthenticated connections, bound %d", n, bound)
 		}
 		for _, c := range conns {
-			c.Close()
+			_ = c.Close()
 		}
 		conns = conns[:0]
 		testutil.WaitFor(t, 20*time.Second, "the flood's connections to be gone", func() bool {
@@ -105,7 +105,9 @@ func TestConnectionFlood(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer c.Close()
-		c.SetReadDeadline(time.Now().Add(20 * time.Second))
+		if err := c.SetReadDeadline(time.Now().Add(20 * time.Second)); err != nil {
+			t.Fatal(err)
+		}
 		got, err := io.ReadAll(c) // hello, then the server hangs up
 		if err != nil {
 			t.Fatalf("read until the server hangs up: %v (got %d bytes)", err, len(got))

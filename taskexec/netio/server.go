@@ -118,7 +118,7 @@ func (s *Server) Close() error {
 	err := s.ln.Close()
 	s.mu.Lock()
 	for c := range s.conns {
-		c.Close()
+		_ = c.Close()
 	}
 	s.mu.Unlock()
 	s.wg.Wait()
@@ -158,7 +158,7 @@ func (s *Server) accept() {
 		select {
 		case s.handshakes <- struct{}{}:
 		default:
-			c.Close()
+			_ = c.Close()
 			dropped++
 			ev := s.log.Debug()
 			if dropped%1000 == 1 { // a flood is worth a warning, not 1,000
@@ -171,7 +171,7 @@ func (s *Server) accept() {
 		s.mu.Lock()
 		if s.ctx.Err() != nil {
 			s.mu.Unlock()
-			c.Close()
+			_ = c.Close()
 			<-s.handshakes
 			return
 		}
@@ -219,7 +219,7 @@ func (sc *serverConn) serve() {
 	defer func() {
 		// Views may be blocked writing: close first, then wait for them.
 		cancel()
-		sc.conn.Close()
+		_ = sc.conn.Close()
 		sc.wg.Wait()
 	}()
 	br := bufio.NewReaderSize(sc.conn, 16<<10)
@@ -262,8 +262,9 @@ func (sc *serverConn) serve() {
 }
 
 func (sc *serverConn) handshake(br *bufio.Reader) error {
-	sc.conn.SetDeadline(time.Now().Add(sc.s.opts.HandshakeTimeout))
-	defer sc.conn.SetDeadline(time.Time{})
+	// A failed SetDeadline means a closed conn: the Write below reports it.
+	_ = sc.conn.SetDeadline(time.Now().Add(sc.s.opts.HandshakeTimeout))
+	defer func() { _ = sc.conn.SetDeadline(time.Time{}) }()
 	sn := make([]byte, nonceLen)
 	rand.Read(sn)
 	if _, err := sc.conn.Write(appendFrame(nil, frameHello, 0, sn)); err != nil {
