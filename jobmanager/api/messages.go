@@ -41,11 +41,52 @@ const (
 // Terminal reports whether s is final.
 func (s JobState) Terminal() bool { return s == JobCanceled || s == JobFailed || s == JobFinished }
 
-// RestartStrategy is the fixed-delay restart strategy: up to Attempts
-// restarts, DelayMillis apart. Attempts 0 means no restart.
+// The restart strategies, as RestartStrategy.Type spells them (Flink's
+// restart-strategy.type values).
+const (
+	RestartNone             = "none"
+	RestartFixedDelay       = "fixed-delay"
+	RestartExponentialDelay = "exponential-delay"
+	RestartFailureRate      = "failure-rate"
+)
+
+// RestartStrategy is how a failed job restarts. Type selects the strategy;
+// an empty Type is fixed-delay when Attempts > 0 and none otherwise, so the
+// zero value restarts never and older submissions keep their meaning.
+//
+//   - fixed-delay: up to Attempts restarts, DelayMillis apart.
+//   - exponential-delay: the first delay is InitialBackoffMillis, each
+//     further one BackoffMultiplier times the last, at most
+//     MaxBackoffMillis; JitterFactor of it is added or taken (deterministic
+//     per job and restart). A job that ran ResetBackoffThresholdMillis
+//     without failure starts over at the initial backoff. Attempts bounds
+//     the restarts between two resets.
+//   - failure-rate: restarts DelayMillis after each failure until more than
+//     MaxFailuresPerInterval failures fall within FailureRateIntervalMillis.
 type RestartStrategy struct {
-	Attempts    int   `json:"attempts"`
-	DelayMillis int64 `json:"delayMillis"`
+	Type        string `json:"type,omitempty"`
+	Attempts    int    `json:"attempts"`
+	DelayMillis int64  `json:"delayMillis"`
+
+	InitialBackoffMillis        int64   `json:"initialBackoffMillis,omitempty"`
+	MaxBackoffMillis            int64   `json:"maxBackoffMillis,omitempty"`
+	BackoffMultiplier           float64 `json:"backoffMultiplier,omitempty"`
+	ResetBackoffThresholdMillis int64   `json:"resetBackoffThresholdMillis,omitempty"`
+	JitterFactor                float64 `json:"jitterFactor,omitempty"`
+
+	MaxFailuresPerInterval    int   `json:"maxFailuresPerInterval,omitempty"`
+	FailureRateIntervalMillis int64 `json:"failureRateIntervalMillis,omitempty"`
+}
+
+// Kind is the strategy's type with the empty Type resolved.
+func (r RestartStrategy) Kind() string {
+	switch {
+	case r.Type != "":
+		return r.Type
+	case r.Attempts > 0:
+		return RestartFixedDelay
+	}
+	return RestartNone
 }
 
 // SubmitJob asks the JobManager to run a job.
