@@ -234,8 +234,8 @@ func stopAfter(attempts, restarts int) string {
 }
 
 // jitter returns backoff ± up to factor of it, rounded to the millisecond:
-// a pseudo-random fraction hashed (FNV-1a) from the job id and the restart
-// number, so replays of the same events agree.
+// a pseudo-random fraction hashed (FNV-1a, then mixed) from the job id and
+// the restart number, so replays of the same events agree.
 func jitter(backoff time.Duration, factor float64, job string, n int) time.Duration {
 	if factor == 0 {
 		return backoff
@@ -244,6 +244,11 @@ func jitter(backoff time.Duration, factor float64, job string, n int) time.Durat
 	for _, b := range []byte(job + "#" + strconv.Itoa(n)) {
 		h = (h ^ uint64(b)) * 1099511628211
 	}
+	// FNV's last bytes barely reach its high bits: mix them (splitmix64's
+	// finalizer) before taking a fraction.
+	h = (h ^ h>>30) * 0xbf58476d1ce4e5b9
+	h = (h ^ h>>27) * 0x94d049bb133111eb
+	h ^= h >> 31
 	u := float64(h>>11)/float64(1<<53)*2 - 1 // [-1, 1)
 	return (backoff + time.Duration(float64(backoff)*factor*u)).Round(time.Millisecond)
 }

@@ -3,6 +3,7 @@ package jobmanager
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/floe-yarn/floe/conf"
 	"github.com/floe-yarn/floe/jobmanager/api"
@@ -131,6 +132,56 @@ func TestParseRestartStrategy(t *testing.T) {
 			}
 			if (got == nil) != (tc.want == nil) || (got != nil && *got != *tc.want) {
 				t.Fatalf("got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestJitter: the exponential-delay jitter stays within ±factor of the
+// backoff, is the same for the same job and restart, and spreads.
+func TestJitter(t *testing.T) {
+	cases := []struct {
+		name    string
+		backoff time.Duration
+		factor  float64
+	}{
+		{"off", time.Second, 0},
+		{"Flink's default 0.1", time.Second, 0.1},
+		{"half", 4 * time.Second, 0.5},
+		{"full", time.Minute, 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			lo := time.Duration(float64(tc.backoff) * (1 - tc.factor))
+			hi := time.Duration(float64(tc.backoff) * (1 + tc.factor))
+			seen := map[time.Duration]bool{}
+			var below, above int
+			for _, job := range []string{"j1", "j2", "a3f9c0de11b24c6d8e0f", "job"} {
+				for n := 1; n <= 250; n++ {
+					d := jitter(tc.backoff, tc.factor, job, n)
+					if d < lo || d > hi {
+						t.Fatalf("jitter(%v, %g, %s, %d) = %v, want within [%v, %v]", tc.backoff, tc.factor, job, n, d, lo, hi)
+					}
+					if again := jitter(tc.backoff, tc.factor, job, n); again != d {
+						t.Fatalf("jitter(%s, %d) = %v then %v", job, n, d, again)
+					}
+					seen[d] = true
+					if d < tc.backoff {
+						below++
+					} else if d > tc.backoff {
+						above++
+					}
+				}
+			}
+			if tc.factor == 0 {
+				if len(seen) != 1 || !seen[tc.backoff] {
+					t.Fatalf("jitter off gave %v", seen)
+				}
+				return
+			}
+			// 1000 draws: far more than a few distinct values, on both sides.
+			if len(seen) < 100 || below < 300 || above < 300 {
+				t.Fatalf("jitter does not spread: %d distinct, %d below, %d above", len(seen), below, above)
 			}
 		})
 	}
