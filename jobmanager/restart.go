@@ -201,7 +201,8 @@ func (r *restarter) failed(now time.Time, job string, restarts int) restartDecis
 		if r.backoff == 0 || now.Sub(r.lastFailure) >= ms(r.s.ResetBackoffThresholdMillis)+r.delay {
 			r.backoff, r.sinceReset = ms(r.s.InitialBackoffMillis), 0
 		} else {
-			r.backoff = min(time.Duration(float64(r.backoff)*r.s.BackoffMultiplier), ms(r.s.MaxBackoffMillis))
+			// In floats, so that a large multiplier cannot overflow.
+			r.backoff = time.Duration(min(float64(r.backoff)*r.s.BackoffMultiplier, float64(ms(r.s.MaxBackoffMillis))))
 		}
 		r.lastFailure = now
 		if r.sinceReset >= r.s.Attempts {
@@ -213,7 +214,7 @@ func (r *restarter) failed(now time.Time, job string, restarts int) restartDecis
 	case api.RestartFailureRate:
 		window := ms(r.s.FailureRateIntervalMillis)
 		r.failures = append(r.failures, now)
-		for now.Sub(r.failures[0]) > window {
+		for len(r.failures) > 0 && now.Sub(r.failures[0]) > window {
 			r.failures = r.failures[1:]
 		}
 		if len(r.failures) > r.s.MaxFailuresPerInterval {

@@ -1,6 +1,10 @@
 package api
 
-import "time"
+import (
+	"fmt"
+	"math"
+	"time"
+)
 
 // Version is the control protocol version; every message carries it and a
 // peer refuses messages of another version.
@@ -76,6 +80,35 @@ type RestartStrategy struct {
 
 	MaxFailuresPerInterval    int   `json:"maxFailuresPerInterval,omitempty"`
 	FailureRateIntervalMillis int64 `json:"failureRateIntervalMillis,omitempty"`
+}
+
+// Validate reports a strategy the JobManager cannot apply: an unknown
+// type, a negative count or duration, or options out of their strategy's
+// range (as restart-strategy.* allows them).
+func (r RestartStrategy) Validate() error {
+	if r.Attempts < 0 || r.DelayMillis < 0 {
+		return fmt.Errorf("restart strategy %s: negative attempts (%d) or delay (%dms)", r.Kind(), r.Attempts, r.DelayMillis)
+	}
+	switch r.Kind() {
+	case RestartNone, RestartFixedDelay:
+		return nil
+	case RestartExponentialDelay:
+		if r.InitialBackoffMillis <= 0 || r.MaxBackoffMillis < r.InitialBackoffMillis || r.ResetBackoffThresholdMillis <= 0 ||
+			!(r.BackoffMultiplier >= 1) || math.IsInf(r.BackoffMultiplier, 0) || !(r.JitterFactor >= 0 && r.JitterFactor <= 1) || r.Attempts < 1 {
+			return fmt.Errorf("restart strategy exponential-delay: want 0 < initial backoff (%dms) <= max backoff (%dms), "+
+				"reset threshold (%dms) > 0, multiplier (%g) >= 1, jitter (%g) in [0, 1], attempts (%d) >= 1",
+				r.InitialBackoffMillis, r.MaxBackoffMillis, r.ResetBackoffThresholdMillis, r.BackoffMultiplier, r.JitterFactor, r.Attempts)
+		}
+		return nil
+	case RestartFailureRate:
+		if r.MaxFailuresPerInterval < 1 || r.FailureRateIntervalMillis <= 0 {
+			return fmt.Errorf("restart strategy failure-rate: want max failures per interval (%d) >= 1 and interval (%dms) > 0",
+				r.MaxFailuresPerInterval, r.FailureRateIntervalMillis)
+		}
+		return nil
+	}
+	return fmt.Errorf("restart strategy %q: unknown; want %s, %s, %s or %s", r.Type,
+		RestartNone, RestartFixedDelay, RestartExponentialDelay, RestartFailureRate)
 }
 
 // Kind is the strategy's type with the empty Type resolved.
