@@ -9,23 +9,24 @@ import (
 	"github.com/floe-yarn/floe/yarnrpc"
 )
 
-// Default restart strategy on YARN when no restart-strategy.* option is
-// set: a lost container (node failure, preemption, memory kill) is the
-// ordinary failure there, so jobs restart a few times by default instead of
-// failing at once (Flink restarts without limit once checkpointing is on;
-// Floe has no checkpoints yet, so a bounded number is the safer default).
+// Default restart strategy on YARN when restart-strategy.type is not set
+// and checkpointing is off: a lost container (node failure, preemption,
+// memory kill) is the ordinary failure there, so jobs restart a few times
+// by default instead of failing at once. With checkpointing on
+// (execution.checkpointing.interval set) the default is Flink's instead:
+// exponential-delay with unbounded attempts (jobmanager.ParseRestartStrategy).
 const (
 	DefaultRestartAttempts = 3
 	DefaultRestartDelay    = time.Second
 )
 
 // RestartStrategy is the restart strategy for jobs of a YARN application:
-// restart-strategy.* as jobmanager.ParseRestartStrategy reads it, and when
-// restart-strategy.type is not set, DefaultRestartAttempts restarts
-// DefaultRestartDelay apart (each overridden by its
-// restart-strategy.fixed-delay.* key when that is set).
+// restart-strategy.* as jobmanager.ParseRestartStrategy reads it; when
+// restart-strategy.type is not set, exponential-delay if checkpointing is
+// on, else DefaultRestartAttempts restarts DefaultRestartDelay apart (each
+// overridden by its restart-strategy.fixed-delay.* key when that is set).
 func RestartStrategy(cfg *conf.Config) (api.RestartStrategy, error) {
-	r, err := jobmanager.ParseRestartStrategy(cfg, &api.RestartStrategy{
+	r, err := jobmanager.ParseRestartStrategy(cfg, &api.RestartStrategy{Type: api.RestartFixedDelay,
 		Attempts: DefaultRestartAttempts, DelayMillis: DefaultRestartDelay.Milliseconds()})
 	if err != nil {
 		return api.RestartStrategy{}, err

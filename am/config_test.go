@@ -15,11 +15,17 @@ func TestRestartStrategy(t *testing.T) {
 		want api.RestartStrategy
 		err  bool
 	}{
-		{"YARN default recovers lost containers", nil, api.RestartStrategy{Attempts: 3, DelayMillis: 1000}, false},
-		{"default with attempts set", map[string]string{conf.RestartFixedDelayAttempts: "7"}, api.RestartStrategy{Attempts: 7, DelayMillis: 1000}, false},
-		{"none", map[string]string{conf.RestartStrategyType: "none"}, api.RestartStrategy{}, false},
+		{"YARN default recovers lost containers", nil, api.RestartStrategy{Type: "fixed-delay", Attempts: 3, DelayMillis: 1000}, false},
+		{"default with attempts set", map[string]string{conf.RestartFixedDelayAttempts: "7"},
+			api.RestartStrategy{Type: "fixed-delay", Attempts: 7, DelayMillis: 1000}, false},
+		{"none", map[string]string{conf.RestartStrategyType: "none"}, api.RestartStrategy{Type: "none"}, false},
 		{"fixed-delay uses its options", map[string]string{conf.RestartStrategyType: "fixed-delay", conf.RestartFixedDelayDelay: "5 s"},
-			api.RestartStrategy{Attempts: 1, DelayMillis: 5000}, false},
+			api.RestartStrategy{Type: "fixed-delay", Attempts: 1, DelayMillis: 5000}, false},
+		{"checkpointing on: Flink's exponential-delay, unbounded", map[string]string{conf.CheckpointingInterval: "10 s"},
+			api.RestartStrategy{Type: "exponential-delay", Attempts: 2147483647, InitialBackoffMillis: 1000, MaxBackoffMillis: 60000,
+				BackoffMultiplier: 1.2, ResetBackoffThresholdMillis: 3600000, JitterFactor: 0.1}, false},
+		{"checkpointing on, type set: the type wins", map[string]string{conf.CheckpointingInterval: "10 s", conf.RestartStrategyType: "none"},
+			api.RestartStrategy{Type: "none"}, false},
 		{"unknown", map[string]string{conf.RestartStrategyType: "sometimes"}, api.RestartStrategy{}, true},
 	}
 	for _, tc := range cases {

@@ -68,9 +68,9 @@
 //     cause in the job's exception history, and when the job restarts asks
 //     for a replacement. On YARN the default restart strategy is fixed-delay
 //     with DefaultRestartAttempts attempts DefaultRestartDelay apart unless
-//     restart-strategy.* is configured (RestartStrategy), so that a lost
-//     container is recovered from. Restarts are full restarts until
-//     checkpoints exist.
+//     restart-strategy.type is configured or checkpointing is on (then
+//     Flink's exponential-delay, unbounded) (RestartStrategy), so that a
+//     lost container is recovered from.
 //   - A ResourceManager restart (work-preserving) is survived: failed
 //     heartbeats are retried, the AMRMClient registers again when the new RM
 //     does not know the attempt and re-sends its asks, and the TaskManagers

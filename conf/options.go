@@ -37,6 +37,16 @@ const (
 	RestartStrategyType       = "restart-strategy.type"
 	RestartFixedDelayAttempts = "restart-strategy.fixed-delay.attempts"
 	RestartFixedDelayDelay    = "restart-strategy.fixed-delay.delay"
+	RestartExpInitialBackoff  = "restart-strategy.exponential-delay.initial-backoff"
+	RestartExpMaxBackoff      = "restart-strategy.exponential-delay.max-backoff"
+	RestartExpMultiplier      = "restart-strategy.exponential-delay.backoff-multiplier"
+	RestartExpResetThreshold  = "restart-strategy.exponential-delay.reset-backoff-threshold"
+	RestartExpJitter          = "restart-strategy.exponential-delay.jitter-factor"
+	RestartExpAttempts        = "restart-strategy.exponential-delay.attempts-before-reset-backoff"
+	RestartFailureRateMax     = "restart-strategy.failure-rate.max-failures-per-interval"
+	RestartFailureRateWindow  = "restart-strategy.failure-rate.failure-rate-interval"
+	RestartFailureRateDelay   = "restart-strategy.failure-rate.delay"
+	CheckpointingInterval     = "execution.checkpointing.interval"
 	HeartbeatInterval         = "heartbeat.interval"
 	HeartbeatTimeout          = "heartbeat.timeout"
 	RestAddress               = "rest.address"
@@ -68,9 +78,19 @@ func declarations() []Option {
 		{ParallelismDefault, TypeInt, "1", "Parallelism of operators that do not set their own."},
 		{TaskManagerTimeout, TypeDuration, "30 s", "How long an idle TaskManager is kept before it is released."},
 		{ExecutionTarget, TypeString, "", "Where a job runs: local, remote, yarn-session, yarn-per-job or yarn-application; empty means local."},
-		{RestartStrategyType, TypeString, "", "Restart strategy: none (off, disable) or fixed-delay (fixeddelay); empty means the cluster's default (none, or 3 restarts on YARN)."},
+		{RestartStrategyType, TypeString, "", "Restart strategy: none (off, disable), fixed-delay (fixeddelay), exponential-delay (exponentialdelay) or failure-rate (failurerate); empty means exponential-delay when execution.checkpointing.interval is set, else the cluster's default (none, or 3 restarts 1 s apart on YARN)."},
 		{RestartFixedDelayAttempts, TypeInt, "1", "Attempts of the fixed-delay restart strategy before the job fails."},
 		{RestartFixedDelayDelay, TypeDuration, "1 s", "Delay between two restarts of the fixed-delay strategy."},
+		{RestartExpInitialBackoff, TypeDuration, "1 s", "First delay of the exponential-delay restart strategy."},
+		{RestartExpMaxBackoff, TypeDuration, "1 min", "Largest delay of the exponential-delay restart strategy (before jitter)."},
+		{RestartExpMultiplier, TypeString, "1.2", "Factor the exponential-delay backoff grows by on every failure (a number >= 1; Flink's default since 1.19)."},
+		{RestartExpResetThreshold, TypeDuration, "1 h", "A job that runs this long without failure starts the exponential-delay backoff (and its attempts) over."},
+		{RestartExpJitter, TypeString, "0.1", "Fraction of the exponential-delay backoff added or taken at random (0 to 1), so that many jobs do not restart in step."},
+		{RestartExpAttempts, TypeInt, "2147483647", "Restarts the exponential-delay strategy allows before the backoff resets; the default is unbounded."},
+		{RestartFailureRateMax, TypeInt, "1", "Failures the failure-rate restart strategy restarts within one failure-rate-interval; one more fails the job."},
+		{RestartFailureRateWindow, TypeDuration, "1 min", "Sliding window over which the failure-rate restart strategy counts failures."},
+		{RestartFailureRateDelay, TypeDuration, "1 s", "Delay between two restarts of the failure-rate strategy."},
+		{CheckpointingInterval, TypeDuration, "0", "Interval between checkpoints; 0 (unset) turns checkpointing off. With it set and restart-strategy.type unset, jobs restart with exponential-delay."},
 		{HeartbeatInterval, TypeDuration, "10 s", "Interval of heartbeats between JobManager and TaskManagers."},
 		{HeartbeatTimeout, TypeDuration, "50 s", "A TaskManager or JobManager that sends no heartbeat for this long is declared lost."},
 		{RestAddress, TypeString, "", "Address clients use to reach the JobManager's REST endpoint; on YARN it is taken from the application report."},

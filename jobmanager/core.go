@@ -47,6 +47,8 @@ type jobState struct {
 	g             *graph.JobGraph
 	pool          string
 	restart       api.RestartStrategy
+	restarter     restarter
+	stopWhy       string // which limit of the restart strategy failed the job
 	state         api.JobState
 	attempt       int
 	restarts      int
@@ -139,7 +141,8 @@ func (c *Core) submit(e JobSubmitted) {
 	if _, dup := c.jobs[e.Job]; dup || e.Graph == nil {
 		return
 	}
-	j := &jobState{id: e.Job, g: e.Graph, pool: e.Pool, restart: e.Restart, state: api.JobCreated, waitingSince: c.now,
+	j := &jobState{id: e.Job, g: e.Graph, pool: e.Pool, restart: e.Restart, restarter: restarter{s: e.Restart},
+		state: api.JobCreated, waitingSince: c.now,
 		failover: failover{idx: -1}}
 	c.resetExecutions(j)
 	c.jobs[e.Job] = j
@@ -242,10 +245,10 @@ func (c *Core) startFailed(pool, tm, cause string) {
 		if j.pool == pool && j.state == api.JobCreated && len(c.freeSlots(pool)) < j.g.Slots() {
 			why := fmt.Sprintf("TaskManager %s for the job could not start: %s", tm, cause)
 			c.recordException(j, why)
-			if j.restarts < j.restart.Attempts {
+			if j.restarter.failed(c.now, j.id, j.restarts).restart {
 				// A container can die before its TaskManager registers (a lost
 				// node, a kill); the restart strategy bounds how often a
-				// replacement is asked for before the job gives up.
+				// replacement is asked for (at once) before the job gives up.
 				j.restarts++
 				c.schedule(j)
 				continue
@@ -393,21 +396,34 @@ func (c *Core) settle(j *jobState) {
 	switch {
 	case j.state == api.JobCanceling:
 		c.setJob(j, api.JobCanceled, "")
-	case !j.unrecoverable && j.restarts < j.restart.Attempts:
-		j.restarts++
-		j.restartAt = c.now.Add(time.Duration(j.restart.DelayMillis) * time.Millisecond)
-		c.setJob(j, api.JobRestarting, fmt.Sprintf("restart %d of %d after: %s", j.restarts, j.restart.Attempts, j.cause))
-		c.restartDue(j)
 	default:
-		c.setJob(j, api.JobFailed, finalCause(j, j.cause))
+		// The restart strategy decides, with time from the events (restart.go).
+		var d restartDecision
+		if !j.unrecoverable {
+			d = j.restarter.failed(c.now, j.id, j.restarts)
+		}
+		if !d.restart {
+			j.stopWhy = d.stop
+			c.setJob(j, api.JobFailed, finalCause(j, j.cause))
+			return
+		}
+		j.restarts++
+		j.restartAt = c.now.Add(d.delay)
+		msg := fmt.Sprintf("restart %d in %v after: %s", j.restarts, d.delay, j.cause)
+		if j.restart.Kind() == api.RestartFixedDelay {
+			msg = fmt.Sprintf("restart %d of %d after: %s", j.restarts, j.restart.Attempts, j.cause)
+		}
+		c.setJob(j, api.JobRestarting, msg)
+		c.restartDue(j)
 	}
 }
 
 // finalCause is a failed job's reason: the cause of its last failover, and
-// how many restarts came before it when the job could restart.
+// which limit of the restart strategy stopped it ("after 3 restarts",
+// "failure rate exceeded: 3 failures within 1m0s") when it could restart.
 func finalCause(j *jobState, cause string) string {
-	if j.restart.Attempts > 0 && !j.unrecoverable {
-		return fmt.Sprintf("%s (after %d restarts)", cause, j.restarts)
+	if j.stopWhy != "" && !j.unrecoverable {
+		return cause + " (" + j.stopWhy + ")"
 	}
 	return cause
 }

@@ -21,6 +21,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 // blank lines between blocks. Run with -update to rewrite the expectations.
 //
 //	submit JOB pool=P par=2,3 [restart=N/DELAYms]   (a source of parallelism 2 hashed into 3 sinks)
+//	submit … strategy=TYPE[:KEY=VALUE,…]         (restart-strategy.* read by ParseRestartStrategy; see scriptStrategy)
 //	register TM pool=P slots=N
 //	heartbeat TM
 //	exited TM pool=P CAUSE…
@@ -121,6 +122,9 @@ func runScript(t *testing.T, path string) {
 						bad("restart delay: %v", err)
 					}
 					e.Restart.DelayMillis = dd.Milliseconds()
+				}
+				if s := kv["strategy"]; s != "" {
+					e.Restart = scriptStrategy(t, s)
 				}
 				ev = e
 			case "register":

@@ -17,9 +17,12 @@
 //     FAILED, CANCELING, CANCELED and jobs through CREATED, RUNNING,
 //     FAILING, RESTARTING, CANCELING, CANCELED, FAILED, FINISHED;
 //   - on the first failure cancels the other subtasks, and once all are
-//     final restarts the job as a new attempt after the fixed delay, until
-//     the restart attempts are used up (failures marked unrecoverable, like
-//     a fingerprint mismatch, fail at once);
+//     final asks the job's restart strategy (restart.go: Flink's none,
+//     fixed-delay, exponential-delay, failure-rate, decided with time from
+//     the events and jitter hashed from the job id) whether and when to
+//     restart it as a new attempt; a job the strategy stops fails with a
+//     cause saying which limit stopped it (failures marked unrecoverable,
+//     like a fingerprint mismatch, fail at once);
 //   - declares a TaskManager lost after HeartbeatTimeout without a
 //     heartbeat, or when the driver reports its exit, failing its subtasks;
 //   - attributes a failover to its root cause: a subtask failing with a

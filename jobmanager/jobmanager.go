@@ -264,8 +264,8 @@ func (jm *JobManager) Submit(ctx context.Context, s Submission) (string, error) 
 	if s.Graph == nil {
 		return "", fmt.Errorf("submit: no job graph")
 	}
-	if s.Restart.Attempts < 0 || s.Restart.DelayMillis < 0 {
-		return "", fmt.Errorf("submit %q: negative restart strategy", s.Graph.Name)
+	if err := s.Restart.Validate(); err != nil {
+		return "", fmt.Errorf("submit %q: %w", s.Graph.Name, err)
 	}
 	jm.mu.Lock()
 	jm.nextJob++

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/floe-yarn/floe/jobmanager/api"
 )
 
 // nopDriver starts nothing: the jobs stay waiting for slots.
@@ -40,5 +42,10 @@ func TestSubmitChosenID(t *testing.T) {
 	}
 	if id, err := jm.Submit(ctx, Submission{Graph: testGraph(t, "c", []int{1}), Pool: "p"}); err != nil || !strings.HasPrefix(id, "job-") {
 		t.Fatalf("Submit without an id = %q, %v", id, err)
+	}
+	bad := api.RestartStrategy{Type: api.RestartFailureRate}
+	if _, err := jm.Submit(ctx, Submission{Graph: testGraph(t, "d", []int{1}), Pool: "p", Restart: bad}); err == nil ||
+		!strings.Contains(err.Error(), "failure-rate") {
+		t.Fatalf("Submit with a failure-rate strategy of no interval: %v", err)
 	}
 }

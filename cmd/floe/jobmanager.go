@@ -78,7 +78,7 @@ func runJobManager(c *cli.Context) error {
 		idle = cfg.Duration(conf.TaskManagerTimeout)
 	}
 	// Outside YARN a failed job fails at once unless restart-strategy.*
-	// says otherwise.
+	// says otherwise (or checkpointing is on: exponential-delay).
 	restart, err := jobmanager.ParseRestartStrategy(cfg, &api.RestartStrategy{})
 	if err != nil {
 		return fmt.Errorf("jobmanager: %w", err)

@@ -1,6 +1,10 @@
 package api
 
-import "time"
+import (
+	"fmt"
+	"math"
+	"time"
+)
 
 // Version is the control protocol version; every message carries it and a
 // peer refuses messages of another version.
@@ -41,11 +45,81 @@ const (
 // Terminal reports whether s is final.
 func (s JobState) Terminal() bool { return s == JobCanceled || s == JobFailed || s == JobFinished }
 
-// RestartStrategy is the fixed-delay restart strategy: up to Attempts
-// restarts, DelayMillis apart. Attempts 0 means no restart.
+// The restart strategies, as RestartStrategy.Type spells them (Flink's
+// restart-strategy.type values).
+const (
+	RestartNone             = "none"
+	RestartFixedDelay       = "fixed-delay"
+	RestartExponentialDelay = "exponential-delay"
+	RestartFailureRate      = "failure-rate"
+)
+
+// RestartStrategy is how a failed job restarts. Type selects the strategy;
+// an empty Type is fixed-delay when Attempts > 0 and none otherwise, so the
+// zero value restarts never and older submissions keep their meaning.
+//
+//   - fixed-delay: up to Attempts restarts, DelayMillis apart.
+//   - exponential-delay: the first delay is InitialBackoffMillis, each
+//     further one BackoffMultiplier times the last, at most
+//     MaxBackoffMillis; JitterFactor of it is added or taken (deterministic
+//     per job and restart). A job that ran ResetBackoffThresholdMillis
+//     without failure starts over at the initial backoff. Attempts bounds
+//     the restarts between two resets.
+//   - failure-rate: restarts DelayMillis after each failure until more than
+//     MaxFailuresPerInterval failures fall within FailureRateIntervalMillis.
 type RestartStrategy struct {
-	Attempts    int   `json:"attempts"`
-	DelayMillis int64 `json:"delayMillis"`
+	Type        string `json:"type,omitempty"`
+	Attempts    int    `json:"attempts"`
+	DelayMillis int64  `json:"delayMillis"`
+
+	InitialBackoffMillis        int64   `json:"initialBackoffMillis,omitempty"`
+	MaxBackoffMillis            int64   `json:"maxBackoffMillis,omitempty"`
+	BackoffMultiplier           float64 `json:"backoffMultiplier,omitempty"`
+	ResetBackoffThresholdMillis int64   `json:"resetBackoffThresholdMillis,omitempty"`
+	JitterFactor                float64 `json:"jitterFactor,omitempty"`
+
+	MaxFailuresPerInterval    int   `json:"maxFailuresPerInterval,omitempty"`
+	FailureRateIntervalMillis int64 `json:"failureRateIntervalMillis,omitempty"`
+}
+
+// Validate reports a strategy the JobManager cannot apply: an unknown
+// type, a negative count or duration, or options out of their strategy's
+// range (as restart-strategy.* allows them).
+func (r RestartStrategy) Validate() error {
+	if r.Attempts < 0 || r.DelayMillis < 0 {
+		return fmt.Errorf("restart strategy %s: negative attempts (%d) or delay (%dms)", r.Kind(), r.Attempts, r.DelayMillis)
+	}
+	switch r.Kind() {
+	case RestartNone, RestartFixedDelay:
+		return nil
+	case RestartExponentialDelay:
+		if r.InitialBackoffMillis <= 0 || r.MaxBackoffMillis < r.InitialBackoffMillis || r.ResetBackoffThresholdMillis <= 0 ||
+			!(r.BackoffMultiplier >= 1) || math.IsInf(r.BackoffMultiplier, 0) || !(r.JitterFactor >= 0 && r.JitterFactor <= 1) || r.Attempts < 1 {
+			return fmt.Errorf("restart strategy exponential-delay: want 0 < initial backoff (%dms) <= max backoff (%dms), "+
+				"reset threshold (%dms) > 0, multiplier (%g) >= 1, jitter (%g) in [0, 1], attempts (%d) >= 1",
+				r.InitialBackoffMillis, r.MaxBackoffMillis, r.ResetBackoffThresholdMillis, r.BackoffMultiplier, r.JitterFactor, r.Attempts)
+		}
+		return nil
+	case RestartFailureRate:
+		if r.MaxFailuresPerInterval < 1 || r.FailureRateIntervalMillis <= 0 {
+			return fmt.Errorf("restart strategy failure-rate: want max failures per interval (%d) >= 1 and interval (%dms) > 0",
+				r.MaxFailuresPerInterval, r.FailureRateIntervalMillis)
+		}
+		return nil
+	}
+	return fmt.Errorf("restart strategy %q: unknown; want %s, %s, %s or %s", r.Type,
+		RestartNone, RestartFixedDelay, RestartExponentialDelay, RestartFailureRate)
+}
+
+// Kind is the strategy's type with the empty Type resolved.
+func (r RestartStrategy) Kind() string {
+	switch {
+	case r.Type != "":
+		return r.Type
+	case r.Attempts > 0:
+		return RestartFixedDelay
+	}
+	return RestartNone
 }
 
 // SubmitJob asks the JobManager to run a job.
