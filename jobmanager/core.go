@@ -393,8 +393,8 @@ func (c *Core) settle(j *jobState) {
 		}
 	}
 	c.releaseSlots(j)
-	switch {
-	case j.state == api.JobCanceling:
+	switch j.state {
+	case api.JobCanceling:
 		c.setJob(j, api.JobCanceled, "")
 	default:
 		// The restart strategy decides, with time from the events (restart.go).

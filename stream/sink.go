@@ -131,7 +131,7 @@ func FileSink[T any](in Stream[T], dir string, opts FileSinkOptions) Sink {
 			err = w.Begin(ctx)
 		}
 		if err != nil {
-			store.Close()
+			_ = store.Close() // read-only so far: the error above is the cause
 			return nil, fmt.Errorf("subtask %d: %w", oc.Subtask, err)
 		}
 		s := NewTwoPhaseCommitSink[T](w)

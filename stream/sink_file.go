@@ -104,7 +104,7 @@ func NewFileWriter[T any](opts FileWriterOptions[T]) (*FileWriter[T], error) {
 	if opts.Store == nil || opts.Dir == "" {
 		return nil, fmt.Errorf("file sink: no store or folder")
 	}
-	opts.FileSinkOptions.defaults()
+	opts.defaults()
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}

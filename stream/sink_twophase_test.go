@@ -2,6 +2,7 @@ package stream
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -73,45 +74,45 @@ func TestTwoPhaseCommitSink(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
 		name string
-		run  func(s *TwoPhaseCommitSink[string]) []string // returns extra observations
+		run  func(t *testing.T, s *TwoPhaseCommitSink[string]) []string // returns extra observations
 		want string
 	}{
-		{"commit on notify", func(s *TwoPhaseCommitSink[string]) []string {
-			s.Write(ctx, "a")
-			s.Snapshot(ctx, 1)
-			s.Write(ctx, "b")
-			s.Snapshot(ctx, 2)
-			s.NotifyCheckpointComplete(ctx, 1)
-			s.NotifyCheckpointComplete(ctx, 2)
+		{"commit on notify", func(t *testing.T, s *TwoPhaseCommitSink[string]) []string {
+			must(t, s.Write(ctx, "a"))
+			mustEntry(t)(s.Snapshot(ctx, 1))
+			must(t, s.Write(ctx, "b"))
+			mustEntry(t)(s.Snapshot(ctx, 2))
+			must(t, s.NotifyCheckpointComplete(ctx, 1))
+			must(t, s.NotifyCheckpointComplete(ctx, 2))
 			return nil
 		}, "begin; commit [a]; commit [b]"},
-		{"a late notice commits the earlier checkpoints too", func(s *TwoPhaseCommitSink[string]) []string {
-			s.Write(ctx, "a")
-			s.Snapshot(ctx, 1)
-			s.Write(ctx, "b")
-			s.Snapshot(ctx, 2)
-			s.Write(ctx, "c")
-			s.Snapshot(ctx, 3)
-			s.NotifyCheckpointComplete(ctx, 2)
-			s.NotifyCheckpointComplete(ctx, 1) // stale: nothing left
+		{"a late notice commits the earlier checkpoints too", func(t *testing.T, s *TwoPhaseCommitSink[string]) []string {
+			must(t, s.Write(ctx, "a"))
+			mustEntry(t)(s.Snapshot(ctx, 1))
+			must(t, s.Write(ctx, "b"))
+			mustEntry(t)(s.Snapshot(ctx, 2))
+			must(t, s.Write(ctx, "c"))
+			mustEntry(t)(s.Snapshot(ctx, 3))
+			must(t, s.NotifyCheckpointComplete(ctx, 2))
+			must(t, s.NotifyCheckpointComplete(ctx, 1)) // stale: nothing left
 			return nil
 		}, "begin; commit [a]; commit [b]"},
-		{"end of input commits everything", func(s *TwoPhaseCommitSink[string]) []string {
-			s.Write(ctx, "a")
-			s.Snapshot(ctx, 1)
-			s.Write(ctx, "b")
-			s.EndOfInput(ctx)
+		{"end of input commits everything", func(t *testing.T, s *TwoPhaseCommitSink[string]) []string {
+			must(t, s.Write(ctx, "a"))
+			mustEntry(t)(s.Snapshot(ctx, 1))
+			must(t, s.Write(ctx, "b"))
+			must(t, s.EndOfInput(ctx))
 			return nil
 		}, "begin; commit [a]; commit [b]"},
-		{"a snapshot carries the pending of uncompleted checkpoints", func(s *TwoPhaseCommitSink[string]) []string {
-			s.Write(ctx, "a")
-			s.Snapshot(ctx, 1)
-			s.Write(ctx, "b")
+		{"a snapshot carries the pending of uncompleted checkpoints", func(t *testing.T, s *TwoPhaseCommitSink[string]) []string {
+			must(t, s.Write(ctx, "a"))
+			mustEntry(t)(s.Snapshot(ctx, 1))
+			must(t, s.Write(ctx, "b"))
 			e, _ := s.Snapshot(ctx, 2)
 			st, cs, err := decodeSinkEntry(e)
 			return []string{fmt.Sprintf("%s %s %v", st, joinCommittables(cs), err)}
 		}, "begin; state2 [a b] <nil>"},
-		{"restore from several entries", func(s *TwoPhaseCommitSink[string]) []string {
+		{"restore from several entries", func(t *testing.T, s *TwoPhaseCommitSink[string]) []string {
 			err := s.Restore(ctx, [][]byte{
 				encodeSinkEntry([]byte("s0"), []Committable{Committable("x")}),
 				encodeSinkEntry([]byte("s1"), nil),
@@ -119,9 +120,9 @@ func TestTwoPhaseCommitSink(t *testing.T) {
 			})
 			return []string{fmt.Sprint(err)}
 		}, "begin; recover s0,s1,s2 [x y z]; <nil>"},
-		{"abort", func(s *TwoPhaseCommitSink[string]) []string {
-			s.Write(ctx, "a")
-			s.Abort(ctx)
+		{"abort", func(t *testing.T, s *TwoPhaseCommitSink[string]) []string {
+			must(t, s.Write(ctx, "a"))
+			must(t, s.Abort(ctx))
 			return nil
 		}, "begin; abort"},
 	}
@@ -129,8 +130,8 @@ func TestTwoPhaseCommitSink(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			w := &recordingWriter{}
 			s := NewTwoPhaseCommitSink[string](w)
-			s.Begin(ctx)
-			extra := tc.run(s)
+			must(t, s.Begin(ctx))
+			extra := tc.run(t, s)
 			if got := strings.Join(append(w.calls, extra...), "; "); got != tc.want {
 				t.Fatalf("got  %s\nwant %s", got, tc.want)
 			}
@@ -162,7 +163,10 @@ func TestWriteTextUnboundedCommitsOnRoll(t *testing.T) {
 	})
 	cancel()
 	select {
-	case <-done:
+	case err := <-done:
+		if err != nil && !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled job ended with %v", err)
+		}
 	case <-time.After(time.Minute):
 		t.Fatal("job did not end after cancel")
 	}
@@ -175,4 +179,20 @@ func TestWriteTextUnboundedCommitsOnRoll(t *testing.T) {
 		seen[l] = true
 	}
 	f.wantNoHidden()
+}
+
+// must fails t on err.
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// mustEntry fails t when a Snapshot fails.
+func mustEntry(t *testing.T) func([]byte, error) {
+	return func(_ []byte, err error) {
+		t.Helper()
+		must(t, err)
+	}
 }

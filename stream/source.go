@@ -140,9 +140,9 @@ func (r *strideReader[T]) Next(ctx context.Context) (T, error) {
 	return zero, io.EOF
 }
 
-// emitBatch emits up to max records, or returns io.EOF when every split
+// emitBatch emits up to limit records, or returns io.EOF when every split
 // is read. Without a rate limit it loops over the current split directly.
-func (r *strideReader[T]) emitBatch(ctx context.Context, emit func(T), max int) (int, error) {
+func (r *strideReader[T]) emitBatch(ctx context.Context, emit func(T), limit int) (int, error) {
 	if r.rate > 0 || len(r.cursors) == 0 {
 		v, err := r.Next(ctx)
 		if err != nil {
@@ -154,7 +154,7 @@ func (r *strideReader[T]) emitBatch(ctx context.Context, emit func(T), max int) 
 	c := &r.cursors[0]
 	end, at := r.src.end, r.src.at
 	n := 0
-	for ; n < max; n++ {
+	for ; n < limit; n++ {
 		if end > 0 && c.next >= end {
 			r.cursors = r.cursors[1:]
 			break

@@ -35,7 +35,7 @@ func (s *textFileSource) Splits(ctx context.Context, parallelism int) ([]SplitSt
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", s.path, err)
 	}
-	defer store.Close()
+	defer func() { _ = store.Close() }() // only listed and read
 	files, err := listFiles(ctx, store, p)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", s.path, err)

@@ -28,7 +28,7 @@ func SocketTextStream(env *Environment, addr string) Stream[string] {
 			if err != nil {
 				return fmt.Errorf("socket source: %w", err)
 			}
-			defer conn.Close()
+			defer func() { _ = conn.Close() }() // read-only
 			r := bufio.NewReader(conn)
 			var partial strings.Builder
 			for {

@@ -132,7 +132,7 @@ func addSplitSource[T any](env *Environment, kind, name string, src Source[T]) S
 			if err != nil {
 				return fmt.Errorf("source %s subtask %d: open reader: %w", name, oc.Subtask, err)
 			}
-			defer r.Close()
+			defer func() { _ = r.Close() }() // a reader holds nothing to flush
 			if err := r.AddSplits(AssignSplits(splits, oc.Parallelism)[oc.Subtask]); err != nil {
 				return fmt.Errorf("source %s subtask %d: %w", name, oc.Subtask, err)
 			}
@@ -147,7 +147,7 @@ func addSplitSource[T any](env *Environment, kind, name string, src Source[T]) S
 // to max records without a call per record through the interface. Its
 // snapshot is valid between batches.
 type batchReader[T any] interface {
-	emitBatch(ctx context.Context, emit func(T), max int) (n int, err error)
+	emitBatch(ctx context.Context, emit func(T), limit int) (n int, err error)
 }
 
 // drain emits every record of r until io.EOF or ctx ends.

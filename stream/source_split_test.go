@@ -20,11 +20,11 @@ func readUpTo[T any](t *testing.T, r SplitReader[T], n int, batched bool) ([]T, 
 	var out []T
 	if br, ok := r.(batchReader[T]); ok && batched {
 		for n < 0 || len(out) < n {
-			max := checkEvery
+			limit := checkEvery
 			if n >= 0 {
-				max = min(max, n-len(out))
+				limit = min(limit, n-len(out))
 			}
-			_, err := br.emitBatch(context.Background(), func(v T) { out = append(out, v) }, max)
+			_, err := br.emitBatch(context.Background(), func(v T) { out = append(out, v) }, limit)
 			if errors.Is(err, io.EOF) {
 				return out, true
 			}

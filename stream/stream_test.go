@@ -183,23 +183,16 @@ func TestUnionAndRollingReduce(t *testing.T) {
 	if err := env.Execute("t"); err != nil {
 		t.Fatal(err)
 	}
-	max := map[string]int{}
+	highest := map[string]int{}
 	for _, r := range c.sorted(func(a, b kv) bool { return a.K < b.K }) {
-		max[r.K] = maxInt(max[r.K], r.N)
+		highest[r.K] = max(highest[r.K], r.N)
 	}
-	if fmt.Sprint(max) != "map[x:3 y:1 z:1]" {
-		t.Fatalf("rolling counts %v", max)
+	if fmt.Sprint(highest) != "map[x:3 y:1 z:1]" {
+		t.Fatalf("rolling counts %v", highest)
 	}
 	if len(c.recs) != 5 {
 		t.Fatalf("rolling reduce emitted %d records, want 5", len(c.recs))
 	}
-}
-
-func maxInt(a, b int) int {
-	if a > b {
-		return a
-	}
-	return b
 }
 
 func TestPrintAndTextSink(t *testing.T) {
@@ -244,9 +237,11 @@ func TestTextFileSplits(t *testing.T) {
 		want = append(want, l)
 		sb.WriteString(l + "\n")
 	}
-	os.WriteFile(filepath.Join(dir, "a.txt"), []byte(sb.String()), 0o644)
-	os.WriteFile(filepath.Join(dir, "b.txt"), []byte("last line without newline"), 0o644)
-	os.WriteFile(filepath.Join(dir, ".hidden"), []byte("skip me\n"), 0o644)
+	for name, text := range map[string]string{"a.txt": sb.String(), "b.txt": "last line without newline", ".hidden": "skip me\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	want = append(want, "last line without newline")
 	for _, p := range []int{1, 3, 7} {
 		env := NewEnvironment(Options{Parallelism: p})
@@ -275,8 +270,8 @@ func TestSocketSource(t *testing.T) {
 		if err != nil {
 			return
 		}
-		conn.Write([]byte("one\ntwo\r\nthree"))
-		conn.Close()
+		_, _ = conn.Write([]byte("one\ntwo\r\nthree")) // the test reads what arrived
+		_ = conn.Close()
 	}()
 	env := NewEnvironment(Options{Parallelism: 3})
 	var c collector[string]
