@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	rtdebug "runtime/debug"
+	"time"
 
 	"github.com/floe-yarn/floe/graph"
 	"github.com/rs/zerolog"
@@ -22,6 +23,9 @@ type TaskOptions struct {
 	// slot i); the network exchange finds producers with it.
 	Slots  []Location
 	Logger zerolog.Logger
+	// Checkpoints connect the task to the checkpoint coordinator; the zero
+	// value runs without checkpoints.
+	Checkpoints CheckpointHooks
 }
 
 // PanicError is a user function's panic, with the value and the stack of
@@ -47,6 +51,7 @@ type task struct {
 	ops     map[int]Operator
 	outputs []*RecordOutput
 	current string // operator name, for panic reports
+	cp      checkpoints
 }
 
 // RunTask runs one subtask (an operator chain) to its end: a source until
@@ -61,6 +66,17 @@ func RunTask(ctx context.Context, opts TaskOptions) (err error) {
 	}
 	t := &task{opts: opts, g: g, v: g.Vertices[opts.Vertex], ops: map[int]Operator{}}
 	t.current = t.v.Name
+	uploadCtx, cancelUploads := context.WithCancel(ctx)
+	t.cp = checkpoints{ctx: ctx, uploadCtx: uploadCtx, hooks: opts.Checkpoints}
+	defer func() {
+		// A finished task lets its uploads end and acknowledge; a failed
+		// one stops them.
+		if err != nil {
+			cancelUploads()
+		}
+		t.cp.uploads.Wait()
+		cancelUploads()
+	}()
 	defer func() {
 		if r := recover(); r != nil {
 			if a, ok := r.(abort); ok {
@@ -161,13 +177,43 @@ func (t *task) flush() {
 	}
 }
 
+// idle is the idle callback of sources: flush, then a safe point.
+func (t *task) idle() {
+	t.flush()
+	t.safePoint()
+}
+
+// safePoint handles the checkpoint commands that wait, between records.
+// Its failures travel up through the source's Run as an abort panic, as
+// the emitters' do.
+func (t *task) safePoint() {
+	for {
+		select {
+		case c := <-t.opts.Checkpoints.Commands:
+			if err := t.command(c); err != nil {
+				panic(abort{err})
+			}
+		default:
+			return
+		}
+	}
+}
+
+// checkEvery is how many input elements a busy task reads between looks at
+// its checkpoint commands.
+const checkEvery = 256
+
 func (t *task) run(ctx context.Context) error {
 	head := t.ops[t.v.Operators[0]]
 	if t.v.Source {
-		return head.Run(ctx, t.flush)
+		if sp, ok := head.(SafePointSource); ok {
+			return sp.RunWithSafePoint(ctx, t.idle, t.safePoint)
+		}
+		return head.Run(ctx, t.idle)
 	}
 	var inputs []GateInput
-	pending := 0
+	var channels [][2]int // (edge, producer) of every channel, aligner order
+	index := map[[2]int]int{}
 	for _, e := range t.g.Inputs(t.v.Index) {
 		in := GateInput{Edge: e.Index, Producers: t.g.Producers(e, t.opts.Subtask), Subpartition: t.opts.Subtask}
 		if e.Partitioner == graph.Forward {
@@ -177,16 +223,20 @@ func (t *task) run(ctx context.Context) error {
 			if p < len(t.opts.Slots) {
 				in.Locations = append(in.Locations, t.opts.Slots[p])
 			}
+			index[[2]int{e.Index, p}] = len(channels)
+			channels = append(channels, [2]int{e.Index, p})
 		}
 		inputs = append(inputs, in)
-		pending += len(in.Producers)
 	}
 	gate, err := t.opts.Exchange.OpenGate(ctx, GateID{Job: t.opts.Job, Attempt: t.opts.Attempt, Vertex: t.v.Index, Subtask: t.opts.Subtask}, inputs)
 	if err != nil {
 		return err
 	}
 	defer gate.Close()
-	for pending > 0 {
+	t.cp.gate, t.cp.channels = gate, channels
+	t.cp.aligner = NewAligner(t.opts.Checkpoints.Mode, len(channels))
+	pending := len(channels)
+	for n := 1; pending > 0; n++ {
 		el, ok, err := gate.Poll()
 		if err != nil {
 			return err
@@ -195,9 +245,19 @@ func (t *task) run(ctx context.Context) error {
 			// Nothing to read: ship what we have before blocking, which
 			// bounds latency without a timer.
 			t.flush()
-			if el, err = gate.Next(ctx); err != nil {
-				return err
+			select {
+			case <-gate.Ready():
+			case c := <-t.opts.Checkpoints.Commands:
+				if err := t.command(c); err != nil {
+					return err
+				}
+			case <-ctx.Done():
+				return context.Cause(ctx)
 			}
+			continue
+		}
+		if n%checkEvery == 0 {
+			t.safePoint()
 		}
 		switch el.Event.Kind {
 		case EventNone:
@@ -206,8 +266,18 @@ func (t *task) run(ctx context.Context) error {
 			}
 		case EndOfPartition:
 			pending--
+			if err := t.align(t.cp.aligner.EndOfPartition(time.Now(), index[[2]int{el.Edge, el.Producer}])); err != nil {
+				return err
+			}
+		case CheckpointBarrier:
+			if el.Event.CheckpointID > t.cp.barrier.ID {
+				t.cp.barrier = CheckpointMeta{ID: el.Event.CheckpointID, Timestamp: el.Event.Timestamp, Mode: t.opts.Checkpoints.Mode}
+			}
+			if err := t.align(t.cp.aligner.Barrier(time.Now(), index[[2]int{el.Edge, el.Producer}], el.Event.CheckpointID)); err != nil {
+				return err
+			}
 		default:
-			// Watermarks and barriers are not produced yet.
+			// Watermarks are not produced yet.
 		}
 	}
 	return nil
