@@ -69,15 +69,6 @@ func RunTask(ctx context.Context, opts TaskOptions) (err error) {
 	uploadCtx, cancelUploads := context.WithCancel(ctx)
 	t.cp = checkpoints{ctx: ctx, uploadCtx: uploadCtx, hooks: opts.Checkpoints}
 	defer func() {
-		// A finished task lets its uploads end and acknowledge; a failed
-		// one stops them.
-		if err != nil {
-			cancelUploads()
-		}
-		t.cp.uploads.Wait()
-		cancelUploads()
-	}()
-	defer func() {
 		if r := recover(); r != nil {
 			if a, ok := r.(abort); ok {
 				err = a.err
@@ -85,6 +76,13 @@ func RunTask(ctx context.Context, opts TaskOptions) (err error) {
 				err = &PanicError{Operator: t.current, Value: fmt.Sprint(r), Stack: string(rtdebug.Stack())}
 			}
 		}
+		// A finished task lets its uploads end and acknowledge; a failed
+		// one stops them. Either way they end before the operators close.
+		if err != nil {
+			cancelUploads()
+		}
+		t.cp.uploads.Wait()
+		cancelUploads()
 		for _, op := range t.ops {
 			_ = op.Close()
 		}
