@@ -19,9 +19,10 @@ type CheckpointMeta struct {
 type StateHandle struct {
 	Path string
 	Size int64
-	// KeyGroupFirst…KeyGroupLast is the key-group range it holds (both
-	// -1 for operator state that is not keyed).
-	KeyGroupFirst, KeyGroupLast int
+	// KeyGroupStart…KeyGroupEnd-1 are the key groups it holds, as in the
+	// coordinator's KeyGroupRange; an empty range for operator state that
+	// is not keyed.
+	KeyGroupStart, KeyGroupEnd int
 	// Shared marks a file that later checkpoints may reference too
 	// (incremental checkpoints).
 	Shared bool

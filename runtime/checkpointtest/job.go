@@ -190,7 +190,7 @@ func (c *cpCounter) SnapshotState(_ context.Context, cp runtime.CheckpointMeta) 
 		for _, n := range counts {
 			b = binary.LittleEndian.AppendUint64(b, uint64(n))
 		}
-		return []runtime.StateHandle{{Path: fmt.Sprintf("mem:%x", b), Size: int64(len(b)), KeyGroupFirst: -1, KeyGroupLast: -1}}, nil
+		return []runtime.StateHandle{{Path: fmt.Sprintf("mem:%x", b), Size: int64(len(b))}}, nil
 	}}, nil
 }
 
