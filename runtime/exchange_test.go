@@ -78,37 +78,52 @@ func TestLocalExchangeRoundTrip(t *testing.T) {
 	}
 }
 
+// TestLocalExchangeBackpressureAndCancel: with nobody reading, a writer fills
+// its consumer's queue and then blocks, writing not one buffer beyond the
+// queue's bound however long it is left, until its context ends. (An
+// unbounded queue fails it: its writer is far past the bound by the time
+// the test cancels.)
 func TestLocalExchangeBackpressureAndCancel(t *testing.T) {
 	x := NewLocalExchange()
+	// Every producer channel has its own queue of BuffersPerChannel.
+	bound := int64(x.BuffersPerChannel)
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	w, err := x.OpenWriter(ctx, PartitionID{Job: "j", Edge: 0, Producer: 0}, 1, []int{0})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Nobody reads: the writer must block once the queue is full …
-	blocked := make(chan error, 1)
+	var written atomic.Int64
+	ended := make(chan error, 1)
 	go func() {
 		for {
 			if err := w.WriteBuffer(ctx, 0, make([]byte, 8)); err != nil {
-				blocked <- err
+				ended <- err
 				return
 			}
+			written.Add(1)
 		}
 	}()
-	select {
-	case err := <-blocked:
-		t.Fatalf("writer did not block: %v", err)
-	case <-time.After(100 * time.Millisecond):
-	}
-	// … and give up when its context ends.
+	testutil.WaitFor(t, 10*time.Second, "the writer to fill the queue", func() bool {
+		select {
+		case err := <-ended:
+			t.Fatalf("writer stopped after %d buffers with the queue not full: %v", written.Load(), err)
+		default:
+		}
+		return written.Load() >= bound
+	})
+	// … and gives up when its context ends.
 	cancel()
 	select {
-	case err := <-blocked:
+	case err := <-ended:
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("err = %v", err)
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("writer still blocked after cancel")
+	}
+	if n := written.Load(); n != bound {
+		t.Fatalf("the writer wrote %d buffers with nobody reading, want %d: the queue is not bounded", n, bound)
 	}
 }
 

@@ -201,7 +201,7 @@ func (t *task) safePoint() {
 // its checkpoint commands.
 const checkEvery = 256
 
-func (t *task) run(ctx context.Context) error {
+func (t *task) run(ctx context.Context) (err error) {
 	head := t.ops[t.v.Operators[0]]
 	if t.v.Source {
 		if sp, ok := head.(SafePointSource); ok {
@@ -230,7 +230,11 @@ func (t *task) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer gate.Close()
+	defer func() {
+		if cerr := gate.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("close input gate: %w", cerr)
+		}
+	}()
 	t.cp.gate, t.cp.channels = gate, channels
 	t.cp.aligner = NewAligner(t.opts.Checkpoints.Mode, len(channels))
 	pending := len(channels)
