@@ -175,43 +175,13 @@ func (t *task) flush() {
 	}
 }
 
-// idle is the idle callback of sources: flush, then a safe point.
-func (t *task) idle() {
-	t.flush()
-	t.safePoint()
-}
-
-// safePoint handles the checkpoint commands that wait, between records.
-// Its failures travel up through the source's Run as an abort panic, as
-// the emitters' do.
-func (t *task) safePoint() {
-	for {
-		select {
-		case c := <-t.opts.Checkpoints.Commands:
-			if err := t.command(c); err != nil {
-				panic(abort{err})
-			}
-		default:
-			return
-		}
-	}
-}
-
-// checkEvery is how many input elements a busy task reads between looks at
-// its checkpoint commands.
-const checkEvery = 256
-
-func (t *task) run(ctx context.Context) (err error) {
+func (t *task) run(ctx context.Context) error {
 	head := t.ops[t.v.Operators[0]]
 	if t.v.Source {
-		if sp, ok := head.(SafePointSource); ok {
-			return sp.RunWithSafePoint(ctx, t.idle, t.safePoint)
-		}
-		return head.Run(ctx, t.idle)
+		return t.runSource(ctx, head)
 	}
 	var inputs []GateInput
-	var channels [][2]int // (edge, producer) of every channel, aligner order
-	index := map[[2]int]int{}
+	pending := 0
 	for _, e := range t.g.Inputs(t.v.Index) {
 		in := GateInput{Edge: e.Index, Producers: t.g.Producers(e, t.opts.Subtask), Subpartition: t.opts.Subtask}
 		if e.Partitioner == graph.Forward {
@@ -221,24 +191,16 @@ func (t *task) run(ctx context.Context) (err error) {
 			if p < len(t.opts.Slots) {
 				in.Locations = append(in.Locations, t.opts.Slots[p])
 			}
-			index[[2]int{e.Index, p}] = len(channels)
-			channels = append(channels, [2]int{e.Index, p})
 		}
 		inputs = append(inputs, in)
+		pending += len(in.Producers)
 	}
-	gate, err := t.opts.Exchange.OpenGate(ctx, GateID{Job: t.opts.Job, Attempt: t.opts.Attempt, Vertex: t.v.Index, Subtask: t.opts.Subtask}, inputs)
+	gate, err := t.openGate(ctx, inputs)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if cerr := gate.Close(); err == nil && cerr != nil {
-			err = fmt.Errorf("close input gate: %w", cerr)
-		}
-	}()
-	t.cp.gate, t.cp.channels = gate, channels
-	t.cp.aligner = NewAligner(t.opts.Checkpoints.Mode, len(channels))
-	pending := len(channels)
-	for n := 1; pending > 0; n++ {
+	defer gate.Close()
+	for pending > 0 {
 		el, ok, err := gate.Poll()
 		if err != nil {
 			return err
@@ -247,18 +209,12 @@ func (t *task) run(ctx context.Context) (err error) {
 			// Nothing to read: ship what we have before blocking, which
 			// bounds latency without a timer.
 			t.flush()
-			select {
-			case <-gate.Ready():
-			case c := <-t.opts.Checkpoints.Commands:
-				if err := t.command(c); err != nil {
-					return err
-				}
-			case <-ctx.Done():
-				return context.Cause(ctx)
+			if el, err = t.next(ctx, gate); err != nil {
+				return err
 			}
-			continue
 		}
-		if n%checkEvery == 0 {
+		t.cp.read++
+		if t.cp.read%checkEvery == 0 {
 			t.safePoint()
 		}
 		switch el.Event.Kind {
@@ -268,14 +224,11 @@ func (t *task) run(ctx context.Context) (err error) {
 			}
 		case EndOfPartition:
 			pending--
-			if err := t.align(t.cp.aligner.EndOfPartition(time.Now(), index[[2]int{el.Edge, el.Producer}])); err != nil {
+			if err := t.align(t.cp.aligner.EndOfPartition(time.Now(), t.cp.index[[2]int{el.Edge, el.Producer}])); err != nil {
 				return err
 			}
 		case CheckpointBarrier:
-			if el.Event.CheckpointID > t.cp.barrier.ID {
-				t.cp.barrier = CheckpointMeta{ID: el.Event.CheckpointID, Timestamp: el.Event.Timestamp, Mode: t.opts.Checkpoints.Mode}
-			}
-			if err := t.align(t.cp.aligner.Barrier(time.Now(), index[[2]int{el.Edge, el.Producer}], el.Event.CheckpointID)); err != nil {
+			if err := t.barrier(el); err != nil {
 				return err
 			}
 		default:

@@ -17,8 +17,89 @@ type checkpoints struct {
 
 	gate     InputGate // nil in a source task
 	channels [][2]int  // (edge, producer) of each aligner channel
+	index    map[[2]int]int
 	aligner  *Aligner
 	barrier  CheckpointMeta // the newest barrier seen
+	read     int            // elements read
+}
+
+// checkEvery is how many input elements a busy task reads between looks at
+// its checkpoint commands.
+const checkEvery = 256
+
+// runSource runs a source chain, with safe points for checkpoints.
+func (t *task) runSource(ctx context.Context, head Operator) error {
+	if sp, ok := head.(SafePointSource); ok {
+		return sp.RunWithSafePoint(ctx, t.idle, t.safePoint)
+	}
+	return head.Run(ctx, t.idle)
+}
+
+// idle is the idle callback of sources: flush, then a safe point.
+func (t *task) idle() {
+	t.flush()
+	t.safePoint()
+}
+
+// safePoint handles the checkpoint commands that wait, between records.
+// Its failures travel up through the source's Run as an abort panic, as
+// the emitters' do.
+func (t *task) safePoint() {
+	for {
+		select {
+		case c := <-t.opts.Checkpoints.Commands:
+			if err := t.command(c); err != nil {
+				panic(abort{err})
+			}
+		default:
+			return
+		}
+	}
+}
+
+// openGate opens the task's input gate and an aligner for its channels.
+func (t *task) openGate(ctx context.Context, inputs []GateInput) (InputGate, error) {
+	gate, err := t.opts.Exchange.OpenGate(ctx, GateID{Job: t.opts.Job, Attempt: t.opts.Attempt, Vertex: t.v.Index, Subtask: t.opts.Subtask}, inputs)
+	if err != nil {
+		return nil, err
+	}
+	t.cp.gate, t.cp.index = gate, map[[2]int]int{}
+	for _, in := range inputs {
+		for _, p := range in.Producers {
+			t.cp.index[[2]int{in.Edge, p}] = len(t.cp.channels)
+			t.cp.channels = append(t.cp.channels, [2]int{in.Edge, p})
+		}
+	}
+	t.cp.aligner = NewAligner(t.opts.Checkpoints.Mode, len(t.cp.channels))
+	return gate, nil
+}
+
+// next waits for the gate's next element, carrying out checkpoint commands
+// meanwhile.
+func (t *task) next(ctx context.Context, gate InputGate) (Element, error) {
+	for {
+		select {
+		case <-gate.Ready():
+		case c := <-t.opts.Checkpoints.Commands:
+			if err := t.command(c); err != nil {
+				return Element{}, err
+			}
+		case <-ctx.Done():
+			return Element{}, context.Cause(ctx)
+		}
+		el, ok, err := gate.Poll()
+		if ok || err != nil {
+			return el, err
+		}
+	}
+}
+
+// barrier feeds a checkpoint barrier to the aligner.
+func (t *task) barrier(el Element) error {
+	if el.Event.CheckpointID > t.cp.barrier.ID {
+		t.cp.barrier = CheckpointMeta{ID: el.Event.CheckpointID, Timestamp: el.Event.Timestamp, Mode: t.opts.Checkpoints.Mode}
+	}
+	return t.align(t.cp.aligner.Barrier(time.Now(), t.cp.index[[2]int{el.Edge, el.Producer}], el.Event.CheckpointID))
 }
 
 // command carries out one checkpoint command on the task goroutine.
