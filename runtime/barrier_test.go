@@ -85,16 +85,20 @@ func TestAligner(t *testing.T) {
 				var act AlignAction
 				var ch int
 				var id int64
+				var err error
 				switch {
 				case strings.HasPrefix(s.in, "eop "):
-					fmt.Sscanf(s.in, "eop %d", &ch)
+					_, err = fmt.Sscanf(s.in, "eop %d", &ch)
 					act = a.EndOfPartition(now, ch)
 				case strings.HasPrefix(s.in, "abort "):
-					fmt.Sscanf(s.in, "abort %d", &id)
+					_, err = fmt.Sscanf(s.in, "abort %d", &id)
 					act = a.Abort(id)
 				default:
-					fmt.Sscanf(s.in, "b%d %d", &ch, &id)
+					_, err = fmt.Sscanf(s.in, "b%d %d", &ch, &id)
 					act = a.Barrier(now, ch, id)
+				}
+				if err != nil {
+					t.Fatalf("step %d %q: %v", i, s.in, err)
 				}
 				if got := fmtAlign(act); got != s.want {
 					t.Fatalf("step %d %q: got %q, want %q", i, s.in, got, s.want)

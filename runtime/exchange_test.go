@@ -253,7 +253,8 @@ func TestLocalGateBlockedChannelBackpressures(t *testing.T) {
 		t.Fatalf("blocked channel's producer wrote %d buffers, bound %d", w, x.BuffersPerChannel)
 	}
 	gate.Unblock(0, 0)
-	for !read(0) {
+	for ended := false; !ended; {
+		ended = read(0)
 	}
 	if next[0] != n {
 		t.Fatalf("unblocked channel delivered %d records, want %d", next[0], n)

@@ -268,7 +268,7 @@ type countFactory struct{ j *countJob }
 
 func (f countFactory) NewOutput(Outputs) (any, error) { return nil, nil }
 func (f countFactory) Open(OperatorContext, any) (Operator, error) {
-	return countOp{f.j}, nil
+	return countOp(f), nil
 }
 
 type countOp struct{ j *countJob }

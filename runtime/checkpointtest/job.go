@@ -322,7 +322,9 @@ func Run(t *testing.T, mode runtime.CheckpointingMode, exchange func(subtask int
 		}
 		var got []int64
 		var b []byte
-		fmt.Sscanf(snap.Handles[0].Path, "mem:%x", &b)
+		if _, err := fmt.Sscanf(snap.Handles[0].Path, "mem:%x", &b); err != nil {
+			t.Fatalf("counter %d: handle %q: %v", key[1], snap.Handles[0].Path, err)
+		}
 		for ; len(b) >= 8; b = b[8:] {
 			got = append(got, int64(binary.LittleEndian.Uint64(b)))
 		}
