@@ -22,7 +22,7 @@ type LocalExchange struct {
 
 // NewLocalExchange returns an empty exchange.
 func NewLocalExchange() *LocalExchange {
-	x := &LocalExchange{BuffersPerChannel: 2, gates: map[GateID]*localQueue{}}
+	x := &LocalExchange{BuffersPerChannel: 4, gates: map[GateID]*localQueue{}}
 	x.pool.New = func() any { b := make([]byte, 0, BufferSize+BufferSize/4); return &b }
 	return x
 }
