@@ -34,8 +34,10 @@ type StateHandle struct {
 type OperatorSnapshot struct {
 	// Operator is the operator's UID; the task fills it in when empty.
 	Operator string
-	// State is small state kept inline in the acknowledgement (a source's
-	// position, a test operator's count).
+	// State is small state handed over inline (a source's position, a
+	// test operator's count); the TaskManager stores it with the
+	// acknowledgement (the control channel's acknowledgement carries
+	// handles only, so it writes it to a file first).
 	State []byte
 	// Handles describe state already written.
 	Handles []StateHandle
