@@ -1,5 +1,5 @@
 // Package runtime executes chains of operators on records: codecs, in-band
-// events and, later, state and timers.
+// events, checkpoint barriers and, later, state and timers.
 //
 // RunTask runs one subtask: the chain of operators of one job graph vertex
 // (graph.Vertex) for one parallel index. The job binary supplies a Program —
@@ -16,8 +16,8 @@
 // Records travel through an Exchange: LocalExchange (bounded Go channels,
 // local execution) or the network data plane (taskexec adapts
 // taskexec/netio). A consumer reads its InputGate record by record; every
-// channel ends with an EndOfPartition event, and the Event type already
-// carries Watermark and CheckpointBarrier for event time and checkpoints.
+// channel ends with an EndOfPartition event, and the Event type also
+// carries Watermark (for event time) and CheckpointBarrier.
 // A task flushes its outputs whenever its input has nothing ready (or a
 // source goes idle), which bounds latency without a timer.
 //
@@ -25,4 +25,36 @@
 // panic value and the goroutine's stack; cancellation (ctx) ends a task with
 // an error wrapping ErrCanceled. Keyed state lives in HeapValueState, the
 // first keyed state backend.
+//
+// # Checkpoints
+//
+// The runtime side of Chandy–Lamport with aligned barriers. TaskOptions
+// carry CheckpointHooks: the job's CheckpointingMode, a channel of
+// CheckpointCommands (trigger, complete, abort — the coordinator's actions
+// as the TaskManager receives them) and the Ack/Decline callbacks.
+//
+//   - A source task handles a trigger at a safe point between records: a
+//     SafePointSource calls safePoint between records, and idle is a safe
+//     point for every source. There it forwards the barrier on every output
+//     channel after the records emitted before it (RecordOutput.Broadcast)
+//     and snapshots its chain.
+//   - A task with inputs feeds barriers and channel ends to an Aligner, a
+//     deterministic core (time is an input). ExactlyOnce: a channel that
+//     delivered barrier n is blocked (InputGate.Block: the gate stops
+//     reading it and flow control holds its producer back, so nothing piles
+//     up) until every channel did; then the task snapshots, forwards the
+//     barrier and unblocks. A newer barrier aborts the pending one; a
+//     channel that ended counts as having delivered every barrier.
+//     AtLeastOnce: nothing blocks; the snapshot is taken at the last
+//     barrier.
+//   - The snapshot calls SnapshotState of every Checkpointer of the chain in
+//     chain order on the task goroutine (the synchronous part); their Upload
+//     functions then run in a goroutine of the task while records flow, and
+//     Ack reports the snapshots and the alignment time, or Decline the first
+//     failure. The task waits for its uploads before it ends.
+//   - Complete and abort commands reach NotifyCheckpointComplete and
+//     NotifyCheckpointAborted of every Checkpointer, between records.
+//
+// Package runtime/checkpointtest is a test job for all of this, run over
+// the local exchange here and over the network data plane in taskexec.
 package runtime

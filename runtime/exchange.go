@@ -109,13 +109,26 @@ type Element struct {
 }
 
 // InputGate merges every channel that feeds one consumer subtask. Each
-// channel ends with an EndOfPartition event.
+// channel ends with an EndOfPartition event. A channel is named by its edge
+// and producer subtask. All methods but Ready's channel are used by the
+// reading goroutine only.
 type InputGate interface {
 	// Next blocks for the next record or event.
 	Next(ctx context.Context) (Element, error)
 	// Poll returns the next element without blocking; ok is false when
 	// nothing is ready.
 	Poll() (el Element, ok bool, err error)
+	// Ready receives a value when an element may have arrived since Poll
+	// last found none, so a reader can wait for input and other events
+	// in one select.
+	Ready() <-chan struct{}
+	// Block stops reading one channel until Unblock (aligning checkpoint
+	// barriers): Next and Poll return elements of the other channels only,
+	// and the blocked channel's producer is held back by the channel's
+	// bound (flow control), so nothing piles up in the consumer.
+	Block(edge, producer int)
+	// Unblock reads the channel again.
+	Unblock(edge, producer int)
 	Close() error
 }
 

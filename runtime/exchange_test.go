@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync/atomic"
@@ -84,8 +85,8 @@ func TestLocalExchangeRoundTrip(t *testing.T) {
 // the test cancels.)
 func TestLocalExchangeBackpressureAndCancel(t *testing.T) {
 	x := NewLocalExchange()
-	// The writer opens the queue first, so its capacity comes from the hint.
-	bound := int64(max(4, x.BuffersPerChannel*channelsHint))
+	// Every producer channel has its own queue of BuffersPerChannel.
+	bound := int64(x.BuffersPerChannel)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	w, err := x.OpenWriter(ctx, PartitionID{Job: "j", Edge: 0, Producer: 0}, 1, []int{0})
@@ -180,6 +181,87 @@ func TestForEachRecordRejectsTruncation(t *testing.T) {
 	for name, b := range cases {
 		if err := ForEachRecord(b, func([]byte) {}); err == nil {
 			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+// TestLocalGateBlockedChannelBackpressures blocks one channel of a gate as
+// barrier alignment does: its producer stops after BuffersPerChannel
+// buffers (nothing piles up in the consumer) while the other channel keeps
+// flowing to its end; unblocked, the held channel delivers everything in
+// order.
+func TestLocalGateBlockedChannelBackpressures(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	x := NewLocalExchange()
+	const n = 100
+	var written [2]atomic.Int64
+	errc := make(chan error, 2)
+	for p := 0; p < 2; p++ {
+		w, err := x.OpenWriter(ctx, PartitionID{Job: "j", Edge: 0, Producer: p}, 1, []int{0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			for i := 0; i < n; i++ {
+				b := binary.LittleEndian.AppendUint32(w.NewBuffer(), 8)
+				if err := w.WriteBuffer(ctx, 0, binary.LittleEndian.AppendUint64(b, uint64(i))); err != nil {
+					errc <- err
+					return
+				}
+				written[p].Add(1)
+			}
+			errc <- w.Finish(ctx)
+		}()
+	}
+	gate, err := x.OpenGate(ctx, GateID{Job: "j", Vertex: 1, Subtask: 0}, []GateInput{{Edge: 0, Producers: []int{0, 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gate.Close()
+	gate.Block(0, 0)
+	next := [2]uint64{}
+	read := func(want int) (ended bool) {
+		el, err := gate.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if el.Producer != want {
+			t.Fatalf("element of producer %d, want %d", el.Producer, want)
+		}
+		if el.Event.Kind == EndOfPartition {
+			return true
+		}
+		if v := binary.LittleEndian.Uint64(el.Record); v != next[want] {
+			t.Fatalf("producer %d: record %d, want %d", want, v, next[want])
+		}
+		next[want]++
+		return false
+	}
+	for !read(1) {
+		if w := written[0].Load(); w > int64(x.BuffersPerChannel) {
+			t.Fatalf("blocked channel's producer wrote %d buffers, bound %d", w, x.BuffersPerChannel)
+		}
+	}
+	if next[1] != n {
+		t.Fatalf("unblocked channel delivered %d records, want %d", next[1], n)
+	}
+	testutil.WaitFor(t, 10*time.Second, "blocked producer to fill its channel", func() bool {
+		return written[0].Load() == int64(x.BuffersPerChannel)
+	})
+	if w := written[0].Load(); w != int64(x.BuffersPerChannel) {
+		t.Fatalf("blocked channel's producer wrote %d buffers, bound %d", w, x.BuffersPerChannel)
+	}
+	gate.Unblock(0, 0)
+	for ended := false; !ended; {
+		ended = read(0)
+	}
+	if next[0] != n {
+		t.Fatalf("unblocked channel delivered %d records, want %d", next[0], n)
+	}
+	for range 2 {
+		if err := <-errc; err != nil {
+			t.Fatal(err)
 		}
 	}
 }

@@ -6,9 +6,11 @@ import (
 	"sync"
 )
 
-// LocalExchange connects tasks in one process with bounded Go channels: a
-// gate holds at most a fixed number of buffers per producer channel, so a
-// slow consumer blocks its producers instead of growing memory.
+// LocalExchange connects tasks in one process with bounded Go channels:
+// every producer channel (one producer subtask feeding one consumer subtask
+// on one edge) holds at most BuffersPerChannel buffers, so a slow consumer,
+// or a consumer that blocked the channel to align checkpoint barriers,
+// blocks that producer instead of growing memory.
 type LocalExchange struct {
 	// BuffersPerChannel bounds the buffers in flight per producer channel.
 	BuffersPerChannel int
@@ -20,24 +22,37 @@ type LocalExchange struct {
 
 // NewLocalExchange returns an empty exchange.
 func NewLocalExchange() *LocalExchange {
-	x := &LocalExchange{BuffersPerChannel: 2, gates: map[GateID]*localQueue{}}
+	x := &LocalExchange{BuffersPerChannel: 4, gates: map[GateID]*localQueue{}}
 	x.pool.New = func() any { b := make([]byte, 0, BufferSize+BufferSize/4); return &b }
 	return x
 }
 
-// localQueue is the buffer queue of one consumer subtask.
-type localQueue struct{ ch chan Buffer }
+// chanKey names one producer channel of a gate.
+type chanKey struct{ edge, producer int }
 
-// queue finds or creates a gate's queue; either side may arrive first.
-func (x *LocalExchange) queue(id GateID, channels int) *localQueue {
+// localQueue holds the producer channels of one consumer subtask; signal
+// wakes the consumer after a send.
+type localQueue struct {
+	chans  map[chanKey]chan Buffer
+	signal chan struct{}
+}
+
+// channel finds or creates a producer channel of gate id; either side may
+// arrive first.
+func (x *LocalExchange) channel(id GateID, k chanKey) (*localQueue, chan Buffer) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	q, ok := x.gates[id]
 	if !ok {
-		q = &localQueue{ch: make(chan Buffer, max(4, x.BuffersPerChannel*channels))}
+		q = &localQueue{chans: map[chanKey]chan Buffer{}, signal: make(chan struct{}, 1)}
 		x.gates[id] = q
 	}
-	return q
+	c, ok := q.chans[k]
+	if !ok {
+		c = make(chan Buffer, max(1, x.BuffersPerChannel))
+		q.chans[k] = c
+	}
+	return q, c
 }
 
 // Release forgets every gate of a job attempt.
@@ -51,34 +66,43 @@ func (x *LocalExchange) Release(job string, attempt int) {
 	}
 }
 
-// channelsHint is the queue capacity basis when a producer opens it first.
-const channelsHint = 4
-
 // OpenWriter implements Exchange.
 func (x *LocalExchange) OpenWriter(_ context.Context, p PartitionID, consumerVertex int, consumers []int) (PartitionWriter, error) {
 	if len(consumers) == 0 {
 		return nil, fmt.Errorf("open partition %s: no consumers", p)
 	}
-	w := &localWriter{x: x, p: p, queues: make([]*localQueue, len(consumers))}
+	w := &localWriter{x: x, p: p, queues: make([]*localQueue, len(consumers)), chans: make([]chan Buffer, len(consumers))}
 	for i, c := range consumers {
-		w.queues[i] = x.queue(GateID{Job: p.Job, Attempt: p.Attempt, Vertex: consumerVertex, Subtask: c}, channelsHint)
+		w.queues[i], w.chans[i] = x.channel(GateID{Job: p.Job, Attempt: p.Attempt, Vertex: consumerVertex, Subtask: c}, chanKey{p.Edge, p.Producer})
 	}
 	return w, nil
 }
 
 // OpenGate implements Exchange.
 func (x *LocalExchange) OpenGate(_ context.Context, id GateID, inputs []GateInput) (InputGate, error) {
-	n := 0
+	g := &localGate{x: x, index: map[chanKey]int{}}
 	for _, in := range inputs {
-		n += len(in.Producers)
+		for _, p := range in.Producers {
+			k := chanKey{in.Edge, p}
+			q, c := x.channel(id, k)
+			g.q = q
+			g.index[k] = len(g.chans)
+			g.chans = append(g.chans, c)
+			g.keys = append(g.keys, k)
+		}
 	}
-	return &localGate{x: x, q: x.queue(id, n)}, nil
+	if len(g.chans) == 0 {
+		return nil, fmt.Errorf("open gate %s: no input channels", id)
+	}
+	g.blocked = make([]bool, len(g.chans))
+	return g, nil
 }
 
 type localWriter struct {
 	x      *LocalExchange
 	p      PartitionID
 	queues []*localQueue
+	chans  []chan Buffer
 }
 
 func (w *localWriter) NumChannels() int { return len(w.queues) }
@@ -91,7 +115,11 @@ func (w *localWriter) send(ctx context.Context, ch int, b Buffer) error {
 	}
 	b.Edge, b.Producer = w.p.Edge, w.p.Producer
 	select {
-	case w.queues[ch].ch <- b:
+	case w.chans[ch] <- b:
+		select {
+		case w.queues[ch].signal <- struct{}{}:
+		default:
+		}
 		return nil
 	case <-ctx.Done():
 		return fmt.Errorf("partition %s: write: %w", w.p, context.Cause(ctx))
@@ -121,13 +149,19 @@ func (w *localWriter) Finish(ctx context.Context) error {
 // JobManager, and their context ends their wait.
 func (w *localWriter) Abort(error) {}
 
-// localGate reads a queue buffer by buffer, record by record.
+// localGate reads its producer channels buffer by buffer, round robin
+// over those not blocked, and each buffer record by record.
 type localGate struct {
-	x    *LocalExchange
-	q    *localQueue
-	cur  Buffer
-	rest []byte
-	held []byte // the buffer rest points into, recycled when used up
+	x       *LocalExchange
+	q       *localQueue
+	chans   []chan Buffer
+	keys    []chanKey
+	index   map[chanKey]int
+	blocked []bool
+	next    int // round-robin start
+	cur     Buffer
+	rest    []byte
+	held    []byte // the buffer rest points into, recycled when used up
 }
 
 func (g *localGate) recycle() {
@@ -162,20 +196,37 @@ func (g *localGate) fromRest() (Element, bool, error) {
 	return Element{Edge: g.cur.Edge, Producer: g.cur.Producer, Record: rec}, true, nil
 }
 
+// receive takes a buffer from the next channel, not blocked, that has one.
+func (g *localGate) receive() (Buffer, bool) {
+	n := len(g.chans)
+	for j := 0; j < n; j++ {
+		i := (g.next + j) % n
+		if g.blocked[i] {
+			continue
+		}
+		select {
+		case b := <-g.chans[i]:
+			g.next = (i + 1) % n
+			return b, true
+		default:
+		}
+	}
+	return Buffer{}, false
+}
+
 func (g *localGate) Poll() (Element, bool, error) {
 	for {
 		if len(g.rest) > 0 {
 			return g.fromRest()
 		}
 		g.recycle()
-		select {
-		case b := <-g.q.ch:
-			el, ok, err := g.take(b)
-			if ok || err != nil {
-				return el, ok, err
-			}
-		default:
+		b, ok := g.receive()
+		if !ok {
 			return Element{}, false, nil
+		}
+		el, ok, err := g.take(b)
+		if ok || err != nil {
+			return el, ok, err
 		}
 	}
 }
@@ -187,13 +238,32 @@ func (g *localGate) Next(ctx context.Context) (Element, error) {
 			return el, err
 		}
 		select {
-		case b := <-g.q.ch:
-			el, ok, err := g.take(b)
-			if ok || err != nil {
-				return el, err
-			}
+		case <-g.q.signal:
 		case <-ctx.Done():
 			return Element{}, context.Cause(ctx)
+		}
+	}
+}
+
+// Ready implements InputGate.
+func (g *localGate) Ready() <-chan struct{} { return g.q.signal }
+
+// Block implements InputGate. A barrier travels in a buffer of its own, so
+// no part of the channel's records is held in the gate when it blocks.
+func (g *localGate) Block(edge, producer int) {
+	if i, ok := g.index[chanKey{edge, producer}]; ok {
+		g.blocked[i] = true
+	}
+}
+
+// Unblock implements InputGate.
+func (g *localGate) Unblock(edge, producer int) {
+	if i, ok := g.index[chanKey{edge, producer}]; ok {
+		g.blocked[i] = false
+		// A send may have found the signal already taken while blocked.
+		select {
+		case g.q.signal <- struct{}{}:
+		default:
 		}
 	}
 }

@@ -53,6 +53,27 @@ func (o *RecordOutput) Flush() {
 	o.w.Flush()
 }
 
+// Broadcast flushes every channel's pending records and then writes ev on
+// every channel, so ev follows everything emitted before it (a checkpoint
+// barrier marks the cut).
+func (o *RecordOutput) Broadcast(ev Event) error {
+	for ch := range o.bufs {
+		if len(o.bufs[ch]) > 0 {
+			if err := o.w.WriteBuffer(o.ctx, ch, o.bufs[ch]); err != nil {
+				return err
+			}
+			o.bufs[ch] = o.w.NewBuffer()
+		}
+	}
+	for ch := range o.bufs {
+		if err := o.w.WriteEvent(o.ctx, ch, ev); err != nil {
+			return err
+		}
+	}
+	o.w.Flush()
+	return nil
+}
+
 // end flushes and sends end-of-partition on every channel.
 func (o *RecordOutput) end() error {
 	o.Flush()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	rtdebug "runtime/debug"
+	"time"
 
 	"github.com/floe-yarn/floe/graph"
 	"github.com/rs/zerolog"
@@ -22,6 +23,9 @@ type TaskOptions struct {
 	// slot i); the network exchange finds producers with it.
 	Slots  []Location
 	Logger zerolog.Logger
+	// Checkpoints connect the task to the checkpoint coordinator; the zero
+	// value runs without checkpoints.
+	Checkpoints CheckpointHooks
 }
 
 // PanicError is a user function's panic, with the value and the stack of
@@ -47,6 +51,7 @@ type task struct {
 	ops     map[int]Operator
 	outputs []*RecordOutput
 	current string // operator name, for panic reports
+	cp      checkpoints
 }
 
 // RunTask runs one subtask (an operator chain) to its end: a source until
@@ -61,6 +66,8 @@ func RunTask(ctx context.Context, opts TaskOptions) (err error) {
 	}
 	t := &task{opts: opts, g: g, v: g.Vertices[opts.Vertex], ops: map[int]Operator{}}
 	t.current = t.v.Name
+	uploadCtx, cancelUploads := context.WithCancel(ctx)
+	t.cp = checkpoints{ctx: ctx, uploadCtx: uploadCtx, hooks: opts.Checkpoints}
 	defer func() {
 		if r := recover(); r != nil {
 			if a, ok := r.(abort); ok {
@@ -69,6 +76,13 @@ func RunTask(ctx context.Context, opts TaskOptions) (err error) {
 				err = &PanicError{Operator: t.current, Value: fmt.Sprint(r), Stack: string(rtdebug.Stack())}
 			}
 		}
+		// A finished task lets its uploads end and acknowledge; a failed
+		// one stops them. Either way they end before the operators close.
+		if err != nil {
+			cancelUploads()
+		}
+		t.cp.uploads.Wait()
+		cancelUploads()
 		for _, op := range t.ops {
 			_ = op.Close()
 		}
@@ -164,7 +178,7 @@ func (t *task) flush() {
 func (t *task) run(ctx context.Context) (err error) {
 	head := t.ops[t.v.Operators[0]]
 	if t.v.Source {
-		return head.Run(ctx, t.flush)
+		return t.runSource(ctx, head)
 	}
 	var inputs []GateInput
 	pending := 0
@@ -181,7 +195,7 @@ func (t *task) run(ctx context.Context) (err error) {
 		inputs = append(inputs, in)
 		pending += len(in.Producers)
 	}
-	gate, err := t.opts.Exchange.OpenGate(ctx, GateID{Job: t.opts.Job, Attempt: t.opts.Attempt, Vertex: t.v.Index, Subtask: t.opts.Subtask}, inputs)
+	gate, err := t.openGate(ctx, inputs)
 	if err != nil {
 		return err
 	}
@@ -199,9 +213,13 @@ func (t *task) run(ctx context.Context) (err error) {
 			// Nothing to read: ship what we have before blocking, which
 			// bounds latency without a timer.
 			t.flush()
-			if el, err = gate.Next(ctx); err != nil {
+			if el, err = t.next(ctx, gate); err != nil {
 				return err
 			}
+		}
+		t.cp.read++
+		if t.cp.read%checkEvery == 0 {
+			t.safePoint()
 		}
 		switch el.Event.Kind {
 		case EventNone:
@@ -210,8 +228,15 @@ func (t *task) run(ctx context.Context) (err error) {
 			}
 		case EndOfPartition:
 			pending--
+			if err := t.align(t.cp.aligner.EndOfPartition(time.Now(), t.cp.index[[2]int{el.Edge, el.Producer}])); err != nil {
+				return err
+			}
+		case CheckpointBarrier:
+			if err := t.barrier(el); err != nil {
+				return err
+			}
 		default:
-			// Watermarks and barriers are not produced yet.
+			// Watermarks are not produced yet.
 		}
 	}
 	return nil

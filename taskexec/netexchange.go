@@ -173,12 +173,34 @@ func (x *NetExchange) OpenGate(ctx context.Context, id runtime.GateID, inputs []
 	if err != nil {
 		return nil, fmt.Errorf("gate %s: %w", id, err)
 	}
-	return &netGate{g: g, from: from}, nil
+	index := make(map[[2]int]int, len(from))
+	for i, f := range from {
+		index[[2]int{f.Edge, f.Producer}] = i
+	}
+	return &netGate{g: g, from: from, index: index}, nil
 }
 
 type netGate struct {
-	g    *netio.InputGate
-	from []runtime.Element
+	g     *netio.InputGate
+	from  []runtime.Element
+	index map[[2]int]int // (edge, producer) → channel
+}
+
+func (g *netGate) Ready() <-chan struct{} { return g.g.Ready() }
+
+// Block pauses the channel: once its credit is used up, the producer's
+// writes block (credit-based flow control), so the gate holds at most the
+// channel's credit of buffers.
+func (g *netGate) Block(edge, producer int) {
+	if i, ok := g.index[[2]int{edge, producer}]; ok {
+		g.g.Pause(i)
+	}
+}
+
+func (g *netGate) Unblock(edge, producer int) {
+	if i, ok := g.index[[2]int{edge, producer}]; ok {
+		g.g.Resume(i)
+	}
 }
 
 func (g *netGate) convert(el netio.Element) runtime.Element {

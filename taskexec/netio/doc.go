@@ -74,8 +74,10 @@
 // # Events
 //
 // EndOfPartition (sent by Finish) ends a channel. Watermark and
-// CheckpointBarrier are carried in order with the records already; the
-// runtime will produce them for event time and checkpoints.
+// CheckpointBarrier are carried in order with the records. The runtime
+// aligns checkpoint barriers with InputGate.Pause and Resume: a paused
+// channel is not read, so credit-based flow control holds its producer
+// back while the other channels keep flowing.
 //
 // # Failures
 //

@@ -94,6 +94,11 @@ func (g *InputGate) ready(i int) {
 	signal(g.signal)
 }
 
+// Ready receives a value when an element may have arrived since Poll last
+// found none, so a reader can wait for input and other events in one
+// select (Next waits on it too).
+func (g *InputGate) Ready() <-chan struct{} { return g.signal }
+
 // Pause stops reading channel i until Resume: Next and Poll return only
 // elements of other channels. Its producer is held back by flow control
 // once the channel's credit is used up. This is how an operator aligns
