@@ -59,7 +59,7 @@ func NewNetExchange(ctx context.Context, opts NetExchangeOptions) (*NetExchange,
 	}
 	client, err := netio.NewClient(netio.ClientOptions{Secret: opts.Secret, Pool: pool, Logger: opts.Logger})
 	if err != nil {
-		srv.Close()
+		_ = srv.Close() // nothing was served yet; the client's error is the cause
 		return nil, err
 	}
 	x := &NetExchange{self: opts.TaskManager, pool: pool, reg: reg, srv: srv, client: client}
@@ -160,7 +160,7 @@ func (x *NetExchange) OpenGate(ctx context.Context, id runtime.GateID, inputs []
 			if err != nil {
 				if len(chans) > 0 {
 					if g, gerr := netio.NewInputGate(chans, netio.GateOptions{}); gerr == nil {
-						g.Close()
+						_ = g.Close() // releases the channels dialled so far; the dial error is the cause
 					}
 				}
 				return nil, fmt.Errorf("gate %s: %w", id, err)
