@@ -179,7 +179,7 @@ func TestCheckpointMessagesRoundTrip(t *testing.T) {
 	trigger := TriggerCheckpoint{Job: "j", Attempt: 1, Checkpoint: 7, TimestampMillis: 1, Subtasks: []SubtaskRef{{0, 0}, {0, 1}}}
 	notify := NotifyCheckpoint{Job: "j", Attempt: 1, Checkpoint: 7}
 	ack := AcknowledgeCheckpoint{TaskManager: "tm-1", Job: "j", Attempt: 1, Vertex: 0, Subtask: 1, Checkpoint: 7,
-		Handles: []StateHandle{{Path: "/chk/7/a", Size: 9, KeyGroupFirst: 0, KeyGroupLast: 127, Operator: "src"}}}
+		Handles: []StateHandle{{Path: "/chk/7/a", Size: 9, KeyGroupStart: 0, KeyGroupEnd: 128, Operator: "src"}}}
 	decline := DeclineCheckpoint{TaskManager: "tm-1", Job: "j", Attempt: 1, Vertex: 0, Subtask: 0, Checkpoint: 7, Cause: "finished"}
 
 	atJM := make(chan Frame, 2)

@@ -27,15 +27,44 @@ type SubtaskRef struct {
 
 // StateHandle locates one piece of a subtask's snapshot.
 type StateHandle struct {
-	// Path is the file (on HDFS) holding the state.
+	// Operator is the UID of the operator the state belongs to (state is
+	// matched to operators by UID on restore).
+	Operator string `json:"operator"`
+	// Path is the file (on HDFS or local disk) holding the state.
 	Path string `json:"path"`
 	Size int64  `json:"size"`
-	// KeyGroupFirst and KeyGroupLast bound the key groups in it (inclusive);
-	// both -1 for operator (non-keyed) state.
-	KeyGroupFirst int `json:"keyGroupFirst"`
-	KeyGroupLast  int `json:"keyGroupLast"`
-	// Operator is the operator id the state belongs to.
-	Operator string `json:"operator"`
+	// KeyGroupStart…KeyGroupEnd-1 are the key groups it holds (half-open,
+	// as runtime.StateHandle and the coordinator's KeyGroupRange); both 0
+	// for operator (non-keyed) state.
+	KeyGroupStart int `json:"keyGroupStart"`
+	KeyGroupEnd   int `json:"keyGroupEnd"`
+	// Shared marks a file later checkpoints may reference too (Pebble's
+	// incremental SST files, under <checkpoint dir>/shared/).
+	Shared bool `json:"shared,omitempty"`
+}
+
+// TaskCheckpointing is what a deployed subtask needs to take part in
+// checkpoints; nil when the job does not checkpoint.
+type TaskCheckpointing struct {
+	// Mode is execution.checkpointing.mode: EXACTLY_ONCE or AT_LEAST_ONCE.
+	Mode string `json:"mode"`
+	// Dir is the job's checkpoint folder, state.checkpoints.dir/<job-id>:
+	// a subtask writes checkpoint n's files under Dir/chk-<n>/ and shared
+	// files under Dir/shared/.
+	Dir string `json:"dir"`
+	// Backend is state.backend.type (hashmap or pebble).
+	Backend string `json:"backend"`
+	// Incremental is execution.checkpointing.incremental.
+	Incremental bool `json:"incremental,omitempty"`
+}
+
+// TaskRestore is the state a deployed subtask starts from: every handle of
+// its vertex's operators that it owns (keyed handles overlapping its
+// key-group range, after a rescale several; its own operator state) from
+// checkpoint or savepoint Checkpoint.
+type TaskRestore struct {
+	Checkpoint int64         `json:"checkpoint"`
+	Handles    []StateHandle `json:"handles,omitempty"`
 }
 
 // AcknowledgeCheckpoint reports that a subtask's snapshot is durable.
@@ -47,6 +76,9 @@ type AcknowledgeCheckpoint struct {
 	Subtask     int           `json:"subtask"`
 	Checkpoint  int64         `json:"checkpoint"`
 	Handles     []StateHandle `json:"handles,omitempty"`
+	// AlignmentMillis is how long the subtask's inputs were blocked
+	// aligning the checkpoint's barriers.
+	AlignmentMillis int64 `json:"alignmentMillis,omitempty"`
 }
 
 // DeclineCheckpoint reports that a subtask cannot take a checkpoint.

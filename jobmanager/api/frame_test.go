@@ -30,7 +30,7 @@ func TestFrameRoundTrip(t *testing.T) {
 		{"trigger checkpoint", MsgTriggerCheckpoint, &TriggerCheckpoint{Job: "j", Attempt: 1, Checkpoint: 42, TimestampMillis: 1_700_000_000_000,
 			Subtasks: []SubtaskRef{{Vertex: 0, Subtask: 0}, {Vertex: 0, Subtask: 1}}, Savepoint: true}},
 		{"acknowledge checkpoint", MsgAcknowledgeCheckpoint, &AcknowledgeCheckpoint{TaskManager: "tm-1", Job: "j", Attempt: 1, Vertex: 2, Subtask: 1,
-			Checkpoint: 42, Handles: []StateHandle{{Path: "hdfs:///chk/j/chk-42/x", Size: 1234, KeyGroupFirst: 0, KeyGroupLast: 63, Operator: "op"}}}},
+			Checkpoint: 42, Handles: []StateHandle{{Path: "hdfs:///chk/j/chk-42/x", Size: 1234, KeyGroupStart: 0, KeyGroupEnd: 64, Operator: "op"}}}},
 		{"decline checkpoint", MsgDeclineCheckpoint, &DeclineCheckpoint{TaskManager: "tm-1", Job: "j", Attempt: 1, Vertex: 2, Subtask: 1,
 			Checkpoint: 42, Cause: "not running"}},
 		{"notify checkpoint", MsgNotifyCheckpoint, &NotifyCheckpoint{Job: "j", Attempt: 1, Checkpoint: 42, Aborted: true}},

@@ -221,6 +221,10 @@ type DeployTask struct {
 	Fingerprint string `json:"fingerprint"`
 	// Slots places every job slot, for finding producers' partitions.
 	Slots []SlotLocation `json:"slots"`
+	// Checkpointing is set when the job checkpoints.
+	Checkpointing *TaskCheckpointing `json:"checkpointing,omitempty"`
+	// Restore is set when the subtask starts from a checkpoint or savepoint.
+	Restore *TaskRestore `json:"restore,omitempty"`
 }
 
 // CancelTask tells a TaskManager to stop one subtask.
