@@ -41,7 +41,7 @@
 // Credentials reads and writes the token-storage file ("HDTS", formats 0
 // and 1) that HADOOP_TOKEN_FILE_LOCATION names in a container: tokens by
 // alias (TokenByKind finds the AMRMToken) and secret keys (Floe hands its
-// application secret to containers under "floe.application.secret").
+// application secret to containers under the alias contract.SecretAlias).
 //
 // A raw call, without the typed clients:
 //
