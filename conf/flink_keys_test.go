@@ -22,7 +22,7 @@ func TestFlinkKeysList(t *testing.T) {
 			t.Errorf("IsFlinkKey(%q) = false", k)
 		}
 	}
-	if IsFlinkKey("pipeline.nmae") || IsFlinkKey("# Flink configuration keys, names only, used to tell \"a Flink option Floe does") {
+	if IsFlinkKey("pipline.name") || IsFlinkKey("# Flink configuration keys, names only, used to tell \"a Flink option Floe does") {
 		t.Error("a typo or a comment line counts as a Flink key")
 	}
 }
@@ -43,7 +43,7 @@ func TestFlinkKeyIgnoredWithWarning(t *testing.T) {
 			want: []string{"Flink option not supported by Floe, ignored: pipeline.name (FILE:1)"}},
 		{name: "yaml typo keeps its suggestion", file: "parallelism.defualt: 2\n",
 			want: []string{`FILE:1: unknown option "parallelism.defualt" is ignored; did you mean parallelism.default?`}},
-		{name: "-D typo is still an error", dyn: []string{"pipeline.nmae=wc"}, wantErr: ErrUnknownOption},
+		{name: "-D typo is still an error", dyn: []string{"pipline.name=wc"}, wantErr: ErrUnknownOption},
 		{name: "-D Floe key is no warning", dyn: []string{"yarn.ship-files=a;b"}},
 	}
 	for _, tc := range tests {

@@ -121,7 +121,7 @@ func TestRunFlinkFlags(t *testing.T) {
 		{name: "--fromSavepoint is not supported yet", args: []string{"--fromSavepoint", "hdfs:///sp/1", "job"}, err: errNoSavepoints},
 		{name: "-D Flink key warns", args: []string{"-Dpipeline.name=wc", "job"}, target: "local",
 			stderr: []string{"floe: warning: Flink option not supported by Floe, ignored: pipeline.name (-D)"}},
-		{name: "-D typo is an error", args: []string{"-Dpipeline.nmae=wc", "job"}, err: conf.ErrUnknownOption},
+		{name: "-D typo is an error", args: []string{"-Dpipline.name=wc", "job"}, err: conf.ErrUnknownOption},
 		{name: "yaml Flink key warns", conf: "pipeline.name: wc\n", args: []string{"job"}, target: "local",
 			stderr: []string{"floe: warning: Flink option not supported by Floe, ignored: pipeline.name ("}},
 	}
