@@ -77,3 +77,18 @@ func TestFlinkKeyIgnoredWithWarning(t *testing.T) {
 		})
 	}
 }
+
+// TestFlinkKeysFileSorted keeps flink_keys.txt sorted and free of
+// duplicates, so that additions stay reviewable.
+func TestFlinkKeysFileSorted(t *testing.T) {
+	var prev string
+	for i, line := range strings.Split(flinkKeysText, "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if line <= prev {
+			t.Errorf("flink_keys.txt:%d: %q after %q: keep the keys sorted and unique", i+1, line, prev)
+		}
+		prev = line
+	}
+}
