@@ -189,3 +189,25 @@ func TestUnknownFlagOneLine(t *testing.T) {
 		})
 	}
 }
+
+// TestConfigShowsFlinkKeys: `floe config` marks Flink's options that Floe
+// ignores, from the file and -D, and warns once for each.
+func TestConfigShowsFlinkKeys(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, contract.FileConf), []byte("pipeline.name: wc\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	setEnv(t, dir, "")
+	out, errOut, err := runFloe(t, "config", "-Dstate.backend.type=rocksdb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"pipeline.name", "state.backend.type"} {
+		if f := row(t, out, key); !strings.Contains(strings.Join(f, " "), "(Flink option not supported by Floe, ignored)") {
+			t.Errorf("row %q", f)
+		}
+		if n := strings.Count(errOut, "floe: warning: Flink option not supported by Floe, ignored: "+key+" ("); n != 1 {
+			t.Errorf("%d warnings for %s:\n%s", n, key, errOut)
+		}
+	}
+}
