@@ -25,6 +25,7 @@ func parseFloeRun(t *testing.T, confText string, args ...string) (r runSpec, std
 		t.Fatal(err)
 	}
 	t.Setenv(contract.EnvConfDir, dir)
+	t.Setenv(contract.EnvHadoopUserName, "floe-test")
 	var out, errOut bytes.Buffer
 	cmd := runCommand()
 	cmd.Action = func(c *cli.Context) error {
@@ -161,6 +162,36 @@ func wantString(key, want string) func(*testing.T, runSpec) {
 		if got := r.cfg.String(key); got != want {
 			t.Errorf("%s = %q, want %q", key, got, want)
 		}
+	}
+}
+
+// TestRunYarnClusterBeatsPropertiesFile: with a YARN properties file
+// (a detached session) plain `floe run` goes to that session, as Flink's
+// does, but -m yarn-cluster is still a per-job cluster.
+func TestRunYarnClusterBeatsPropertiesFile(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		target string
+	}{
+		{"no -m: the session", []string{"job"}, targetYarnSession},
+		{"-m yarn-cluster: per-job", []string{"-m", "yarn-cluster", "job"}, targetYarnPerJob},
+		{"-m host:port: remote", []string{"-m", "127.0.0.1:8081", "job"}, "remote"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			props := t.TempDir()
+			t.Setenv(contract.EnvHadoopUserName, "floe-test")
+			if err := os.WriteFile(filepath.Join(props, ".yarn-properties-floe-test"), []byte("applicationID=application_1_0001\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			r, _, _, err := parseFloeRun(t, "", append([]string{"-Dyarn.properties-file.location=" + props}, tc.args...)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.target != tc.target {
+				t.Errorf("target = %q, want %q", r.target, tc.target)
+			}
+		})
 	}
 }
 
