@@ -28,6 +28,8 @@
 // Retrieve and Connect reach a running application's JobManager (the AM's
 // host and RPC port from the report; the secret from the staging folder)
 // through a ClusterClient: Jobs, Job, Submit, Cancel, Shutdown, WatchJob.
+// Cancelling an id the cluster does not have is an UnknownJobError
+// (errors.Is ErrUnknownJob) that lists the ids, names and states it has.
 // SubmitToSession checks and plans a job, puts its binary in the cache and
 // submits it to a running session.
 //

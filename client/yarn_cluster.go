@@ -87,9 +87,14 @@ func (c *ClusterClient) Submit(ctx context.Context, s api.SubmitJob) (api.JobSta
 	return c.JM.Submit(ctx, s)
 }
 
-// Cancel cancels a job.
+// Cancel cancels a job. For an id the cluster does not have, the error is
+// an UnknownJobError naming the jobs it has.
 func (c *ClusterClient) Cancel(ctx context.Context, id string) (api.JobStatus, error) {
-	return c.JM.Cancel(ctx, id)
+	st, err := c.JM.Cancel(ctx, id)
+	if err != nil {
+		return st, c.explainUnknownJob(ctx, id, err)
+	}
+	return st, nil
 }
 
 // Shutdown asks the cluster to stop, cancelling running jobs (session:

@@ -58,12 +58,14 @@ func (s Source) String() string {
 }
 
 // Entry is one effective value: the option (zero Type and empty Doc for an
-// unknown key from the file), its text and its source.
+// unknown key), its text and its source. Flink marks an unknown key that is
+// one of Flink's options (IsFlinkKey): Floe ignores it with a warning.
 type Entry struct {
 	Option Option
 	Value  string
 	Source Source
 	Known  bool
+	Flink  bool
 }
 
 type value struct {
@@ -110,7 +112,9 @@ func New() *Config {
 // Load reads floe-conf.yaml from opts.Dir (or $FLOE_CONF_DIR) and applies
 // opts.Dynamic on top. Every value is checked against its declared type, so
 // the typed getters never fail afterwards. Unknown keys in the file are kept
-// (see Unknown); unknown -D keys are an error suggesting the nearest key.
+// (see Unknown and Warnings); so are Flink's keys given with -D that Floe
+// does not implement. Any other unknown -D key is an error suggesting the
+// nearest key.
 func Load(opts LoadOptions) (*Config, error) {
 	getenv := opts.Getenv
 	if getenv == nil {
@@ -131,6 +135,10 @@ func Load(opts LoadOptions) (*Config, error) {
 		key = strings.TrimSpace(key)
 		if !ok || key == "" {
 			return nil, fmt.Errorf("-D %s: %w: expected key=value, e.g. -D%s=2", kv, ErrSyntax, ParallelismDefault)
+		}
+		if _, ok := c.index[key]; !ok && IsFlinkKey(key) {
+			c.unknown = append(c.unknown, Entry{Option: Option{Key: key}, Value: val, Source: Source{Kind: SourceDynamic}, Flink: true})
+			continue
 		}
 		if err := c.set(key, val, Source{Kind: SourceDynamic}); err != nil {
 			return nil, fmt.Errorf("-D %s: %w", kv, err)
@@ -163,7 +171,7 @@ func (c *Config) loadDir(dir string, fromEnv bool) error {
 	for _, it := range items {
 		src := Source{Kind: SourceFile, File: file, Line: it.line}
 		if _, ok := c.index[it.key]; !ok {
-			c.unknown = append(c.unknown, Entry{Option: Option{Key: it.key}, Value: it.value, Source: src})
+			c.unknown = append(c.unknown, Entry{Option: Option{Key: it.key}, Value: it.value, Source: src, Flink: IsFlinkKey(it.key)})
 			continue
 		}
 		if err := c.set(it.key, it.value, src); err != nil {
@@ -262,9 +270,28 @@ func (c *Config) Entries() []Entry {
 	return append(out, c.unknown...)
 }
 
-// Unknown returns the keys in floe-conf.yaml that no option declares, so
-// that callers can warn about them.
+// Unknown returns the keys in floe-conf.yaml, and Flink's keys given with
+// -D, that no option declares, so that callers can warn about them.
 func (c *Config) Unknown() []Entry { return append([]Entry(nil), c.unknown...) }
+
+// Warnings returns one line per ignored key, in the order read: Flink's
+// options that Floe does not implement, and other unknown keys of the file
+// with the nearest declared key when one is close.
+func (c *Config) Warnings() []string {
+	out := make([]string, 0, len(c.unknown))
+	for _, e := range c.unknown {
+		if e.Flink {
+			out = append(out, fmt.Sprintf("%s (%s)", NotSupportedMessage(e.Option.Key), e.Source))
+			continue
+		}
+		msg := fmt.Sprintf("%s: unknown option %q is ignored", e.Source, e.Option.Key)
+		if near := Nearest(e.Option.Key, c.keys()); near != "" {
+			msg += "; did you mean " + near + "?"
+		}
+		out = append(out, msg)
+	}
+	return out
+}
 
 // Marshal writes every value that differs from its default as flat
 // "key: value" YAML lines, sorted by key: the effective configuration that

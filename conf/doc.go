@@ -26,7 +26,11 @@
 // names the cause and the fix, and match ErrSyntax, ErrInvalidValue,
 // ErrUnknownOption or ErrNoConfDir with errors.Is; an unknown -D key
 // suggests the nearest declared key. Unknown keys in the file are kept and
-// reported by Unknown, not rejected, since config files are shared.
+// reported by Unknown and Warnings, not rejected, since config files are
+// shared. A key of Flink's that Floe does not implement (flink_keys.txt, a
+// list of key names taken from Flink's generated configuration docs, see
+// IsFlinkKey) is ignored with the one-line warning "Flink option not
+// supported by Floe, ignored: <key>", whether it comes from the file or -D.
 //
 // # Hadoop configuration
 //

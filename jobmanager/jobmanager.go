@@ -2,6 +2,8 @@ package jobmanager
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -53,7 +55,6 @@ type JobManager struct {
 	pending int                   // TaskManagers asked for, not registered
 	changed chan struct{}         // closed and replaced on every job change
 	nextTM  int
-	nextJob int
 }
 
 // New validates opts and returns a JobManager; call Run to start it. New
@@ -267,12 +268,18 @@ func (jm *JobManager) Submit(ctx context.Context, s Submission) (string, error) 
 	if err := s.Restart.Validate(); err != nil {
 		return "", fmt.Errorf("submit %q: %w", s.Graph.Name, err)
 	}
-	jm.mu.Lock()
-	jm.nextJob++
 	id := s.ID
 	if id == "" {
-		id = fmt.Sprintf("job-%d-%s", jm.nextJob, s.Graph.Fingerprint[:8])
-	} else if _, dup := jm.status[id]; dup {
+		// 32 lower-case hex digits from a random source, as client.NewJobID
+		// and Flink's JobID: unique across runs and clusters.
+		b := make([]byte, 16)
+		if _, err := rand.Read(b); err != nil {
+			return "", fmt.Errorf("submit %q: job id: %w", s.Graph.Name, err)
+		}
+		id = hex.EncodeToString(b)
+	}
+	jm.mu.Lock()
+	if _, dup := jm.status[id]; dup {
 		jm.mu.Unlock()
 		return "", fmt.Errorf("submit %q: job id %s is taken", s.Graph.Name, id)
 	}

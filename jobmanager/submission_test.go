@@ -2,12 +2,16 @@ package jobmanager
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/floe-yarn/floe/jobmanager/api"
 )
+
+// jobIDForm is Flink's job id form: 32 lower-case hex digits.
+var jobIDForm = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
 // nopDriver starts nothing: the jobs stay waiting for slots.
 type nopDriver struct{}
@@ -40,8 +44,15 @@ func TestSubmitChosenID(t *testing.T) {
 	if _, err := jm.Submit(ctx, Submission{ID: chosen, Graph: testGraph(t, "b", []int{1}), Pool: "p"}); err == nil || !strings.Contains(err.Error(), "taken") {
 		t.Fatalf("second job under the same id: %v", err)
 	}
-	if id, err := jm.Submit(ctx, Submission{Graph: testGraph(t, "c", []int{1}), Pool: "p"}); err != nil || !strings.HasPrefix(id, "job-") {
-		t.Fatalf("Submit without an id = %q, %v", id, err)
+	// Without an id the JobManager makes one: 32 lower-case hex digits as
+	// Flink's, different for every job.
+	seen := map[string]bool{chosen: true}
+	for _, name := range []string{"c", "c", "d"} {
+		id, err := jm.Submit(ctx, Submission{Graph: testGraph(t, name, []int{1}), Pool: "p"})
+		if err != nil || !jobIDForm.MatchString(id) || seen[id] {
+			t.Fatalf("Submit %s without an id = %q, %v; want a new id of 32 hex digits", name, id, err)
+		}
+		seen[id] = true
 	}
 	bad := api.RestartStrategy{Type: api.RestartFailureRate}
 	if _, err := jm.Submit(ctx, Submission{Graph: testGraph(t, "d", []int{1}), Pool: "p", Restart: bad}); err == nil ||

@@ -1,13 +1,16 @@
 package main
 
 import (
+	"fmt"
 	"strings"
+
+	"github.com/floe-yarn/floe/conf"
 
 	"github.com/urfave/cli/v2"
 )
 
-// normalizeArgs rewrites Flink's glued dynamic properties, "-Dkey=value",
-// into "-D" "key=value", which urfave/cli parses (Go's flag package would
+// normalizeArgs rewrites Flink's glued dynamic properties, "-Dkey=value"
+// (and -yDkey=value), into "-D" "key=value", which urfave/cli parses (Go's flag package would
 // read "-Dkey=value" as a flag named "Dkey"). "-D key=value" passes through
 // unchanged, so both spellings work for every command. Nothing after "--"
 // is touched: arguments for the job program go there.
@@ -19,6 +22,11 @@ func normalizeArgs(args []string) []string {
 		}
 		if i > 0 && len(a) > 2 && strings.HasPrefix(a, "-D") && a[2] != '=' {
 			out = append(out, "-D", a[2:])
+			continue
+		}
+		// Flink 1.x's -yDkey=value (floe run) likewise.
+		if i > 0 && len(a) > 3 && strings.HasPrefix(a, "-yD") && a[3] != '=' {
+			out = append(out, "-yD", a[3:])
 			continue
 		}
 		out = append(out, a)
@@ -54,4 +62,18 @@ func dynamicArgs(c *cli.Context) []string {
 		return append([]string(nil), d.kvs...)
 	}
 	return nil
+}
+
+// loadConfig loads the configuration with the dynamic properties dyn and
+// prints one warning line per ignored key (Flink's options that Floe does
+// not implement, unknown keys of the file) on standard error.
+func loadConfig(c *cli.Context, dyn []string) (*conf.Config, error) {
+	cfg, err := conf.Load(conf.LoadOptions{Dynamic: dyn})
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range cfg.Warnings() {
+		fmt.Fprintln(c.App.ErrWriter, "floe: warning:", w)
+	}
+	return cfg, nil
 }

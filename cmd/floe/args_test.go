@@ -22,6 +22,7 @@ func TestNormalizeArgs(t *testing.T) {
 		{"-D= untouched", []string{"floe", "-D=a=b"}, []string{"floe", "-D=a=b"}},
 		{"program name untouched", []string{"-Dweird"}, []string{"-Dweird"}},
 		{"other flags untouched", []string{"floe", "--Dx", "-d"}, []string{"floe", "--Dx", "-d"}},
+		{"Flink's glued -yD", []string{"floe", "run", "-yDa=1", "-yd", "-yD", "b=2"}, []string{"floe", "run", "-yD", "a=1", "-yd", "-yD", "b=2"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
 
+	"github.com/floe-yarn/floe/client"
 	"github.com/urfave/cli/v2"
 )
 
@@ -34,7 +36,9 @@ func cancelCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			if _, err := cc.Cancel(ctx, id); err != nil {
+			if _, err := cc.Cancel(ctx, id); errors.Is(err, client.ErrUnknownJob) {
+				return fmt.Errorf("cancel: %w", err) // names the jobs the cluster has
+			} else if err != nil {
 				return fmt.Errorf("cancel job %s of %s: %w", id, app, err)
 			}
 			j, err := cc.WatchJob(ctx, id, 200*time.Millisecond, io.Discard)

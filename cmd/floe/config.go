@@ -56,7 +56,10 @@ func runConfig(c *cli.Context) error {
 	fmt.Fprintln(w, header)
 	for _, e := range cfg.Entries() {
 		src := e.Source.String()
-		if !e.Known {
+		switch {
+		case e.Flink:
+			src += " (Flink option not supported by Floe, ignored)"
+		case !e.Known:
 			src += " (unknown option, ignored)"
 			if near := conf.Nearest(e.Option.Key, knownKeys()); near != "" {
 				src += "; did you mean " + near + "?"
@@ -92,8 +95,8 @@ func runConfig(c *cli.Context) error {
 	if err := w.Flush(); err != nil {
 		return err
 	}
-	for _, e := range cfg.Unknown() {
-		fmt.Fprintf(c.App.ErrWriter, "floe: warning: %s: unknown option %q is ignored\n", e.Source, e.Option.Key)
+	for _, w := range cfg.Warnings() {
+		fmt.Fprintln(c.App.ErrWriter, "floe: warning:", w)
 	}
 	for _, msg := range hadoop.Ignored() {
 		fmt.Fprintf(c.App.ErrWriter, "floe: warning: %s; the later value is ignored\n", msg)

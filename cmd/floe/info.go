@@ -9,7 +9,6 @@ import (
 	"runtime"
 
 	"github.com/floe-yarn/floe/client"
-	"github.com/floe-yarn/floe/conf"
 	"github.com/urfave/cli/v2"
 )
 
@@ -28,7 +27,7 @@ func infoCommand() *cli.Command {
 			if c.NArg() < 1 {
 				return fmt.Errorf("info: no job binary given (floe info JOB_BINARY [args…])")
 			}
-			cfg, err := conf.Load(conf.LoadOptions{Dynamic: dynamicArgs(c)})
+			cfg, err := loadConfig(c, dynamicArgs(c))
 			if err != nil {
 				return err
 			}

@@ -23,6 +23,7 @@ func main() {
 	app.Commands = append(app.Commands, fsCommand())
 	app.Commands = append(app.Commands, yarnSessionCommand(), runApplicationCommand())
 	app.Commands = append(app.Commands, listCommand(), cancelCommand(), infoCommand(), logsCommand())
+	oneLineUsageErrors(app)
 	if err := app.Run(normalizeArgs(os.Args)); err != nil {
 		fmt.Fprintln(os.Stderr, "floe:", err)
 		os.Exit(1)

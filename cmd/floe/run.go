@@ -21,48 +21,77 @@ import (
 )
 
 // runCommand is `floe run`: run a job binary locally, or plan it and
-// submit it to a running JobManager.
+// submit it to a running JobManager. Flink 1.x's flags work too
+// (flinkRunFlags): `floe run -m yarn-cluster -p 4 -c com.example.MyJob ./job`.
 func runCommand() *cli.Command {
+	flags := []cli.Flag{
+		&cli.StringFlag{Name: "target", Aliases: []string{"t"}, Value: "local", Usage: "where the job runs: local, remote, yarn-session, yarn-per-job or yarn-application"},
+		&cli.StringFlag{Name: "jobmanager", Aliases: []string{"m"}, Usage: "JobManager `host:port` (remote), or yarn-cluster (per-job on YARN, as Flink 1.x)"},
+		&cli.IntFlag{Name: "parallelism", Aliases: []string{"p"}, Usage: "default parallelism of the job"},
+		&cli.BoolFlag{Name: "detached", Aliases: []string{"d"}, Usage: "submit and return without waiting for the job"},
+		dynamicFlag(),
+	}
 	return &cli.Command{
 		Name:      "run",
-		Usage:     "run a job binary: locally, on a JobManager (-t remote -m host:port), or on YARN (-t yarn-per-job, yarn-session, yarn-application)",
+		Usage:     "run a job binary: locally, on a JobManager (-m host:port), or on YARN (-t yarn-per-job, yarn-session, yarn-application; -m yarn-cluster)",
 		ArgsUsage: "JOB_BINARY [args…]",
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "target", Aliases: []string{"t"}, Value: "local", Usage: "where the job runs: local, remote, yarn-session, yarn-per-job or yarn-application"},
-			&cli.StringFlag{Name: "jobmanager", Aliases: []string{"m"}, Usage: "JobManager `host:port` (remote)"},
-			&cli.IntFlag{Name: "parallelism", Aliases: []string{"p"}, Usage: "default parallelism of the job"},
-			&cli.BoolFlag{Name: "detached", Aliases: []string{"d"}, Usage: "submit and return without waiting for the job"},
-			dynamicFlag(),
-		},
-		Action: runJob,
+		Flags:     append(flags, flinkRunFlags()...),
+		Action:    runJob,
 	}
 }
 
-func runJob(c *cli.Context) error {
+// runSpec is what one `floe run` runs, resolved from its flags and the
+// configuration before anything starts.
+type runSpec struct {
+	cfg         *conf.Config
+	target      string
+	bin         string
+	args        []string
+	parallelism int
+	detached    bool
+}
+
+// parseRun resolves `floe run`'s flags, Flink's included, into a runSpec;
+// warnings about ignored flags and options go to standard error.
+func parseRun(c *cli.Context) (runSpec, error) {
 	if c.NArg() < 1 {
-		return errors.New("run: no job binary given (floe run [flags] JOB_BINARY [args…])")
+		return runSpec{}, errors.New("run: no job binary given (floe run [flags] JOB_BINARY [args…])")
 	}
-	cfg, err := conf.Load(conf.LoadOptions{Dynamic: dynamicArgs(c)})
+	dyn, err := flinkDynamic(c, c.App.ErrWriter)
+	if err != nil {
+		return runSpec{}, err
+	}
+	cfg, err := loadConfig(c, dyn)
+	if err != nil {
+		return runSpec{}, err
+	}
+	return runSpec{cfg: cfg, target: runTarget(c, cfg), bin: c.Args().First(), args: c.Args().Tail(),
+		parallelism: c.Int("parallelism"), detached: c.Bool("detached") || c.Bool("yd")}, nil
+}
+
+func runJob(c *cli.Context) error {
+	r, err := parseRun(c)
 	if err != nil {
 		return err
 	}
-	if t := runTarget(c, cfg); strings.HasPrefix(t, "yarn-") {
+	cfg := r.cfg
+	if strings.HasPrefix(r.target, "yarn-") {
 		ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 		defer stop()
-		return runOnYarn(ctx, yarnRun{c: c, cfg: cfg, target: t, bin: c.Args().First(), args: c.Args().Tail(),
-			parallelism: c.Int("parallelism"), detached: c.Bool("detached"), out: c.App.Writer})
+		return runOnYarn(ctx, yarnRun{c: c, cfg: cfg, target: r.target, bin: r.bin, args: r.args,
+			parallelism: r.parallelism, detached: r.detached, out: c.App.Writer})
 	}
-	bin, err := filepath.Abs(c.Args().First())
+	bin, err := filepath.Abs(r.bin)
 	if err != nil {
 		return err
 	}
 	if fi, err := os.Stat(bin); err != nil || fi.IsDir() {
 		return fmt.Errorf("run: job binary %s: not a file (%v)", bin, err)
 	}
-	job := client.Job{Binary: bin, Args: c.Args().Tail(), Parallelism: client.Parallelism(cfg, c.Int("parallelism"))}
+	job := client.Job{Binary: bin, Args: r.args, Parallelism: client.Parallelism(cfg, r.parallelism)}
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	switch t := runTarget(c, cfg); t {
+	switch r.target {
 	case "local":
 		cmd := exec.Command(bin, job.Args...)
 		cmd.Env = append(append(os.Environ(), job.Env()...), contract.EnvRole+"="+contract.RoleLocal)
@@ -73,15 +102,15 @@ func runJob(c *cli.Context) error {
 		}
 		return nil
 	case "remote":
-		return runRemote(ctx, c, cfg, job)
+		return runRemote(ctx, c, cfg, job, r.detached)
 	default:
-		return fmt.Errorf("run: target %q: want local, remote, yarn-session, yarn-per-job or yarn-application", t)
+		return fmt.Errorf("run: target %q: want local, remote, yarn-session, yarn-per-job or yarn-application", r.target)
 	}
 }
 
-func runRemote(ctx context.Context, c *cli.Context, cfg *conf.Config, job client.Job) error {
+func runRemote(ctx context.Context, c *cli.Context, cfg *conf.Config, job client.Job, detached bool) error {
 	addr := c.String("jobmanager")
-	if addr == "" {
+	if addr == "" || addr == jobManagerYarnCluster {
 		return errors.New("run -t remote: no JobManager address (-m host:port)")
 	}
 	secretFile := os.Getenv(contract.EnvSecretFile)
@@ -110,7 +139,7 @@ func runRemote(ctx context.Context, c *cli.Context, cfg *conf.Config, job client
 		return fmt.Errorf("submit to %s: %w", addr, err)
 	}
 	fmt.Fprintf(c.App.Writer, "Job %q submitted with id %s\n", st.Name, st.ID)
-	if c.Bool("detached") {
+	if detached {
 		return nil
 	}
 	st, err = jm.Wait(ctx, st.ID, 250*time.Millisecond)
@@ -130,11 +159,21 @@ func runRemote(ctx context.Context, c *cli.Context, cfg *conf.Config, job client
 	return nil
 }
 
-// runTarget is -t, else execution.target, else yarn-session when a YARN
-// properties file exists (Flink's properties-file mode), else local.
+// runTarget is -t; else -m as Flink 1.x reads it (yarn-cluster: per-job
+// on YARN, or the session yarn.application.id names; host:port: remote);
+// else execution.target, else yarn-session when a YARN properties file
+// exists (Flink's properties-file mode), else local.
 func runTarget(c *cli.Context, cfg *conf.Config) string {
 	if c.IsSet("target") {
 		return c.String("target")
+	}
+	switch m := c.String("jobmanager"); {
+	case m == jobManagerYarnCluster && cfg.String(conf.YarnApplicationID) != "":
+		return targetYarnSession
+	case m == jobManagerYarnCluster:
+		return targetYarnPerJob
+	case m != "":
+		return "remote"
 	}
 	if t := cfg.String(conf.ExecutionTarget); t != "" {
 		return t

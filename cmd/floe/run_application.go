@@ -7,7 +7,6 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/floe-yarn/floe/conf"
 	"github.com/urfave/cli/v2"
 )
 
@@ -33,7 +32,7 @@ func runApplicationCommand() *cli.Command {
 			if c.NArg() < 1 {
 				return errors.New("run-application: no job binary given (floe run-application -t yarn-application JOB_BINARY [args…])")
 			}
-			cfg, err := conf.Load(conf.LoadOptions{Dynamic: dynamicArgs(c)})
+			cfg, err := loadConfig(c, dynamicArgs(c))
 			if err != nil {
 				return err
 			}

@@ -123,7 +123,7 @@ func resolveAppID(cfg *conf.Config) (app yarnrpc.ApplicationID, fromFile bool, e
 // properties file) and the YARN clients, under a deadline that Ctrl-C ends
 // too. done releases all of it.
 func openApp(c *cli.Context, timeout time.Duration) (ctx context.Context, env *yarnEnv, app yarnrpc.ApplicationID, done func(), err error) {
-	cfg, err := conf.Load(conf.LoadOptions{Dynamic: dynamicArgs(c)})
+	cfg, err := loadConfig(c, dynamicArgs(c))
 	if err != nil {
 		return nil, nil, app, nil, err
 	}

@@ -53,13 +53,6 @@ func yarnSessionCommand() *cli.Command {
 // the explicit -D ones, so the flags win as in Flink).
 func sessionDynamic(c *cli.Context) []string {
 	dyn := dynamicArgs(c)
-	mem := func(v string) string {
-		v = strings.TrimSpace(v)
-		if v != "" && strings.Trim(v, "0123456789") == "" {
-			return v + "m" // a bare number means MB
-		}
-		return v
-	}
 	add := func(flag, key string, val string) {
 		if c.IsSet(flag) {
 			dyn = append(dyn, key+"="+val)
@@ -67,8 +60,8 @@ func sessionDynamic(c *cli.Context) []string {
 	}
 	add("name", conf.YarnApplicationName, c.String("name"))
 	add("queue", conf.YarnApplicationQueue, c.String("queue"))
-	add("jobManagerMemory", conf.JobManagerProcessSize, mem(c.String("jobManagerMemory")))
-	add("taskManagerMemory", conf.TaskManagerProcessSize, mem(c.String("taskManagerMemory")))
+	add("jobManagerMemory", conf.JobManagerProcessSize, flinkMemory(c.String("jobManagerMemory")))
+	add("taskManagerMemory", conf.TaskManagerProcessSize, flinkMemory(c.String("taskManagerMemory")))
 	add("slots", conf.TaskManagerSlots, fmt.Sprint(c.Int("slots")))
 	add("applicationType", conf.YarnApplicationType, c.String("applicationType"))
 	if c.IsSet("applicationId") {
@@ -79,7 +72,7 @@ func sessionDynamic(c *cli.Context) []string {
 
 func runYarnSession(c *cli.Context) error {
 	dyn := sessionDynamic(c)
-	cfg, err := conf.Load(conf.LoadOptions{Dynamic: dyn})
+	cfg, err := loadConfig(c, dyn)
 	if err != nil {
 		return err
 	}
