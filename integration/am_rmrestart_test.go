@@ -2,7 +2,6 @@ package integration
 
 import (
 	"context"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -20,18 +19,7 @@ import (
 // so nothing else is using the cluster then.
 func TestAMSurvivesRMRestart(t *testing.T) {
 	e := newYC(t)
-	out, err := e.floe(t, 3*time.Minute, "", "run", "-t", "yarn-per-job", "-d", "-Dyarn.tags="+e.tag,
-		"-p", "2", "-Dtaskmanager.numberOfTaskSlots=1", e.bins+"/testjob", "--mode", "unbounded")
-	if err != nil {
-		t.Fatalf("run -d: %v", err)
-	}
-	app := ycAppIDIn(t, out)
-	e.killAtEnd(t, app)
-	m := regexp.MustCompile(`job (\S+) \(`).FindStringSubmatch(out)
-	if m == nil {
-		t.Fatalf("no job id in %q", out)
-	}
-	job := m[1]
+	app, job := e.runDetached(t, "-p", "2", "-Dtaskmanager.numberOfTaskSlots=1", e.bins+"/testjob", "--mode", "unbounded")
 	cc := e.jobManager(t, app)
 	before := e.waitJob(t, cc, job, "RUNNING", allRunning)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)

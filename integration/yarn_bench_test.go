@@ -125,7 +125,7 @@ func (e *ycEnv) benchOnce(t *testing.T, name string, args []string, ownsCluster 
 		e.killAtEnd(t, app)
 	}
 	job := ""
-	if m := regexp.MustCompile(`job (\S+) \(`).FindStringSubmatch(out); m != nil {
+	if m := ycJobRE.FindStringSubmatch(out); m != nil {
 		job = m[1]
 	} else if m := ycJobIDRE.FindStringSubmatch(out); m != nil {
 		job = m[1]

@@ -122,6 +122,26 @@ func (e *ycEnv) floeEnv(t *testing.T, bound time.Duration, stdin string, env []s
 	return out.String(), err
 }
 
+// runDetached runs `floe run -t yarn-per-job -d` with this test's tag and
+// args, kills the application at the end of the test, and returns the
+// application and the job id the client printed.
+func (e *ycEnv) runDetached(t *testing.T, args ...string) (yarnrpc.ApplicationID, string) {
+	t.Helper()
+	out, err := e.floe(t, 3*time.Minute, "", append([]string{"run", "-t", "yarn-per-job", "-d", "-Dyarn.tags=" + e.tag}, args...)...)
+	if err != nil {
+		t.Fatalf("run -d: %v", err)
+	}
+	app := ycAppIDIn(t, out)
+	e.killAtEnd(t, app)
+	m := ycJobRE.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no job id in %q", out)
+	}
+	return app, m[1]
+}
+
+var ycJobRE = regexp.MustCompile(`job (\S+) \(`)
+
 // props is the -D that points a command at this test's properties folder.
 func (e *ycEnv) props() string { return "-D" + conf.YarnPropertiesFile + "=" + e.propsDir }
 

@@ -71,20 +71,11 @@ func TestYarnExternalKill(t *testing.T) {
 // removes the staging folder.
 func TestYarnPerJobCancelEndsApplication(t *testing.T) {
 	e := newYC(t)
-	out, err := e.floe(t, 3*time.Minute, "", "run", "-t", "yarn-per-job", "-d", "-Dyarn.tags="+e.tag, e.bins+"/clicks", "--rate", "5")
-	if err != nil {
-		t.Fatalf("run -d: %v", err)
+	app, job := e.runDetached(t, e.bins+"/clicks", "--rate", "5")
+	if !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(job) {
+		t.Errorf("job id %q: want the 32 hex digits the client chose", job)
 	}
-	app := ycAppIDIn(t, out)
-	e.killAtEnd(t, app)
-	m := regexp.MustCompile(`job (\S+) \(`).FindStringSubmatch(out)
-	if m == nil {
-		t.Fatalf("no job id in %q", out)
-	}
-	if !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(m[1]) {
-		t.Errorf("job id %q: want the 32 hex digits the client chose", m[1])
-	}
-	if _, err := e.floe(t, 2*time.Minute, "", "cancel", "-t", "yarn-per-job", "-Dyarn.application.id="+app.String(), m[1]); err != nil {
+	if _, err := e.floe(t, 2*time.Minute, "", "cancel", "-t", "yarn-per-job", "-Dyarn.application.id="+app.String(), job); err != nil {
 		t.Fatalf("cancel: %v", err)
 	}
 	rep := e.waitAppEnd(t, app, time.Minute)
@@ -149,19 +140,8 @@ func TestYarnTaskManagerKill(t *testing.T) {
 	e := newYC(t)
 	dir := e.testDir(t)
 	want := e.writeWords(t, dir+"/in/words.txt", 600000, 5)
-	out, err := e.floe(t, 3*time.Minute, "", "run", "-t", "yarn-per-job", "-d", "-Dyarn.tags="+e.tag,
-		"-p", "2", "-Dtaskmanager.numberOfTaskSlots=1",
+	app, job := e.runDetached(t, "-p", "2", "-Dtaskmanager.numberOfTaskSlots=1",
 		e.bins+"/wordcount", "--input", e.qualify(t, dir+"/in"), "--output", e.qualify(t, dir+"/out"))
-	if err != nil {
-		t.Fatalf("run -d: %v", err)
-	}
-	app := ycAppIDIn(t, out)
-	e.killAtEnd(t, app)
-	m := regexp.MustCompile(`job (\S+) \(`).FindStringSubmatch(out)
-	if m == nil {
-		t.Fatalf("no job id in %q", out)
-	}
-	job := m[1]
 	cc := e.jobManager(t, app)
 	// Kill only once the job runs with every subtask deployed: a failure
 	// "during a bounded job", not during TaskManager start-up.
