@@ -116,3 +116,18 @@ func JobCheckpointingFrom(lookup func(key string) (string, bool)) (*JobCheckpoin
 func jobCheckpointDir(root, job string) string {
 	return strings.TrimRight(root, "/") + "/" + job
 }
+
+// ConfigLookup reads options from cfg with their effective values (as
+// JobCheckpointingFrom and ServerOptions.Config take them).
+func ConfigLookup(cfg *conf.Config) func(key string) (string, bool) {
+	vals := map[string]string{}
+	for _, e := range cfg.Entries() {
+		if e.Known {
+			vals[e.Option.Key] = e.Value
+		}
+	}
+	return func(key string) (string, bool) {
+		v, ok := vals[key]
+		return v, ok
+	}
+}

@@ -65,6 +65,7 @@ type jobState struct {
 	checkpointing *JobCheckpointing
 	ckpt          *CheckpointCoordinator
 	restoredFrom  int64
+	restores      int // attempts deployed from a checkpoint
 }
 
 // NewCore returns an empty core.
@@ -231,6 +232,7 @@ func (c *Core) schedule(j *jobState) {
 	j.restoredFrom = 0
 	if j.ckpt != nil && j.ckpt.Latest() != nil {
 		j.restoredFrom = j.ckpt.Latest().ID
+		j.restores++
 	}
 	for _, v := range j.g.Vertices {
 		for i := 0; i < v.Parallelism; i++ {

@@ -191,5 +191,7 @@ func (c *Core) CheckpointStats(id string) (CheckpointStats, bool) {
 	if !ok || j.ckpt == nil {
 		return CheckpointStats{}, false
 	}
-	return j.ckpt.Stats(), true
+	st := j.ckpt.Stats()
+	st.RestoreCount = j.restores
+	return st, true
 }

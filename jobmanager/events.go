@@ -134,10 +134,10 @@ func (SendNotify) isAction()        {}
 // The coordinator's storage actions are Core actions as they are.
 func (WriteCheckpointMetadata) isAction() {}
 func (DeleteCheckpointFiles) isAction()   {}
-func (StopTaskManager) isAction()   {}
-func (Deploy) isAction()            {}
-func (Cancel) isAction()            {}
-func (JobChanged) isAction()        {}
+func (StopTaskManager) isAction()         {}
+func (Deploy) isAction()                  {}
+func (Cancel) isAction()                  {}
+func (JobChanged) isAction()              {}
 
 // String forms are compact and stable: the core's tests compare them.
 func (a StartTaskManagers) String() string {
