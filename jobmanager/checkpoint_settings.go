@@ -131,3 +131,34 @@ func ConfigLookup(cfg *conf.Config) func(key string) (string, bool) {
 		return v, ok
 	}
 }
+
+// checkpointKeys are the options a submission carries to the JobManager.
+var checkpointKeys = []string{conf.CheckpointingInterval, conf.CheckpointingMode, conf.CheckpointingTimeout,
+	conf.CheckpointingMinPause, conf.CheckpointingTolerable, conf.CheckpointingIncremental, conf.CheckpointsDir,
+	conf.CheckpointsNumRetained, conf.CheckpointRetention, conf.StateBackendType}
+
+// SubmissionConfig returns the checkpoint options set in cfg (not left at
+// their defaults), for api.SubmitJob.Config: they override the cluster's.
+// Values that cannot parse are refused here, before anything is submitted.
+func SubmissionConfig(cfg *conf.Config) (map[string]string, error) {
+	all := ConfigLookup(cfg)
+	out := map[string]string{}
+	for _, k := range checkpointKeys {
+		if src, ok := cfg.Source(k); ok && src.Kind != conf.SourceDefault {
+			out[k], _ = all(k)
+		}
+	}
+	lookup := func(k string) (string, bool) { v, ok := out[k]; return v, ok }
+	if _, _, err := CheckpointConfigFrom(lookup); err != nil {
+		return nil, err
+	}
+	if v, ok := out[conf.StateBackendType]; ok {
+		if _, err := ParseStateBackend(v); err != nil {
+			return nil, err
+		}
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, nil
+}
