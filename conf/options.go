@@ -108,7 +108,7 @@ func declarations() []Option {
 		{CheckpointingTolerable, TypeInt, "0", "Consecutive checkpoint failures tolerated before the job fails over; 0 means the first failure does."},
 		{CheckpointingIncremental, TypeBool, "false", "State backends that can (pebble) upload only the files earlier retained checkpoints do not already hold."},
 		{CheckpointsDir, TypeString, "", "Folder (hdfs:// or local) under which checkpoints are written, as <dir>/<job-id>/chk-<n>/; required when checkpointing is on."},
-		{CheckpointRetention, TypeString, "NO_EXTERNALIZED_CHECKPOINTS", "What happens to a job's completed checkpoints when it ends: NO_EXTERNALIZED_CHECKPOINTS deletes them whatever the end, DELETE_ON_CANCELLATION keeps them when the job fails, RETAIN_ON_CANCELLATION keeps them when it fails or is canceled (a finished job's are deleted unless retained on cancellation)."},
+		{CheckpointRetention, TypeString, "NO_EXTERNALIZED_CHECKPOINTS", "What happens to a job's retained checkpoints when it ends (Flink's default, NO_EXTERNALIZED_CHECKPOINTS, deletes them however it ends): DELETE_ON_CANCELLATION keeps them when the job fails, RETAIN_ON_CANCELLATION keeps them however it ends."},
 		{CheckpointsNumRetained, TypeInt, "1", "Number of completed checkpoints kept; older ones are deleted."},
 		{SavepointsDir, TypeString, "", "Default folder for savepoints when a savepoint command names none."},
 		{StateBackendType, TypeString, "hashmap", "Keyed state backend: hashmap (in memory) or pebble (github.com/cockroachdb/pebble, on local disk; Floe's counterpart of Flink's rocksdb)."},

@@ -31,7 +31,7 @@ type CheckpointRetention string
 // as Flink spells them. Flink's default, NoExternalizedCheckpoints, deletes
 // a job's checkpoints however it ends; DeleteOnCancellation keeps them when
 // the job fails; RetainOnCancellation keeps them when it fails or is
-// canceled, and also when it finishes.
+// canceled, and also when it finishes (Flink: discardFinished false).
 const (
 	NoExternalizedCheckpoints CheckpointRetention = "NO_EXTERNALIZED_CHECKPOINTS"
 	DeleteOnCancellation      CheckpointRetention = "DELETE_ON_CANCELLATION"
