@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io/fs"
 	"sync"
+	"time"
 
 	"github.com/floe-yarn/floe/hdfsstore"
 	"github.com/floe-yarn/floe/jobmanager/api"
+	"github.com/rs/zerolog"
 )
 
 // The shell's side of checkpointing: TriggerCheckpoint and NotifyCheckpoint
@@ -60,6 +62,53 @@ func (st storeStorage) RemoveAll(ctx context.Context, p string) error {
 	return nil
 }
 
+// lazyStorage is the default CheckpointStorage: an hdfsstore.Store with
+// Hadoop's defaults, made on first use (a JobManager whose jobs never
+// checkpoint makes none).
+type lazyStorage struct {
+	log   zerolog.Logger
+	mu    sync.Mutex
+	store *hdfsstore.Store
+}
+
+func (l *lazyStorage) get(ctx context.Context) (CheckpointStorage, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.store == nil {
+		s, err := hdfsstore.New(ctx, hdfsstore.Options{Logger: l.log})
+		if err != nil {
+			return nil, fmt.Errorf("checkpoint storage: %w", err)
+		}
+		l.store = s
+	}
+	return StoreCheckpointStorage(l.store), nil
+}
+
+func (l *lazyStorage) WriteAtomic(ctx context.Context, p string, data []byte) error {
+	s, err := l.get(ctx)
+	if err != nil {
+		return err
+	}
+	return s.WriteAtomic(ctx, p, data)
+}
+
+func (l *lazyStorage) RemoveAll(ctx context.Context, p string) error {
+	s, err := l.get(ctx)
+	if err != nil {
+		return err
+	}
+	return s.RemoveAll(ctx, p)
+}
+
+// close closes the store once the worker has ended.
+func (l *lazyStorage) close() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.store != nil {
+		_ = l.store.Close() // nothing buffered: every write was committed or failed
+	}
+}
+
 // storageWorker runs checkpoint storage actions one at a time, in the
 // order the core emitted them (a deletion of a job's folder comes after
 // the writes into it).
@@ -81,26 +130,54 @@ func (w *storageWorker) add(a Action) {
 	}
 }
 
-// run works until ctx ends; what is still queued then is dropped (the
-// coordinator's files stay as a later run's CheckpointRestored finds them).
+// drainTimeout bounds the storage work left when the JobManager stops: a
+// per-job cluster stops right after its job ended, and the deletion of the
+// job's checkpoints (or a last _metadata write) must still happen.
+const drainTimeout = 30 * time.Second
+
+// run works until ctx ends, then finishes what is queued within
+// drainTimeout; what is left after that stays on the storage (a later
+// run's CheckpointRestored finds it).
 func (w *storageWorker) run(ctx context.Context, st CheckpointStorage) {
 	for {
-		w.mu.Lock()
-		q := w.queue
-		w.queue = nil
-		w.mu.Unlock()
-		for _, a := range q {
+		q := w.take()
+		for i, a := range q {
 			if ctx.Err() != nil {
-				return
+				w.requeue(q[i:]...) // for the drain below
+				break
 			}
 			w.do(ctx, st, a)
 		}
 		select {
 		case <-ctx.Done():
+			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), drainTimeout)
+			defer cancel()
+			for _, a := range w.take() {
+				if dctx.Err() != nil {
+					w.jm.log.Warn().Err(dctx.Err()).Msg("checkpoint storage work left undone at shutdown")
+					return
+				}
+				w.do(dctx, st, a)
+			}
 			return
 		case <-w.wake:
 		}
 	}
+}
+
+func (w *storageWorker) take() []Action {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	q := w.queue
+	w.queue = nil
+	return q
+}
+
+// requeue puts actions back in front of the queue.
+func (w *storageWorker) requeue(a ...Action) {
+	w.mu.Lock()
+	w.queue = append(a, w.queue...)
+	w.mu.Unlock()
 }
 
 func (w *storageWorker) do(ctx context.Context, st CheckpointStorage, a Action) {

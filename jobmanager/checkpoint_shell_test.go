@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -200,5 +201,46 @@ func TestCheckpointSubmissionRefused(t *testing.T) {
 				t.Fatalf("submit: %v, want an error with %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// recStorage records the storage work it is given.
+type recStorage struct {
+	mu  sync.Mutex
+	ops []string
+}
+
+func (r *recStorage) WriteAtomic(_ context.Context, p string, _ []byte) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ops = append(r.ops, "write "+p)
+	return nil
+}
+
+func (r *recStorage) RemoveAll(_ context.Context, p string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ops = append(r.ops, "remove "+p)
+	return nil
+}
+
+// TestStorageWorkerDrainsAtShutdown: work queued when the JobManager stops
+// (a per-job cluster stops right after its job ended) is still done, in
+// order, before the worker returns.
+func TestStorageWorkerDrainsAtShutdown(t *testing.T) {
+	jm, err := New(context.Background(), Options{Driver: &idleDriver{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &storageWorker{jm: jm, wake: make(chan struct{}, 1)}
+	m := &CheckpointMetadata{Job: "j", ID: 3, MaxParallelism: 128}
+	w.add(WriteCheckpointMetadata{Job: "j", ID: 3, Path: "/ck/j/chk-3/_metadata", Metadata: m})
+	w.add(DeleteCheckpointFiles{Job: "j", Paths: []string{"/ck/j"}})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	st := &recStorage{}
+	w.run(ctx, st)
+	if got := strings.Join(st.ops, "; "); got != "write /ck/j/chk-3/_metadata; remove /ck/j" {
+		t.Fatalf("ops %q", got)
 	}
 }

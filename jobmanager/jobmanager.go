@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/floe-yarn/floe/graph"
-	"github.com/floe-yarn/floe/hdfsstore"
 	"github.com/floe-yarn/floe/jobmanager/api"
 	"github.com/rs/zerolog"
 )
@@ -137,12 +136,9 @@ func (jm *JobManager) post(ev Event) {
 func (jm *JobManager) Run(ctx context.Context) error {
 	st := jm.opts.CheckpointStorage
 	if st == nil {
-		store, err := hdfsstore.New(ctx, hdfsstore.Options{Logger: jm.log})
-		if err != nil {
-			return fmt.Errorf("jobmanager: checkpoint storage: %w", err)
-		}
-		defer func() { _ = store.Close() }()
-		st = StoreCheckpointStorage(store)
+		ls := &lazyStorage{log: jm.log}
+		defer ls.close()
+		st = ls
 	}
 	w := &storageWorker{jm: jm, wake: make(chan struct{}, 1)}
 	jm.mu.Lock()
