@@ -45,23 +45,23 @@ type JobManager struct {
 	log  zerolog.Logger
 	core *Core
 
-	mu      sync.Mutex
-	queue   []Event
-	wake    chan struct{}
-	tms     map[string]TaskManagerGateway
-	specs   map[string]TaskManagerSpec // started or starting, by id
-	pools   map[string]TaskManagerSpec // template per pool
-	status  map[string]api.JobStatus
-	jobIDs  []string              // in submission order
-	tmInfo  []api.TaskManagerInfo // the core's view after the last event batch
-	pending int                   // TaskManagers asked for, not registered
-	changed chan struct{}         // closed and replaced on every job change
-	nextTM  int
-	nextJob int
+	mu     sync.Mutex
+	queue  []Event
+	wake   chan struct{}
+	tms    map[string]TaskManagerGateway
+	specs  map[string]TaskManagerSpec // started or starting, by id
+	pools  map[string]TaskManagerSpec // template per pool
+	status map[string]api.JobStatus
 	// ckptStats are the checkpoint figures of the jobs that checkpoint,
 	// copied from the core after every event batch.
 	ckptStats map[string]CheckpointStats
-	storage   *storageWorker
+	storage   *storageWorker        // the checkpoint storage worker, set by Run
+	jobIDs    []string              // in submission order
+	tmInfo    []api.TaskManagerInfo // the core's view after the last event batch
+	pending   int                   // TaskManagers asked for, not registered
+	changed   chan struct{}         // closed and replaced on every job change
+	nextTM    int
+	nextJob   int
 }
 
 // New validates opts and returns a JobManager; call Run to start it. New
