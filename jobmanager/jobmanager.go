@@ -33,7 +33,7 @@ type Options struct {
 	Now func() time.Time
 	// CheckpointStorage keeps the checkpoints' _metadata files and deletes
 	// checkpoint files (default: an hdfsstore.Store with Hadoop's defaults,
-	// made when Run starts).
+	// made on first use).
 	CheckpointStorage CheckpointStorage
 }
 
@@ -45,23 +45,24 @@ type JobManager struct {
 	log  zerolog.Logger
 	core *Core
 
-	mu     sync.Mutex
-	queue  []Event
-	wake   chan struct{}
-	tms    map[string]TaskManagerGateway
-	specs  map[string]TaskManagerSpec // started or starting, by id
-	pools  map[string]TaskManagerSpec // template per pool
-	status map[string]api.JobStatus
 	// ckptStats are the checkpoint figures of the jobs that checkpoint,
-	// copied from the core after every event batch.
+	// copied from the core after every event batch (guarded by mu, below).
 	ckptStats map[string]CheckpointStats
-	storage   *storageWorker        // the checkpoint storage worker, set by Run
-	jobIDs    []string              // in submission order
-	tmInfo    []api.TaskManagerInfo // the core's view after the last event batch
-	pending   int                   // TaskManagers asked for, not registered
-	changed   chan struct{}         // closed and replaced on every job change
-	nextTM    int
-	nextJob   int
+	storage   *storageWorker // the checkpoint storage worker, set by Run
+
+	mu      sync.Mutex
+	queue   []Event
+	wake    chan struct{}
+	tms     map[string]TaskManagerGateway
+	specs   map[string]TaskManagerSpec // started or starting, by id
+	pools   map[string]TaskManagerSpec // template per pool
+	status  map[string]api.JobStatus
+	jobIDs  []string              // in submission order
+	tmInfo  []api.TaskManagerInfo // the core's view after the last event batch
+	pending int                   // TaskManagers asked for, not registered
+	changed chan struct{}         // closed and replaced on every job change
+	nextTM  int
+	nextJob int
 }
 
 // New validates opts and returns a JobManager; call Run to start it. New
@@ -316,10 +317,10 @@ func (jm *JobManager) Submit(ctx context.Context, s Submission) (string, error) 
 	if s.Graph == nil {
 		return "", fmt.Errorf("submit: no job graph")
 	}
-	if err := s.Restart.Validate(); err != nil {
+	if err := s.Checkpointing.Validate(); err != nil {
 		return "", fmt.Errorf("submit %q: %w", s.Graph.Name, err)
 	}
-	if err := s.Checkpointing.Validate(); err != nil {
+	if err := s.Restart.Validate(); err != nil {
 		return "", fmt.Errorf("submit %q: %w", s.Graph.Name, err)
 	}
 	jm.mu.Lock()
