@@ -3,6 +3,7 @@ package jobmanager
 import (
 	"time"
 
+	"github.com/floe-yarn/floe/graph"
 	"github.com/floe-yarn/floe/jobmanager/api"
 )
 
@@ -128,10 +129,39 @@ func (c *Core) deploySettings(j *jobState, vertex, parallelism, subtask int) (*a
 	}
 	kg := keyGroupsOf(j.g.MaxParallelism, parallelism, subtask)
 	r := &api.TaskRestore{Checkpoint: latest.ID}
-	for _, h := range latest.RestoreHandles(vertex, subtask, kg) {
+	for _, h := range restoreHandles(latest, j.g.Vertices[vertex], subtask, kg) {
 		r.Handles = append(r.Handles, apiHandle(h))
 	}
 	return tc, r
+}
+
+// restoreHandles returns what subtask of v restores from m: the keyed
+// handles of v overlapping kg and the subtask's own operator state
+// (CheckpointMetadata.RestoreHandles), except that a source's own state
+// (its split positions, operator v.ID, the vertex's head) is union state,
+// as Flink's source readers' is: every subtask gets every old subtask's
+// handles, in metadata order, and takes its share (stream.AssignSplits).
+func restoreHandles(m *CheckpointMetadata, v graph.Vertex, subtask int, kg KeyGroupRange) []StateHandle {
+	if !v.Source {
+		return m.RestoreHandles(v.Index, subtask, kg)
+	}
+	var hs []StateHandle
+	for _, op := range m.Operators {
+		if op.Vertex != v.Index {
+			continue
+		}
+		for _, st := range op.Subtasks {
+			for _, h := range st.Handles {
+				switch {
+				case h.KeyGroups.Overlaps(kg),
+					h.KeyGroups.Empty() && h.Operator == v.ID,
+					h.KeyGroups.Empty() && st.Subtask == subtask:
+					hs = append(hs, h)
+				}
+			}
+		}
+	}
+	return hs
 }
 
 // keyGroupsOf is the half-open key-group range subtask i of parallelism p

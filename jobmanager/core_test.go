@@ -31,7 +31,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 //	status JOB            (prints the job's state and subtasks)
 //	exceptions JOB        (prints the job's exception history)
 //	submit … checkpoint=INTERVAL [retention=R]  (checkpoints every INTERVAL into /ck/JOB)
-//	ack JOB ID vV/S [OP@PATH:SIZE[:KGSTART-KGEND]…]  (a subtask acknowledges checkpoint ID)
+//	ack JOB ID vV/S [OP@PATH:SIZE[:KGSTART-KGEND]…]  (a subtask acknowledges checkpoint ID; OP HEAD is the vertex's head)
 //	decline JOB ID vV/S REASON…
 //	written JOB ID [ERROR…]  (the shell wrote _metadata, or failed to)
 //	deleted JOB PATH…        (the shell deleted PATHs)
@@ -158,6 +158,9 @@ func runScript(t *testing.T, path string) {
 					parts := strings.Split(rest, ":")
 					if len(parts) < 2 {
 						bad("want OP@PATH:SIZE[:A-B], got %q", w)
+					}
+					if j := c.jobs[f[1]]; op == "HEAD" && j != nil {
+						op = j.g.Vertices[task.Vertex].ID // the vertex's head operator
 					}
 					h := StateHandle{Operator: op, Path: parts[0], Size: int64(num("size", parts[1]))}
 					if len(parts) > 2 {
