@@ -223,13 +223,22 @@ func (a *appMaster) serve(ctx context.Context) (Result, error) {
 	}
 	a.drv = drv
 	advertised := net.JoinHostPort(env.NMHost, strconv.Itoa(listenPort(a.out.ln)))
-	jm, err := jobmanager.New(ctx, jobmanager.Options{Driver: drv, Core: CoreOptions(cfg), Address: advertised, Logger: a.base})
+	// Checkpoints go through the AM's store (the cluster's HDFS, as the
+	// application's user); tests with a fake store get the JobManager's
+	// default (local paths).
+	var ckStorage jobmanager.CheckpointStorage
+	if st, ok := a.out.store.(*hdfsstore.Store); ok {
+		ckStorage = jobmanager.StoreCheckpointStorage(st)
+	}
+	jm, err := jobmanager.New(ctx, jobmanager.Options{Driver: drv, Core: CoreOptions(cfg), Address: advertised, Logger: a.base,
+		CheckpointStorage: ckStorage})
 	if err != nil {
 		return a.finish(ctx, Result{Status: yarnrpc.FinalFailed, Diagnostics: err.Error()})
 	}
 	a.jm = jm
 	srv, err := jobmanager.NewServer(jm, jobmanager.ServerOptions{Listener: a.out.ln, Secret: a.out.secret, DefaultRestart: a.restart,
-		OpenReads: true, Shutdown: a.requestShutdown, Mode: string(env.Mode), Heartbeat: jobmanager.HeartbeatTiming(cfg), Logger: a.base})
+		OpenReads: true, Shutdown: a.requestShutdown, Mode: string(env.Mode), Heartbeat: jobmanager.HeartbeatTiming(cfg), Logger: a.base,
+		Config: jobmanager.ConfigLookup(cfg)})
 	if err != nil {
 		return a.finish(ctx, Result{Status: yarnrpc.FinalFailed, Diagnostics: err.Error()})
 	}
@@ -337,7 +346,12 @@ func (a *appMaster) runMode(ctx context.Context) Result {
 			a.log.Error().Err(err).Msg("no job graph")
 			return Result{Status: yarnrpc.FinalFailed, Diagnostics: err.Error()}
 		}
-		sub := jobmanager.Submission{ID: env.JobID, Graph: g, Pool: env.JobBinary, Binary: env.JobBinary, Args: env.JobArgs, Restart: a.restart}
+		ckp, err := jobmanager.JobCheckpointingFrom(jobmanager.ConfigLookup(a.opts.Config))
+		if err != nil {
+			return Result{Status: yarnrpc.FinalFailed, Diagnostics: err.Error()}
+		}
+		sub := jobmanager.Submission{ID: env.JobID, Graph: g, Pool: env.JobBinary, Binary: env.JobBinary, Args: env.JobArgs, Restart: a.restart,
+			Checkpointing: ckp}
 		if env.Parallelism != "" {
 			sub.Env = []string{contract.EnvParallelism + "=" + env.Parallelism}
 		}

@@ -269,6 +269,9 @@ func TestAppMasterExits(t *testing.T) {
 			wantStatus: yarnrpc.FinalSucceeded, wantDiag: "finished", wantRemoved: true, wantFinish: true},
 		{name: "per-job job fails", mode: contract.ModePerJob, tm: failTasks, set: map[string]string{conf.RestartStrategyType: "none"},
 			wantStatus: yarnrpc.FinalFailed, wantDiag: "the operator broke", wantRemoved: true, wantFinish: true},
+		{name: "per-job checkpointing without a folder", mode: contract.ModePerJob, tm: runTasks,
+			set:        map[string]string{conf.CheckpointingInterval: "1 s"},
+			wantStatus: yarnrpc.FinalFailed, wantDiag: "state.checkpoints.dir is not", wantRemoved: true, wantFinish: true},
 		{name: "per-job job canceled", mode: contract.ModePerJob, tm: runTasks,
 			act: func(t *testing.T, c *api.Client, _ context.CancelFunc) {
 				id := waitJob(t, c, api.JobRunning)

@@ -14,6 +14,9 @@ type SessionSubmission struct {
 	Job Job
 	// Restart overrides the session's restart strategy (nil: its default).
 	Restart *api.RestartStrategy
+	// Config holds the checkpoint options the client sets (they override
+	// the session's).
+	Config map[string]string
 	// PlanOut receives the job binary's standard output while it plans
 	// (nil: captured into the error on failure).
 	PlanOut io.Writer
@@ -54,7 +57,7 @@ func (d *YarnDescriptor) SubmitToSession(ctx context.Context, cc *ClusterClient,
 	}
 	sctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	st, err := cc.Submit(sctx, api.SubmitJob{Graph: g, Binary: uri, Args: job.Args, Env: job.Env(), Restart: s.Restart})
+	st, err := cc.Submit(sctx, api.SubmitJob{Graph: g, Binary: uri, Args: job.Args, Env: job.Env(), Restart: s.Restart, Config: s.Config})
 	if err != nil {
 		return Submitted{}, fmt.Errorf("submit to session %s: %w", cc.App, err)
 	}

@@ -82,6 +82,11 @@ func (c *ClusterClient) Job(ctx context.Context, id string) (JobDetails, error) 
 	return j, err
 }
 
+// Checkpoints returns a job's checkpoint figures.
+func (c *ClusterClient) Checkpoints(ctx context.Context, id string) (api.CheckpointingStats, error) {
+	return c.JM.Checkpoints(ctx, id)
+}
+
 // Submit submits a job to a session.
 func (c *ClusterClient) Submit(ctx context.Context, s api.SubmitJob) (api.JobStatus, error) {
 	return c.JM.Submit(ctx, s)
@@ -120,8 +125,20 @@ func (c *ClusterClient) WatchJob(ctx context.Context, id string, every time.Dura
 	var last api.JobState
 	var lastErr error
 	fails := 0
+	var lastChk int64
+	var lastChkAt time.Time
 	for {
 		j, err := c.Job(ctx, id)
+		if err == nil && j.State == api.JobRunning {
+			// The latest checkpoint, when a new one completed, at most
+			// every 10 s (an older JobManager without the endpoint answers
+			// with an error: skip).
+			if st, cerr := c.Checkpoints(ctx, id); cerr == nil && st.Latest.Completed != nil && st.Latest.Completed.ID != lastChk &&
+				time.Since(lastChkAt) >= 10*time.Second {
+				lastChk, lastChkAt = st.Latest.Completed.ID, time.Now()
+				fmt.Fprintf(out, "%s Job %s %s\n", time.Now().Format("15:04:05"), id, st.Line())
+			}
+		}
 		if err == nil {
 			fails = 0
 			if j.State != last {

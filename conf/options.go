@@ -47,6 +47,17 @@ const (
 	RestartFailureRateWindow  = "restart-strategy.failure-rate.failure-rate-interval"
 	RestartFailureRateDelay   = "restart-strategy.failure-rate.delay"
 	CheckpointingInterval     = "execution.checkpointing.interval"
+	CheckpointingMode         = "execution.checkpointing.mode"
+	CheckpointingTimeout      = "execution.checkpointing.timeout"
+	CheckpointingMinPause     = "execution.checkpointing.min-pause"
+	CheckpointingTolerable    = "execution.checkpointing.tolerable-failed-checkpoints"
+	CheckpointingIncremental  = "execution.checkpointing.incremental"
+	CheckpointsDir            = "state.checkpoints.dir"
+	CheckpointRetention       = "execution.checkpointing.externalized-checkpoint-retention"
+	CheckpointsNumRetained    = "state.checkpoints.num-retained"
+	SavepointsDir             = "state.savepoints.dir"
+	StateBackendType          = "state.backend.type"
+	MaxParallelism            = "pipeline.max-parallelism"
 	HeartbeatInterval         = "heartbeat.interval"
 	HeartbeatTimeout          = "heartbeat.timeout"
 	RestAddress               = "rest.address"
@@ -91,6 +102,17 @@ func declarations() []Option {
 		{RestartFailureRateWindow, TypeDuration, "1 min", "Sliding window over which the failure-rate restart strategy counts failures."},
 		{RestartFailureRateDelay, TypeDuration, "1 s", "Delay between two restarts of the failure-rate strategy."},
 		{CheckpointingInterval, TypeDuration, "0", "Interval between checkpoints; 0 (unset) turns checkpointing off. With it set and restart-strategy.type unset, jobs restart with exponential-delay."},
+		{CheckpointingMode, TypeString, "EXACTLY_ONCE", "Checkpointing mode: EXACTLY_ONCE (tasks with several inputs align barriers) or AT_LEAST_ONCE (barriers are forwarded on first arrival)."},
+		{CheckpointingTimeout, TypeDuration, "10 min", "A checkpoint not complete this long after its trigger is aborted."},
+		{CheckpointingMinPause, TypeDuration, "0", "Least time between the end of one checkpoint and the trigger of the next."},
+		{CheckpointingTolerable, TypeInt, "0", "Consecutive checkpoint failures tolerated before the job fails over; 0 means the first failure does."},
+		{CheckpointingIncremental, TypeBool, "false", "State backends that can (pebble) upload only the files earlier retained checkpoints do not already hold."},
+		{CheckpointsDir, TypeString, "", "Folder (hdfs:// or local) under which checkpoints are written, as <dir>/<job-id>/chk-<n>/; required when checkpointing is on."},
+		{CheckpointRetention, TypeString, "NO_EXTERNALIZED_CHECKPOINTS", "What happens to a job's retained checkpoints when it ends (Flink's default, NO_EXTERNALIZED_CHECKPOINTS, deletes them however it ends): DELETE_ON_CANCELLATION keeps them when the job fails, RETAIN_ON_CANCELLATION keeps them however it ends."},
+		{CheckpointsNumRetained, TypeInt, "1", "Number of completed checkpoints kept; older ones are deleted."},
+		{SavepointsDir, TypeString, "", "Default folder for savepoints when a savepoint command names none."},
+		{StateBackendType, TypeString, "hashmap", "Keyed state backend: hashmap (in memory) or pebble (github.com/cockroachdb/pebble, on local disk; Floe's counterpart of Flink's rocksdb)."},
+		{MaxParallelism, TypeInt, "128", "Number of key groups keyed state is partitioned into: the upper bound of a rescale; it cannot change across a restore."},
 		{HeartbeatInterval, TypeDuration, "10 s", "Interval of heartbeats between JobManager and TaskManagers."},
 		{HeartbeatTimeout, TypeDuration, "50 s", "A TaskManager or JobManager that sends no heartbeat for this long is declared lost."},
 		{RestAddress, TypeString, "", "Address clients use to reach the JobManager's REST endpoint; on YARN it is taken from the application report."},

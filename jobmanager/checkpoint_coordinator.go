@@ -2,7 +2,6 @@ package jobmanager
 
 import (
 	"fmt"
-	"path"
 	"sort"
 	"time"
 )
@@ -260,7 +259,7 @@ func (c *CheckpointCoordinator) ack(e CheckpointAcknowledged) {
 	}
 	p.writing = true
 	p.meta = newCheckpointMetadata(c.opts.Job, p, c.opts.MaxParallelism)
-	c.emit(WriteCheckpointMetadata{Job: c.opts.Job, ID: p.id, Path: path.Join(c.retention.chkDir(p.id), "_metadata"), Metadata: p.meta})
+	c.emit(WriteCheckpointMetadata{Job: c.opts.Job, ID: p.id, Path: c.retention.chkDir(p.id) + "/_metadata", Metadata: p.meta})
 }
 
 // checkHandles refuses handles that the _metadata file could not hold.

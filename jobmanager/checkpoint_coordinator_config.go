@@ -8,17 +8,16 @@ import (
 	"github.com/floe-yarn/floe/conf"
 )
 
-// Flink's keys of the checkpointing options. TODO(issue 9): declare them
-// in package conf's table and use its constants here.
+// The keys of the checkpointing options, declared in package conf.
 const (
-	keyCheckpointInterval  = "execution.checkpointing.interval"
-	keyCheckpointMode      = "execution.checkpointing.mode"
-	keyCheckpointTimeout   = "execution.checkpointing.timeout"
-	keyCheckpointMinPause  = "execution.checkpointing.min-pause"
-	keyCheckpointTolerable = "execution.checkpointing.tolerable-failed-checkpoints"
-	keyCheckpointRetained  = "state.checkpoints.num-retained"
-	keyCheckpointIncrement = "execution.checkpointing.incremental"
-	keyCheckpointsDir      = "state.checkpoints.dir"
+	keyCheckpointInterval  = conf.CheckpointingInterval
+	keyCheckpointMode      = conf.CheckpointingMode
+	keyCheckpointTimeout   = conf.CheckpointingTimeout
+	keyCheckpointMinPause  = conf.CheckpointingMinPause
+	keyCheckpointTolerable = conf.CheckpointingTolerable
+	keyCheckpointRetained  = conf.CheckpointsNumRetained
+	keyCheckpointIncrement = conf.CheckpointingIncremental
+	keyCheckpointsDir      = conf.CheckpointsDir
 )
 
 // CheckpointConfig holds the checkpointing options, with Flink's defaults.

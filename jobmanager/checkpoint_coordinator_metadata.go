@@ -63,6 +63,9 @@ func (r KeyGroupRange) String() string {
 // several checkpoints and are reference-counted; the others belong to one
 // checkpoint only.
 type StateHandle struct {
+	// Operator is the UID of the operator the state belongs to: a restore
+	// matches state to operators by it.
+	Operator  string
 	Path      string
 	Size      int64
 	KeyGroups KeyGroupRange
@@ -71,6 +74,9 @@ type StateHandle struct {
 
 func (h StateHandle) String() string {
 	s := fmt.Sprintf("%s:%d:%s", h.Path, h.Size, h.KeyGroups)
+	if h.Operator != "" {
+		s = h.Operator + "@" + s
+	}
 	if h.Shared {
 		s += ":shared"
 	}

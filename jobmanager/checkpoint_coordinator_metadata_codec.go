@@ -25,11 +25,11 @@ import (
 //	         | n-operators u | operator…
 //	operator: vertex u | parallelism u | n-subtasks u | subtask…
 //	subtask:  index u | n-handles u | handle…
-//	handle:   flags u8 (bit 0 shared, bit 1 keyed) | path str | size u
+//	handle:   flags u8 (bit 0 shared, bit 1 keyed) | operator str | path str | size u
 //	          | [key-group start u | key-group end u]   (when keyed)
 const (
 	checkpointMetadataMagic   = "FLCK"
-	checkpointMetadataVersion = 1
+	checkpointMetadataVersion = 2 // 2: handles name their operator
 	handleShared              = 1 << 0
 	handleKeyed               = 1 << 1
 )
@@ -66,6 +66,7 @@ func EncodeCheckpointMetadata(m *CheckpointMetadata) []byte {
 					flags |= handleKeyed
 				}
 				b = append(b, flags)
+				b = appendString(b, h.Operator)
 				b = appendString(b, h.Path)
 				b = binary.AppendUvarint(b, uint64(h.Size))
 				if flags&handleKeyed != 0 {
@@ -125,13 +126,13 @@ func decodeCheckpointMetadata(data []byte) (*CheckpointMetadata, error) {
 			if st.Subtask >= op.Parallelism {
 				r.fail(fmt.Errorf("vertex %d: subtask %d of parallelism %d", op.Vertex, st.Subtask, op.Parallelism))
 			}
-			nHandles := r.count(3)
+			nHandles := r.count(4)
 			for k := 0; k < nHandles && r.err == nil; k++ {
 				flags := r.byte()
 				if flags&^(handleShared|handleKeyed) != 0 {
 					r.fail(fmt.Errorf("unknown handle flags %#x", flags))
 				}
-				h := StateHandle{Shared: flags&handleShared != 0, Path: r.str(), Size: int64(r.uint(math.MaxInt64))}
+				h := StateHandle{Shared: flags&handleShared != 0, Operator: r.str(), Path: r.str(), Size: int64(r.uint(math.MaxInt64))}
 				if flags&handleKeyed != 0 {
 					h.KeyGroups = KeyGroupRange{Start: r.int(), End: r.int()}
 					if h.KeyGroups.Empty() || h.KeyGroups.End > m.MaxParallelism {

@@ -20,23 +20,23 @@ func goldenMetadata() *CheckpointMetadata {
 		Triggered: 1_700_000_000_000, Completed: -1,
 		Operators: []OperatorState{
 			{Vertex: 0, Parallelism: 2, Subtasks: []SubtaskState{
-				{Subtask: 0, Handles: []StateHandle{{Path: "/c/chk-300/src-0", Size: 17}}},
+				{Subtask: 0, Handles: []StateHandle{{Operator: "src-uid", Path: "/c/chk-300/src-0", Size: 17}}},
 				{Subtask: 1},
 			}},
 			{Vertex: 3, Parallelism: 1, Subtasks: []SubtaskState{
 				{Subtask: 0, Handles: []StateHandle{
-					{Path: "/c/shared/a.sst", Size: 1 << 20, KeyGroups: KeyGroupRange{0, 128}, Shared: true},
+					{Operator: "reduce-uid", Path: "/c/shared/a.sst", Size: 1 << 20, KeyGroups: KeyGroupRange{0, 128}, Shared: true},
 					{Path: "/c/chk-300/x", Size: 0, KeyGroups: KeyGroupRange{5, 6}},
 				}},
 			}},
 		}}
 }
 
-// TestCheckpointMetadataGolden pins the bytes of format version 1: a
+// TestCheckpointMetadataGolden pins the bytes of format version 2: a
 // change that alters them must bump the version (go test -update rewrites
 // the golden file; review its diff).
 func TestCheckpointMetadataGolden(t *testing.T) {
-	const path = "testdata/checkpoint/metadata_v1.golden"
+	const path = "testdata/checkpoint/metadata_v2.golden"
 	got := EncodeCheckpointMetadata(goldenMetadata())
 	dump := hex.Dump(got)
 	if *update {
@@ -73,14 +73,14 @@ func TestCheckpointMetadataCorrupt(t *testing.T) {
 	flip := append([]byte(nil), good...)
 	flip[10] ^= 1
 	version := append([]byte(nil), body...)
-	version[5] = 2
+	version[5] = 3
 	cases := []struct {
 		name, want string
 		data       []byte
 	}{
 		{"empty", "too short", nil},
 		{"bad magic", "bad magic", withCRC(append([]byte("FLCX"), body[4:]...))},
-		{"future version", "unknown version 2", withCRC(version)},
+		{"future version", "unknown version 3", withCRC(version)},
 		{"flipped bit", "checksum", flip},
 		{"truncated", "checksum", good[:len(good)-1]},
 		{"truncated body", "truncated", withCRC(body[:len(body)-3])},
@@ -130,7 +130,7 @@ func FuzzCheckpointMetadataDecode(f *testing.F) {
 	f.Add(good)
 	f.Add(good[:len(good)-4])
 	f.Add(EncodeCheckpointMetadata(&CheckpointMetadata{}))
-	f.Add([]byte("FLCK\x00\x01"))
+	f.Add([]byte("FLCK\x00\x02"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, in := range [][]byte{data, withCRC(data)} {
 			m, err := DecodeCheckpointMetadata(in)

@@ -2,8 +2,8 @@ package jobmanager
 
 import (
 	"fmt"
-	"path"
 	"sort"
+	"strings"
 )
 
 // checkpointRetention keeps the last N completed checkpoints and counts
@@ -25,7 +25,8 @@ func newCheckpointRetention(dir string, keep int) checkpointRetention {
 
 // chkDir is the folder of checkpoint id: <dir>/chk-<id>.
 func (r *checkpointRetention) chkDir(id int64) string {
-	return path.Join(r.dir, fmt.Sprintf("chk-%d", id))
+	// Not path.Join: it would fold the "//" of an hdfs:// URL.
+	return strings.TrimRight(r.dir, "/") + fmt.Sprintf("/chk-%d", id)
 }
 
 // latest returns the newest retained checkpoint, or nil.

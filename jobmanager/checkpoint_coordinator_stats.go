@@ -15,6 +15,9 @@ type CheckpointStats struct {
 	LastFailure string
 	// UndeletedFiles counts files whose deletion failed and is retried.
 	UndeletedFiles int
+	// RestoreCount counts the attempts deployed from a checkpoint (set by
+	// the Core, which deploys them).
+	RestoreCount int
 }
 
 // CompletedCheckpointStats describe one completed checkpoint.

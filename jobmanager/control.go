@@ -57,6 +57,16 @@ func (t *remoteTM) push(typ api.MsgType, v any) error {
 // Deploy queues a subtask for the TaskManager.
 func (t *remoteTM) Deploy(_ context.Context, d api.DeployTask) error { return t.push(api.MsgDeploy, d) }
 
+// TriggerCheckpoint queues a checkpoint trigger for the TaskManager's sources.
+func (t *remoteTM) TriggerCheckpoint(_ context.Context, c api.TriggerCheckpoint) error {
+	return t.push(api.MsgTriggerCheckpoint, c)
+}
+
+// NotifyCheckpoint queues a checkpoint's completion or abortion.
+func (t *remoteTM) NotifyCheckpoint(_ context.Context, n api.NotifyCheckpoint) error {
+	return t.push(api.MsgNotifyCheckpoint, n)
+}
+
 // Cancel queues a cancellation.
 func (t *remoteTM) Cancel(_ context.Context, c api.CancelTask) error { return t.push(api.MsgCancel, c) }
 
@@ -252,10 +262,20 @@ func (s *Server) handle(t *remoteTM, f api.Frame) error {
 		}
 		u.TaskManager = t.id // a TaskManager reports only its own subtasks
 		s.jm.UpdateTask(u)
-	case api.MsgAcknowledgeCheckpoint, api.MsgDeclineCheckpoint:
-		// The extension point of the checkpoint coordinator: until it
-		// exists nobody triggers checkpoints, so these are stray.
-		s.log.Debug().Str("tm", t.id).Stringer("type", f.Type).Msg("checkpoint message without a coordinator; dropped")
+	case api.MsgAcknowledgeCheckpoint:
+		var a api.AcknowledgeCheckpoint
+		if err := f.Decode(&a); err != nil {
+			return err
+		}
+		a.TaskManager = t.id
+		s.jm.AcknowledgeCheckpoint(a)
+	case api.MsgDeclineCheckpoint:
+		var d api.DeclineCheckpoint
+		if err := f.Decode(&d); err != nil {
+			return err
+		}
+		d.TaskManager = t.id
+		s.jm.DeclineCheckpoint(d)
 	default:
 		return fmt.Errorf("control channel from %s: %w: unexpected %s", t.id, api.ErrFrame, f.Type)
 	}

@@ -60,6 +60,12 @@ type jobState struct {
 	waitingSince  time.Time
 	exceptions    []api.Exception
 	failover      failover // the latest failover's history entry
+	// checkpointing and ckpt are set when the job takes checkpoints;
+	// restoredFrom is the checkpoint the current attempt was deployed from.
+	checkpointing *JobCheckpointing
+	ckpt          *CheckpointCoordinator
+	restoredFrom  int64
+	restores      int // attempts deployed from a checkpoint
 }
 
 // NewCore returns an empty core.
@@ -109,6 +115,10 @@ func (c *Core) Step(now time.Time, ev Event) []Action {
 		c.taskState(e)
 	case Tick:
 		c.tick()
+	case CheckpointReport:
+		if j, ok := c.jobs[e.Job]; ok {
+			c.checkpointStep(j, e.Event)
+		}
 	}
 	out := c.out
 	c.out = nil
@@ -130,11 +140,13 @@ func (c *Core) recordException(j *jobState, cause string) {
 }
 
 func (c *Core) setJob(j *jobState, s api.JobState, cause string) {
+	prev := j.state
 	j.state = s
 	if cause != "" && s != api.JobRestarting {
 		j.cause = cause
 	}
 	c.emit(JobChanged{Job: j.id, State: s, Cause: cause})
+	c.jobLeft(j, prev, s, cause)
 }
 
 func (c *Core) submit(e JobSubmitted) {
@@ -148,6 +160,15 @@ func (c *Core) submit(e JobSubmitted) {
 	c.jobs[e.Job] = j
 	c.order = append(c.order, e.Job)
 	c.emit(JobChanged{Job: j.id, State: api.JobCreated})
+	if e.Checkpointing.Enabled() {
+		ck, err := newJobCoordinator(j, e.Checkpointing)
+		if err != nil {
+			c.recordException(j, err.Error())
+			c.setJob(j, api.JobFailed, err.Error())
+			return
+		}
+		j.checkpointing, j.ckpt = e.Checkpointing, ck
+	}
 	c.schedule(j)
 }
 
@@ -208,14 +229,20 @@ func (c *Core) schedule(j *jobState) {
 		c.tms[s.TaskManager].slots[s.Slot] = j.id
 	}
 	c.setJob(j, api.JobRunning, "")
+	j.restoredFrom = 0
+	if j.ckpt != nil && j.ckpt.Latest() != nil {
+		j.restoredFrom = j.ckpt.Latest().ID
+		j.restores++
+	}
 	for _, v := range j.g.Vertices {
 		for i := 0; i < v.Parallelism; i++ {
 			loc := j.slots[i]
 			ex := j.execs[subtaskKey{v.Index, i}]
 			ex.state, ex.tm = api.Scheduled, loc.TaskManager
+			ckp, restore := c.deploySettings(j, v.Index, v.Parallelism, i)
 			c.emit(Deploy{TaskManager: loc.TaskManager, Task: api.DeployTask{
 				Job: j.id, JobName: j.g.Name, Attempt: j.attempt, Vertex: v.Index, Subtask: i, Slot: loc.Slot,
-				Fingerprint: j.g.Fingerprint, Slots: j.slots,
+				Fingerprint: j.g.Fingerprint, Slots: j.slots, Checkpointing: ckp, Restore: restore,
 			}})
 		}
 	}
@@ -293,8 +320,16 @@ func (c *Core) taskState(e TaskStateChanged) {
 	case api.Running:
 		if ex.state == api.Scheduled {
 			ex.state = api.Running
+			if j.state == api.JobRunning && c.all(j, api.Running) {
+				c.checkpointRunning(j)
+			}
 		}
 	case api.Finished:
+		if j.state == api.JobRunning && ex.state != api.Finished {
+			// A finished subtask takes no more checkpoints: checkpointing
+			// stops for the rest of the attempt.
+			c.checkpointStep(j, CheckpointJobStopped{Cause: "a subtask finished"})
+		}
 		ex.state = api.Finished
 		if j.state == api.JobRunning && c.all(j, api.Finished) {
 			c.releaseSlots(j)
@@ -501,6 +536,7 @@ func (c *Core) tick() {
 	}
 	for _, id := range c.order {
 		j := c.jobs[id]
+		c.checkpointStep(j, CheckpointTick{})
 		c.restartDue(j)
 		if j.state == api.JobCreated && c.now.Sub(j.waitingSince) >= c.opts.SlotRequestTimeout {
 			why := fmt.Sprintf("could not get %d slots within %v", j.g.Slots(), c.opts.SlotRequestTimeout)

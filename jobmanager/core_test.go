@@ -30,6 +30,12 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 //	advance DURATION      (time passes, then a tick)
 //	status JOB            (prints the job's state and subtasks)
 //	exceptions JOB        (prints the job's exception history)
+//	submit … checkpoint=INTERVAL [retention=R]  (checkpoints every INTERVAL into /ck/JOB)
+//	ack JOB ID vV/S [OP@PATH:SIZE[:KGSTART-KGEND]…]  (a subtask acknowledges checkpoint ID; OP HEAD is the vertex's head)
+//	decline JOB ID vV/S REASON…
+//	written JOB ID [ERROR…]  (the shell wrote _metadata, or failed to)
+//	deleted JOB PATH…        (the shell deleted PATHs)
+//	checkpoints JOB          (prints the job's checkpoint stats)
 func TestCoreScripts(t *testing.T) {
 	files, err := filepath.Glob("testdata/*.txt")
 	if err != nil || len(files) == 0 {
@@ -126,7 +132,60 @@ func runScript(t *testing.T, path string) {
 				if s := kv["strategy"]; s != "" {
 					e.Restart = scriptStrategy(t, s)
 				}
+				if iv := kv["checkpoint"]; iv != "" {
+					d, err := time.ParseDuration(iv)
+					if err != nil {
+						bad("checkpoint interval: %v", err)
+					}
+					e.Checkpointing = &JobCheckpointing{Config: CheckpointConfig{Interval: d, Timeout: time.Minute, NumRetained: 1},
+						Dir: "/ck", Backend: "hashmap", Retention: CheckpointRetention(kv["retention"])}
+				}
 				ev = e
+			case "ack", "decline":
+				id := int64(num("checkpoint", arg(2)))
+				vs, ss, ok := strings.Cut(arg(3), "/")
+				if !ok || !strings.HasPrefix(vs, "v") {
+					bad("want vV/S, got %q", arg(3))
+				}
+				task := CheckpointTask{Vertex: num("vertex", strings.TrimPrefix(vs, "v")), Subtask: num("subtask", ss)}
+				if f[0] == "decline" {
+					ev = CheckpointReport{Job: f[1], Event: CheckpointDeclined{ID: id, Task: task, Reason: strings.Join(f[4:], " ")}}
+					break
+				}
+				var hs []StateHandle
+				for _, w := range f[4:] {
+					op, rest, _ := strings.Cut(w, "@")
+					parts := strings.Split(rest, ":")
+					if len(parts) < 2 {
+						bad("want OP@PATH:SIZE[:A-B], got %q", w)
+					}
+					if j := c.jobs[f[1]]; op == "HEAD" && j != nil {
+						op = j.g.Vertices[task.Vertex].ID // the vertex's head operator
+					}
+					h := StateHandle{Operator: op, Path: parts[0], Size: int64(num("size", parts[1]))}
+					if len(parts) > 2 {
+						a, b, _ := strings.Cut(parts[2], "-")
+						h.KeyGroups = KeyGroupRange{Start: num("kg start", a), End: num("kg end", b)}
+					}
+					hs = append(hs, h)
+				}
+				ev = CheckpointReport{Job: f[1], Event: CheckpointAcknowledged{ID: id, Task: task, Handles: hs}}
+			case "written":
+				ev = CheckpointReport{Job: arg(1), Event: CheckpointMetadataWritten{ID: int64(num("checkpoint", arg(2))), Err: strings.Join(f[3:], " ")}}
+			case "deleted":
+				ev = CheckpointReport{Job: arg(1), Event: CheckpointFilesDeleted{Paths: f[2:]}}
+			case "checkpoints":
+				st, ok := c.CheckpointStats(arg(1))
+				if !ok {
+					got = append(got, "no checkpoints for "+f[1])
+					continue
+				}
+				line := fmt.Sprintf("completed=%d failed=%d in_progress=%d restored=%d", st.Completed, st.Failed, st.InProgress, st.Restored)
+				if l := st.Latest; l != nil {
+					line += fmt.Sprintf(" latest=chk-%d %s size=%d", l.ID, l.Path, l.Size)
+				}
+				got = append(got, line)
+				continue
 			case "register":
 				ev = TaskManagerRegistered{TaskManager: arg(1), Pool: kv["pool"], Slots: num("slots", kv["slots"]), DataAddress: f[1] + ":1"}
 			case "heartbeat":

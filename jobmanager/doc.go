@@ -5,8 +5,9 @@
 // Core is deterministic, in the style of etcd's raft: Step(now, event)
 // returns actions and does no I/O. Events are job submissions and
 // cancellations, TaskManager registrations, heartbeats and exits, subtask
-// state reports and Ticks (time passing). Actions are StartTaskManagers,
-// StopTaskManager, Deploy, Cancel and JobChanged. The core
+// state reports, checkpoint reports and Ticks (time passing). Actions are
+// StartTaskManagers, StopTaskManager, Deploy, Cancel, JobChanged and the
+// checkpoint actions below. The core
 //
 //   - places a job when its pool (job binary) has Slots() free slots —
 //     TaskManagers in id order, slot sharing: job slot i runs subtask i of
@@ -56,16 +57,41 @@
 // entry names the exit and keeps the symptom after it ("[first noticed as:
 // …]"); a failed job's final reason is its last failover's root cause.
 //
-// CheckpointCoordinator (one per job, to be embedded in Core) is the
-// deterministic half of checkpointing: it triggers aligned checkpoints on
-// its clock, collects acknowledgements with their state handles, has the
-// shell write chk-<n>/_metadata atomically, notifies tasks, retains
-// state.checkpoints.num-retained checkpoints with reference-counted shared
-// (incremental) files, deletes what a failed or subsumed checkpoint leaves,
-// and fails the job past execution.checkpointing.tolerable-failed-checkpoints.
-// Its tests are recorded scripts in testdata/checkpoint/. It is not yet fed
-// by Core: the runtime's barriers and the control channel's checkpoint
-// messages are wired to it by the checkpoint work.
+// CheckpointCoordinator (one per job with execution.checkpointing.interval
+// set, embedded in Core) is the deterministic half of checkpointing: it
+// triggers aligned checkpoints on its clock, collects acknowledgements with
+// their state handles, has the shell write chk-<n>/_metadata atomically,
+// notifies tasks, retains state.checkpoints.num-retained checkpoints with
+// reference-counted shared (incremental) files, deletes what a failed or
+// subsumed checkpoint leaves, and fails the job past
+// execution.checkpointing.tolerable-failed-checkpoints. Its tests are
+// recorded scripts in testdata/checkpoint/.
+//
+// Core wires it (core_checkpoint.go): a submission carries
+// JobCheckpointing (JobCheckpointingFrom: the cluster's floe-conf.yaml and
+// -D under the options the client sends; checkpointing on without
+// state.checkpoints.dir, or state.backend.type rocksdb, is refused at
+// submission); the job's folder is state.checkpoints.dir/<job-id>; every
+// Deploy carries it (DeployTask.Checkpointing) and, once a checkpoint
+// completed, the subtask's handles of the latest one for its key-group
+// range (DeployTask.Restore); all subtasks RUNNING starts the coordinator's
+// clock (the subtasks of source vertices get the triggers), leaving RUNNING
+// or a subtask finishing stops it, Ticks feed it and NextWake tells the
+// shell when. Its actions become SendTrigger and SendNotify to the
+// TaskManagers hosting the subtasks, WriteCheckpointMetadata and
+// DeleteCheckpointFiles for the shell, and FailJobForCheckpoints fails the
+// attempt like a task failure. When a job ends, its checkpoints go or stay
+// as Flink's execution.checkpointing.externalized-checkpoint-retention
+// says: the default NO_EXTERNALIZED_CHECKPOINTS deletes the job's folder
+// however it ends, DELETE_ON_CANCELLATION keeps it when the job fails,
+// RETAIN_ON_CANCELLATION keeps it always. The shell (checkpoint_shell.go)
+// sends the messages over the control channel, turns acknowledgements and
+// declines into CheckpointReport events, and runs the storage actions in
+// order on one worker goroutine (CheckpointStorage; hdfsstore by default,
+// hdfs:// and local paths), feeding their results back; the worker ends
+// with Run. GET /v1/jobs/{id}/checkpoints and Flink's
+// /jobs/{id}/checkpoints serve the coordinator's figures with Flink's
+// field names.
 //
 //	drv, _ := jobmanager.NewProcessDriver(jobmanager.ProcessDriverOptions{SecretFile: path})
 //	jm, _ := jobmanager.New(ctx, jobmanager.Options{Driver: drv, Core: jobmanager.CoreOptions{SlotsPerTaskManager: 2}})

@@ -2,6 +2,7 @@ package jobmanager
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/floe-yarn/floe/graph"
@@ -19,6 +20,8 @@ type JobSubmitted struct {
 	Graph   *graph.JobGraph
 	Pool    string
 	Restart api.RestartStrategy
+	// Checkpointing is set when the job takes checkpoints.
+	Checkpointing *JobCheckpointing
 }
 
 // JobCancelRequested asks to cancel a job.
@@ -58,6 +61,14 @@ type TaskStateChanged struct {
 // Tick lets time pass: heartbeat deadlines, restart delays, timeouts.
 type Tick struct{}
 
+// CheckpointReport feeds a job's checkpoint coordinator: a TaskManager's
+// acknowledgement or decline, or the shell's result of a metadata write or
+// a deletion.
+type CheckpointReport struct {
+	Job   string
+	Event CheckpointEvent
+}
+
 func (JobSubmitted) isEvent()          {}
 func (JobCancelRequested) isEvent()    {}
 func (TaskManagerRegistered) isEvent() {}
@@ -65,6 +76,7 @@ func (Heartbeat) isEvent()             {}
 func (TaskManagerExited) isEvent()     {}
 func (TaskStateChanged) isEvent()      {}
 func (Tick) isEvent()                  {}
+func (CheckpointReport) isEvent()      {}
 
 // Action is an output of the Core, for the I/O shell to carry out.
 type Action interface{ isAction() }
@@ -102,11 +114,30 @@ type JobChanged struct {
 	Cause string
 }
 
+// SendTrigger asks a TaskManager to inject checkpoint barriers at its
+// source subtasks.
+type SendTrigger struct {
+	TaskManager string
+	Msg         api.TriggerCheckpoint
+}
+
+// SendNotify tells a TaskManager that a checkpoint completed or aborted.
+type SendNotify struct {
+	TaskManager string
+	Msg         api.NotifyCheckpoint
+}
+
 func (StartTaskManagers) isAction() {}
-func (StopTaskManager) isAction()   {}
-func (Deploy) isAction()            {}
-func (Cancel) isAction()            {}
-func (JobChanged) isAction()        {}
+func (SendTrigger) isAction()       {}
+func (SendNotify) isAction()        {}
+
+// The coordinator's storage actions are Core actions as they are.
+func (WriteCheckpointMetadata) isAction() {}
+func (DeleteCheckpointFiles) isAction()   {}
+func (StopTaskManager) isAction()         {}
+func (Deploy) isAction()                  {}
+func (Cancel) isAction()                  {}
+func (JobChanged) isAction()              {}
 
 // String forms are compact and stable: the core's tests compare them.
 func (a StartTaskManagers) String() string {
@@ -114,11 +145,44 @@ func (a StartTaskManagers) String() string {
 }
 func (a StopTaskManager) String() string { return fmt.Sprintf("stop %s (%s)", a.TaskManager, a.Cause) }
 func (a Deploy) String() string {
-	return fmt.Sprintf("deploy %s#%d v%d/%d -> %s[%d]", a.Task.Job, a.Task.Attempt, a.Task.Vertex, a.Task.Subtask, a.TaskManager, a.Task.Slot)
+	s := fmt.Sprintf("deploy %s#%d v%d/%d -> %s[%d]", a.Task.Job, a.Task.Attempt, a.Task.Vertex, a.Task.Subtask, a.TaskManager, a.Task.Slot)
+	if c := a.Task.Checkpointing; c != nil {
+		s += fmt.Sprintf(" ckpt=%s,%s,%s", c.Dir, c.Mode, c.Backend)
+	}
+	if r := a.Task.Restore; r != nil {
+		hs := make([]string, len(r.Handles))
+		for i, h := range r.Handles {
+			hs[i] = fmt.Sprintf("%s@%s[%d,%d)", h.Operator, h.Path, h.KeyGroupStart, h.KeyGroupEnd)
+		}
+		s += fmt.Sprintf(" restore=chk-%d{%s}", r.Checkpoint, strings.Join(hs, " "))
+	}
+	return s
 }
 func (a Cancel) String() string {
 	return fmt.Sprintf("cancel %s#%d v%d/%d on %s", a.Task.Job, a.Task.Attempt, a.Task.Vertex, a.Task.Subtask, a.TaskManager)
 }
+func (a SendTrigger) String() string {
+	return fmt.Sprintf("trigger %s#%d chk-%d -> %s %s", a.Msg.Job, a.Msg.Attempt, a.Msg.Checkpoint, a.TaskManager, refsString(a.Msg.Subtasks))
+}
+func (a SendNotify) String() string {
+	what := "complete"
+	if a.Msg.Aborted {
+		what = "aborted"
+	}
+	return fmt.Sprintf("notify %s#%d chk-%d %s -> %s", a.Msg.Job, a.Msg.Attempt, a.Msg.Checkpoint, what, a.TaskManager)
+}
+
+func refsString(rs []api.SubtaskRef) string {
+	s := ""
+	for i, r := range rs {
+		if i > 0 {
+			s += ","
+		}
+		s += fmt.Sprintf("v%d/%d", r.Vertex, r.Subtask)
+	}
+	return s
+}
+
 func (a JobChanged) String() string {
 	if a.Cause == "" {
 		return fmt.Sprintf("job %s %s", a.Job, a.State)

@@ -33,6 +33,10 @@ type Options struct {
 	Logger       zerolog.Logger
 	// Now is the clock (default time.Now); the core never reads it itself.
 	Now func() time.Time
+	// CheckpointStorage keeps the checkpoints' _metadata files and deletes
+	// checkpoint files (default: an hdfsstore.Store with Hadoop's defaults,
+	// made on first use).
+	CheckpointStorage CheckpointStorage
 }
 
 // JobManager is the I/O shell around Core: it runs the core on one
@@ -42,6 +46,11 @@ type JobManager struct {
 	opts Options
 	log  zerolog.Logger
 	core *Core
+
+	// ckptStats are the checkpoint figures of the jobs that checkpoint,
+	// copied from the core after every event batch (guarded by mu, below).
+	ckptStats map[string]CheckpointStats
+	storage   *storageWorker // the checkpoint storage worker, set by Run
 
 	mu      sync.Mutex
 	queue   []Event
@@ -78,6 +87,7 @@ func New(_ context.Context, opts Options) (*JobManager, error) {
 		opts: opts, log: opts.Logger.With().Str("component", "jobmanager").Logger(), core: core,
 		wake: make(chan struct{}, 1), tms: map[string]TaskManagerGateway{}, specs: map[string]TaskManagerSpec{},
 		pools: map[string]TaskManagerSpec{}, status: map[string]api.JobStatus{}, changed: make(chan struct{}),
+		ckptStats: map[string]CheckpointStats{},
 	}, nil
 }
 
@@ -126,14 +136,36 @@ func (jm *JobManager) post(ev Event) {
 // the JobManager's only goroutine; every driver and gateway call it makes
 // gets ctx.
 func (jm *JobManager) Run(ctx context.Context) error {
+	st := jm.opts.CheckpointStorage
+	if st == nil {
+		ls := &lazyStorage{log: jm.log}
+		defer ls.close()
+		st = ls
+	}
+	w := &storageWorker{jm: jm, wake: make(chan struct{}, 1)}
+	jm.mu.Lock()
+	jm.storage = w
+	jm.mu.Unlock()
+	wctx, stopWorker := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); w.run(wctx, st) }()
+	defer func() { stopWorker(); wg.Wait() }()
+
 	t := time.NewTicker(jm.opts.TickInterval)
 	defer t.Stop()
+	// wakeAt fires when the core next has checkpoint work due, when that
+	// comes before the next tick.
+	wakeAt := time.NewTimer(time.Hour)
+	defer wakeAt.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			jm.shutdownAll()
 			return nil
 		case <-t.C:
+			jm.post(Tick{})
+		case <-wakeAt.C:
 			jm.post(Tick{})
 		case <-jm.wake:
 		}
@@ -149,9 +181,20 @@ func (jm *JobManager) Run(ctx context.Context) error {
 		if len(evs) > 0 {
 			jm.refreshStatus()
 			infos, pending := jm.core.TaskManagerInfos(), jm.core.PendingTaskManagers()
+			stats := map[string]CheckpointStats{}
+			for _, id := range jm.core.order {
+				if s, ok := jm.core.CheckpointStats(id); ok {
+					stats[id] = s
+				}
+			}
 			jm.mu.Lock()
-			jm.tmInfo, jm.pending = infos, pending
+			jm.tmInfo, jm.pending, jm.ckptStats = infos, pending, stats
 			jm.mu.Unlock()
+			if next := jm.core.NextWake(); !next.IsZero() {
+				if d := next.Sub(jm.opts.Now()); d < jm.opts.TickInterval {
+					wakeAt.Reset(max(d, 0))
+				}
+			}
 		}
 	}
 }
@@ -232,6 +275,14 @@ func (jm *JobManager) do(ctx context.Context, a Action) {
 			jm.post(TaskStateChanged{TaskManager: a.TaskManager, Job: a.Task.Job, Attempt: a.Task.Attempt, Vertex: a.Task.Vertex,
 				Subtask: a.Task.Subtask, State: api.Canceled})
 		}
+	case SendTrigger:
+		jm.sendCheckpoint(a.TaskManager, func(g CheckpointGateway) error { return g.TriggerCheckpoint(ctx, a.Msg) })
+	case SendNotify:
+		jm.sendCheckpoint(a.TaskManager, func(g CheckpointGateway) error { return g.NotifyCheckpoint(ctx, a.Msg) })
+	case WriteCheckpointMetadata:
+		jm.storage.add(a)
+	case DeleteCheckpointFiles:
+		jm.storage.add(a)
 	case JobChanged:
 		ev := jm.log.Info()
 		if a.State == api.JobFailed || a.State == api.JobRestarting || a.State == api.JobFailing {
@@ -258,12 +309,17 @@ type Submission struct {
 	Args    []string
 	Env     []string
 	Restart api.RestartStrategy
+	// Checkpointing is set when the job takes checkpoints.
+	Checkpointing *JobCheckpointing
 }
 
 // Submit adds a job and returns its id.
 func (jm *JobManager) Submit(ctx context.Context, s Submission) (string, error) {
 	if s.Graph == nil {
 		return "", fmt.Errorf("submit: no job graph")
+	}
+	if err := s.Checkpointing.Validate(); err != nil {
+		return "", fmt.Errorf("submit %q: %w", s.Graph.Name, err)
 	}
 	if err := s.Restart.Validate(); err != nil {
 		return "", fmt.Errorf("submit %q: %w", s.Graph.Name, err)
@@ -290,7 +346,7 @@ func (jm *JobManager) Submit(ctx context.Context, s Submission) (string, error) 
 	jm.jobIDs = append(jm.jobIDs, id)
 	jm.mu.Unlock()
 	jm.log.Info().Str("job", id).Str("name", s.Graph.Name).Int("slots", s.Graph.Slots()).Msg("job submitted")
-	jm.post(JobSubmitted{Job: id, Graph: s.Graph, Pool: s.Pool, Restart: s.Restart})
+	jm.post(JobSubmitted{Job: id, Graph: s.Graph, Pool: s.Pool, Restart: s.Restart, Checkpointing: s.Checkpointing})
 	return id, nil
 }
 

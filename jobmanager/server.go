@@ -46,6 +46,10 @@ type ServerOptions struct {
 	// Shutdown, when set, enables POST /v1/cluster/shutdown (signed); it is
 	// called once per accepted request with the caller's reason.
 	Shutdown func(reason string)
+	// Config looks up the cluster's options (floe-conf.yaml and -D of the
+	// cluster): the checkpoint settings of submissions, under the options
+	// each submission carries. Nil means none set.
+	Config func(key string) (string, bool)
 	// Mode is reported in the overview (session, per-job, application).
 	Mode   string
 	Logger zerolog.Logger
@@ -111,6 +115,8 @@ func NewServer(jm *JobManager, opts ServerOptions) (*Server, error) {
 	mux.HandleFunc("POST /v1/jobs", s.auth(s.submit))
 	mux.HandleFunc("GET /v1/jobs", read(s.jobs))
 	mux.HandleFunc("GET /v1/jobs/{id}", read(s.job))
+	mux.HandleFunc("GET /v1/jobs/{id}/checkpoints", read(s.checkpoints))
+	mux.HandleFunc("GET /jobs/{id}/checkpoints", read(s.checkpoints))
 	mux.HandleFunc("GET /v1/overview", read(s.overview))
 	mux.HandleFunc("GET /v1/taskmanagers", read(s.taskManagers))
 	mux.HandleFunc("GET /{$}", read(s.overview))
@@ -306,7 +312,20 @@ func (s *Server) submit(_ http.ResponseWriter, r *http.Request, body []byte) (an
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%s", req.Binary, strings.Join(req.Args, "\x00"), strings.Join(req.Env, "\x00"))
 	pool := hex.EncodeToString(h.Sum(nil)[:8])
-	id, err := s.jm.Submit(r.Context(), Submission{Graph: g, Pool: pool, Binary: req.Binary, Args: req.Args, Env: req.Env, Restart: restart})
+	ckp, err := JobCheckpointingFrom(func(key string) (string, bool) {
+		if v, ok := req.Config[key]; ok {
+			return v, true
+		}
+		if s.opts.Config != nil {
+			return s.opts.Config(key)
+		}
+		return "", false
+	})
+	if err != nil {
+		return nil, fmt.Errorf("submit %q: %w", g.Name, err)
+	}
+	id, err := s.jm.Submit(r.Context(), Submission{Graph: g, Pool: pool, Binary: req.Binary, Args: req.Args, Env: req.Env,
+		Restart: restart, Checkpointing: ckp})
 	if err != nil {
 		return nil, err
 	}

@@ -38,6 +38,11 @@ type Options struct {
 	// strategy; zero attempts never restart.
 	RestartAttempts int
 	RestartDelay    time.Duration
+	// Checkpointing, when set, makes the job take checkpoints
+	// (jobmanager.JobCheckpointingFrom reads it from the configuration).
+	// The in-process TaskManagers' gateway must carry checkpoint messages
+	// (jobmanager.CheckpointGateway) for checkpoints to complete.
+	Checkpointing *jobmanager.JobCheckpointing
 	// Logger receives the JobManager's and TaskManagers' logs.
 	Logger zerolog.Logger
 }
@@ -80,7 +85,8 @@ func Run(ctx context.Context, opts Options) error {
 	defer func() { stopAll(); wg.Wait(); drv.wait() }()
 
 	id, err := jm.Submit(ctx, jobmanager.Submission{Graph: g, Pool: "local",
-		Restart: api.RestartStrategy{Attempts: opts.RestartAttempts, DelayMillis: opts.RestartDelay.Milliseconds()}})
+		Restart:       api.RestartStrategy{Attempts: opts.RestartAttempts, DelayMillis: opts.RestartDelay.Milliseconds()},
+		Checkpointing: opts.Checkpointing})
 	if err != nil {
 		return err
 	}

@@ -97,7 +97,7 @@ func runJobManager(c *cli.Context) error {
 		return err
 	}
 	srv, err := jobmanager.NewServer(jm, jobmanager.ServerOptions{Addr: addr, Secret: secret, DefaultRestart: *restart,
-		Heartbeat: jobmanager.HeartbeatTiming(cfg), Logger: log})
+		Heartbeat: jobmanager.HeartbeatTiming(cfg), Logger: log, Config: jobmanager.ConfigLookup(cfg)})
 	if err != nil {
 		return err
 	}

@@ -54,6 +54,9 @@ func listCommand() *cli.Command {
 			fmt.Fprintf(out, "%-24s %-12s %s\n", "JOB ID", "STATE", "NAME")
 			for _, j := range jobs {
 				fmt.Fprintf(out, "%-24s %-12s %s\n", j.ID, j.State, j.Name)
+				if st, err := cc.Checkpoints(ctx, j.ID); err == nil && st.Line() != "" {
+					fmt.Fprintf(out, "%-24s %s\n", "", st.Line())
+				}
 			}
 			return nil
 		},

@@ -126,11 +126,15 @@ func runRemote(ctx context.Context, c *cli.Context, cfg *conf.Config, job client
 	if err != nil {
 		return fmt.Errorf("run: %w", err)
 	}
+	ckp, err := jobmanager.SubmissionConfig(cfg)
+	if err != nil {
+		return fmt.Errorf("run: %w", err)
+	}
 	g, err := job.Plan(ctx, os.Stdout)
 	if err != nil {
 		return err
 	}
-	sub := api.SubmitJob{Graph: g, Binary: job.Binary, Args: job.Args, Env: job.Env(), Restart: restart}
+	sub := api.SubmitJob{Graph: g, Binary: job.Binary, Args: job.Args, Env: job.Env(), Restart: restart, Config: ckp}
 	jm := api.NewClient(addr, secret)
 	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	st, err := jm.Submit(sctx, sub)

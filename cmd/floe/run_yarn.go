@@ -43,6 +43,14 @@ func runOnYarn(ctx context.Context, r yarnRun) error {
 		}
 		r.bin = abs
 	}
+	if r.target != targetYarnSession {
+		// The job's own cluster reads these options: refuse bad ones
+		// (checkpointing on without state.checkpoints.dir, rocksdb) before
+		// anything is deployed.
+		if _, err := jobmanager.JobCheckpointingFrom(jobmanager.ConfigLookup(r.cfg)); err != nil {
+			return fmt.Errorf("run: %w", err)
+		}
+	}
 	switch r.target {
 	case targetYarnPerJob:
 		return r.perJob(ctx)
@@ -183,6 +191,10 @@ func (r yarnRun) session(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("run: %w", err)
 	}
+	ckp, err := jobmanager.SubmissionConfig(r.cfg)
+	if err != nil {
+		return fmt.Errorf("run: %w", err)
+	}
 	env, err := newYarnEnv(ctx, r.c, r.cfg)
 	if err != nil {
 		return err
@@ -199,7 +211,7 @@ func (r yarnRun) session(ctx context.Context) error {
 	}
 	st, err := env.desc.SubmitToSession(ctx, cc, client.SessionSubmission{
 		Job:     client.Job{Binary: r.bin, Args: r.args, Parallelism: client.Parallelism(r.cfg, r.parallelism)},
-		Restart: restart, PlanOut: os.Stdout,
+		Restart: restart, Config: ckp, PlanOut: os.Stdout,
 	})
 	if err != nil {
 		return err

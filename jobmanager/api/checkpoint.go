@@ -1,5 +1,7 @@
 package api
 
+import "fmt"
+
 // The checkpoint messages of the control channel (MsgTriggerCheckpoint and
 // friends). They are declared and tested now so the checkpoint coordinator
 // only has to send and handle them: a JobManager or TaskManager that does
@@ -99,4 +101,84 @@ type NotifyCheckpoint struct {
 	Attempt    int    `json:"attempt"`
 	Checkpoint int64  `json:"checkpoint"`
 	Aborted    bool   `json:"aborted,omitempty"`
+}
+
+// CheckpointingStats is GET /v1/jobs/{id}/checkpoints (and Flink's path
+// /jobs/{id}/checkpoints): a job's checkpoint figures, with Flink's field
+// names where Flink has them.
+type CheckpointingStats struct {
+	Counts  CheckpointCounts         `json:"counts"`
+	Latest  CheckpointLatest         `json:"latest"`
+	Failure *CheckpointFailureDetail `json:"failure,omitempty"`
+}
+
+// CheckpointCounts are Flink's checkpoint counts.
+type CheckpointCounts struct {
+	Restored   int `json:"restored"`
+	Total      int `json:"total"`
+	InProgress int `json:"in_progress"`
+	Completed  int `json:"completed"`
+	Failed     int `json:"failed"`
+}
+
+// CheckpointLatest holds the latest completed checkpoint and the one the
+// running attempt restored.
+type CheckpointLatest struct {
+	Completed *CompletedCheckpoint `json:"completed"`
+	Restored  *RestoredCheckpoint  `json:"restored"`
+}
+
+// CompletedCheckpoint is Flink's completed checkpoint entry.
+type CompletedCheckpoint struct {
+	ID           int64  `json:"id"`
+	Status       string `json:"status"`
+	IsSavepoint  bool   `json:"is_savepoint"`
+	ExternalPath string `json:"external_path"`
+	// StateSize is the full state size, CheckpointedSize the bytes this
+	// checkpoint uploaded (less for incremental checkpoints).
+	StateSize        int64 `json:"state_size"`
+	CheckpointedSize int64 `json:"checkpointed_size"`
+	// EndToEndDuration is trigger to completion, in milliseconds.
+	EndToEndDuration int64 `json:"end_to_end_duration"`
+	// AlignmentBuffered is Flink's (deprecated) field; Floe's aligners
+	// block channels instead of buffering, so it is always 0.
+	AlignmentBuffered int64 `json:"alignment_buffered"`
+	// AlignmentDurationMillis is the longest alignment any subtask reported.
+	AlignmentDurationMillis int64 `json:"alignment_duration"`
+}
+
+// RestoredCheckpoint names the checkpoint the running attempt started from.
+type RestoredCheckpoint struct {
+	ID int64 `json:"id"`
+}
+
+// CheckpointFailureDetail is the latest checkpoint failure and the files
+// whose deletion is being retried.
+type CheckpointFailureDetail struct {
+	Message        string `json:"failure_message"`
+	UndeletedFiles int    `json:"undeleted_files"`
+}
+
+// Line is what floe list and the attached floe run print about a job's
+// checkpoints: "latest checkpoint N (size, duration)", or "" when none
+// completed.
+func (s CheckpointingStats) Line() string {
+	l := s.Latest.Completed
+	if l == nil {
+		return ""
+	}
+	return fmt.Sprintf("latest checkpoint %d (%s, %dms)", l.ID, byteSize(l.StateSize), l.EndToEndDuration)
+}
+
+func byteSize(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

@@ -101,6 +101,13 @@ func (c *Client) Job(ctx context.Context, id string) (JobStatus, error) {
 	return st, err
 }
 
+// Checkpoints returns a job's checkpoint figures.
+func (c *Client) Checkpoints(ctx context.Context, id string) (CheckpointingStats, error) {
+	var st CheckpointingStats
+	err := c.Do(ctx, http.MethodGet, "/v1/jobs/"+id+"/checkpoints", nil, &st)
+	return st, err
+}
+
 // Cancel cancels a job.
 func (c *Client) Cancel(ctx context.Context, id string) (JobStatus, error) {
 	var st JobStatus

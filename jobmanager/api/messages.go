@@ -138,6 +138,9 @@ type SubmitJob struct {
 	Env []string `json:"env,omitempty"`
 	// Restart overrides the JobManager's default restart strategy.
 	Restart *RestartStrategy `json:"restart,omitempty"`
+	// Config holds the client's checkpoint and state options
+	// (execution.checkpointing.*, state.*): they override the cluster's.
+	Config map[string]string `json:"config,omitempty"`
 }
 
 // SubtaskStatus is one subtask's state in JobStatus.
