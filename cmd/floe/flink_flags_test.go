@@ -229,11 +229,11 @@ func TestConfigShowsFlinkKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	setEnv(t, dir, "")
-	out, errOut, err := runFloe(t, "config", "-Dstate.backend.type=rocksdb")
+	out, errOut, err := runFloe(t, "config", "-Dstate.backend.rocksdb.memory.fixed-per-slot=128mb")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range []string{"pipeline.name", "state.backend.type"} {
+	for _, key := range []string{"pipeline.name", "state.backend.rocksdb.memory.fixed-per-slot"} {
 		if f := row(t, out, key); !strings.Contains(strings.Join(f, " "), "(Flink option not supported by Floe, ignored)") {
 			t.Errorf("row %q", f)
 		}
