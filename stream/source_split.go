@@ -123,24 +123,87 @@ func addSplitSource[T any](env *Environment, kind, name string, src Source[T]) S
 	c := codecFor[T](env, name)
 	info := src.Info()
 	s := addSource(env, kind, name, info.Bounded, info.MaxParallelism, c, func(oc runtime.OperatorContext, emit func(T)) (*instance[struct{}], error) {
-		return &instance[struct{}]{run: func(ctx context.Context, idle func()) error {
-			splits, err := src.Splits(ctx, oc.Parallelism)
+		var r SplitReader[T] // set while running; snapshots read it between records
+		inst := &instance[struct{}]{}
+		inst.runSafe = func(ctx context.Context, idle, safePoint func()) error {
+			mine, err := sourceSplits(ctx, src, oc)
 			if err != nil {
-				return fmt.Errorf("source %s: list splits: %w", name, err)
+				return fmt.Errorf("source %s subtask %d: %w", name, oc.Subtask, err)
 			}
-			r, err := src.Reader(ctx, ReaderContext{Subtask: oc.Subtask, Parallelism: oc.Parallelism, Idle: idle})
+			rd, err := src.Reader(ctx, ReaderContext{Subtask: oc.Subtask, Parallelism: oc.Parallelism, Idle: idle})
 			if err != nil {
 				return fmt.Errorf("source %s subtask %d: open reader: %w", name, oc.Subtask, err)
 			}
-			defer func() { _ = r.Close() }() // a reader holds nothing to flush
-			if err := r.AddSplits(AssignSplits(splits, oc.Parallelism)[oc.Subtask]); err != nil {
+			defer func() { _ = rd.Close() }() // a reader holds nothing to flush
+			if err := rd.AddSplits(mine); err != nil {
 				return fmt.Errorf("source %s subtask %d: %w", name, oc.Subtask, err)
 			}
-			return drain(ctx, r, emit)
-		}}, nil
+			r = rd
+			return drain(ctx, rd, emit, safePoint)
+		}
+		inst.run = func(ctx context.Context, idle func()) error { return inst.runSafe(ctx, idle, func() {}) }
+		if oc.Checkpointing != nil {
+			inst.snapshot = func(context.Context, runtime.CheckpointMeta) (runtime.OperatorSnapshot, error) {
+				if r == nil {
+					return runtime.OperatorSnapshot{}, fmt.Errorf("source %s subtask %d: snapshot before the reader opened", name, oc.Subtask)
+				}
+				return runtime.OperatorSnapshot{State: encodeSplitStates(r.Snapshot())}, nil
+			}
+		}
+		return inst, nil
 	})
 	env.nodes[s.node].replayable = info.Replayable
 	return s
+}
+
+// sourceSplits returns the splits of one source subtask: its share of the
+// fresh splits, or, on restore, its share (AssignSplits) of the union of
+// the split states in every handle it was given — so a source restores at
+// another parallelism when it is given every old subtask's handle.
+func sourceSplits[T any](ctx context.Context, src Source[T], oc runtime.OperatorContext) ([]SplitState, error) {
+	if oc.Restore == nil {
+		splits, err := src.Splits(ctx, oc.Parallelism)
+		if err != nil {
+			return nil, fmt.Errorf("list splits: %w", err)
+		}
+		return AssignSplits(splits, oc.Parallelism)[oc.Subtask], nil
+	}
+	parts, err := oc.Restore.ReadAll(ctx, oc.Checkpointing.Storage, runtime.OperatorStateOnly)
+	if err != nil {
+		return nil, err
+	}
+	var all []SplitState
+	for i, p := range parts {
+		ss, err := decodeSplitStates(p)
+		if err != nil {
+			return nil, fmt.Errorf("restore checkpoint %d: %s: %w", oc.Restore.Checkpoint, oc.Restore.Handles[i].Path, err)
+		}
+		all = append(all, ss...)
+	}
+	return AssignSplits(all, oc.Parallelism)[oc.Subtask], nil
+}
+
+// encodeSplitStates is a source subtask's checkpointed state: its split
+// states, with splitCodec (count, then ID and Data of each).
+func encodeSplitStates(ss []SplitState) []byte {
+	c := newSplitCodec().uint(uint64(len(ss)))
+	for _, s := range ss {
+		c.str(s.ID).str(string(s.Data))
+	}
+	return c.b
+}
+
+func decodeSplitStates(b []byte) ([]SplitState, error) {
+	d := newSplitDecoder("source", b)
+	n := d.uint()
+	if n > uint64(len(b)) {
+		return nil, fmt.Errorf("source state: %d splits in %d bytes", n, len(b))
+	}
+	var out []SplitState
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		out = append(out, SplitState{ID: d.str(), Data: []byte(d.str())})
+	}
+	return out, d.done()
 }
 
 // batchReader is a SplitReader's optional fast path: emitBatch emits up
@@ -150,10 +213,12 @@ type batchReader[T any] interface {
 	emitBatch(ctx context.Context, emit func(T), limit int) (n int, err error)
 }
 
-// drain emits every record of r until io.EOF or ctx ends.
-func drain[T any](ctx context.Context, r SplitReader[T], emit func(T)) error {
+// drain emits every record of r until io.EOF or ctx ends, calling
+// safePoint between batches of records.
+func drain[T any](ctx context.Context, r SplitReader[T], emit func(T), safePoint func()) error {
 	if br, ok := r.(batchReader[T]); ok {
 		for {
+			safePoint()
 			if ctx.Err() != nil {
 				return context.Cause(ctx)
 			}
@@ -166,8 +231,11 @@ func drain[T any](ctx context.Context, r SplitReader[T], emit func(T)) error {
 		}
 	}
 	for n := 1; ; n++ {
-		if n%checkEvery == 0 && ctx.Err() != nil {
-			return context.Cause(ctx)
+		if n%checkEvery == 0 {
+			if ctx.Err() != nil {
+				return context.Cause(ctx)
+			}
+			safePoint()
 		}
 		v, err := r.Next(ctx)
 		if errors.Is(err, io.EOF) {

@@ -1,0 +1,166 @@
+package stream
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/floe-yarn/floe/runtime"
+	"github.com/floe-yarn/floe/runtime/state"
+)
+
+// keyedValue is the value state (one S per key) of a keyed operator. A job
+// that does not checkpoint keeps it on the heap; a checkpointing one keeps
+// it in the configured runtime/state backend, snapshots it at each barrier
+// (its key-group range, in the canonical format) and restores it from every
+// handle overlapping its range — so a rescale moves whole key groups.
+type keyedValue[K comparable, S any] struct {
+	heap *runtime.HeapValueState[K, S]
+
+	oc    runtime.OperatorContext
+	b     state.KeyedBackend
+	v     *state.ValueState[S]
+	kc    runtime.Codec[K]
+	hash  func(K) uint64
+	maxP  int
+	kbuf  []byte
+}
+
+// openKeyedValue opens the state of one keyed operator subtask.
+func openKeyedValue[K comparable, S any](ctx context.Context, env *Environment, oc runtime.OperatorContext, name string) (*keyedValue[K, S], error) {
+	if oc.Checkpointing == nil {
+		return &keyedValue[K, S]{heap: runtime.NewHeapValueState[K, S]()}, nil
+	}
+	kc, err := runtime.CodecFor[K](env.codecs)
+	if err != nil {
+		return nil, fmt.Errorf("%s: keys of type %T have no codec for checkpointed state: %w", name, *new(K), err)
+	}
+	sc, err := runtime.CodecFor[S](env.codecs)
+	if err != nil {
+		return nil, fmt.Errorf("%s: state of type %T has no codec for checkpointed state: %w", name, *new(S), err)
+	}
+	hash, err := runtime.KeyHasher[K](kc)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	rng, err := state.RangeForSubtask(oc.MaxParallelism, oc.Parallelism, oc.Subtask)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	b, err := state.New(ctx, state.Options{Type: oc.Checkpointing.Backend, MaxParallelism: oc.MaxParallelism, Range: rng, Dir: oc.Checkpointing.LocalDir})
+	if err != nil {
+		return nil, fmt.Errorf("%s: state backend: %w", name, err)
+	}
+	kv := &keyedValue[K, S]{oc: oc, b: b, kc: kc, hash: hash, maxP: oc.MaxParallelism}
+	if kv.v, err = state.NewValueState(b, state.ValueDescriptor[S]{Name: "value", Codec: sc}); err == nil {
+		err = kv.restore(ctx, rng)
+	}
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("%s: %w", name, err), b.Close())
+	}
+	return kv, nil
+}
+
+// restore loads the key groups of rng from every keyed handle that
+// overlaps it.
+func (kv *keyedValue[K, S]) restore(ctx context.Context, rng state.KeyGroupRange) error {
+	r := kv.oc.Restore
+	if r == nil {
+		return nil
+	}
+	parts, err := r.ReadAll(ctx, kv.oc.Checkpointing.Storage, func(h runtime.StateHandle) bool {
+		return h.KeyGroupEnd > rng.Start && h.KeyGroupStart <= rng.End
+	})
+	if err != nil || len(parts) == 0 {
+		return err
+	}
+	rs := make([]io.Reader, len(parts))
+	for i, p := range parts {
+		rs[i] = bytes.NewReader(p)
+	}
+	if err := kv.b.RestoreSavepoint(ctx, rs...); err != nil {
+		return fmt.Errorf("restore keyed state of checkpoint %d: %w", r.Checkpoint, err)
+	}
+	return nil
+}
+
+func (kv *keyedValue[K, S]) setKey(k K) {
+	kv.kbuf = kv.kc.Append(kv.kbuf[:0], k)
+	kv.b.SetCurrentKey(kv.kbuf, runtime.KeyGroup(kv.hash(k), kv.maxP))
+}
+
+// get returns k's value. Backend failures abort the task (they are not the
+// user's to handle).
+func (kv *keyedValue[K, S]) get(k K) (S, bool) {
+	if kv.heap != nil {
+		return kv.heap.Get(k)
+	}
+	kv.setKey(k)
+	v, ok, err := kv.v.Value()
+	if err != nil {
+		panic(fmt.Errorf("read keyed state: %w", err))
+	}
+	return v, ok
+}
+
+func (kv *keyedValue[K, S]) put(k K, v S) {
+	if kv.heap != nil {
+		kv.heap.Put(k, v)
+		return
+	}
+	kv.setKey(k)
+	if err := kv.v.Update(v); err != nil {
+		panic(fmt.Errorf("write keyed state: %w", err))
+	}
+}
+
+func (kv *keyedValue[K, S]) del(k K) {
+	if kv.heap != nil {
+		kv.heap.Delete(k)
+		return
+	}
+	kv.setKey(k)
+	if err := kv.v.Clear(); err != nil {
+		panic(fmt.Errorf("clear keyed state: %w", err))
+	}
+}
+
+// snapshot takes the state's canonical snapshot at the barrier; Upload
+// writes it to the checkpoint's folder as one file covering the subtask's
+// key-group range.
+func (kv *keyedValue[K, S]) snapshot(_ context.Context, cp runtime.CheckpointMeta) (runtime.OperatorSnapshot, error) {
+	if kv.heap != nil {
+		return runtime.OperatorSnapshot{}, nil
+	}
+	snap, err := kv.b.SavepointSnapshot()
+	if err != nil {
+		return runtime.OperatorSnapshot{}, err
+	}
+	cs := kv.oc.Checkpointing
+	path := cs.StatePath(cp.ID, kv.oc.Operator.ID, kv.oc.Vertex, kv.oc.Subtask, "keyed")
+	rng := kv.b.KeyGroupRange()
+	return runtime.OperatorSnapshot{Upload: func(ctx context.Context) ([]runtime.StateHandle, error) {
+		defer snap.Release()
+		w, err := cs.Storage.Create(ctx, path)
+		if err != nil {
+			return nil, err
+		}
+		n, err := snap.WriteTo(ctx, w)
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return nil, fmt.Errorf("write %s: %w", path, err)
+		}
+		return []runtime.StateHandle{{Path: path, Size: n, KeyGroupStart: rng.Start, KeyGroupEnd: rng.End + 1}}, nil
+	}}, nil
+}
+
+func (kv *keyedValue[K, S]) close() error {
+	if kv.b == nil {
+		return nil
+	}
+	return kv.b.Close()
+}
