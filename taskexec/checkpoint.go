@@ -161,27 +161,46 @@ func (tm *TaskManager) TriggerCheckpoint(_ context.Context, t api.TriggerCheckpo
 	meta := runtime.CheckpointMeta{ID: t.Checkpoint, Timestamp: t.TimestampMillis}
 	for _, s := range t.Subtasks {
 		key := taskKey{t.Job, t.Attempt, s.Vertex, s.Subtask}
+		d := api.DeployTask{Job: t.Job, Attempt: t.Attempt, Vertex: s.Vertex, Subtask: s.Subtask}
+		// Sent under the lock, so a task that ends either takes the
+		// trigger with its last commands or is not found here.
 		tm.mu.Lock()
 		rt, running := tm.tasks[key]
 		_, finished := tm.finished[key]
-		tm.mu.Unlock()
-		d := api.DeployTask{Job: t.Job, Attempt: t.Attempt, Vertex: s.Vertex, Subtask: s.Subtask}
-		log := tm.log.With().Str("job", t.Job).Int("attempt", t.Attempt).Int("vertex", s.Vertex).Int("subtask", s.Subtask).Logger()
-		switch {
-		case running && rt.cmds != nil:
+		sent := false
+		if running && rt.cmds != nil {
 			select {
 			case rt.cmds <- runtime.CheckpointCommand{Kind: runtime.TriggerCheckpoint, Meta: meta}:
+				sent = true
 			default:
-				tm.decline(d, t.Checkpoint, fmt.Errorf("subtask busy: %d checkpoint commands waiting", commandBuffer), log)
 			}
-		case finished:
-			tm.acknowledge(api.AcknowledgeCheckpoint{TaskManager: tm.opts.ID, Job: t.Job, Attempt: t.Attempt,
-				Vertex: s.Vertex, Subtask: s.Subtask, Checkpoint: t.Checkpoint}, log)
+		}
+		tm.mu.Unlock()
+		switch {
+		case sent:
+		case running:
+			tm.decline(d, t.Checkpoint, fmt.Errorf("subtask busy: %d checkpoint commands waiting", commandBuffer), tm.taskLog(d))
 		default:
-			tm.decline(d, t.Checkpoint, fmt.Errorf("subtask not running on TaskManager %s", tm.opts.ID), log)
+			tm.endedTrigger(d, t.Checkpoint, finished)
 		}
 	}
 	return nil
+}
+
+// endedTrigger answers a trigger for a subtask that is not running: a
+// finished one acknowledges with no state, another declines.
+func (tm *TaskManager) endedTrigger(d api.DeployTask, id int64, finished bool) {
+	log := tm.taskLog(d)
+	if !finished {
+		tm.decline(d, id, fmt.Errorf("subtask not running on TaskManager %s", tm.opts.ID), log)
+		return
+	}
+	tm.acknowledge(api.AcknowledgeCheckpoint{TaskManager: tm.opts.ID, Job: d.Job, Attempt: d.Attempt,
+		Vertex: d.Vertex, Subtask: d.Subtask, Checkpoint: id}, log)
+}
+
+func (tm *TaskManager) taskLog(d api.DeployTask) zerolog.Logger {
+	return tm.log.With().Str("job", d.Job).Int("attempt", d.Attempt).Int("vertex", d.Vertex).Int("subtask", d.Subtask).Logger()
 }
 
 // NotifyCheckpoint passes a completion or abort notice to every running

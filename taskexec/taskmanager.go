@@ -257,14 +257,27 @@ func (tm *TaskManager) report(u api.TaskUpdate) {
 func (tm *TaskManager) runTask(ctx context.Context, rt *runningTask, key taskKey, d api.DeployTask) {
 	defer tm.wg.Done()
 	var err error
+	ran := false // RunTask ran, and err is its result
 	defer func() {
+		finished := ran && err == nil && ctx.Err() == nil
 		tm.mu.Lock()
 		delete(tm.tasks, key)
-		if err == nil && ctx.Err() == nil {
+		if finished {
 			tm.finished[key] = struct{}{}
+		}
+		// Triggers that came after the task's last safe point: its state
+		// is final, so a finished task acknowledges them empty.
+		var late []int64
+		for rt.cmds != nil && len(rt.cmds) > 0 {
+			if c := <-rt.cmds; c.Kind == runtime.TriggerCheckpoint {
+				late = append(late, c.Meta.ID)
+			}
 		}
 		tm.mu.Unlock()
 		rt.cancel()
+		for _, id := range late {
+			tm.endedTrigger(d, id, finished)
+		}
 	}()
 	upd := api.TaskUpdate{Job: d.Job, Attempt: d.Attempt, Vertex: d.Vertex, Subtask: d.Subtask}
 	log := tm.log.With().Str("job", d.Job).Int("attempt", d.Attempt).Int("vertex", d.Vertex).Int("subtask", d.Subtask).Logger()
@@ -295,7 +308,7 @@ func (tm *TaskManager) runTask(ctx context.Context, rt *runningTask, key taskKey
 		}
 		defer done()
 	}
-	err = runtime.RunTask(ctx, topts)
+	err, ran = runtime.RunTask(ctx, topts), true
 	switch {
 	case err == nil:
 		upd.State = api.Finished
