@@ -28,6 +28,15 @@ type coordinator struct {
 	causes   []string
 	acks     map[int64][]api.AcknowledgeCheckpoint
 	declines []api.DeclineCheckpoint
+	lastID   int64
+}
+
+// nextID is the next checkpoint id.
+func (c *coordinator) nextID() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.lastID++
+	return c.lastID
 }
 
 func newCoordinator() *coordinator {
@@ -158,9 +167,56 @@ func (ph *phase) stop() {
 
 func (ph *phase) subtasks() int { return ph.g.Graph().Subtasks() }
 
+// outputBytes returns the bytes of the visible and of the hidden (not yet
+// committed) files in the sink's folder.
+func outputBytes(dir string) (visible, hidden int64) {
+	ents, _ := os.ReadDir(dir) // absent until the sink starts
+	for _, e := range ents {
+		info, err := e.Info()
+		if err != nil || e.IsDir() {
+			continue
+		}
+		if strings.HasPrefix(e.Name(), ".") || strings.HasPrefix(e.Name(), "_") {
+			hidden += info.Size()
+		} else {
+			visible += info.Size()
+		}
+	}
+	return visible, hidden
+}
+
+// progress waits until records flowed: it takes checkpoints that never
+// complete (each rolls the sink's part file to disk) until the sink's
+// files grew.
+func (ph *phase) progress(output string) {
+	ph.t.Helper()
+	v0, h0 := outputBytes(output)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		ph.trigger(ph.c.nextID())
+		if v, h := outputBytes(output); v+h > v0+h0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			ph.t.Fatal("no records flowed in 60s")
+		}
+	}
+}
+
 // checkpoint triggers checkpoint id at every source subtask, waits for every
 // subtask's acknowledgement and notifies completion; it returns the acks.
 func (ph *phase) checkpoint(id int64) []api.AcknowledgeCheckpoint {
+	ph.t.Helper()
+	acks := ph.trigger(id)
+	if err := ph.tm.NotifyCheckpoint(context.Background(), api.NotifyCheckpoint{Job: jobID, Attempt: ph.attempt, Checkpoint: id}); err != nil {
+		ph.t.Fatal(err)
+	}
+	return acks
+}
+
+// trigger triggers checkpoint id and waits for every acknowledgement,
+// without notifying completion.
+func (ph *phase) trigger(id int64) []api.AcknowledgeCheckpoint {
 	ph.t.Helper()
 	g := ph.g.Graph()
 	tr := api.TriggerCheckpoint{Job: jobID, Attempt: ph.attempt, Checkpoint: id, TimestampMillis: time.Now().UnixMilli()}
@@ -187,9 +243,6 @@ func (ph *phase) checkpoint(id int64) []api.AcknowledgeCheckpoint {
 		}
 		return len(ph.c.acked(id)) == ph.subtasks()
 	})
-	if err := ph.tm.NotifyCheckpoint(context.Background(), api.NotifyCheckpoint{Job: jobID, Attempt: ph.attempt, Checkpoint: id}); err != nil {
-		ph.t.Fatal(err)
-	}
 	return ph.c.acked(id)
 }
 

@@ -1,20 +1,25 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/floe-yarn/floe/examples/ledger/ledgercheck"
+	"github.com/floe-yarn/floe/internal/testutil"
 	"github.com/floe-yarn/floe/jobmanager/api"
 )
 
-// TestLedgerRestoresExactlyOnce runs the ledger with checkpoints, takes
-// checkpoint 1, lets records flow past it, fails the attempt and restores
-// from it: the output must be exact (no lost or repeated transaction), for
-// both state backends. It would fail if sources, keyed state or the sink
-// did not snapshot or restore.
+// TestLedgerRestoresExactlyOnce runs the ledger with checkpoints: records
+// flow, checkpoint 1 completes (its output is committed), records flow
+// past it, checkpoint 2 is taken but never completes, the attempt fails
+// and restores from checkpoint 1. The output must be exact (no lost or
+// repeated transaction), for both state backends: it would fail if
+// sources, keyed state or the sink did not snapshot or restore, or if the
+// sink kept what checkpoint 2 pre-committed.
 func TestLedgerRestoresExactlyOnce(t *testing.T) {
 	for _, backend := range []string{"hashmap", "pebble"} {
 		t.Run(backend, func(t *testing.T) {
@@ -25,15 +30,26 @@ func TestLedgerRestoresExactlyOnce(t *testing.T) {
 			c := newCoordinator()
 			ckp := checkpointing(t, backend)
 
-			ph := startPhase(t, c, 2, 1, input, output, 2000, ckp, nil)
-			acks := ph.checkpoint(1)
-			assertHandles(t, acks, ckp.Dir)
+			ph := startPhase(t, c, 2, 1, input, output, 500, ckp, nil)
+			ph.progress(output)
+			id := c.nextID()
+			acks := ph.checkpoint(id)
+			assertHandles(t, acks, ckp.Dir, id)
+			testutil.WaitFor(t, 60*time.Second, "the completed checkpoint's output committed", func() bool {
+				v, _ := outputBytes(output)
+				return v > 0
+			})
+			ph.progress(output)
 			ph.fail()
+			committed, err := ledgercheck.ReadLines(output)
+			if err != nil || len(committed) == 0 || len(committed) >= len(lines) {
+				t.Fatalf("before the restore %d of %d lines are committed (%v): want some, not all", len(committed), len(lines), err)
+			}
 			if c.count(1, api.Finished) > 0 {
 				t.Fatalf("a subtask finished before the failure: the test did not fail mid-stream")
 			}
 
-			ph2 := startPhase(t, c, 2, 2, input, output, 0, ckp, &restoreFrom{1, acks})
+			ph2 := startPhase(t, c, 2, 2, input, output, 0, ckp, &restoreFrom{id, acks})
 			ph2.finish()
 			checkOutput(t, lines, output)
 		})
@@ -52,13 +68,19 @@ func TestLedgerRescaleRestore(t *testing.T) {
 			c := newCoordinator()
 			ckp := checkpointing(t, backend)
 
-			ph := startPhase(t, c, 2, 1, input, output, 1500, ckp, nil)
-			acks := ph.checkpoint(1)
+			ph := startPhase(t, c, 2, 1, input, output, 500, ckp, nil)
+			ph.progress(output)
+			id := c.nextID()
+			acks := ph.checkpoint(id)
+			ph.progress(output)
 			ph.fail()
-			ph2 := startPhase(t, c, 3, 2, input, output, 1000, ckp, &restoreFrom{1, acks})
-			acks2 := ph2.checkpoint(2)
+			ph2 := startPhase(t, c, 3, 2, input, output, 500, ckp, &restoreFrom{id, acks})
+			ph2.progress(output)
+			id2 := c.nextID()
+			acks2 := ph2.checkpoint(id2)
+			ph2.progress(output)
 			ph2.fail()
-			ph3 := startPhase(t, c, 1, 3, input, output, 0, ckp, &restoreFrom{2, acks2})
+			ph3 := startPhase(t, c, 1, 3, input, output, 0, ckp, &restoreFrom{id2, acks2})
 			ph3.finish()
 			checkOutput(t, lines, output)
 		})
@@ -67,13 +89,13 @@ func TestLedgerRescaleRestore(t *testing.T) {
 
 // assertHandles checks the acknowledgements' handles follow the layout:
 // files under Dir/chk-1/ that exist, keyed ones with a key-group range.
-func assertHandles(t *testing.T, acks []api.AcknowledgeCheckpoint, dir string) {
+func assertHandles(t *testing.T, acks []api.AcknowledgeCheckpoint, dir string, id int64) {
 	t.Helper()
 	keyed, operator := 0, 0
 	for _, a := range acks {
 		for _, h := range a.Handles {
-			if !strings.HasPrefix(h.Path, dir+"/chk-1/") || h.Operator == "" {
-				t.Errorf("handle %+v: want a file of an operator under %s/chk-1/", h, dir)
+			if want := fmt.Sprintf("%s/chk-%d/", dir, id); !strings.HasPrefix(h.Path, want) || h.Operator == "" {
+				t.Errorf("handle %+v: want a file of an operator under %s", h, want)
 			}
 			if _, err := os.Stat(h.Path); err != nil {
 				t.Errorf("handle %+v: %v", h, err)
@@ -86,7 +108,7 @@ func assertHandles(t *testing.T, acks []api.AcknowledgeCheckpoint, dir string) {
 		}
 	}
 	if keyed != 2 || operator < 2 {
-		t.Errorf("checkpoint 1 has %d keyed and %d operator handles, want 2 keyed (one per keyed subtask) and sources' and sinks' operator state", keyed, operator)
+		t.Errorf("checkpoint %d has %d keyed and %d operator handles, want 2 keyed (one per keyed subtask) and sources' and sinks' operator state", id, keyed, operator)
 	}
 }
 
