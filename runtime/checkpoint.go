@@ -21,7 +21,7 @@ type StateHandle struct {
 	// fills it in from the OperatorSnapshot when empty.
 	Operator string
 	Path     string
-	Size int64
+	Size     int64
 	// KeyGroupStart…KeyGroupEnd-1 are the key groups it holds, as in the
 	// coordinator's KeyGroupRange; an empty range for operator state that
 	// is not keyed.

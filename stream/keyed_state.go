@@ -19,13 +19,13 @@ import (
 type keyedValue[K comparable, S any] struct {
 	heap *runtime.HeapValueState[K, S]
 
-	oc    runtime.OperatorContext
-	b     state.KeyedBackend
-	v     *state.ValueState[S]
-	kc    runtime.Codec[K]
-	hash  func(K) uint64
-	maxP  int
-	kbuf  []byte
+	oc   runtime.OperatorContext
+	b    state.KeyedBackend
+	v    *state.ValueState[S]
+	kc   runtime.Codec[K]
+	hash func(K) uint64
+	maxP int
+	kbuf []byte
 }
 
 // openKeyedValue opens the state of one keyed operator subtask.

@@ -52,8 +52,8 @@ type TaskManager struct {
 	log  zerolog.Logger
 	fp   string
 
-	mu       sync.Mutex
-	tasks    map[taskKey]*runningTask
+	mu    sync.Mutex
+	tasks map[taskKey]*runningTask
 	// finished are the subtasks of the newest attempts that ended
 	// successfully (a checkpoint trigger for them acknowledges empty).
 	finished map[taskKey]struct{}
@@ -268,7 +268,7 @@ func (tm *TaskManager) runTask(ctx context.Context, rt *runningTask, key taskKey
 		// Triggers that came after the task's last safe point: its state
 		// is final, so a finished task acknowledges them empty.
 		var late []int64
-		for rt.cmds != nil && len(rt.cmds) > 0 {
+		for len(rt.cmds) > 0 {
 			if c := <-rt.cmds; c.Kind == runtime.TriggerCheckpoint {
 				late = append(late, c.Meta.ID)
 			}

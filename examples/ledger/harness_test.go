@@ -158,7 +158,10 @@ func (ph *phase) stop() {
 	ph.once.Do(func() {
 		ph.tm.Shutdown()
 		select {
-		case <-ph.ran:
+		case err := <-ph.ran:
+			if err != nil {
+				ph.t.Errorf("TaskManager: %v", err)
+			}
 		case <-time.After(30 * time.Second):
 			ph.t.Error("TaskManager did not stop")
 		}
