@@ -70,10 +70,30 @@
 // FileSink is the model): part files part-<uid>-<subtask>-<counter> are
 // written under hidden names, roll by size, time and at every barrier, and
 // are renamed to their visible names on commit. WriteText and FileSink use
-// it; since checkpoints are not wired into operators yet, they commit a
-// part file when it rolls and at the end of a bounded input. A folder
+// it: in a job that checkpoints, a part file is pre-committed at the
+// barrier, committed when the checkpoint completes, and a restore commits
+// the restored checkpoint's pending files and discards later ones; in a
+// job that does not, a part file commits when it rolls and at the end of a
+// bounded input. A folder
 // holding visible files of another run is refused unless
 // FileSinkOptions.Overwrite.
+//
+// # Operators in checkpoints
+//
+// Every operator is a runtime.Checkpointer. When the TaskManager deploys a
+// subtask with checkpointing (runtime.OperatorContext.Checkpointing):
+// split sources run with safe points (runtime.SafePointSource) and
+// snapshot their readers' SplitStates as inline operator state; on restore
+// a source subtask takes its share (AssignSplits) of the union of the
+// split states it is given, so a rescaled job deals whole splits out
+// again. Keyed Reduce and Process keep one value per key in a
+// runtime/state backend (state.backend.type: hashmap or pebble), snapshot
+// their key-group range in the canonical format at the barrier, write it
+// to <dir>/chk-<n>/<operator>-<vertex>-<subtask>-keyed off the task
+// goroutine, and restore the key groups of their range from every handle
+// that overlaps it. ProcessWithEnd with an end function keeps its state on
+// the heap, outside checkpoints (the backends do not list their keys).
+// Without checkpointing keyed state stays on the heap, as before.
 //
 // main() must therefore build the same graph every time it runs with the
 // same arguments.
