@@ -27,7 +27,10 @@ type CheckpointSettings struct {
 	// LocalDir is a local scratch folder for state backends that keep
 	// files (pebble); empty means the system's temporary folder.
 	LocalDir string
-	Storage  CheckpointStorage
+	// Incremental lets backends upload only files later checkpoints do
+	// not already hold (pebble's shared files).
+	Incremental bool
+	Storage     CheckpointStorage
 }
 
 // StatePath is the file of kind (state, keyed, …) that subtask of vertex

@@ -88,10 +88,12 @@
 // split states it is given, so a rescaled job deals whole splits out
 // again. Keyed Reduce and Process keep one value per key in a
 // runtime/state backend (state.backend.type: hashmap or pebble), snapshot
-// their key-group range in the canonical format at the barrier, write it
-// to <dir>/chk-<n>/<operator>-<vertex>-<subtask>-keyed off the task
-// goroutine, and restore the key groups of their range from every handle
-// that overlaps it. ProcessWithEnd with an end function keeps its state on
+// their key-group range at the barrier and upload it off the task
+// goroutine: hashmap in the canonical format to
+// <dir>/chk-<n>/<operator>-<vertex>-<subtask>-keyed, pebble as its own
+// checkpoint files (with execution.checkpointing.incremental its SST files
+// once each under <dir>/shared/, as Shared handles). A restore loads the
+// key groups of the subtask's range from every handle that overlaps it. ProcessWithEnd with an end function keeps its state on
 // the heap, outside checkpoints (the backends do not list their keys).
 // Without checkpointing keyed state stays on the heap, as before.
 //

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/floe-yarn/floe/runtime"
 	"github.com/floe-yarn/floe/runtime/state"
@@ -14,7 +15,8 @@ import (
 // keyedValue is the value state (one S per key) of a keyed operator. A job
 // that does not checkpoint keeps it on the heap; a checkpointing one keeps
 // it in the configured runtime/state backend, snapshots it at each barrier
-// (its key-group range, in the canonical format) and restores it from every
+// (its key-group range: hashmap in the canonical format, pebble as its own
+// files) and restores it from every
 // handle overlapping its range — so a rescale moves whole key groups.
 type keyedValue[K comparable, S any] struct {
 	heap *runtime.HeapValueState[K, S]
@@ -26,6 +28,10 @@ type keyedValue[K comparable, S any] struct {
 	hash func(K) uint64
 	maxP int
 	kbuf []byte
+	// native is set for the pebble backend, checkpointed with its own
+	// files (keyed_pebble.go); uploaded are the shared files it stored.
+	native   bool
+	uploaded uploadedSet
 }
 
 // openKeyedValue opens the state of one keyed operator subtask.
@@ -49,11 +55,28 @@ func openKeyedValue[K comparable, S any](ctx context.Context, env *Environment, 
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	b, err := state.New(ctx, state.Options{Type: oc.Checkpointing.Backend, MaxParallelism: oc.MaxParallelism, Range: rng, Dir: oc.Checkpointing.LocalDir})
+	typ, err := state.ParseBackendType(oc.Checkpointing.Backend)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	opts := state.Options{Type: typ, MaxParallelism: oc.MaxParallelism, Range: rng, Dir: oc.Checkpointing.LocalDir}
+	if opts.Dir == "" {
+		opts.Dir = os.TempDir()
+	}
+	native := typ == state.TypePebble
+	if native && oc.Restore != nil {
+		dirs, shared, cleanup, err := downloadPebble(ctx, oc.Checkpointing.Storage, opts.Dir, oc.Restore.Handles, rng)
+		if err != nil {
+			return nil, fmt.Errorf("%s: restore checkpoint %d: %w", name, oc.Restore.Checkpoint, err)
+		}
+		defer cleanup() // the backend links or copies the files in
+		opts.PebbleRestore, opts.PebbleRestoreShared = dirs, shared
+	}
+	b, err := state.New(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("%s: state backend: %w", name, err)
 	}
-	kv := &keyedValue[K, S]{oc: oc, b: b, kc: kc, hash: hash, maxP: oc.MaxParallelism}
+	kv := &keyedValue[K, S]{oc: oc, b: b, kc: kc, hash: hash, maxP: oc.MaxParallelism, native: native}
 	if kv.v, err = state.NewValueState(b, state.ValueDescriptor[S]{Name: "value", Codec: sc}); err == nil {
 		err = kv.restore(ctx, rng)
 	}
@@ -63,15 +86,16 @@ func openKeyedValue[K comparable, S any](ctx context.Context, env *Environment, 
 	return kv, nil
 }
 
-// restore loads the key groups of rng from every keyed handle that
-// overlaps it.
+// restore loads the key groups of rng from every keyed handle in the
+// canonical format that overlaps it (native Pebble handles were opened
+// with the backend).
 func (kv *keyedValue[K, S]) restore(ctx context.Context, rng state.KeyGroupRange) error {
 	r := kv.oc.Restore
 	if r == nil {
 		return nil
 	}
 	parts, err := r.ReadAll(ctx, kv.oc.Checkpointing.Storage, func(h runtime.StateHandle) bool {
-		return h.KeyGroupEnd > rng.Start && h.KeyGroupStart <= rng.End
+		return nativeFileName(h) == "" && h.KeyGroupEnd > rng.Start && h.KeyGroupStart <= rng.End
 	})
 	if err != nil || len(parts) == 0 {
 		return err
@@ -130,9 +154,12 @@ func (kv *keyedValue[K, S]) del(k K) {
 // snapshot takes the state's canonical snapshot at the barrier; Upload
 // writes it to the checkpoint's folder as one file covering the subtask's
 // key-group range.
-func (kv *keyedValue[K, S]) snapshot(_ context.Context, cp runtime.CheckpointMeta) (runtime.OperatorSnapshot, error) {
+func (kv *keyedValue[K, S]) snapshot(ctx context.Context, cp runtime.CheckpointMeta) (runtime.OperatorSnapshot, error) {
 	if kv.heap != nil {
 		return runtime.OperatorSnapshot{}, nil
+	}
+	if kv.native {
+		return kv.pebbleSnapshot(ctx, cp)
 	}
 	snap, err := kv.b.SavepointSnapshot()
 	if err != nil {

@@ -77,7 +77,7 @@ func (tm *TaskManager) taskCheckpoints(ctx context.Context, d api.DeployTask, cm
 		_ = store.Close() // nothing written
 		return runtime.CheckpointHooks{}, nil, nil, nil, err
 	}
-	set := &runtime.CheckpointSettings{Dir: c.Dir, Backend: c.Backend, LocalDir: tm.opts.LocalDir, Storage: storeStorage{store}}
+	set := &runtime.CheckpointSettings{Dir: c.Dir, Backend: c.Backend, LocalDir: tm.opts.LocalDir, Incremental: c.Incremental, Storage: storeStorage{store}}
 	ref := api.AcknowledgeCheckpoint{TaskManager: tm.opts.ID, Job: d.Job, Attempt: d.Attempt, Vertex: d.Vertex, Subtask: d.Subtask}
 	hooks := runtime.CheckpointHooks{Mode: mode, Commands: cmds,
 		Ack: func(id int64, snaps []runtime.OperatorSnapshot, alignment time.Duration) {

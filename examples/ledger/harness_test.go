@@ -317,7 +317,11 @@ func writeLines(t *testing.T, path string, lines []string) {
 	}
 }
 
+// backends are the state backend settings the restore tests run with.
+var backends = []string{"hashmap", "pebble", "pebble-incremental"}
+
 // checkpointing returns the task settings of a test job.
 func checkpointing(t *testing.T, backend string) *api.TaskCheckpointing {
-	return &api.TaskCheckpointing{Mode: "EXACTLY_ONCE", Dir: filepath.Join(t.TempDir(), "checkpoints", jobID), Backend: backend}
+	b, incremental := strings.CutSuffix(backend, "-incremental")
+	return &api.TaskCheckpointing{Mode: "EXACTLY_ONCE", Dir: filepath.Join(t.TempDir(), "checkpoints", jobID), Backend: b, Incremental: incremental}
 }

@@ -21,7 +21,7 @@ import (
 // sources, keyed state or the sink did not snapshot or restore, or if the
 // sink kept what checkpoint 2 pre-committed.
 func TestLedgerRestoresExactlyOnce(t *testing.T) {
-	for _, backend := range []string{"hashmap", "pebble"} {
+	for _, backend := range backends {
 		t.Run(backend, func(t *testing.T) {
 			dir := t.TempDir()
 			input, output := filepath.Join(dir, "in.txt"), filepath.Join(dir, "out")
@@ -59,7 +59,7 @@ func TestLedgerRestoresExactlyOnce(t *testing.T) {
 // TestLedgerRescaleRestore restores keyed state and source splits at
 // another parallelism twice (2 → 3 → 1), with an exact output.
 func TestLedgerRescaleRestore(t *testing.T) {
-	for _, backend := range []string{"hashmap", "pebble"} {
+	for _, backend := range backends {
 		t.Run(backend, func(t *testing.T) {
 			dir := t.TempDir()
 			input, output := filepath.Join(dir, "in.txt"), filepath.Join(dir, "out")
@@ -88,27 +88,32 @@ func TestLedgerRescaleRestore(t *testing.T) {
 }
 
 // assertHandles checks the acknowledgements' handles follow the layout:
-// files under Dir/chk-1/ that exist, keyed ones with a key-group range.
+// files under Dir/chk-<id>/ (shared ones under Dir/shared/) that exist,
+// keyed ones with a key-group range.
 func assertHandles(t *testing.T, acks []api.AcknowledgeCheckpoint, dir string, id int64) {
 	t.Helper()
-	keyed, operator := 0, 0
+	ranges, operator := map[[2]int]bool{}, 0
 	for _, a := range acks {
 		for _, h := range a.Handles {
-			if want := fmt.Sprintf("%s/chk-%d/", dir, id); !strings.HasPrefix(h.Path, want) || h.Operator == "" {
+			want := fmt.Sprintf("%s/chk-%d/", dir, id)
+			if h.Shared {
+				want = dir + "/shared/" // incremental Pebble files
+			}
+			if !strings.HasPrefix(h.Path, want) || h.Operator == "" {
 				t.Errorf("handle %+v: want a file of an operator under %s", h, want)
 			}
 			if _, err := os.Stat(h.Path); err != nil {
 				t.Errorf("handle %+v: %v", h, err)
 			}
 			if h.KeyGroupEnd > h.KeyGroupStart {
-				keyed++
+				ranges[[2]int{h.KeyGroupStart, h.KeyGroupEnd}] = true
 			} else {
 				operator++
 			}
 		}
 	}
-	if keyed != 2 || operator < 2 {
-		t.Errorf("checkpoint %d has %d keyed and %d operator handles, want 2 keyed (one per keyed subtask) and sources' and sinks' operator state", id, keyed, operator)
+	if len(ranges) != 2 || operator < 2 {
+		t.Errorf("checkpoint %d has keyed handles of %d key-group ranges and %d operator handles, want 2 ranges (one per keyed subtask) and sources' and sinks' operator state", id, len(ranges), operator)
 	}
 }
 
