@@ -147,7 +147,7 @@ func addSplitSource[T any](env *Environment, kind, name string, src Source[T]) S
 				if r == nil {
 					return runtime.OperatorSnapshot{}, fmt.Errorf("source %s subtask %d: snapshot before the reader opened", name, oc.Subtask)
 				}
-				return runtime.OperatorSnapshot{State: encodeSplitStates(r.Snapshot())}, nil
+				return runtime.OperatorSnapshot{State: encodeSourceState(oc.Subtask, oc.Parallelism, r.Snapshot())}, nil
 			}
 		}
 		return inst, nil
@@ -157,9 +157,13 @@ func addSplitSource[T any](env *Environment, kind, name string, src Source[T]) S
 }
 
 // sourceSplits returns the splits of one source subtask: its share of the
-// fresh splits, or, on restore, its share (AssignSplits) of the union of
-// the split states in every handle it was given — so a source restores at
-// another parallelism when it is given every old subtask's handle.
+// fresh splits, or, on restore, the split states of the handles it was
+// given. At the parallelism of the checkpoint a subtask given its own old
+// state keeps its splits; given every old subtask's state (union, as a
+// rescale needs) it takes its share (AssignSplits) of all of them; an old
+// subtask without state finished before the checkpoint (it acknowledged
+// with none), so a JobManager must hand a source restored at another
+// parallelism every old subtask's operator state.
 func sourceSplits[T any](ctx context.Context, src Source[T], oc runtime.OperatorContext) ([]SplitState, error) {
 	if oc.Restore == nil {
 		splits, err := src.Splits(ctx, oc.Parallelism)
@@ -172,38 +176,65 @@ func sourceSplits[T any](ctx context.Context, src Source[T], oc runtime.Operator
 	if err != nil {
 		return nil, err
 	}
-	var all []SplitState
+	bySubtask := map[int][]SplitState{}
+	oldP := -1
 	for i, p := range parts {
-		ss, err := decodeSplitStates(p)
+		sub, par, ss, err := decodeSourceState(p)
 		if err != nil {
 			return nil, fmt.Errorf("restore checkpoint %d: %s: %w", oc.Restore.Checkpoint, oc.Restore.Handles[i].Path, err)
 		}
+		if oldP >= 0 && par != oldP {
+			return nil, fmt.Errorf("restore checkpoint %d: source states of parallelism %d and %d", oc.Restore.Checkpoint, oldP, par)
+		}
+		oldP, bySubtask[sub] = par, ss
+	}
+	if len(parts) == 0 {
+		return nil, nil // a subtask whose splits were all read
+	}
+	if oldP == oc.Parallelism && len(bySubtask) == 1 {
+		if own, ok := bySubtask[oc.Subtask]; ok {
+			return own, nil
+		}
+	}
+	var all []SplitState
+	var absent []int
+	for sub := 0; sub < oldP; sub++ {
+		ss, ok := bySubtask[sub]
+		if !ok {
+			absent = append(absent, sub)
+		}
 		all = append(all, ss...)
+	}
+	if len(absent) > 0 {
+		// A subtask that finished before the checkpoint has no state; one
+		// the JobManager did not hand over would lose its splits.
+		oc.Logger.Info().Ints("absent", absent).Int("oldParallelism", oldP).
+			Msg("restoring splits without the state of these old subtasks: they must have finished before the checkpoint")
 	}
 	return AssignSplits(all, oc.Parallelism)[oc.Subtask], nil
 }
 
-// encodeSplitStates is a source subtask's checkpointed state: its split
-// states, with splitCodec (count, then ID and Data of each).
-func encodeSplitStates(ss []SplitState) []byte {
-	c := newSplitCodec().uint(uint64(len(ss)))
+// encodeSourceState is a source subtask's checkpointed state: its subtask
+// and parallelism, then its split states, with splitCodec (count, then ID
+// and Data of each).
+func encodeSourceState(subtask, parallelism int, ss []SplitState) []byte {
+	c := newSplitCodec().uint(uint64(subtask)).uint(uint64(parallelism)).uint(uint64(len(ss)))
 	for _, s := range ss {
 		c.str(s.ID).str(string(s.Data))
 	}
 	return c.b
 }
 
-func decodeSplitStates(b []byte) ([]SplitState, error) {
+func decodeSourceState(b []byte) (subtask, parallelism int, out []SplitState, err error) {
 	d := newSplitDecoder("source", b)
-	n := d.uint()
-	if n > uint64(len(b)) {
-		return nil, fmt.Errorf("source state: %d splits in %d bytes", n, len(b))
+	sub, par, n := d.uint(), d.uint(), d.uint()
+	if d.err == nil && (n > uint64(len(b)) || par == 0 || sub >= par || par > 1<<20) {
+		return 0, 0, nil, fmt.Errorf("source state: subtask %d of %d with %d splits in %d bytes", sub, par, n, len(b))
 	}
-	var out []SplitState
 	for i := uint64(0); i < n && d.err == nil; i++ {
 		out = append(out, SplitState{ID: d.str(), Data: []byte(d.str())})
 	}
-	return out, d.done()
+	return int(sub), int(par), out, d.done()
 }
 
 // batchReader is a SplitReader's optional fast path: emitBatch emits up

@@ -280,13 +280,19 @@ type restoreFrom struct {
 }
 
 // restoreHandles gives each subtask of the new graph its handles, as the
-// coordinator does: keyed handles overlapping its key-group range, and
-// operator state — every old subtask's for sources (union, redistributed
-// with AssignSplits), its own subtask's otherwise.
+// coordinator does: keyed handles overlapping its key-group range, and its
+// own subtask's operator state — and, for a source whose parallelism
+// changed, every old subtask's (union, redistributed with AssignSplits).
 func restoreHandles(prog runtime.Program, id int64, acks []api.AcknowledgeCheckpoint) map[[2]int]*api.TaskRestore {
 	g := prog.Graph()
 	out := map[[2]int]*api.TaskRestore{}
 	for _, v := range g.Vertices {
+		oldP := 0
+		for _, a := range acks {
+			if a.Vertex == v.Index {
+				oldP++
+			}
+		}
 		for i := 0; i < v.Parallelism; i++ {
 			lo := (i*g.MaxParallelism + v.Parallelism - 1) / v.Parallelism
 			hi := ((i+1)*g.MaxParallelism-1)/v.Parallelism + 1
@@ -299,7 +305,7 @@ func restoreHandles(prog runtime.Program, id int64, acks []api.AcknowledgeCheckp
 					keyed := h.KeyGroupEnd > 0
 					switch {
 					case keyed && h.KeyGroupStart < hi && h.KeyGroupEnd > lo,
-						!keyed && (v.Source || a.Subtask == i):
+						!keyed && (v.Source && oldP != v.Parallelism || a.Subtask == i):
 						r.Handles = append(r.Handles, h)
 					}
 				}
