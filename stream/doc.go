@@ -84,17 +84,18 @@
 // subtask with checkpointing (runtime.OperatorContext.Checkpointing):
 // split sources run with safe points (runtime.SafePointSource) and
 // snapshot their readers' SplitStates as inline operator state; on restore
-// a source subtask takes its share (AssignSplits) of the union of the
-// split states it is given, so a rescaled job deals whole splits out
-// again. Keyed Reduce and Process keep one value per key in a
+// at the same parallelism a source subtask keeps its own splits, at
+// another it takes its share (AssignSplits) of the union of every old
+// subtask's split states, so a rescaled job deals whole splits out again.
+// Keyed Reduce, Process and ProcessWithEnd (whose end function visits
+// every key of the backend) keep one value per key in a
 // runtime/state backend (state.backend.type: hashmap or pebble), snapshot
 // their key-group range at the barrier and upload it off the task
 // goroutine: hashmap in the canonical format to
 // <dir>/chk-<n>/<operator>-<vertex>-<subtask>-keyed, pebble as its own
 // checkpoint files (with execution.checkpointing.incremental its SST files
 // once each under <dir>/shared/, as Shared handles). A restore loads the
-// key groups of the subtask's range from every handle that overlaps it. ProcessWithEnd with an end function keeps its state on
-// the heap, outside checkpoints (the backends do not list their keys).
+// key groups of the subtask's range from every handle that overlaps it.
 // Without checkpointing keyed state stays on the heap, as before.
 //
 // main() must therefore build the same graph every time it runs with the

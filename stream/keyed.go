@@ -96,13 +96,6 @@ func ProcessWithEnd[T any, K comparable, S, O any](ks KeyedStream[T, K], fn func
 	oc := codecFor[O](in.env, "Process")
 	env := in.env
 	n := addOperator(in, "process", "KeyedProcess", oc, func(rc runtime.OperatorContext, emit func(O)) (*instance[T], error) {
-		if onEnd != nil && rc.Checkpointing != nil {
-			// onEnd needs every key with state, which the state backends
-			// do not list: such an operator keeps its state on the heap,
-			// outside checkpoints.
-			rc.Logger.Warn().Msg("ProcessWithEnd keeps its state on the heap: it is not checkpointed")
-			rc.Checkpointing = nil
-		}
 		st, err := openKeyedValue[K, S](context.Background(), env, rc, "Process")
 		if err != nil {
 			return nil, err
@@ -115,8 +108,7 @@ func ProcessWithEnd[T any, K comparable, S, O any](ks KeyedStream[T, K], fn func
 		}, snapshot: st.snapshot, close: st.close}
 		if onEnd != nil {
 			inst.finish = func(context.Context) error {
-				st.heap.Range(func(k K, s S) { onEnd(k, s, emit) })
-				return nil
+				return st.each(func(k K, s S) { onEnd(k, s, emit) })
 			}
 		}
 		return inst, nil

@@ -185,6 +185,33 @@ func (kv *keyedValue[K, S]) snapshot(ctx context.Context, cp runtime.CheckpointM
 	}}, nil
 }
 
+// each calls fn for every key with a value.
+func (kv *keyedValue[K, S]) each(fn func(K, S)) error {
+	if kv.heap != nil {
+		kv.heap.Range(fn)
+		return nil
+	}
+	return kv.v.ForEach(func(kb []byte, _ int, s S) error {
+		k, err := decodeKey(kv.kc, kb)
+		if err != nil {
+			return err
+		}
+		fn(k, s)
+		return nil
+	})
+}
+
+func decodeKey[K any](c runtime.Codec[K], b []byte) (K, error) {
+	k, n, err := c.Decode(b)
+	if err == nil && n != len(b) {
+		err = fmt.Errorf("key of %d bytes has %d left over", len(b), len(b)-n)
+	}
+	if err != nil {
+		return k, fmt.Errorf("decode keyed state key: %w", err)
+	}
+	return k, nil
+}
+
 func (kv *keyedValue[K, S]) close() error {
 	if kv.b == nil {
 		return nil

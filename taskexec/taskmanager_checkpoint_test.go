@@ -3,6 +3,7 @@ package taskexec_test
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -104,5 +105,65 @@ func TestTaskManagerRoutesCheckpointTriggers(t *testing.T) {
 		default:
 			t.Errorf("acknowledgement of vertex %d", a.Vertex)
 		}
+	}
+}
+
+// TestKeyedEndWithCheckpointedState runs ProcessWithEnd with its state in
+// each backend (a subtask deployed with checkpointing): the end function
+// sees every key's final state.
+func TestKeyedEndWithCheckpointedState(t *testing.T) {
+	for _, backend := range []string{"hashmap", "pebble"} {
+		t.Run(backend, func(t *testing.T) {
+			var mu sync.Mutex
+			got := map[string]int{}
+			env := stream.NewEnvironment(stream.Options{Parallelism: 2})
+			words := stream.FromSlice(env, []string{"a", "b", "a", "c", "a", "b"})
+			counts := stream.ProcessWithEnd(stream.KeyBy(words, func(w string) string { return w }),
+				func(c *stream.KeyedContext[string, int], _ string, _ func(string)) {
+					n, _ := c.Value()
+					c.Update(n + 1)
+				},
+				func(k string, n int, emit func(string)) { emit(k + "=" + string(rune('0'+n))) })
+			stream.ForEach(counts, func(s string) {
+				mu.Lock()
+				defer mu.Unlock()
+				k, v, _ := strings.Cut(s, "=")
+				got[k] = int(v[0] - '0')
+			})
+			p, err := env.Program("end")
+			if err != nil {
+				t.Fatal(err)
+			}
+			jm := &checkpointJM{}
+			tm, err := taskexec.New(context.Background(), taskexec.Options{ID: "tm", Slots: 2, Program: p, Exchange: runtime.NewLocalExchange(),
+				JobManager: jm, Logger: zerolog.Nop(), LocalDir: t.TempDir()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan struct{})
+			go func() { defer close(done); _ = tm.Run(context.Background()) }()
+			t.Cleanup(func() { tm.Shutdown(); <-done })
+			g := p.Graph()
+			ckp := &api.TaskCheckpointing{Dir: filepath.Join(t.TempDir(), "ckp"), Backend: backend}
+			for _, v := range g.Vertices {
+				for i := 0; i < v.Parallelism; i++ {
+					if err := tm.Deploy(context.Background(), api.DeployTask{Job: "j", Attempt: 1, Vertex: v.Index, Subtask: i, Slot: i,
+						Fingerprint: g.Fingerprint, Checkpointing: ckp}); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			testutil.WaitFor(t, 30*time.Second, "every subtask to end", func() bool { return len(jm.final()) == g.Subtasks() })
+			for k, u := range jm.final() {
+				if u.State != api.Finished {
+					t.Fatalf("subtask %v: %s %s", k, u.State, u.Cause)
+				}
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if got["a"] != 3 || got["b"] != 2 || got["c"] != 1 || len(got) != 3 {
+				t.Fatalf("end counts %v", got)
+			}
+		})
 	}
 }
