@@ -159,6 +159,8 @@ func (tm *TaskManager) decline(d api.DeployTask, id int64, cause error, log zero
 // otherwise, or whose command buffer is full, declines.
 func (tm *TaskManager) TriggerCheckpoint(_ context.Context, t api.TriggerCheckpoint) error {
 	meta := runtime.CheckpointMeta{ID: t.Checkpoint, Timestamp: t.TimestampMillis}
+	var replies []func() // answered off the caller's goroutine (the JobManager's)
+	defer func() { tm.reply(replies) }()
 	for _, s := range t.Subtasks {
 		key := taskKey{t.Job, t.Attempt, s.Vertex, s.Subtask}
 		d := api.DeployTask{Job: t.Job, Attempt: t.Attempt, Vertex: s.Vertex, Subtask: s.Subtask}
@@ -179,12 +181,35 @@ func (tm *TaskManager) TriggerCheckpoint(_ context.Context, t api.TriggerCheckpo
 		switch {
 		case sent:
 		case running:
-			tm.decline(d, t.Checkpoint, fmt.Errorf("subtask busy: %d checkpoint commands waiting", commandBuffer), tm.taskLog(d))
+			replies = append(replies, func() {
+				tm.decline(d, t.Checkpoint, fmt.Errorf("subtask busy: %d checkpoint commands waiting", commandBuffer), tm.taskLog(d))
+			})
 		default:
-			tm.endedTrigger(d, t.Checkpoint, finished)
+			replies = append(replies, func() { tm.endedTrigger(d, t.Checkpoint, finished) })
 		}
 	}
 	return nil
+}
+
+// reply sends the answers in a goroutine of the TaskManager, so a caller
+// that handles them synchronously (an in-process JobManager's event loop)
+// is never called back from inside its own call.
+func (tm *TaskManager) reply(fns []func()) {
+	if len(fns) == 0 {
+		return
+	}
+	tm.mu.Lock()
+	defer tm.mu.Unlock()
+	if tm.base.Err() != nil {
+		return // shutting down: the JobManager fails the attempt anyway
+	}
+	tm.wg.Add(1)
+	go func() {
+		defer tm.wg.Done()
+		for _, fn := range fns {
+			fn()
+		}
+	}()
 }
 
 // endedTrigger answers a trigger for a subtask that is not running: a
