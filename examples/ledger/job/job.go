@@ -33,16 +33,26 @@ type Account struct {
 // hdfs://), output the sink's folder, rate the lines per second each
 // source subtask reads (0: unlimited).
 func Build(env *stream.Environment, input, output string, rate float64) {
-	txns := stream.FromSource[Txn](env, &source{inner: stream.TextFileSource(input), rate: rate}, "Ledger "+input)
+	stream.WriteText(Balances(Transactions(env, input, rate)), output)
+}
+
+// Transactions is the job's source: the parsed lines of input, at most
+// rate per second per subtask (0: unlimited).
+func Transactions(env *stream.Environment, input string, rate float64) stream.Stream[Txn] {
+	return stream.FromSource[Txn](env, &source{inner: stream.TextFileSource(input), rate: rate}, "Ledger "+input)
+}
+
+// Balances keys transactions by account, keeps each account's count and
+// balance in keyed state and emits "<account> <seq> <balance>" for each.
+func Balances(txns stream.Stream[Txn]) stream.Stream[string] {
 	ks := stream.KeyBy(txns, func(t Txn) string { return t.Account })
-	lines := stream.Process(ks, func(c *stream.KeyedContext[string, Account], t Txn, emit func(string)) {
+	return stream.Process(ks, func(c *stream.KeyedContext[string, Account], t Txn, emit func(string)) {
 		a, _ := c.Value()
 		a.Count++
 		a.Balance += t.Amount
 		c.Update(a)
 		emit(t.Account + " " + strconv.FormatInt(a.Count, 10) + " " + strconv.FormatInt(a.Balance, 10))
 	})
-	stream.WriteText(lines, output)
 }
 
 // ParseLine parses "<account> <amount>"; ok is false for a blank line.
