@@ -185,6 +185,35 @@ func (g *localGateway) Heartbeat(_ context.Context, id string) (bool, error) {
 	return g.jm.Heartbeat(id), nil
 }
 
+// checkpointJM is the JobManager's side of checkpoint acknowledgements,
+// when it has one.
+type checkpointJM interface {
+	AcknowledgeCheckpoint(a api.AcknowledgeCheckpoint)
+	DeclineCheckpoint(d api.DeclineCheckpoint)
+}
+
+// errNoCheckpoints is returned when the JobManager takes no checkpoint
+// reports.
+var errNoCheckpoints = errors.New("the JobManager takes no checkpoint acknowledgements")
+
+// AcknowledgeCheckpoint hands a subtask's acknowledgement to the JobManager.
+func (g *localGateway) AcknowledgeCheckpoint(_ context.Context, a api.AcknowledgeCheckpoint) error {
+	if c, ok := any(g.jm).(checkpointJM); ok {
+		c.AcknowledgeCheckpoint(a)
+		return nil
+	}
+	return errNoCheckpoints
+}
+
+// DeclineCheckpoint hands a subtask's decline to the JobManager.
+func (g *localGateway) DeclineCheckpoint(_ context.Context, d api.DeclineCheckpoint) error {
+	if c, ok := any(g.jm).(checkpointJM); ok {
+		c.DeclineCheckpoint(d)
+		return nil
+	}
+	return errNoCheckpoints
+}
+
 func (g *localGateway) UpdateTask(_ context.Context, u api.TaskUpdate) error {
 	g.jm.UpdateTask(u)
 	return nil

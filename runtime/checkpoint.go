@@ -17,8 +17,11 @@ type CheckpointMeta struct {
 
 // StateHandle describes one uploaded piece of an operator's state.
 type StateHandle struct {
-	Path string
-	Size int64
+	// Operator is the UID of the operator the state belongs to; the task
+	// fills it in from the OperatorSnapshot when empty.
+	Operator string
+	Path     string
+	Size     int64
 	// KeyGroupStart…KeyGroupEnd-1 are the key groups it holds, as in the
 	// coordinator's KeyGroupRange; an empty range for operator state that
 	// is not keyed.

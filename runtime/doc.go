@@ -55,6 +55,14 @@
 //   - Complete and abort commands reach NotifyCheckpointComplete and
 //     NotifyCheckpointAborted of every Checkpointer, between records.
 //
+// State reaches operators through their OperatorContext: Checkpointing
+// (the job's checkpoint folder, state backend, and a CheckpointStorage to
+// write and read files; StatePath names a subtask's file of checkpoint n
+// under Dir/chk-<n>/) and Restore (the operator's handles, matched by
+// operator UID, of the checkpoint the subtask restores, from
+// TaskOptions.Restore). Operators read them when they open, before any
+// record.
+//
 // Package runtime/checkpointtest is a test job for all of this, run over
 // the local exchange here and over the network data plane in taskexec.
 package runtime

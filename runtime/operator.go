@@ -15,7 +15,15 @@ type OperatorContext struct {
 	Subtask        int
 	Parallelism    int
 	MaxParallelism int
-	Logger         zerolog.Logger
+	// Vertex is the index of the job vertex running the operator.
+	Vertex int
+	Logger zerolog.Logger
+	// Checkpointing is the job's checkpoint settings; nil when the job
+	// does not checkpoint.
+	Checkpointing *CheckpointSettings
+	// Restore is the operator's state to start from; nil on a fresh
+	// start.
+	Restore *OperatorRestore
 }
 
 // Operator is one running operator instance inside a chain. Chained

@@ -26,6 +26,11 @@ type TaskOptions struct {
 	// Checkpoints connect the task to the checkpoint coordinator; the zero
 	// value runs without checkpoints.
 	Checkpoints CheckpointHooks
+	// Checkpointing is where and how operators keep checkpointed state;
+	// nil when the job does not checkpoint.
+	Checkpointing *CheckpointSettings
+	// Restore is the state the subtask starts from; nil on a fresh start.
+	Restore *TaskRestore
 }
 
 // PanicError is a user function's panic, with the value and the stack of
@@ -157,7 +162,8 @@ func (t *task) build(ctx context.Context) error {
 		}
 		inst, err := f.Open(OperatorContext{
 			Job: opts.Job, Attempt: opts.Attempt, Operator: op, Subtask: opts.Subtask,
-			Parallelism: t.v.Parallelism, MaxParallelism: g.MaxParallelism,
+			Parallelism: t.v.Parallelism, MaxParallelism: g.MaxParallelism, Vertex: t.v.Index,
+			Checkpointing: opts.Checkpointing, Restore: opts.Restore.forOperator(op.ID),
 			Logger: opts.Logger.With().Str("operator", op.Node.Name).Int("subtask", opts.Subtask).Logger(),
 		}, out)
 		if err != nil {

@@ -237,5 +237,12 @@ func (t *task) upload(id int64, snaps []OperatorSnapshot, alignment time.Duratio
 		snaps[i].Handles = append(snaps[i].Handles, hs...)
 		snaps[i].Upload = nil
 	}
+	for i := range snaps {
+		for j := range snaps[i].Handles {
+			if snaps[i].Handles[j].Operator == "" {
+				snaps[i].Handles[j].Operator = snaps[i].Operator
+			}
+		}
+	}
 	t.cp.hooks.Ack(id, snaps, alignment)
 }

@@ -157,7 +157,7 @@ func TestTaskCheckpointHooks(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantResults := []string{
-		"ack 1 first-uid[{first 0 0 0 false}] second-uid[{second 0 0 0 false}]",
+		"ack 1 first-uid[{first-uid first 0 0 0 false}] second-uid[{second-uid second 0 0 0 false}]", // handles carry their operator
 		"decline 2: first -> second subtask 0: snapshot second (second-uid): sync part failed",
 		"decline 3: first -> second subtask 0: upload state of second-uid: upload failed",
 	}

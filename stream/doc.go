@@ -70,10 +70,33 @@
 // FileSink is the model): part files part-<uid>-<subtask>-<counter> are
 // written under hidden names, roll by size, time and at every barrier, and
 // are renamed to their visible names on commit. WriteText and FileSink use
-// it; since checkpoints are not wired into operators yet, they commit a
-// part file when it rolls and at the end of a bounded input. A folder
+// it: in a job that checkpoints, a part file is pre-committed at the
+// barrier, committed when the checkpoint completes, and a restore commits
+// the restored checkpoint's pending files and discards later ones; in a
+// job that does not, a part file commits when it rolls and at the end of a
+// bounded input. A folder
 // holding visible files of another run is refused unless
 // FileSinkOptions.Overwrite.
+//
+// # Operators in checkpoints
+//
+// Every operator is a runtime.Checkpointer. When the TaskManager deploys a
+// subtask with checkpointing (runtime.OperatorContext.Checkpointing):
+// split sources run with safe points (runtime.SafePointSource) and
+// snapshot their readers' SplitStates as inline operator state; on restore
+// at the same parallelism a source subtask keeps its own splits, at
+// another it takes its share (AssignSplits) of the union of every old
+// subtask's split states, so a rescaled job deals whole splits out again.
+// Keyed Reduce, Process and ProcessWithEnd (whose end function visits
+// every key of the backend) keep one value per key in a
+// runtime/state backend (state.backend.type: hashmap or pebble), snapshot
+// their key-group range at the barrier and upload it off the task
+// goroutine: hashmap in the canonical format to
+// <dir>/chk-<n>/<operator>-<vertex>-<subtask>-keyed, pebble as its own
+// checkpoint files (with execution.checkpointing.incremental its SST files
+// once each under <dir>/shared/, as Shared handles). A restore loads the
+// key groups of the subtask's range from every handle that overlaps it.
+// Without checkpointing keyed state stays on the heap, as before.
 //
 // main() must therefore build the same graph every time it runs with the
 // same arguments.

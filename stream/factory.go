@@ -24,6 +24,12 @@ type instance[I any] struct {
 	finish func(ctx context.Context) error
 	close  func() error
 	codec  runtime.Codec[I]
+	// Checkpoints (all optional): run with safe points for sources, the
+	// synchronous snapshot at a barrier, the coordinator's notifications.
+	runSafe  func(ctx context.Context, idle, safePoint func()) error
+	snapshot func(ctx context.Context, cp runtime.CheckpointMeta) (runtime.OperatorSnapshot, error)
+	complete func(id int64) error
+	aborted  func(id int64)
 }
 
 func (f *factory[I, O]) NewOutput(o runtime.Outputs) (any, error) {
@@ -99,6 +105,39 @@ func (i *instance[I]) Run(ctx context.Context, idle func()) error {
 		return fmt.Errorf("operator is not a source")
 	}
 	return i.run(ctx, idle)
+}
+
+// RunWithSafePoint runs a source that lets the runtime take checkpoints
+// between its records.
+func (i *instance[I]) RunWithSafePoint(ctx context.Context, idle, safePoint func()) error {
+	if i.runSafe != nil {
+		return i.runSafe(ctx, idle, safePoint)
+	}
+	return i.Run(ctx, idle)
+}
+
+// SnapshotState takes the operator's part of a checkpoint; an operator
+// without state returns an empty snapshot.
+func (i *instance[I]) SnapshotState(ctx context.Context, cp runtime.CheckpointMeta) (runtime.OperatorSnapshot, error) {
+	if i.snapshot == nil {
+		return runtime.OperatorSnapshot{}, nil
+	}
+	return i.snapshot(ctx, cp)
+}
+
+// NotifyCheckpointComplete passes the notice on (sinks commit).
+func (i *instance[I]) NotifyCheckpointComplete(id int64) error {
+	if i.complete == nil {
+		return nil
+	}
+	return i.complete(id)
+}
+
+// NotifyCheckpointAborted passes the notice on.
+func (i *instance[I]) NotifyCheckpointAborted(id int64) {
+	if i.aborted != nil {
+		i.aborted(id)
+	}
 }
 
 func (i *instance[I]) Finish(ctx context.Context) error {

@@ -39,17 +39,21 @@ func (ks KeyedStream[T, K]) Stream() Stream[T] { return ks.s }
 // emitted as it is.
 func Reduce[T any, K comparable](ks KeyedStream[T, K], fn func(acc, v T) T) Stream[T] {
 	in := ks.s
-	n := addOperator(in, "reduce", "Reduce", in.codec, func(_ runtime.OperatorContext, emit func(T)) (*instance[T], error) {
-		st := runtime.NewHeapValueState[K, T]()
+	env := in.env
+	n := addOperator(in, "reduce", "Reduce", in.codec, func(oc runtime.OperatorContext, emit func(T)) (*instance[T], error) {
+		st, err := openKeyedValue[K, T](context.Background(), env, oc, "Reduce")
+		if err != nil {
+			return nil, err
+		}
 		key := ks.key
 		return &instance[T]{in: func(v T) {
 			k := key(v)
-			if acc, ok := st.Get(k); ok {
+			if acc, ok := st.get(k); ok {
 				v = fn(acc, v)
 			}
-			st.Put(k, v)
+			st.put(k, v)
 			emit(v)
-		}}, nil
+		}, snapshot: st.snapshot, close: st.close}, nil
 	})
 	return newStream(in.env, n, in.codec)
 }
@@ -58,7 +62,7 @@ func Reduce[T any, K comparable](ks KeyedStream[T, K], fn func(acc, v T) T) Stre
 // key's value state (one value of type S per key).
 type KeyedContext[K comparable, S any] struct {
 	key   K
-	state *runtime.HeapValueState[K, S]
+	state *keyedValue[K, S]
 	sub   int
 }
 
@@ -66,13 +70,13 @@ type KeyedContext[K comparable, S any] struct {
 func (c *KeyedContext[K, S]) Key() K { return c.key }
 
 // Value returns the state of the current key and whether it is set.
-func (c *KeyedContext[K, S]) Value() (S, bool) { return c.state.Get(c.key) }
+func (c *KeyedContext[K, S]) Value() (S, bool) { return c.state.get(c.key) }
 
 // Update sets the state of the current key.
-func (c *KeyedContext[K, S]) Update(v S) { c.state.Put(c.key, v) }
+func (c *KeyedContext[K, S]) Update(v S) { c.state.put(c.key, v) }
 
 // Clear removes the state of the current key.
-func (c *KeyedContext[K, S]) Clear() { c.state.Delete(c.key) }
+func (c *KeyedContext[K, S]) Clear() { c.state.del(c.key) }
 
 // Subtask is the index of the parallel instance running the function.
 func (c *KeyedContext[K, S]) Subtask() int { return c.sub }
@@ -90,17 +94,21 @@ func ProcessWithEnd[T any, K comparable, S, O any](ks KeyedStream[T, K], fn func
 	onEnd func(key K, state S, emit func(O))) Stream[O] {
 	in := ks.s
 	oc := codecFor[O](in.env, "Process")
+	env := in.env
 	n := addOperator(in, "process", "KeyedProcess", oc, func(rc runtime.OperatorContext, emit func(O)) (*instance[T], error) {
-		c := &KeyedContext[K, S]{state: runtime.NewHeapValueState[K, S](), sub: rc.Subtask}
+		st, err := openKeyedValue[K, S](context.Background(), env, rc, "Process")
+		if err != nil {
+			return nil, err
+		}
+		c := &KeyedContext[K, S]{state: st, sub: rc.Subtask}
 		key := ks.key
 		inst := &instance[T]{in: func(v T) {
 			c.key = key(v)
 			fn(c, v, emit)
-		}}
+		}, snapshot: st.snapshot, close: st.close}
 		if onEnd != nil {
 			inst.finish = func(context.Context) error {
-				c.state.Range(func(k K, s S) { onEnd(k, s, emit) })
-				return nil
+				return st.each(func(k K, s S) { onEnd(k, s, emit) })
 			}
 		}
 		return inst, nil

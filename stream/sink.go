@@ -116,27 +116,34 @@ func FileSink[T any](in Stream[T], dir string, opts FileSinkOptions) Sink {
 	if err := checkPath(dir); err != nil {
 		env.fail(fmt.Errorf("WriteText: %w", err))
 	}
-	// Checkpoints are not wired into operators yet, so every job runs
-	// without them: part files commit when they roll.
-	opts.CommitOnRoll = true
 	return addSink(in, "TextFile "+dir, func(oc runtime.OperatorContext) (*instance[T], error) {
 		ctx := context.Background()
 		store, d, err := openStore(ctx, dir)
 		if err != nil {
 			return nil, fmt.Errorf("open %s: %w", dir, err)
 		}
-		w, err := NewFileWriter(FileWriterOptions[T]{FileSinkOptions: opts, Store: store, Dir: d,
+		o := opts
+		// Without checkpoints part files commit when they roll; with them,
+		// when the checkpoint after them completes.
+		o.CommitOnRoll = oc.Checkpointing == nil
+		w, err := NewFileWriter(FileWriterOptions[T]{FileSinkOptions: o, Store: store, Dir: d,
 			Job: oc.Job, Attempt: oc.Attempt, Subtask: oc.Subtask})
+		var s *TwoPhaseCommitSink[T]
 		if err == nil {
-			err = w.Begin(ctx)
+			s = NewTwoPhaseCommitSink[T](w)
+			err = startSink(ctx, s, oc)
 		}
 		if err != nil {
 			_ = store.Close() // read-only so far: the error above is the cause
 			return nil, fmt.Errorf("subtask %d: %w", oc.Subtask, err)
 		}
-		s := NewTwoPhaseCommitSink[T](w)
 		finished := false
 		return &instance[T]{
+			snapshot: func(ctx context.Context, cp runtime.CheckpointMeta) (runtime.OperatorSnapshot, error) {
+				b, err := s.Snapshot(ctx, cp.ID)
+				return runtime.OperatorSnapshot{State: b}, err
+			},
+			complete: func(id int64) error { return s.NotifyCheckpointComplete(ctx, id) },
 			in: func(v T) {
 				if err := s.Write(ctx, v); err != nil {
 					panic(err)
@@ -160,6 +167,20 @@ func FileSink[T any](in Stream[T], dir string, opts FileSinkOptions) Sink {
 			},
 		}, nil
 	})
+}
+
+// startSink begins a two-phase-commit sink, or restores it from the
+// operator state of the restored checkpoint (committing what that
+// checkpoint pre-committed, discarding what was written after it).
+func startSink[T any](ctx context.Context, s *TwoPhaseCommitSink[T], oc runtime.OperatorContext) error {
+	if oc.Restore == nil || oc.Checkpointing == nil {
+		return s.Begin(ctx)
+	}
+	entries, err := oc.Restore.ReadAll(ctx, oc.Checkpointing.Storage, runtime.OperatorStateOnly)
+	if err != nil {
+		return err
+	}
+	return s.Restore(ctx, entries)
 }
 
 // ForEachSubtask is ForEach whose function also gets the index of the

@@ -24,6 +24,17 @@ func ReadTextFile(env *Environment, path string) Stream[string] {
 	return addSplitSource(env, "textfile", "TextFile "+path, Source[string](&textFileSource{path: path}))
 }
 
+// TextFileSource is ReadTextFile's Source, for jobs that wrap its reader
+// (to limit its rate, to parse with positions: its readers implement
+// LinePositioner) and add it with FromSource.
+func TextFileSource(path string) Source[string] { return &textFileSource{path: path} }
+
+// LinePositioner is implemented by TextFileSource's readers.
+type LinePositioner interface {
+	// LastLine is the file and byte offset of the line Next returned last.
+	LastLine() (path string, offset int64)
+}
+
 // textFileSource is the Source of ReadTextFile.
 type textFileSource struct{ path string }
 
@@ -107,6 +118,7 @@ type lineSplit struct {
 	f     io.ReadSeeker
 	r     *bufio.Reader
 	done  bool
+	last  int64 // offset of the line next returned last
 }
 
 // seek positions the reader at the split's next line: at a fresh split
@@ -153,6 +165,7 @@ func (l *lineSplit) next() (string, error) {
 		l.done = true
 		return "", io.EOF
 	}
+	l.last = l.split.next
 	line, err := l.r.ReadString('\n')
 	if len(line) == 0 && errors.Is(err, io.EOF) {
 		l.done = true
@@ -245,6 +258,14 @@ func (r *textFileReader) Next(ctx context.Context) (string, error) {
 		}
 		r.queue = r.queue[1:]
 	}
+}
+
+// LastLine implements LinePositioner.
+func (r *textFileReader) LastLine() (string, int64) {
+	if r.cur == nil {
+		return "", 0
+	}
+	return r.cur.split.path, r.cur.last
 }
 
 func (r *textFileReader) closeCurrent() error {

@@ -123,24 +123,118 @@ func addSplitSource[T any](env *Environment, kind, name string, src Source[T]) S
 	c := codecFor[T](env, name)
 	info := src.Info()
 	s := addSource(env, kind, name, info.Bounded, info.MaxParallelism, c, func(oc runtime.OperatorContext, emit func(T)) (*instance[struct{}], error) {
-		return &instance[struct{}]{run: func(ctx context.Context, idle func()) error {
-			splits, err := src.Splits(ctx, oc.Parallelism)
+		var r SplitReader[T] // set while running; snapshots read it between records
+		inst := &instance[struct{}]{}
+		inst.runSafe = func(ctx context.Context, idle, safePoint func()) error {
+			mine, err := sourceSplits(ctx, src, oc)
 			if err != nil {
-				return fmt.Errorf("source %s: list splits: %w", name, err)
+				return fmt.Errorf("source %s subtask %d: %w", name, oc.Subtask, err)
 			}
-			r, err := src.Reader(ctx, ReaderContext{Subtask: oc.Subtask, Parallelism: oc.Parallelism, Idle: idle})
+			rd, err := src.Reader(ctx, ReaderContext{Subtask: oc.Subtask, Parallelism: oc.Parallelism, Idle: idle})
 			if err != nil {
 				return fmt.Errorf("source %s subtask %d: open reader: %w", name, oc.Subtask, err)
 			}
-			defer func() { _ = r.Close() }() // a reader holds nothing to flush
-			if err := r.AddSplits(AssignSplits(splits, oc.Parallelism)[oc.Subtask]); err != nil {
+			defer func() { _ = rd.Close() }() // a reader holds nothing to flush
+			if err := rd.AddSplits(mine); err != nil {
 				return fmt.Errorf("source %s subtask %d: %w", name, oc.Subtask, err)
 			}
-			return drain(ctx, r, emit)
-		}}, nil
+			r = rd
+			return drain(ctx, rd, emit, safePoint)
+		}
+		inst.run = func(ctx context.Context, idle func()) error { return inst.runSafe(ctx, idle, func() {}) }
+		if oc.Checkpointing != nil {
+			inst.snapshot = func(context.Context, runtime.CheckpointMeta) (runtime.OperatorSnapshot, error) {
+				if r == nil {
+					return runtime.OperatorSnapshot{}, fmt.Errorf("source %s subtask %d: snapshot before the reader opened", name, oc.Subtask)
+				}
+				return runtime.OperatorSnapshot{State: encodeSourceState(oc.Subtask, oc.Parallelism, r.Snapshot())}, nil
+			}
+		}
+		return inst, nil
 	})
 	env.nodes[s.node].replayable = info.Replayable
 	return s
+}
+
+// sourceSplits returns the splits of one source subtask: its share of the
+// fresh splits, or, on restore, the split states of the handles it was
+// given. At the parallelism of the checkpoint a subtask given its own old
+// state keeps its splits; given every old subtask's state (union, as a
+// rescale needs) it takes its share (AssignSplits) of all of them; an old
+// subtask without state finished before the checkpoint (it acknowledged
+// with none), so a JobManager must hand a source restored at another
+// parallelism every old subtask's operator state.
+func sourceSplits[T any](ctx context.Context, src Source[T], oc runtime.OperatorContext) ([]SplitState, error) {
+	if oc.Restore == nil {
+		splits, err := src.Splits(ctx, oc.Parallelism)
+		if err != nil {
+			return nil, fmt.Errorf("list splits: %w", err)
+		}
+		return AssignSplits(splits, oc.Parallelism)[oc.Subtask], nil
+	}
+	parts, err := oc.Restore.ReadAll(ctx, oc.Checkpointing.Storage, runtime.OperatorStateOnly)
+	if err != nil {
+		return nil, err
+	}
+	bySubtask := map[int][]SplitState{}
+	oldP := -1
+	for i, p := range parts {
+		sub, par, ss, err := decodeSourceState(p)
+		if err != nil {
+			return nil, fmt.Errorf("restore checkpoint %d: %s: %w", oc.Restore.Checkpoint, oc.Restore.Handles[i].Path, err)
+		}
+		if oldP >= 0 && par != oldP {
+			return nil, fmt.Errorf("restore checkpoint %d: source states of parallelism %d and %d", oc.Restore.Checkpoint, oldP, par)
+		}
+		oldP, bySubtask[sub] = par, ss
+	}
+	if len(parts) == 0 {
+		return nil, nil // a subtask whose splits were all read
+	}
+	if oldP == oc.Parallelism && len(bySubtask) == 1 {
+		if own, ok := bySubtask[oc.Subtask]; ok {
+			return own, nil
+		}
+	}
+	var all []SplitState
+	var absent []int
+	for sub := 0; sub < oldP; sub++ {
+		ss, ok := bySubtask[sub]
+		if !ok {
+			absent = append(absent, sub)
+		}
+		all = append(all, ss...)
+	}
+	if len(absent) > 0 {
+		// A subtask that finished before the checkpoint has no state; one
+		// the JobManager did not hand over would lose its splits.
+		oc.Logger.Info().Ints("absent", absent).Int("oldParallelism", oldP).
+			Msg("restoring splits without the state of these old subtasks: they must have finished before the checkpoint")
+	}
+	return AssignSplits(all, oc.Parallelism)[oc.Subtask], nil
+}
+
+// encodeSourceState is a source subtask's checkpointed state: its subtask
+// and parallelism, then its split states, with splitCodec (count, then ID
+// and Data of each).
+func encodeSourceState(subtask, parallelism int, ss []SplitState) []byte {
+	c := newSplitCodec().uint(uint64(subtask)).uint(uint64(parallelism)).uint(uint64(len(ss)))
+	for _, s := range ss {
+		c.str(s.ID).str(string(s.Data))
+	}
+	return c.b
+}
+
+func decodeSourceState(b []byte) (subtask, parallelism int, out []SplitState, err error) {
+	d := newSplitDecoder("source", b)
+	sub, par, n := d.uint(), d.uint(), d.uint()
+	if d.err == nil && (n > uint64(len(b)) || par == 0 || sub >= par || par > 1<<20) {
+		return 0, 0, nil, fmt.Errorf("source state: subtask %d of %d with %d splits in %d bytes", sub, par, n, len(b))
+	}
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		out = append(out, SplitState{ID: d.str(), Data: []byte(d.str())})
+	}
+	return int(sub), int(par), out, d.done()
 }
 
 // batchReader is a SplitReader's optional fast path: emitBatch emits up
@@ -150,10 +244,12 @@ type batchReader[T any] interface {
 	emitBatch(ctx context.Context, emit func(T), limit int) (n int, err error)
 }
 
-// drain emits every record of r until io.EOF or ctx ends.
-func drain[T any](ctx context.Context, r SplitReader[T], emit func(T)) error {
+// drain emits every record of r until io.EOF or ctx ends, calling
+// safePoint between batches of records.
+func drain[T any](ctx context.Context, r SplitReader[T], emit func(T), safePoint func()) error {
 	if br, ok := r.(batchReader[T]); ok {
 		for {
+			safePoint()
 			if ctx.Err() != nil {
 				return context.Cause(ctx)
 			}
@@ -166,8 +262,11 @@ func drain[T any](ctx context.Context, r SplitReader[T], emit func(T)) error {
 		}
 	}
 	for n := 1; ; n++ {
-		if n%checkEvery == 0 && ctx.Err() != nil {
-			return context.Cause(ctx)
+		if n%checkEvery == 0 {
+			if ctx.Err() != nil {
+				return context.Cause(ctx)
+			}
+			safePoint()
 		}
 		v, err := r.Next(ctx)
 		if errors.Is(err, io.EOF) {

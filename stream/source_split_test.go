@@ -269,3 +269,16 @@ func TestNonReplayableSources(t *testing.T) {
 		t.Fatalf("non-replayable sources %q, want [events]", got)
 	}
 }
+
+func TestSourceStateCodec(t *testing.T) {
+	ss := []SplitState{{ID: "a", Data: []byte{1, 2}}, {ID: "b"}}
+	sub, par, got, err := decodeSourceState(encodeSourceState(1, 3, ss))
+	if err != nil || sub != 1 || par != 3 || len(got) != 2 || got[0].ID != "a" || string(got[0].Data) != "\x01\x02" || got[1].ID != "b" {
+		t.Fatalf("round trip: %d %d %+v %v", sub, par, got, err)
+	}
+	for _, bad := range [][]byte{nil, {9}, {splitCodecVersion, 5, 3, 0}, encodeSourceState(0, 1, ss)[:6]} {
+		if _, _, _, err := decodeSourceState(bad); err == nil {
+			t.Errorf("decode %v: no error", bad)
+		}
+	}
+}

@@ -16,6 +16,18 @@
 // TaskManager that cannot reach its JobManager for JobManagerTimeout, or
 // that the JobManager no longer knows, exits, so nothing is left behind.
 //
+// Checkpoints: a subtask deployed with api.TaskCheckpointing gets a
+// buffered command channel; TriggerCheckpoint (for source subtasks) and
+// NotifyCheckpoint (every subtask of the attempt) put commands in it
+// without blocking (a full buffer declines a trigger, drops a notice —
+// the next completion commits the earlier ones). A trigger for a source
+// that already finished is acknowledged with no state (FLIP-147), for a
+// subtask not running otherwise declined. The acknowledgement writes each
+// operator's inline state to Dir/chk-<n>/<operator>-<vertex>-<subtask>-state
+// (hdfsstore: hdfs:// or local), adds the handles operators uploaded, and
+// goes to the JobManager through a CheckpointGateway with the alignment
+// time; DeployTask.Restore's handles reach the operators by UID.
+//
 // RunProcess is the TaskManager process of a job binary in the taskmanager
 // role: it reads the contract's environment (id, JobManager address, slots,
 // network memory, JobManager timeout, the NodeManager host to listen on),

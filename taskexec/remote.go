@@ -150,9 +150,18 @@ func (g *channelGateway) handle(f api.Frame) error {
 		g.mu.Unlock()
 		g.tm.Shutdown()
 		return errReleased
-	case api.MsgTriggerCheckpoint, api.MsgNotifyCheckpoint:
-		// The extension point of checkpointing: nothing sends these yet.
-		g.log.Debug().Stringer("type", f.Type).Msg("checkpoint message before checkpointing exists; dropped")
+	case api.MsgTriggerCheckpoint:
+		var t api.TriggerCheckpoint
+		if err := f.Decode(&t); err != nil {
+			return err
+		}
+		_ = g.tm.TriggerCheckpoint(ctx, t)
+	case api.MsgNotifyCheckpoint:
+		var n api.NotifyCheckpoint
+		if err := f.Decode(&n); err != nil {
+			return err
+		}
+		_ = g.tm.NotifyCheckpoint(ctx, n)
 	default:
 		return fmt.Errorf("%w: unexpected %s from the JobManager", api.ErrFrame, f.Type)
 	}
@@ -218,6 +227,24 @@ func (g *channelGateway) UpdateTask(ctx context.Context, u api.TaskUpdate) error
 		return err
 	}
 	return ch.Send(api.MsgTaskUpdate, u)
+}
+
+// AcknowledgeCheckpoint sends a subtask's acknowledgement.
+func (g *channelGateway) AcknowledgeCheckpoint(ctx context.Context, a api.AcknowledgeCheckpoint) error {
+	ch, err := g.channel(ctx)
+	if err != nil {
+		return err
+	}
+	return ch.Send(api.MsgAcknowledgeCheckpoint, a)
+}
+
+// DeclineCheckpoint sends a subtask's decline.
+func (g *channelGateway) DeclineCheckpoint(ctx context.Context, d api.DeclineCheckpoint) error {
+	ch, err := g.channel(ctx)
+	if err != nil {
+		return err
+	}
+	return ch.Send(api.MsgDeclineCheckpoint, d)
 }
 
 // Close closes the channel and waits for its reader.

@@ -91,6 +91,30 @@ func TestRemoteTaskManagerControlChannel(t *testing.T) {
 				}
 			},
 		}},
+		{"checkpoint trigger for a subtask not running declined back", []func(*testing.T, *api.Channel, api.Registration) bool{
+			func(t *testing.T, ch *api.Channel, reg api.Registration) bool {
+				if registered(ch) != nil || ch.Send(api.MsgTriggerCheckpoint, api.TriggerCheckpoint{Job: "j", Attempt: 2, Checkpoint: 9,
+					Subtasks: []api.SubtaskRef{{Vertex: 0, Subtask: 1}}}) != nil ||
+					ch.Send(api.MsgNotifyCheckpoint, api.NotifyCheckpoint{Job: "j", Attempt: 2, Checkpoint: 8}) != nil {
+					return false
+				}
+				for {
+					f, err := ch.Recv()
+					if err != nil {
+						t.Errorf("no decline: %v", err)
+						return false
+					}
+					if f.Type != api.MsgDeclineCheckpoint {
+						continue
+					}
+					var d api.DeclineCheckpoint
+					if err := f.Decode(&d); err != nil || d.Checkpoint != 9 || d.Job != "j" || d.Attempt != 2 || d.Subtask != 1 || d.TaskManager != "tm-1" || d.Cause == "" {
+						t.Errorf("decline %+v, %v", d, err)
+					}
+					return ch.Send(api.MsgShutdown, nil) == nil
+				}
+			},
+		}},
 		{"dropped channel re-registers", []func(*testing.T, *api.Channel, api.Registration) bool{
 			func(t *testing.T, ch *api.Channel, reg api.Registration) bool {
 				_ = registered(ch)

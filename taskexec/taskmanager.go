@@ -41,6 +41,9 @@ type Options struct {
 	// returns an error (default 10s).
 	JobManagerTimeout time.Duration
 	Logger            zerolog.Logger
+	// LocalDir is a local folder for state backends that keep files
+	// (pebble); empty means the system's temporary folder.
+	LocalDir string
 }
 
 // TaskManager runs subtasks in slots, each in its own goroutine.
@@ -49,13 +52,22 @@ type TaskManager struct {
 	log  zerolog.Logger
 	fp   string
 
-	mu       sync.Mutex
-	tasks    map[taskKey]context.CancelFunc
+	mu    sync.Mutex
+	tasks map[taskKey]*runningTask
+	// finished are the subtasks of the newest attempts that ended
+	// successfully (a checkpoint trigger for them acknowledges empty).
+	finished map[taskKey]struct{}
 	wg       sync.WaitGroup
 	done     chan struct{}
 	doneOnce sync.Once
 	base     context.Context
 	stop     context.CancelFunc
+}
+
+// runningTask is a subtask this TaskManager runs.
+type runningTask struct {
+	cancel context.CancelFunc
+	cmds   chan runtime.CheckpointCommand // nil without checkpoints
 }
 
 type taskKey struct {
@@ -83,7 +95,7 @@ func New(ctx context.Context, opts Options) (*TaskManager, error) {
 	base, stop := context.WithCancel(context.WithoutCancel(ctx))
 	return &TaskManager{
 		opts: opts, log: opts.Logger.With().Str("component", "taskmanager").Str("tm", opts.ID).Logger(),
-		fp: opts.Program.Graph().Fingerprint, tasks: map[taskKey]context.CancelFunc{}, done: make(chan struct{}),
+		fp: opts.Program.Graph().Fingerprint, tasks: map[taskKey]*runningTask{}, finished: map[taskKey]struct{}{}, done: make(chan struct{}),
 		base: base, stop: stop,
 	}, nil
 }
@@ -190,13 +202,22 @@ func (tm *TaskManager) Deploy(_ context.Context, d api.DeployTask) error {
 		cancel()
 		return fmt.Errorf("deploy %s v%d/%d: already running or shutting down", d.Job, d.Vertex, d.Subtask)
 	}
-	tm.tasks[key] = cancel
+	rt := &runningTask{cancel: cancel}
+	if d.Checkpointing != nil {
+		rt.cmds = make(chan runtime.CheckpointCommand, commandBuffer)
+	}
+	tm.tasks[key] = rt
+	for k := range tm.finished {
+		if k.job == d.Job && k.attempt < d.Attempt {
+			delete(tm.finished, k)
+		}
+	}
 	tm.wg.Add(1)
 	tm.mu.Unlock()
 	// A new attempt starts only after every subtask of the old one ended:
 	// what the old attempt left unread here is dead.
 	tm.releasePartitions(d.Job, func(a int) bool { return a < d.Attempt })
-	go tm.runTask(ctx, cancel, key, d)
+	go tm.runTask(ctx, rt, key, d)
 	return nil
 }
 
@@ -213,10 +234,10 @@ func (tm *TaskManager) releasePartitions(job string, attempt func(int) bool) {
 // Cancel stops a subtask; unknown subtasks are ignored.
 func (tm *TaskManager) Cancel(_ context.Context, c api.CancelTask) error {
 	tm.mu.Lock()
-	cancel, ok := tm.tasks[taskKey{c.Job, c.Attempt, c.Vertex, c.Subtask}]
+	rt, ok := tm.tasks[taskKey{c.Job, c.Attempt, c.Vertex, c.Subtask}]
 	tm.mu.Unlock()
 	if ok {
-		cancel()
+		rt.cancel()
 	}
 	// The JobManager cancels whole attempts: finished partitions of this one
 	// that nobody will read any more go too.
@@ -233,13 +254,30 @@ func (tm *TaskManager) report(u api.TaskUpdate) {
 	}
 }
 
-func (tm *TaskManager) runTask(ctx context.Context, cancel context.CancelFunc, key taskKey, d api.DeployTask) {
+func (tm *TaskManager) runTask(ctx context.Context, rt *runningTask, key taskKey, d api.DeployTask) {
 	defer tm.wg.Done()
+	var err error
+	ran := false // RunTask ran, and err is its result
 	defer func() {
+		finished := ran && err == nil && ctx.Err() == nil
 		tm.mu.Lock()
 		delete(tm.tasks, key)
+		if finished {
+			tm.finished[key] = struct{}{}
+		}
+		// Triggers that came after the task's last safe point: its state
+		// is final, so a finished task acknowledges them empty.
+		var late []int64
+		for len(rt.cmds) > 0 {
+			if c := <-rt.cmds; c.Kind == runtime.TriggerCheckpoint {
+				late = append(late, c.Meta.ID)
+			}
+		}
 		tm.mu.Unlock()
-		cancel()
+		rt.cancel()
+		for _, id := range late {
+			tm.endedTrigger(d, id, finished)
+		}
 	}()
 	upd := api.TaskUpdate{Job: d.Job, Attempt: d.Attempt, Vertex: d.Vertex, Subtask: d.Subtask}
 	log := tm.log.With().Str("job", d.Job).Int("attempt", d.Attempt).Int("vertex", d.Vertex).Int("subtask", d.Subtask).Logger()
@@ -257,8 +295,20 @@ func (tm *TaskManager) runTask(ctx context.Context, cancel context.CancelFunc, k
 	for i, s := range d.Slots {
 		slots[i] = runtime.Location{TaskManager: s.TaskManager, DataAddress: s.DataAddress}
 	}
-	err := runtime.RunTask(ctx, runtime.TaskOptions{Program: tm.opts.Program, Job: d.Job, Attempt: d.Attempt,
-		Vertex: d.Vertex, Subtask: d.Subtask, Exchange: tm.opts.Exchange, Slots: slots, Logger: log})
+	topts := runtime.TaskOptions{Program: tm.opts.Program, Job: d.Job, Attempt: d.Attempt,
+		Vertex: d.Vertex, Subtask: d.Subtask, Exchange: tm.opts.Exchange, Slots: slots, Logger: log}
+	if d.Checkpointing != nil {
+		var done func()
+		topts.Checkpoints, topts.Checkpointing, topts.Restore, done, err = tm.taskCheckpoints(ctx, d, rt.cmds, log)
+		if err != nil {
+			upd.State, upd.Cause = api.Failed, fmt.Sprintf("checkpointing: %v", err)
+			log.Error().Err(err).Msg("task failed")
+			tm.report(upd)
+			return
+		}
+		defer done()
+	}
+	err, ran = runtime.RunTask(ctx, topts), true
 	switch {
 	case err == nil:
 		upd.State = api.Finished

@@ -140,6 +140,8 @@ type store interface {
 	del(s *stateMeta, kg int, kn, uk []byte) error
 	// scan calls fn for every user key of map state s under kn.
 	scan(s *stateMeta, kg int, kn []byte, fn func(uk, v []byte) error) error
+	// scanAll calls fn for every entry of value state s in key group kg.
+	scanAll(s *stateMeta, kg int, fn func(kn, v []byte) error) error
 	// addState is told about every newly declared state.
 	addState(s *stateMeta) error
 }
