@@ -109,3 +109,18 @@ func (r resolver) resolve(op, p string) (location, error) {
 	}
 	return location{SchemeHDFS, r.defaultAuthority, path.Clean(p)}, nil
 }
+
+// Dir returns the folder holding p, keeping p's scheme and authority:
+// Dir("hdfs://nn:8020/a/b") is "hdfs://nn:8020/a" where path.Dir would
+// fold the "//" and lose the authority.
+func Dir(p string) string {
+	prefix, rest := "", p
+	if i := strings.Index(p, "://"); i >= 0 {
+		j := strings.IndexByte(p[i+3:], '/')
+		if j < 0 {
+			return p
+		}
+		prefix, rest = p[:i+3+j], p[i+3+j:]
+	}
+	return prefix + path.Dir(rest)
+}

@@ -69,3 +69,19 @@ func TestNewResolverErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestDir(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"hdfs://nn:8020/a/b", "hdfs://nn:8020/a"},
+		{"hdfs://127.0.0.1:18020/user/x/chk-1/f", "hdfs://127.0.0.1:18020/user/x/chk-1"},
+		{"hdfs:///a/b", "hdfs:///a"},
+		{"hdfs://nn:8020/a", "hdfs://nn:8020/"},
+		{"file:///tmp/x", "file:///tmp"},
+		{"/tmp/x/y", "/tmp/x"},
+		{"rel/y", "rel"},
+	} {
+		if got := Dir(tc.in); got != tc.want {
+			t.Errorf("Dir(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

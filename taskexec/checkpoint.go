@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path"
 	"strings"
 	"time"
 
@@ -35,7 +34,7 @@ const commandBuffer = 64
 type storeStorage struct{ s *hdfsstore.Store }
 
 func (st storeStorage) Create(ctx context.Context, p string) (io.WriteCloser, error) {
-	if err := st.s.MkdirAll(ctx, path.Dir(p), 0o755); err != nil {
+	if err := st.s.MkdirAll(ctx, hdfsstore.Dir(p), 0o755); err != nil {
 		return nil, err
 	}
 	return st.s.Create(ctx, p, 0o644)
