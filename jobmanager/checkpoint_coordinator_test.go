@@ -2,7 +2,6 @@ package jobmanager
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -54,37 +53,8 @@ type checkpointScript struct {
 var checkpointEpoch = time.Unix(1_000_000, 0)
 
 func runCheckpointScript(t *testing.T, path string) {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	s := &checkpointScript{t: t, now: checkpointEpoch}
-	var out strings.Builder
-	for _, block := range strings.Split(strings.TrimSpace(string(raw)), "\n\n") {
-		cmds, _, _ := strings.Cut(block, "\n----")
-		var got []string
-		for _, line := range strings.Split(cmds, "\n") {
-			if line = strings.TrimSpace(line); line == "" || strings.HasPrefix(line, "#") {
-				continue
-			}
-			got = append(got, s.run(line)...)
-		}
-		if len(got) == 0 {
-			got = []string{"(no actions)"}
-		}
-		out.WriteString(cmds + "\n----\n" + strings.Join(got, "\n") + "\n\n")
-	}
-	want := strings.TrimSpace(string(raw)) + "\n"
-	have := strings.TrimSpace(out.String()) + "\n"
-	if *update {
-		if err := os.WriteFile(path, []byte(have), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	if have != want {
-		t.Errorf("%s: output differs (run go test -update and review the diff)\n--- have\n%s", path, have)
-	}
+	runGoldenScript(t, path, s.run)
 }
 
 // run executes one command and returns its output lines.
