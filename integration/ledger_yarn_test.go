@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand"
-	"path"
 	"strings"
 	"syscall"
 	"testing"
@@ -115,33 +114,4 @@ func (e *ycEnv) writeLines(t *testing.T, p string, lines []string) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// readLines returns the lines of every visible part file under dir.
-func (e *ycEnv) readLines(t *testing.T, dir string) []string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	fis, err := e.st.List(ctx, dir)
-	if err != nil {
-		t.Fatalf("list output %s: %v", dir, err)
-	}
-	var out []string
-	for _, fi := range fis {
-		base := path.Base(fi.Path)
-		if fi.IsDir || strings.HasPrefix(base, ".") || strings.HasPrefix(base, "_") {
-			continue
-		}
-		r, err := e.st.Open(ctx, fi.Path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ls, err := ledgercheck.Lines(r)
-		_ = r.Close() // read-only
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, ls...)
-	}
-	return out
 }

@@ -283,13 +283,32 @@ func (e *ycEnv) writeWords(t *testing.T, p string, lines int, seed int64) map[st
 // readCounts reads "word count" lines from every part file under dir.
 func (e *ycEnv) readCounts(t *testing.T, dir string) map[string]int64 {
 	t.Helper()
+	got := map[string]int64{}
+	for _, line := range e.readLines(t, dir) {
+		f := strings.Fields(line)
+		if len(f) != 2 {
+			continue
+		}
+		n, err := strconv.ParseInt(f[1], 10, 64)
+		if err != nil {
+			t.Fatalf("bad output line %q", line)
+		}
+		got[f[0]] += n
+	}
+	return got
+}
+
+// readLines returns the lines of every visible part file under dir (names
+// starting with "." or "_" are in progress or markers).
+func (e *ycEnv) readLines(t *testing.T, dir string) []string {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	fis, err := e.st.List(ctx, dir)
 	if err != nil {
 		t.Fatalf("list output %s: %v", dir, err)
 	}
-	got := map[string]int64{}
+	var out []string
 	for _, fi := range fis {
 		base := path.Base(fi.Path)
 		if fi.IsDir || strings.HasPrefix(base, ".") || strings.HasPrefix(base, "_") {
@@ -304,19 +323,13 @@ func (e *ycEnv) readCounts(t *testing.T, dir string) map[string]int64 {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-			f := strings.Fields(line)
-			if len(f) != 2 {
-				continue
+		for _, line := range strings.Split(string(b), "\n") {
+			if l := strings.TrimSpace(line); l != "" {
+				out = append(out, l)
 			}
-			n, err := strconv.ParseInt(f[1], 10, 64)
-			if err != nil {
-				t.Fatalf("bad output line %q", line)
-			}
-			got[f[0]] += n
 		}
 	}
-	return got
+	return out
 }
 
 func ycSameCounts(t *testing.T, got, want map[string]int64) {
