@@ -134,6 +134,8 @@ func (SendNotify) isAction()        {}
 // The coordinator's storage actions are Core actions as they are.
 func (WriteCheckpointMetadata) isAction() {}
 func (DeleteCheckpointFiles) isAction()   {}
+func (SavepointCompleted) isAction()      {}
+func (SavepointFailed) isAction()         {}
 func (StopTaskManager) isAction()         {}
 func (Deploy) isAction()                  {}
 func (Cancel) isAction()                  {}

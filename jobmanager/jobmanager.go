@@ -63,6 +63,7 @@ type JobManager struct {
 	tmInfo  []api.TaskManagerInfo // the core's view after the last event batch
 	pending int                   // TaskManagers asked for, not registered
 	changed chan struct{}         // closed and replaced on every job change
+	spWait  map[string]chan error // savepoints requested, by folder
 	nextTM  int
 }
 
@@ -86,7 +87,7 @@ func New(_ context.Context, opts Options) (*JobManager, error) {
 	return &JobManager{
 		opts: opts, log: opts.Logger.With().Str("component", "jobmanager").Logger(), core: core,
 		wake: make(chan struct{}, 1), tms: map[string]TaskManagerGateway{}, specs: map[string]TaskManagerSpec{},
-		pools: map[string]TaskManagerSpec{}, status: map[string]api.JobStatus{}, changed: make(chan struct{}),
+		pools: map[string]TaskManagerSpec{}, status: map[string]api.JobStatus{}, changed: make(chan struct{}), spWait: map[string]chan error{},
 		ckptStats: map[string]CheckpointStats{},
 	}, nil
 }
@@ -283,6 +284,10 @@ func (jm *JobManager) do(ctx context.Context, a Action) {
 		jm.storage.add(a)
 	case DeleteCheckpointFiles:
 		jm.storage.add(a)
+	case SavepointCompleted:
+		jm.savepointDone(a.Dir, nil)
+	case SavepointFailed:
+		jm.savepointDone(a.Dir, errors.New(a.Reason))
 	case JobChanged:
 		ev := jm.log.Info()
 		if a.State == api.JobFailed || a.State == api.JobRestarting || a.State == api.JobFailing {

@@ -122,6 +122,7 @@ func NewServer(jm *JobManager, opts ServerOptions) (*Server, error) {
 	mux.HandleFunc("GET /{$}", read(s.overview))
 	mux.HandleFunc("POST /v1/cluster/shutdown", s.auth(s.shutdown))
 	mux.HandleFunc("POST /v1/jobs/{id}/cancel", s.auth(s.cancel))
+	mux.HandleFunc("POST /v1/jobs/{id}/savepoints", s.auth(s.savepoint))
 	mux.HandleFunc("GET "+api.ControlPath, s.connect)
 	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10,
 		ReadTimeout: 2 * time.Minute, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute,
