@@ -1,0 +1,78 @@
+package integration
+
+import (
+	"context"
+	"io"
+	"path"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/floe-yarn/floe/examples/ledger/ledgercheck"
+	"github.com/floe-yarn/floe/jobmanager"
+)
+
+var savepointPathRE = regexp.MustCompile(`Savepoint completed\. Path: (\S+)`)
+
+// TestYarnSavepointCommand: `floe savepoint JOBID TARGET_DIR` on a running
+// per-job ledger with checkpoints every second prints the savepoint's
+// folder, target/savepoint-<short job id>-<random>, whose _metadata decodes
+// as a completed checkpoint; the job goes on running; an unknown job is an
+// error naming the jobs the cluster has.
+func TestYarnSavepointCommand(t *testing.T) {
+	e := newYC(t)
+	dir := e.testDir(t)
+	input := ledgercheck.Generate(6000, 40, 7)
+	e.writeLines(t, dir+"/in/tx.txt", input)
+	app, job := e.runDetached(t, "-p", "2", "-Dtaskmanager.numberOfTaskSlots=1",
+		"-Dexecution.checkpointing.interval=1s", "-Dstate.checkpoints.dir="+e.qualify(t, dir+"/chk"),
+		e.bins+"/ledger", "--input", e.qualify(t, dir+"/in"), "--output", e.qualify(t, dir+"/out"), "--rate", "150")
+	cc := e.jobManager(t, app)
+	waitUntil(t, 2*time.Minute, "job running with a completed checkpoint", func() (bool, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		j, err := cc.Job(ctx, job)
+		if err != nil {
+			return false, nil
+		}
+		st, err := cc.JM.Checkpoints(ctx, job)
+		return err == nil && st.Counts.Completed > 0 && allRunning(j), nil
+	})
+	target := e.qualify(t, dir+"/sp")
+	out, err := e.floe(t, 3*time.Minute, "", "savepoint", "-t", "yarn-per-job", "-Dyarn.application.id="+app.String(), job, target)
+	if err != nil {
+		t.Fatalf("floe savepoint: %v\n%s", err, out)
+	}
+	m := savepointPathRE.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no savepoint path in %q", out)
+	}
+	if want := jobmanager.SavepointDir(target, job, ""); len(m[1]) <= len(want) || m[1][:len(want)] != want {
+		t.Fatalf("savepoint folder %s, want %s<random>", m[1], want)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	r, err := e.st.Open(ctx, dir+"/sp/"+path.Base(m[1])+"/_metadata")
+	if err != nil {
+		t.Fatalf("savepoint _metadata: %v", err)
+	}
+	raw, err := io.ReadAll(r)
+	_ = r.Close() // read-only
+	if err != nil {
+		t.Fatalf("savepoint _metadata: %v", err)
+	}
+	md, err := jobmanager.DecodeCheckpointMetadata(raw)
+	if err != nil {
+		t.Fatalf("savepoint _metadata: %v", err)
+	}
+	if md.Job != job || len(md.Handles()) == 0 {
+		t.Fatalf("savepoint _metadata of job %s with %d handles, want job %s with handles", md.Job, len(md.Handles()), job)
+	}
+	j, err := cc.Job(ctx, job)
+	if err != nil || j.State.Terminal() {
+		t.Fatalf("job after the savepoint: %+v, %v; want it running", j.State, err)
+	}
+	if out, err := e.floe(t, time.Minute, "", "savepoint", "-t", "yarn-per-job", "-Dyarn.application.id="+app.String(), "nope", target); err == nil {
+		t.Fatalf("savepoint of an unknown job: no error\n%s", out)
+	}
+}
