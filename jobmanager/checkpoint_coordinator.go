@@ -50,6 +50,7 @@ type CheckpointCoordinator struct {
 	lastEnd     time.Time
 	failures    int // consecutive counted failures
 	retention   checkpointRetention
+	external    *CheckpointMetadata // restored from, not owned (a savepoint): Latest until a checkpoint completes
 	lateWrites  map[int64]bool // aborted while its _metadata was being written
 
 	undeleted map[string]bool // deletions that failed, retried at retryAt
