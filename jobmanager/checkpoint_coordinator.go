@@ -51,7 +51,7 @@ type CheckpointCoordinator struct {
 	failures    int // consecutive counted failures
 	retention   checkpointRetention
 	external    *CheckpointMetadata // restored from, not owned (a savepoint): Latest until a checkpoint completes
-	lateWrites  map[int64]bool // aborted while its _metadata was being written
+	lateWrites  map[int64]bool      // aborted while its _metadata was being written
 
 	undeleted map[string]bool // deletions that failed, retried at retryAt
 	retryAt   time.Time
