@@ -22,6 +22,9 @@ type JobSubmitted struct {
 	Restart api.RestartStrategy
 	// Checkpointing is set when the job takes checkpoints.
 	Checkpointing *JobCheckpointing
+	// Restore is the savepoint the job starts from (MatchSavepoint's
+	// result), nil for none.
+	Restore *CheckpointMetadata
 }
 
 // JobCancelRequested asks to cancel a job.

@@ -50,7 +50,8 @@ type JobManager struct {
 	// ckptStats are the checkpoint figures of the jobs that checkpoint,
 	// copied from the core after every event batch (guarded by mu, below).
 	ckptStats map[string]CheckpointStats
-	storage   *storageWorker // the checkpoint storage worker, set by Run
+	storage   *storageWorker    // the checkpoint storage worker, set by Run
+	store     CheckpointStorage // what it writes to, set by Run (guarded by mu)
 
 	mu      sync.Mutex
 	queue   []Event
@@ -145,7 +146,7 @@ func (jm *JobManager) Run(ctx context.Context) error {
 	}
 	w := &storageWorker{jm: jm, wake: make(chan struct{}, 1)}
 	jm.mu.Lock()
-	jm.storage = w
+	jm.storage, jm.store = w, st
 	jm.mu.Unlock()
 	wctx, stopWorker := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -316,6 +317,11 @@ type Submission struct {
 	Restart api.RestartStrategy
 	// Checkpointing is set when the job takes checkpoints.
 	Checkpointing *JobCheckpointing
+	// SavepointPath (execution.savepoint.path) is the savepoint the job
+	// starts from; AllowNonRestored skips its state that matches no
+	// operator (execution.savepoint.ignore-unclaimed-state).
+	SavepointPath    string
+	AllowNonRestored bool
 }
 
 // Submit adds a job and returns its id.
@@ -327,6 +333,10 @@ func (jm *JobManager) Submit(ctx context.Context, s Submission) (string, error) 
 		return "", fmt.Errorf("submit %q: %w", s.Graph.Name, err)
 	}
 	if err := s.Restart.Validate(); err != nil {
+		return "", fmt.Errorf("submit %q: %w", s.Graph.Name, err)
+	}
+	restore, err := jm.readSavepoint(ctx, s)
+	if err != nil {
 		return "", fmt.Errorf("submit %q: %w", s.Graph.Name, err)
 	}
 	id := s.ID
@@ -351,7 +361,7 @@ func (jm *JobManager) Submit(ctx context.Context, s Submission) (string, error) 
 	jm.jobIDs = append(jm.jobIDs, id)
 	jm.mu.Unlock()
 	jm.log.Info().Str("job", id).Str("name", s.Graph.Name).Int("slots", s.Graph.Slots()).Msg("job submitted")
-	jm.post(JobSubmitted{Job: id, Graph: s.Graph, Pool: s.Pool, Restart: s.Restart, Checkpointing: s.Checkpointing})
+	jm.post(JobSubmitted{Job: id, Graph: s.Graph, Pool: s.Pool, Restart: s.Restart, Checkpointing: s.Checkpointing, Restore: restore})
 	return id, nil
 }
 

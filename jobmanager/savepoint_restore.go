@@ -1,9 +1,12 @@
 package jobmanager
 
 import (
+	"context"
 	"fmt"
 	"sort"
+	"strings"
 
+	"github.com/floe-yarn/floe/conf"
 	"github.com/floe-yarn/floe/graph"
 )
 
@@ -64,4 +67,52 @@ func MatchSavepoint(m *CheckpointMetadata, path string, g *graph.JobGraph, allow
 	}
 	sort.Slice(out.Operators, func(i, j int) bool { return out.Operators[i].Vertex < out.Operators[j].Vertex })
 	return &out, nil
+}
+
+// SavepointSubmission returns a submission's savepoint settings from
+// lookup: execution.savepoint.path and
+// execution.savepoint.ignore-unclaimed-state.
+func SavepointSubmission(lookup func(key string) (string, bool)) (path string, allowNonRestored bool) {
+	p, _ := lookup(conf.SavepointPath)
+	ig, _ := lookup(conf.SavepointIgnoreUnclaimed)
+	return strings.TrimSpace(p), strings.EqualFold(strings.TrimSpace(ig), "true")
+}
+
+// readSavepoint reads and matches the savepoint a submission starts from
+// (nil when it names none). A missing or corrupt _metadata is an error
+// naming the path.
+func (jm *JobManager) readSavepoint(ctx context.Context, s Submission) (*CheckpointMetadata, error) {
+	if s.SavepointPath == "" {
+		return nil, nil
+	}
+	if !s.Checkpointing.Enabled() {
+		return nil, fmt.Errorf("restore from savepoint %s: the job does not checkpoint (set %s)", s.SavepointPath, keyCheckpointInterval)
+	}
+	jm.mu.Lock()
+	st := jm.store
+	jm.mu.Unlock()
+	if st == nil { // submitted before Run
+		st = jm.opts.CheckpointStorage
+	}
+	if st == nil {
+		ls := &lazyStorage{log: jm.log}
+		defer ls.close()
+		st = ls
+	}
+	r, ok := st.(interface {
+		Read(ctx context.Context, p string) ([]byte, error)
+	})
+	if !ok {
+		return nil, fmt.Errorf("restore from savepoint %s: the checkpoint storage cannot read", s.SavepointPath)
+	}
+	p := strings.TrimSuffix(s.SavepointPath, "/") + "/_metadata"
+	raw, err := r.Read(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("restore from savepoint %s: read %s: %w", s.SavepointPath, p, err)
+	}
+	m, err := DecodeCheckpointMetadata(raw)
+	if err != nil {
+		return nil, fmt.Errorf("restore from savepoint %s: %s: %w", s.SavepointPath, p, err)
+	}
+	return MatchSavepoint(m, s.SavepointPath, s.Graph, s.AllowNonRestored)
 }
