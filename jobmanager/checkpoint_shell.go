@@ -1,10 +1,10 @@
 package jobmanager
 
 import (
-	"io"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"sync"
 	"time"
