@@ -83,6 +83,38 @@ func TestSavepointREST(t *testing.T) {
 		t.Fatal("the savepoint's _metadata was also written as a checkpoint")
 	}
 
+	// Starting a job from it: errors name the path and the cause.
+	corrupt := t.TempDir()
+	if err := os.WriteFile(corrupt+"/_metadata", []byte("not metadata"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	g, err := testGraph(t, "j2", []int{1}).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, path, ignore, want string
+	}{
+		{name: "missing savepoint", path: target + "/nope", want: target + "/nope/_metadata"},
+		{name: "corrupt metadata", path: corrupt, want: corrupt},
+		{name: "state of an unknown operator", path: r.dir, want: `operator "src"`},
+		{name: "unknown operator allowed", path: r.dir, ignore: "true"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ts.client.Submit(context.Background(), api.SubmitJob{Name: "j2", Graph: g, Binary: "/bin/job",
+				Config: map[string]string{conf.SavepointPath: tc.path, conf.SavepointIgnoreUnclaimed: tc.ignore}})
+			if tc.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want one naming %q", err, tc.want)
+			}
+		})
+	}
+
 	for _, tc := range []struct {
 		name, job, target, want string
 	}{
