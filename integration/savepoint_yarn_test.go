@@ -10,6 +10,7 @@ import (
 
 	"github.com/floe-yarn/floe/examples/ledger/ledgercheck"
 	"github.com/floe-yarn/floe/jobmanager"
+	"github.com/floe-yarn/floe/yarnrpc"
 )
 
 var savepointPathRE = regexp.MustCompile(`Savepoint completed\. Path: (\S+)`)
@@ -74,5 +75,69 @@ func TestYarnSavepointCommand(t *testing.T) {
 	}
 	if out, err := e.floe(t, time.Minute, "", "savepoint", "-t", "yarn-per-job", "-Dyarn.application.id="+app.String(), "nope", target); err == nil {
 		t.Fatalf("savepoint of an unknown job: no error\n%s", out)
+	}
+}
+
+// TestYarnLedgerResumeFromSavepoint: a per-job ledger with parallelism 2
+// takes a savepoint mid-run (`floe savepoint`) and is cancelled; a new run
+// with parallelism 3 starts from it (`floe run -s`) and reads to the end
+// into the same output folder: the combined output is exactly once
+// (ledgercheck). The first run keeps its checkpoint folder on cancel
+// (RETAIN_ON_CANCELLATION): the savepoint's state files are written there
+// until tasks write into the savepoint folder itself. Its interval is long,
+// so no checkpoint after the savepoint commits output.
+func TestYarnLedgerResumeFromSavepoint(t *testing.T) {
+	e := newYC(t)
+	dir := e.testDir(t)
+	input := ledgercheck.Generate(6000, 40, 11)
+	e.writeLines(t, dir+"/in/tx.txt", input)
+	common := []string{"-Dtaskmanager.numberOfTaskSlots=1", "-Dexecution.checkpointing.interval=1h",
+		"-Dstate.checkpoints.dir=" + e.qualify(t, dir+"/chk"), "-Dexecution.checkpointing.externalized-checkpoint-retention=RETAIN_ON_CANCELLATION"}
+	job := func(rate string) []string {
+		return []string{e.bins + "/ledger", "--input", e.qualify(t, dir+"/in"), "--output", e.qualify(t, dir+"/out"), "--rate", rate}
+	}
+	app, id := e.runDetached(t, append(append([]string{"-p", "2"}, common...), job("100")...)...)
+	cc := e.jobManager(t, app)
+	waitUntil(t, 2*time.Minute, "job running", func() (bool, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		j, err := cc.Job(ctx, id)
+		return err == nil && allRunning(j), nil
+	})
+	time.Sleep(3 * time.Second) // some input read before the savepoint
+	out, err := e.floe(t, 3*time.Minute, "", "savepoint", "-t", "yarn-per-job", "-Dyarn.application.id="+app.String(), id, e.qualify(t, dir+"/sp"))
+	if err != nil {
+		t.Fatalf("floe savepoint: %v\n%s", err, out)
+	}
+	m := savepointPathRE.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no savepoint path in %q", out)
+	}
+	if _, err := e.floe(t, 2*time.Minute, "", "cancel", "-t", "yarn-per-job", "-Dyarn.application.id="+app.String(), id); err != nil {
+		t.Fatal(err)
+	}
+	app2, id2 := e.runDetached(t, append(append([]string{"-p", "3", "-s", m[1]}, common...), job("300")...)...)
+	cc2 := e.jobManager(t, app2)
+	restored := false
+	waitUntil(t, 5*time.Minute, "the resumed application to end", func() (bool, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if st, err := cc2.JM.Checkpoints(ctx, id2); err == nil && st.Latest.Restored != nil {
+			restored = true
+		}
+		r, err := e.rm.ApplicationReport(ctx, app2)
+		if err != nil || !r.State.Terminal() {
+			return false, nil
+		}
+		if r.FinalStatus != yarnrpc.FinalSucceeded {
+			t.Errorf("resumed application ended %s: %s", r.FinalStatus, r.Diagnostics)
+		}
+		return true, nil
+	})
+	if !restored {
+		t.Error("the resumed job never reported a restore from the savepoint")
+	}
+	if err := ledgercheck.Check(input, e.readLines(t, dir+"/out")); err != nil {
+		t.Fatalf("output not exactly once across the savepoint: %v", err)
 	}
 }
