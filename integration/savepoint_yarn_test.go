@@ -79,10 +79,13 @@ func TestYarnSavepointCommand(t *testing.T) {
 }
 
 // TestYarnLedgerResumeFromSavepoint: a per-job ledger with parallelism 2
-// takes a savepoint mid-run (`floe savepoint`) and is cancelled; a new run
-// with parallelism 3 starts from it (`floe run -s`) and reads to the end
-// into the same output folder: the combined output is exactly once
-// (ledgercheck). The first run keeps its checkpoint folder on cancel
+// takes a savepoint mid-run (`floe savepoint`) and is cancelled; a run with
+// parallelism 1 starts from it (`floe run -s`), takes a savepoint and is
+// cancelled in turn; a run with parallelism 3 starts from that one and
+// reads to the end, all into the same output folder: the combined output is
+// exactly once (ledgercheck). (Not 2 → 3 → 1: at -p 3 one source subtask
+// has no split and finishes at once, and the coordinator only runs once
+// every subtask runs, so that savepoint is refused "not running".) The first run keeps its checkpoint folder on cancel
 // (RETAIN_ON_CANCELLATION): the savepoint's state files are written there
 // until tasks write into the savepoint folder itself. Its interval is long,
 // so no checkpoint after the savepoint commits output.
@@ -96,27 +99,36 @@ func TestYarnLedgerResumeFromSavepoint(t *testing.T) {
 	job := func(rate string) []string {
 		return []string{e.bins + "/ledger", "--input", e.qualify(t, dir+"/in"), "--output", e.qualify(t, dir+"/out"), "--rate", rate}
 	}
-	app, id := e.runDetached(t, append(append([]string{"-p", "2"}, common...), job("100")...)...)
-	cc := e.jobManager(t, app)
-	waitUntil(t, 2*time.Minute, "job running", func() (bool, error) {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		j, err := cc.Job(ctx, id)
-		return err == nil && allRunning(j), nil
-	})
-	time.Sleep(3 * time.Second) // some input read before the savepoint
-	out, err := e.floe(t, 3*time.Minute, "", "savepoint", "-t", "yarn-per-job", "-Dyarn.application.id="+app.String(), id, e.qualify(t, dir+"/sp"))
-	if err != nil {
-		t.Fatalf("floe savepoint: %v\n%s", err, out)
+	// savepointAndCancel starts a run, takes a savepoint a few seconds in,
+	// cancels it and returns the savepoint's path.
+	savepointAndCancel := func(args ...string) string {
+		app, id := e.runDetached(t, append(append(args, common...), job("100")...)...)
+		cc := e.jobManager(t, app)
+		waitUntil(t, 2*time.Minute, "job running", func() (bool, error) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			j, err := cc.Job(ctx, id)
+			// Not allRunning: at -p 3 a source subtask without a split
+			// finishes at once.
+			return err == nil && string(j.State) == "RUNNING", nil
+		})
+		time.Sleep(3 * time.Second) // some input read before the savepoint
+		out, err := e.floe(t, 3*time.Minute, "", "savepoint", "-t", "yarn-per-job", "-Dyarn.application.id="+app.String(), id, e.qualify(t, dir+"/sp"))
+		if err != nil {
+			t.Fatalf("floe savepoint: %v\n%s", err, out)
+		}
+		m := savepointPathRE.FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("no savepoint path in %q", out)
+		}
+		if _, err := e.floe(t, 2*time.Minute, "", "cancel", "-t", "yarn-per-job", "-Dyarn.application.id="+app.String(), id); err != nil {
+			t.Fatal(err)
+		}
+		return m[1]
 	}
-	m := savepointPathRE.FindStringSubmatch(out)
-	if m == nil {
-		t.Fatalf("no savepoint path in %q", out)
-	}
-	if _, err := e.floe(t, 2*time.Minute, "", "cancel", "-t", "yarn-per-job", "-Dyarn.application.id="+app.String(), id); err != nil {
-		t.Fatal(err)
-	}
-	app2, id2 := e.runDetached(t, append(append([]string{"-p", "3", "-s", m[1]}, common...), job("300")...)...)
+	sp1 := savepointAndCancel("-p", "2")
+	sp2 := savepointAndCancel("-p", "1", "-s", sp1)
+	app2, id2 := e.runDetached(t, append(append([]string{"-p", "3", "-s", sp2}, common...), job("300")...)...)
 	cc2 := e.jobManager(t, app2)
 	restored := false
 	waitUntil(t, 5*time.Minute, "the resumed application to end", func() (bool, error) {
