@@ -352,6 +352,7 @@ func (a *appMaster) runMode(ctx context.Context) Result {
 		}
 		sub := jobmanager.Submission{ID: env.JobID, Graph: g, Pool: env.JobBinary, Binary: env.JobBinary, Args: env.JobArgs, Restart: a.restart,
 			Checkpointing: ckp}
+		sub.SavepointPath, sub.AllowNonRestored = jobmanager.SavepointSubmission(jobmanager.ConfigLookup(a.opts.Config))
 		if env.Parallelism != "" {
 			sub.Env = []string{contract.EnvParallelism + "=" + env.Parallelism}
 		}

@@ -102,6 +102,17 @@ func (c *ClusterClient) Cancel(ctx context.Context, id string) (api.JobStatus, e
 	return st, nil
 }
 
+// Savepoint takes a savepoint of a running job under target and returns
+// its folder once complete. For an id the cluster does not have, the error
+// is an UnknownJobError naming the jobs it has.
+func (c *ClusterClient) Savepoint(ctx context.Context, id, target string) (string, error) {
+	dir, err := c.JM.Savepoint(ctx, id, target)
+	if err != nil {
+		return "", c.explainUnknownJob(ctx, id, err)
+	}
+	return dir, nil
+}
+
 // Shutdown asks the cluster to stop, cancelling running jobs (session:
 // the application ends SUCCEEDED).
 func (c *ClusterClient) Shutdown(ctx context.Context, reason string) error {

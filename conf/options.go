@@ -56,6 +56,8 @@ const (
 	CheckpointRetention       = "execution.checkpointing.externalized-checkpoint-retention"
 	CheckpointsNumRetained    = "state.checkpoints.num-retained"
 	SavepointsDir             = "state.savepoints.dir"
+	SavepointPath             = "execution.savepoint.path"
+	SavepointIgnoreUnclaimed  = "execution.savepoint.ignore-unclaimed-state"
 	StateBackendType          = "state.backend.type"
 	MaxParallelism            = "pipeline.max-parallelism"
 	HeartbeatInterval         = "heartbeat.interval"
@@ -111,6 +113,8 @@ func declarations() []Option {
 		{CheckpointRetention, TypeString, "NO_EXTERNALIZED_CHECKPOINTS", "What happens to a job's retained checkpoints when it ends (Flink's default, NO_EXTERNALIZED_CHECKPOINTS, deletes them however it ends): DELETE_ON_CANCELLATION keeps them when the job fails, RETAIN_ON_CANCELLATION keeps them however it ends."},
 		{CheckpointsNumRetained, TypeInt, "1", "Number of completed checkpoints kept; older ones are deleted."},
 		{SavepointsDir, TypeString, "", "Default folder for savepoints when a savepoint command names none."},
+		{SavepointPath, TypeString, "", "Savepoint folder (holding _metadata) a job starts from (floe run -s)."},
+		{SavepointIgnoreUnclaimed, TypeBool, "false", "Start from a savepoint even when some of its state matches no operator of the job (floe run -n)."},
 		{StateBackendType, TypeString, "hashmap", "Keyed state backend: hashmap (in memory) or pebble (github.com/cockroachdb/pebble, on local disk; Floe's counterpart of Flink's rocksdb)."},
 		{MaxParallelism, TypeInt, "128", "Number of key groups keyed state is partitioned into: the upper bound of a rescale; it cannot change across a restore."},
 		{HeartbeatInterval, TypeDuration, "10 s", "Interval of heartbeats between JobManager and TaskManagers."},

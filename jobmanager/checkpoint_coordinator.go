@@ -45,11 +45,13 @@ type CheckpointCoordinator struct {
 	nextID      int64
 	firstOwnID  int64 // the first id this coordinator triggered (0: none yet)
 	pending     *pendingCheckpoint
+	savepoints  []string // requested savepoint folders, in order, not yet triggered
 	lastTrigger time.Time
 	lastEnd     time.Time
 	failures    int // consecutive counted failures
 	retention   checkpointRetention
-	lateWrites  map[int64]bool // aborted while its _metadata was being written
+	external    *CheckpointMetadata // restored from, not owned (a savepoint): Latest until a checkpoint completes
+	lateWrites  map[int64]bool      // aborted while its _metadata was being written
 
 	undeleted map[string]bool // deletions that failed, retried at retryAt
 	retryAt   time.Time
@@ -85,6 +87,7 @@ type pendingCheckpoint struct {
 	alignment time.Duration
 	writing   bool
 	meta      *CheckpointMetadata
+	savepoint string // the savepoint's folder ("" for a checkpoint)
 }
 
 // defaultMaxParallelism is pipeline.max-parallelism's default.
@@ -114,6 +117,8 @@ func (c *CheckpointCoordinator) Step(now time.Time, ev CheckpointEvent) []Checkp
 	switch e := ev.(type) {
 	case CheckpointTick:
 		c.tick()
+	case SavepointRequested:
+		c.requestSavepoint(e.Dir)
 	case CheckpointJobRunning:
 		c.jobRunning(e)
 	case CheckpointJobStopped:
@@ -121,6 +126,7 @@ func (c *CheckpointCoordinator) Step(now time.Time, ev CheckpointEvent) []Checkp
 		if c.pending != nil {
 			c.abort("job stopped: "+e.Cause, false, false)
 		}
+		c.failSavepoints("job stopped: " + e.Cause)
 	case CheckpointAcknowledged:
 		c.ack(e)
 	case CheckpointDeclined:
@@ -205,8 +211,9 @@ func (c *CheckpointCoordinator) tick() {
 	if p := c.pending; p != nil && !c.now.Before(p.triggered.Add(c.cfg.Timeout)) {
 		c.abort(fmt.Sprintf("expired after %v", c.cfg.Timeout), true, true)
 	}
+	c.triggerSavepoint()
 	if c.pending == nil && c.running && c.cfg.Enabled() && !c.now.Before(c.nextTrigger()) {
-		c.trigger()
+		c.trigger("")
 	}
 	if len(c.undeleted) > 0 && !c.now.Before(c.retryAt) {
 		paths := make([]string, 0, len(c.undeleted))
@@ -219,16 +226,16 @@ func (c *CheckpointCoordinator) tick() {
 	}
 }
 
-func (c *CheckpointCoordinator) trigger() {
+func (c *CheckpointCoordinator) trigger(savepoint string) {
 	p := &pendingCheckpoint{id: c.nextID, mode: c.cfg.Mode, triggered: c.now, tasks: c.tasks,
-		expected: c.expected, acks: map[CheckpointTask][]StateHandle{}}
+		expected: c.expected, acks: map[CheckpointTask][]StateHandle{}, savepoint: savepoint}
 	if c.firstOwnID == 0 {
 		c.firstOwnID = p.id
 	}
 	c.nextID++
 	c.pending, c.lastTrigger = p, c.now
 	c.emit(TriggerCheckpoint{Job: c.opts.Job, Attempt: c.attempt, ID: p.id, Timestamp: c.now, Mode: p.mode,
-		Incremental: c.cfg.Incremental, Sources: c.sources})
+		Incremental: c.cfg.Incremental && savepoint == "", Sources: c.sources, Savepoint: savepoint != ""})
 }
 
 func (c *CheckpointCoordinator) ack(e CheckpointAcknowledged) {
@@ -259,7 +266,7 @@ func (c *CheckpointCoordinator) ack(e CheckpointAcknowledged) {
 	}
 	p.writing = true
 	p.meta = newCheckpointMetadata(c.opts.Job, p, c.opts.MaxParallelism)
-	c.emit(WriteCheckpointMetadata{Job: c.opts.Job, ID: p.id, Path: c.retention.chkDir(p.id) + "/_metadata", Metadata: p.meta})
+	c.emit(WriteCheckpointMetadata{Job: c.opts.Job, ID: p.id, Path: c.metadataDir(p) + "/_metadata", Metadata: p.meta})
 }
 
 // checkHandles refuses handles that the _metadata file could not hold.
@@ -323,6 +330,10 @@ func (c *CheckpointCoordinator) metadataWritten(e CheckpointMetadataWritten) {
 }
 
 func (c *CheckpointCoordinator) complete(p *pendingCheckpoint) {
+	if p.savepoint != "" {
+		c.completeSavepoint(p)
+		return
+	}
 	m := p.meta
 	m.Completed = c.now.UnixMilli()
 	st := &CompletedCheckpointStats{ID: p.id, Path: c.retention.chkDir(p.id), Size: m.Size(),
@@ -332,6 +343,7 @@ func (c *CheckpointCoordinator) complete(p *pendingCheckpoint) {
 	c.stats.Latest = st
 	c.emit(NotifyCheckpointComplete{Job: c.opts.Job, Attempt: c.attempt, ID: p.id, Tasks: p.tasks})
 	c.deleteFiles(c.retention.add(m))
+	c.triggerSavepoint()
 }
 
 // abort ends the pending checkpoint without completing it and deletes what
@@ -350,11 +362,20 @@ func (c *CheckpointCoordinator) abort(reason string, counted, tellTasks bool) {
 	for _, t := range p.tasks {
 		handles = append(handles, p.acks[t]...)
 	}
-	c.deleteFiles(append(c.retention.discard(handles), c.retention.chkDir(p.id)))
+	dirs := []string{c.retention.chkDir(p.id)}
+	if p.savepoint != "" {
+		dirs = append(dirs, p.savepoint)
+		c.emit(SavepointFailed{Job: c.opts.Job, Dir: p.savepoint, Reason: reason})
+		counted = false // as Flink's: a failed savepoint fails no job
+	}
+	c.deleteFiles(append(c.retention.discard(handles), dirs...))
 	if p.writing {
 		c.lateWrites[p.id] = true
 	}
 	if !counted {
+		if c.running {
+			c.triggerSavepoint()
+		}
 		return
 	}
 	if c.failures++; c.failures > c.cfg.TolerableFailures {

@@ -82,6 +82,14 @@ type CheckpointRestored struct {
 	Found       []string
 }
 
+// SavepointRequested asks for a savepoint: a checkpoint taken now (after
+// the pending one, if any, ends), written as Dir/_metadata, kept out of
+// retention and never deleted once complete. Dir is the savepoint's own
+// folder (SavepointDir names it); the coordinator reports
+// SavepointCompleted or SavepointFailed.
+type SavepointRequested struct{ Dir string }
+
+func (SavepointRequested) isCheckpointEvent()        {}
 func (CheckpointTick) isCheckpointEvent()            {}
 func (CheckpointJobRunning) isCheckpointEvent()      {}
 func (CheckpointJobStopped) isCheckpointEvent()      {}
@@ -105,6 +113,8 @@ type TriggerCheckpoint struct {
 	Mode        CheckpointMode
 	Incremental bool
 	Sources     []CheckpointTask
+	// Savepoint asks the tasks for the canonical format (never incremental).
+	Savepoint bool
 }
 
 // WriteCheckpointMetadata asks the shell to write Metadata, encoded with
@@ -151,6 +161,23 @@ type FailJobForCheckpoints struct {
 	Reason string
 }
 
+// SavepointCompleted reports a savepoint whose _metadata is in place under
+// Dir.
+type SavepointCompleted struct {
+	Job string
+	ID  int64
+	Dir string
+}
+
+// SavepointFailed reports a savepoint that will not complete.
+type SavepointFailed struct {
+	Job    string
+	Dir    string
+	Reason string
+}
+
+func (SavepointCompleted) isCheckpointAction()       {}
+func (SavepointFailed) isCheckpointAction()          {}
 func (TriggerCheckpoint) isCheckpointAction()        {}
 func (WriteCheckpointMetadata) isCheckpointAction()  {}
 func (NotifyCheckpointComplete) isCheckpointAction() {}
@@ -164,7 +191,16 @@ func (a TriggerCheckpoint) String() string {
 	if a.Incremental {
 		inc = " incremental"
 	}
+	if a.Savepoint {
+		inc = " savepoint"
+	}
 	return fmt.Sprintf("trigger %s#%d chk-%d at %d %s%s -> %s", a.Job, a.Attempt, a.ID, a.Timestamp.UnixMilli(), a.Mode, inc, tasksString(a.Sources))
+}
+func (a SavepointCompleted) String() string {
+	return fmt.Sprintf("savepoint %s chk-%d completed at %s", a.Job, a.ID, a.Dir)
+}
+func (a SavepointFailed) String() string {
+	return fmt.Sprintf("savepoint %s %s failed: %s", a.Job, a.Dir, a.Reason)
 }
 func (a WriteCheckpointMetadata) String() string {
 	return fmt.Sprintf("write %s chk-%d %s (%d operators)", a.Job, a.ID, a.Path, len(a.Metadata.Operators))

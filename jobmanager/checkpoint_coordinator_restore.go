@@ -19,6 +19,8 @@ func (c *CheckpointCoordinator) restored(e CheckpointRestored) {
 	}
 	if e.Owned {
 		c.deleteFiles(c.orphans(e.Found))
+	} else if len(ms) > 0 {
+		c.external = ms[len(ms)-1]
 	}
 	if l := c.retention.latest(); l != nil && (c.stats.Latest == nil || c.stats.Latest.ID < l.ID) {
 		c.stats.Latest = &CompletedCheckpointStats{ID: l.ID, Path: c.retention.chkDir(l.ID), Size: l.Size(),

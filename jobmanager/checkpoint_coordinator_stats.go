@@ -35,8 +35,15 @@ type CompletedCheckpointStats struct {
 }
 
 // Latest returns the latest completed checkpoint, the one a failover
-// restores from (nil before the first). It is shared: do not modify it.
-func (c *CheckpointCoordinator) Latest() *CheckpointMetadata { return c.retention.latest() }
+// restores from (nil before the first): before the job's own first one,
+// the savepoint it was restored from, if any. It is shared: do not modify
+// it.
+func (c *CheckpointCoordinator) Latest() *CheckpointMetadata {
+	if l := c.retention.latest(); l != nil {
+		return l
+	}
+	return c.external
+}
 
 // Retained returns the retained completed checkpoints, oldest first (the
 // metadata is shared: do not modify it).

@@ -29,6 +29,7 @@ import (
 //	                                 paths listed under its folder)
 //	savepoint ID                    (a new coordinator restored from a savepoint
 //	                                 of id ID it does not own)
+//	take-savepoint DIR              (a savepoint requested into folder DIR)
 //	stats | retained
 //	wake                            (when the coordinator next needs a tick)
 //	latest [vV/S kg=FIRST-LAST]     (the checkpoint a failover restores, and what
@@ -141,6 +142,8 @@ func (s *checkpointScript) run(line string) []string {
 		s.c = s.newCoordinator()
 		ev = CheckpointRestored{Checkpoints: []*CheckpointMetadata{{Job: "j0", ID: int64(s.atoi(f[1])), MaxParallelism: 128,
 			Operators: []OperatorState{{Vertex: 0, Parallelism: 1, Subtasks: []SubtaskState{{Handles: []StateHandle{{Path: "/sp/x", Size: 1}}}}}}}}}
+	case "take-savepoint":
+		ev = SavepointRequested{Dir: f[1]}
 	case "stats":
 		st := s.c.Stats()
 		out := fmt.Sprintf("completed=%d failed=%d in-progress=%d restored=%d undeleted=%d", st.Completed, st.Failed, st.InProgress, st.Restored, st.UndeletedFiles)

@@ -135,7 +135,7 @@ func ConfigLookup(cfg *conf.Config) func(key string) (string, bool) {
 // checkpointKeys are the options a submission carries to the JobManager.
 var checkpointKeys = []string{conf.CheckpointingInterval, conf.CheckpointingMode, conf.CheckpointingTimeout,
 	conf.CheckpointingMinPause, conf.CheckpointingTolerable, conf.CheckpointingIncremental, conf.CheckpointsDir,
-	conf.CheckpointsNumRetained, conf.CheckpointRetention, conf.StateBackendType}
+	conf.CheckpointsNumRetained, conf.CheckpointRetention, conf.StateBackendType, conf.SavepointPath, conf.SavepointIgnoreUnclaimed}
 
 // SubmissionConfig returns the checkpoint options set in cfg (not left at
 // their defaults), for api.SubmitJob.Config: they override the cluster's.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"sync"
 	"time"
@@ -55,6 +56,16 @@ func (st storeStorage) WriteAtomic(ctx context.Context, p string, data []byte) e
 	return f.Commit(ctx)
 }
 
+// Read returns the file at p (a savepoint's _metadata).
+func (st storeStorage) Read(ctx context.Context, p string) ([]byte, error) {
+	f, err := st.s.Open(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = f.Close() }() // read-only
+	return io.ReadAll(f)
+}
+
 func (st storeStorage) RemoveAll(ctx context.Context, p string) error {
 	if err := st.s.RemoveAll(ctx, p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
@@ -90,6 +101,14 @@ func (l *lazyStorage) WriteAtomic(ctx context.Context, p string, data []byte) er
 		return err
 	}
 	return s.WriteAtomic(ctx, p, data)
+}
+
+func (l *lazyStorage) Read(ctx context.Context, p string) ([]byte, error) {
+	s, err := l.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.(storeStorage).Read(ctx, p)
 }
 
 func (l *lazyStorage) RemoveAll(ctx context.Context, p string) error {

@@ -168,6 +168,9 @@ func (c *Core) submit(e JobSubmitted) {
 			return
 		}
 		j.checkpointing, j.ckpt = e.Checkpointing, ck
+		if e.Restore != nil {
+			c.checkpointStep(j, CheckpointRestored{Checkpoints: []*CheckpointMetadata{e.Restore}})
+		}
 	}
 	c.schedule(j)
 }

@@ -23,6 +23,9 @@ func newJobCoordinator(j *jobState, cp *JobCheckpointing) (*CheckpointCoordinato
 // checkpointStep feeds the job's coordinator and carries out its actions.
 func (c *Core) checkpointStep(j *jobState, ev CheckpointEvent) {
 	if j.ckpt == nil {
+		if sp, ok := ev.(SavepointRequested); ok {
+			c.emit(SavepointFailed{Job: j.id, Dir: sp.Dir, Reason: "the job does not checkpoint (execution.checkpointing.interval is not set)"})
+		}
 		return
 	}
 	for _, a := range j.ckpt.Step(c.now, ev) {
@@ -30,7 +33,7 @@ func (c *Core) checkpointStep(j *jobState, ev CheckpointEvent) {
 		case TriggerCheckpoint:
 			for _, g := range c.byTaskManager(j, a.Sources) {
 				c.emit(SendTrigger{TaskManager: g.tm, Msg: api.TriggerCheckpoint{Job: j.id, Attempt: a.Attempt,
-					Checkpoint: a.ID, TimestampMillis: a.Timestamp.UnixMilli(), Subtasks: g.subtasks}})
+					Checkpoint: a.ID, TimestampMillis: a.Timestamp.UnixMilli(), Subtasks: g.subtasks, Savepoint: a.Savepoint}})
 			}
 		case NotifyCheckpointComplete:
 			for _, g := range c.byTaskManager(j, a.Tasks) {
@@ -43,6 +46,10 @@ func (c *Core) checkpointStep(j *jobState, ev CheckpointEvent) {
 		case WriteCheckpointMetadata:
 			c.emit(a)
 		case DeleteCheckpointFiles:
+			c.emit(a)
+		case SavepointCompleted:
+			c.emit(a)
+		case SavepointFailed:
 			c.emit(a)
 		case FailJobForCheckpoints:
 			c.fail(j, a.Reason, rankTask, "", false)

@@ -93,6 +93,19 @@
 // /jobs/{id}/checkpoints serve the coordinator's figures with Flink's
 // field names.
 //
+// Savepoints: POST /v1/jobs/{id}/savepoints (signed; TriggerSavepoint)
+// asks the job's coordinator for a checkpoint flagged Savepoint whose
+// _metadata goes to target/savepoint-<short id>-<random>/ (SavepointDir);
+// it is never retained nor deleted, and the request is answered with the
+// folder once complete (synchronously, within api.SavepointWait, where
+// Flink answers a trigger id to poll). A submission with
+// execution.savepoint.path reads <path>/_metadata (errors name the path),
+// matches it to the job's operators by UID (MatchSavepoint; unknown
+// operators are an error unless execution.savepoint.ignore-unclaimed-state,
+// a changed max parallelism always is) and deploys the first attempt from
+// it, rescaling through key groups and union source state. The state files
+// of a savepoint are still written under the job's checkpoint folder.
+//
 //	drv, _ := jobmanager.NewProcessDriver(jobmanager.ProcessDriverOptions{SecretFile: path})
 //	jm, _ := jobmanager.New(ctx, jobmanager.Options{Driver: drv, Core: jobmanager.CoreOptions{SlotsPerTaskManager: 2}})
 //	srv, _ := jobmanager.NewServer(jm, jobmanager.ServerOptions{Addr: "127.0.0.1:8081", Secret: secret})

@@ -22,6 +22,9 @@ type JobSubmitted struct {
 	Restart api.RestartStrategy
 	// Checkpointing is set when the job takes checkpoints.
 	Checkpointing *JobCheckpointing
+	// Restore is the savepoint the job starts from (MatchSavepoint's
+	// result), nil for none.
+	Restore *CheckpointMetadata
 }
 
 // JobCancelRequested asks to cancel a job.
@@ -134,6 +137,8 @@ func (SendNotify) isAction()        {}
 // The coordinator's storage actions are Core actions as they are.
 func (WriteCheckpointMetadata) isAction() {}
 func (DeleteCheckpointFiles) isAction()   {}
+func (SavepointCompleted) isAction()      {}
+func (SavepointFailed) isAction()         {}
 func (StopTaskManager) isAction()         {}
 func (Deploy) isAction()                  {}
 func (Cancel) isAction()                  {}

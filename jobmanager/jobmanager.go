@@ -50,7 +50,8 @@ type JobManager struct {
 	// ckptStats are the checkpoint figures of the jobs that checkpoint,
 	// copied from the core after every event batch (guarded by mu, below).
 	ckptStats map[string]CheckpointStats
-	storage   *storageWorker // the checkpoint storage worker, set by Run
+	storage   *storageWorker    // the checkpoint storage worker, set by Run
+	store     CheckpointStorage // what it writes to, set by Run (guarded by mu)
 
 	mu      sync.Mutex
 	queue   []Event
@@ -63,6 +64,7 @@ type JobManager struct {
 	tmInfo  []api.TaskManagerInfo // the core's view after the last event batch
 	pending int                   // TaskManagers asked for, not registered
 	changed chan struct{}         // closed and replaced on every job change
+	spWait  map[string]chan error // savepoints requested, by folder
 	nextTM  int
 }
 
@@ -86,7 +88,7 @@ func New(_ context.Context, opts Options) (*JobManager, error) {
 	return &JobManager{
 		opts: opts, log: opts.Logger.With().Str("component", "jobmanager").Logger(), core: core,
 		wake: make(chan struct{}, 1), tms: map[string]TaskManagerGateway{}, specs: map[string]TaskManagerSpec{},
-		pools: map[string]TaskManagerSpec{}, status: map[string]api.JobStatus{}, changed: make(chan struct{}),
+		pools: map[string]TaskManagerSpec{}, status: map[string]api.JobStatus{}, changed: make(chan struct{}), spWait: map[string]chan error{},
 		ckptStats: map[string]CheckpointStats{},
 	}, nil
 }
@@ -144,7 +146,7 @@ func (jm *JobManager) Run(ctx context.Context) error {
 	}
 	w := &storageWorker{jm: jm, wake: make(chan struct{}, 1)}
 	jm.mu.Lock()
-	jm.storage = w
+	jm.storage, jm.store = w, st
 	jm.mu.Unlock()
 	wctx, stopWorker := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -283,6 +285,10 @@ func (jm *JobManager) do(ctx context.Context, a Action) {
 		jm.storage.add(a)
 	case DeleteCheckpointFiles:
 		jm.storage.add(a)
+	case SavepointCompleted:
+		jm.savepointDone(a.Dir, nil)
+	case SavepointFailed:
+		jm.savepointDone(a.Dir, errors.New(a.Reason))
 	case JobChanged:
 		ev := jm.log.Info()
 		if a.State == api.JobFailed || a.State == api.JobRestarting || a.State == api.JobFailing {
@@ -311,6 +317,11 @@ type Submission struct {
 	Restart api.RestartStrategy
 	// Checkpointing is set when the job takes checkpoints.
 	Checkpointing *JobCheckpointing
+	// SavepointPath (execution.savepoint.path) is the savepoint the job
+	// starts from; AllowNonRestored skips its state that matches no
+	// operator (execution.savepoint.ignore-unclaimed-state).
+	SavepointPath    string
+	AllowNonRestored bool
 }
 
 // Submit adds a job and returns its id.
@@ -322,6 +333,10 @@ func (jm *JobManager) Submit(ctx context.Context, s Submission) (string, error) 
 		return "", fmt.Errorf("submit %q: %w", s.Graph.Name, err)
 	}
 	if err := s.Restart.Validate(); err != nil {
+		return "", fmt.Errorf("submit %q: %w", s.Graph.Name, err)
+	}
+	restore, err := jm.readSavepoint(ctx, s)
+	if err != nil {
 		return "", fmt.Errorf("submit %q: %w", s.Graph.Name, err)
 	}
 	id := s.ID
@@ -346,7 +361,7 @@ func (jm *JobManager) Submit(ctx context.Context, s Submission) (string, error) 
 	jm.jobIDs = append(jm.jobIDs, id)
 	jm.mu.Unlock()
 	jm.log.Info().Str("job", id).Str("name", s.Graph.Name).Int("slots", s.Graph.Slots()).Msg("job submitted")
-	jm.post(JobSubmitted{Job: id, Graph: s.Graph, Pool: s.Pool, Restart: s.Restart, Checkpointing: s.Checkpointing})
+	jm.post(JobSubmitted{Job: id, Graph: s.Graph, Pool: s.Pool, Restart: s.Restart, Checkpointing: s.Checkpointing, Restore: restore})
 	return id, nil
 }
 

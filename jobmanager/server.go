@@ -122,6 +122,7 @@ func NewServer(jm *JobManager, opts ServerOptions) (*Server, error) {
 	mux.HandleFunc("GET /{$}", read(s.overview))
 	mux.HandleFunc("POST /v1/cluster/shutdown", s.auth(s.shutdown))
 	mux.HandleFunc("POST /v1/jobs/{id}/cancel", s.auth(s.cancel))
+	mux.HandleFunc("POST /v1/jobs/{id}/savepoints", s.auth(s.savepoint))
 	mux.HandleFunc("GET "+api.ControlPath, s.connect)
 	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10,
 		ReadTimeout: 2 * time.Minute, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute,
@@ -312,7 +313,7 @@ func (s *Server) submit(_ http.ResponseWriter, r *http.Request, body []byte) (an
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%s", req.Binary, strings.Join(req.Args, "\x00"), strings.Join(req.Env, "\x00"))
 	pool := hex.EncodeToString(h.Sum(nil)[:8])
-	ckp, err := JobCheckpointingFrom(func(key string) (string, bool) {
+	lookup := func(key string) (string, bool) {
 		if v, ok := req.Config[key]; ok {
 			return v, true
 		}
@@ -320,12 +321,14 @@ func (s *Server) submit(_ http.ResponseWriter, r *http.Request, body []byte) (an
 			return s.opts.Config(key)
 		}
 		return "", false
-	})
+	}
+	ckp, err := JobCheckpointingFrom(lookup)
 	if err != nil {
 		return nil, fmt.Errorf("submit %q: %w", g.Name, err)
 	}
+	sp, allow := SavepointSubmission(lookup)
 	id, err := s.jm.Submit(r.Context(), Submission{Graph: g, Pool: pool, Binary: req.Binary, Args: req.Args, Env: req.Env,
-		Restart: restart, Checkpointing: ckp})
+		Restart: restart, Checkpointing: ckp, SavepointPath: sp, AllowNonRestored: allow})
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -31,22 +30,15 @@ func flinkRunFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "yd", Usage: "detached, as -d"},
 		&cli.StringSliceFlag{Name: "yt", Usage: "ship `DIR` to the containers = " + conf.YarnShipFiles + " (not acted on yet)"},
 		&cli.BoolFlag{Name: "shutdownOnAttachedExit", Aliases: []string{"sae"}, Usage: "end the cluster when the attached client is interrupted (Floe always cancels the job then)"},
-		&cli.BoolFlag{Name: "allowNonRestoredState", Aliases: []string{"n"}, Usage: "= execution.savepoint.ignore-unclaimed-state (savepoints are not supported yet)"},
-		&cli.StringFlag{Name: "fromSavepoint", Aliases: []string{"s"}, Usage: "= execution.savepoint.path; savepoints are not supported yet"},
+		&cli.BoolFlag{Name: "allowNonRestoredState", Aliases: []string{"n"}, Usage: "start from a savepoint whose state matches no operator = " + conf.SavepointIgnoreUnclaimed},
+		&cli.StringFlag{Name: "fromSavepoint", Aliases: []string{"s"}, Usage: "start from the savepoint `SAVEPOINT_PATH` = " + conf.SavepointPath},
 	}
 }
-
-// errNoSavepoints is the answer to -s/--fromSavepoint until Floe has
-// savepoints.
-var errNoSavepoints = errors.New("savepoints are not supported yet")
 
 // flinkDynamic maps the Flink flags of `floe run` to -D values, placed
 // before the explicit -D ones, which win. Flags that Floe accepts but
 // cannot honour print one line each on warn.
 func flinkDynamic(c *cli.Context, warn io.Writer) ([]string, error) {
-	if c.IsSet("fromSavepoint") {
-		return nil, fmt.Errorf("run -s %s: %w (Flink's execution.savepoint.path); run without -s to start from an empty state", c.String("fromSavepoint"), errNoSavepoints)
-	}
 	var dyn []string
 	add := func(flag, key, val string) {
 		if c.IsSet(flag) {
@@ -65,9 +57,9 @@ func flinkDynamic(c *cli.Context, warn io.Writer) ([]string, error) {
 		fmt.Fprintf(warn, "floe: warning: -yt %s: Floe does not ship extra files to the containers yet (%s is read but not acted on); build what the job needs into its binary\n",
 			strings.Join(c.StringSlice("yt"), " "), conf.YarnShipFiles)
 	}
+	add("fromSavepoint", conf.SavepointPath, c.String("fromSavepoint"))
 	if c.Bool("allowNonRestoredState") {
-		// As Flink; conf warns that Floe does not implement the key.
-		dyn = append(dyn, "execution.savepoint.ignore-unclaimed-state=true")
+		dyn = append(dyn, conf.SavepointIgnoreUnclaimed+"=true")
 	}
 	if c.IsSet("class") {
 		fmt.Fprintf(warn, "floe: warning: -c %s ignored: a Floe job is its binary, which has no entry class to choose\n", c.String("class"))

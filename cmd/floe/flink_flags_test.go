@@ -114,12 +114,30 @@ func TestRunFlinkFlags(t *testing.T) {
 		{name: "-sae is accepted with a note", args: []string{"-sae", "job"}, target: "local",
 			stderr: []string{"floe: note: -sae: an interrupted attached `floe run` always cancels its job"}},
 		{name: "--shutdownOnAttachedExit", args: []string{"--shutdownOnAttachedExit", "job"}, target: "local", stderr: []string{"floe: note: -sae"}},
-		{name: "-n maps to Flink's key, which Floe ignores", args: []string{"-n", "job"}, target: "local",
-			stderr: []string{"floe: warning: Flink option not supported by Floe, ignored: execution.savepoint.ignore-unclaimed-state (-D)"}},
+		{name: "-n maps to execution.savepoint.ignore-unclaimed-state", args: []string{"-n", "job"}, target: "local",
+			check: func(t *testing.T, r runSpec) {
+				if !r.cfg.Bool(conf.SavepointIgnoreUnclaimed) {
+					t.Error("ignore-unclaimed-state not set")
+				}
+			}},
 		{name: "--allowNonRestoredState", args: []string{"--allowNonRestoredState", "job"}, target: "local",
-			stderr: []string{"ignored: execution.savepoint.ignore-unclaimed-state"}},
-		{name: "-s is not supported yet", args: []string{"-s", "hdfs:///sp/1", "job"}, err: errNoSavepoints},
-		{name: "--fromSavepoint is not supported yet", args: []string{"--fromSavepoint", "hdfs:///sp/1", "job"}, err: errNoSavepoints},
+			check: func(t *testing.T, r runSpec) {
+				if !r.cfg.Bool(conf.SavepointIgnoreUnclaimed) {
+					t.Error("ignore-unclaimed-state not set")
+				}
+			}},
+		{name: "-s maps to execution.savepoint.path", args: []string{"-s", "hdfs:///sp/1", "job"}, target: "local",
+			check: func(t *testing.T, r runSpec) {
+				if p := r.cfg.String(conf.SavepointPath); p != "hdfs:///sp/1" {
+					t.Errorf("savepoint path %q", p)
+				}
+			}},
+		{name: "--fromSavepoint", args: []string{"--fromSavepoint", "hdfs:///sp/1", "job"}, target: "local",
+			check: func(t *testing.T, r runSpec) {
+				if p := r.cfg.String(conf.SavepointPath); p != "hdfs:///sp/1" {
+					t.Errorf("savepoint path %q", p)
+				}
+			}},
 		{name: "-D Flink key warns", args: []string{"-Dpipeline.name=wc", "job"}, target: "local",
 			stderr: []string{"floe: warning: Flink option not supported by Floe, ignored: pipeline.name (-D)"}},
 		{name: "-D typo is an error", args: []string{"-Dpipline.name=wc", "job"}, err: conf.ErrUnknownOption},

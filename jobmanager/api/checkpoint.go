@@ -182,3 +182,17 @@ func byteSize(n int64) string {
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
+
+// SavepointRequest is the body of POST /v1/jobs/{id}/savepoints (Flink's
+// field name). TargetDirectory is the folder under which the savepoint's
+// own folder is made.
+type SavepointRequest struct {
+	TargetDirectory string `json:"target-directory"`
+}
+
+// SavepointResponse answers a SavepointRequest once the savepoint is
+// complete: Location is its folder (holding _metadata), as Flink's
+// savepoint status reports it.
+type SavepointResponse struct {
+	Location string `json:"location"`
+}

@@ -157,3 +157,19 @@ func (c *Client) TaskManagers(ctx context.Context) (TaskManagerList, error) {
 func (c *Client) Shutdown(ctx context.Context, reason string) error {
 	return c.Do(ctx, http.MethodPost, "/v1/cluster/shutdown", ShutdownRequest{Version: Version, Reason: reason}, nil)
 }
+
+// Savepoint takes a savepoint of a running job under target and returns
+// its folder once it is complete (the JobManager answers synchronously,
+// within SavepointWait).
+func (c *Client) Savepoint(ctx context.Context, id, target string) (string, error) {
+	var r SavepointResponse
+	if err := c.Do(ctx, http.MethodPost, "/v1/jobs/"+id+"/savepoints", SavepointRequest{TargetDirectory: target}, &r); err != nil {
+		return "", err
+	}
+	return r.Location, nil
+}
+
+// SavepointWait bounds how long POST /v1/jobs/{id}/savepoints waits for
+// the savepoint before answering with an error (under the server's write
+// timeout); the savepoint itself may still complete.
+const SavepointWait = 100 * time.Second
