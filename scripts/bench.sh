@@ -13,7 +13,8 @@
 # (jobmanager's BenchmarkControlPush: median and p99), and the keyed-state
 # backends' value-state reads and writes per second per core (runtime/state's
 # BenchmarkValueState, one goroutine, median of BENCH_STATE_COUNT runs,
-# default 5).
+# default 5), and a Pebble checkpoint's duration and new bytes, full and
+# incremental after 1% of the keys changed (BENCH_STATE_MIB, default 1024).
 # BENCH_RECORDS sets the records per pipeline (default 20,000,000);
 # BENCH_EXCHANGE_ARGS=--default-codec runs pipeline 2 with the default codec
 # instead of the user-supplied one.
@@ -116,3 +117,8 @@ go test -run '^$' -bench 'BenchmarkValueState' -count "${BENCH_STATE_COUNT:-5}" 
                m = (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
                printf "%-16s %.2f M ops/s/core  (median %.1f ns/op, min %.1f, max %.1f, %d runs)\n", k, 1e3 / m, m, a[1], a[n], n } }' |
   sort || true
+
+echo
+echo "== checkpoint: pebble full vs incremental (1% of keys changed), ${BENCH_STATE_MIB:-1024} MiB of state, local snapshot (no upload)"
+FLOE_BENCH_STATE_MIB=${BENCH_STATE_MIB:-1024} go test -count=1 -timeout 10m -v -run '^TestPebbleCheckpointFigures$' ./runtime/state/ |
+  grep '^checkpoint:' || true
