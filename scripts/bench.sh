@@ -10,7 +10,11 @@
 # backpressure figures (jobmanager's TestBackpressureFigures: source and sink
 # rates and TaskManager RSS with a throttled sink, BENCH_BACKPRESSURE_SECONDS,
 # default 60), and the control plane's command latency to 16 slots
-# (jobmanager's BenchmarkControlPush: median and p99).
+# (jobmanager's BenchmarkControlPush: median and p99), and the keyed-state
+# backends' value-state reads and writes per second per core (runtime/state's
+# BenchmarkValueState, one goroutine, median of BENCH_STATE_COUNT runs,
+# default 5), and a Pebble checkpoint's duration and new bytes, full and
+# incremental after 1% of the keys changed (BENCH_STATE_MIB, default 1024).
 # BENCH_RECORDS sets the records per pipeline (default 20,000,000);
 # BENCH_EXCHANGE_ARGS=--default-codec runs pipeline 2 with the default codec
 # instead of the user-supplied one.
@@ -101,3 +105,20 @@ FLOE_BENCH_BACKPRESSURE=${BENCH_BACKPRESSURE_SECONDS:-60} go test -count=1 -v -r
 echo
 echo "== control plane: JobManager command → arrival at 16 TaskManager slots (4 TaskManagers × 4 slots, loopback)"
 go test -run '^$' -bench 'BenchmarkControlPush' -benchtime "${BENCH_CONTROL_ROUNDS:-5000}x" ./jobmanager/ | grep -E '^Benchmark' || true
+
+echo
+echo "== keyed state: value-state writes and reads per second per core, 100k keys (median of ${BENCH_STATE_COUNT:-5} runs)"
+go test -run '^$' -bench 'BenchmarkValueState' -count "${BENCH_STATE_COUNT:-5}" ./runtime/state/ |
+  awk '/^BenchmarkValueState/ { name = $1; sub(/-[0-9]+$/, "", name); sub(/^BenchmarkValueState\//, "", name)
+                                v[name] = v[name] " " $3 }
+       END { for (k in v) {
+               n = split(substr(v[k], 2), a, " ")
+               for (i = 2; i <= n; i++) { x = a[i]; for (j = i - 1; j >= 1 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
+               m = (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+               printf "%-16s %.2f M ops/s/core  (median %.1f ns/op, min %.1f, max %.1f, %d runs)\n", k, 1e3 / m, m, a[1], a[n], n } }' |
+  sort || true
+
+echo
+echo "== checkpoint: pebble full vs incremental (1% of keys changed), ${BENCH_STATE_MIB:-1024} MiB of state, local snapshot (no upload)"
+FLOE_BENCH_STATE_MIB=${BENCH_STATE_MIB:-1024} go test -count=1 -timeout 10m -v -run '^TestPebbleCheckpointFigures$' ./runtime/state/ |
+  grep '^checkpoint:' || true
