@@ -66,6 +66,10 @@ const (
 	RestPort                  = "rest.port"
 	LocalNumberTaskManager    = "local.number-taskmanager"
 	TaskManagerNetworkMemory  = "taskmanager.network.memory"
+	JobManagerRPCAddress      = "jobmanager.rpc.address"
+	TaskManagerHost           = "taskmanager.host"
+	TaskManagerRegistration   = "taskmanager.registration.timeout"
+	SlotRequestTimeout        = "slot.request.timeout"
 )
 
 // declarations is the table of every option Floe reads. Keys and defaults
@@ -123,6 +127,10 @@ func declarations() []Option {
 		{RestPort, TypeInt, "8081", "Port of the JobManager's REST endpoint; on YARN a free port is chosen unless set."},
 		{LocalNumberTaskManager, TypeInt, "1", "Number of in-process TaskManagers when a job runs locally."},
 		{TaskManagerNetworkMemory, TypeMemory, "64m", "Budget of network buffers per TaskManager for data exchange (Flink splits this into fraction/min/max)."},
+		{JobManagerRPCAddress, TypeString, "localhost", "Host of a standalone cluster's JobManager: where scripts/taskmanager.sh's TaskManagers and the CLI's -m default reach it (with rest.port)."},
+		{TaskManagerHost, TypeString, "", "Host a standalone TaskManager's data port listens on and is reached at; empty means the address it reaches the JobManager from."},
+		{TaskManagerRegistration, TypeDuration, "5 min", "A standalone TaskManager that cannot reach its JobManager for this long stops."},
+		{SlotRequestTimeout, TypeDuration, "5 min", "A TaskManager request that finds no free slots within this time fails (standalone: no registered TaskManager with enough free slots)."},
 	}
 }
 

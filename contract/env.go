@@ -1,5 +1,7 @@
 package contract
 
+import "strings"
+
 // Environment variables Floe sets when it launches a process. The job
 // binary reads EnvRole to decide which role it plays.
 const (
@@ -23,6 +25,10 @@ const (
 	// EnvJobManagerTimeout is how long (ms) a TaskManager keeps trying an
 	// unreachable JobManager before it exits.
 	EnvJobManagerTimeout = "FLOE_JM_TIMEOUT_MS"
+	// EnvTaskManagerHost is the host a standalone TaskManager's data port
+	// listens on (taskmanager.host of its worker); on YARN the
+	// NodeManager's host is used instead.
+	EnvTaskManagerHost = "FLOE_TM_HOST"
 	// EnvParallelism is the default parallelism (`floe run -p`) handed to
 	// the job binary's plan role and to the AM.
 	EnvParallelism = "FLOE_PARALLELISM"
@@ -78,3 +84,20 @@ const (
 // SecretAlias is the alias of the per-application secret in the secret-keys
 // section of a YARN container's token file.
 const SecretAlias = "floe.application.secret"
+
+// WithoutRoleEnv is env without the variables that give a process its
+// Floe role, so that a parent's own role never leaks into a child
+// TaskManager started from it.
+func WithoutRoleEnv(env []string) []string {
+	var out []string
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		switch k {
+		case EnvRole, EnvJobManagerAddress, EnvTaskManagerID, EnvSecretFile, EnvTaskManagerSlots, EnvNetworkMemory,
+			EnvJobManagerTimeout, EnvTaskManagerHost:
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
+}

@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -33,7 +32,10 @@ type ProcessDriverOptions struct {
 	LogDir string
 	// StopGrace is the time between SIGTERM and SIGKILL (default 3s).
 	StopGrace time.Duration
-	Logger    zerolog.Logger
+	// ResolveBinary, when set, turns a submission's binary reference
+	// (e.g. a blob of the standalone blob store) into a local path.
+	ResolveBinary func(string) (string, error)
+	Logger        zerolog.Logger
 }
 
 // ProcessDriver starts TaskManagers as processes of the job binary on this
@@ -67,23 +69,18 @@ func NewProcessDriver(opts ProcessDriverOptions) (*ProcessDriver, error) {
 }
 
 // processEnv is the parent's environment without Floe's role variables.
-func processEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		switch k {
-		case contract.EnvRole, contract.EnvJobManagerAddress, contract.EnvTaskManagerID, contract.EnvSecretFile,
-			contract.EnvTaskManagerSlots, contract.EnvNetworkMemory, contract.EnvJobManagerTimeout:
-			continue
-		}
-		env = append(env, kv)
-	}
-	return env
-}
+func processEnv() []string { return contract.WithoutRoleEnv(os.Environ()) }
 
 // StartTaskManager implements ResourceDriver.
 func (d *ProcessDriver) StartTaskManager(_ context.Context, spec TaskManagerSpec, exited func(string)) error {
-	bin, err := filepath.Abs(spec.Binary)
+	bin := spec.Binary
+	if d.opts.ResolveBinary != nil {
+		var err error
+		if bin, err = d.opts.ResolveBinary(bin); err != nil {
+			return fmt.Errorf("start TaskManager %s: %w", spec.ID, err)
+		}
+	}
+	bin, err := filepath.Abs(bin)
 	if err != nil {
 		return err
 	}

@@ -51,9 +51,17 @@ type ServerOptions struct {
 	// each submission carries. Nil means none set.
 	Config func(key string) (string, bool)
 	// Mode is reported in the overview (session, per-job, application).
-	Mode   string
+	Mode string
+	// Routes are extra signed endpoints ("METHOD /path" patterns of
+	// net/http), e.g. the standalone cluster's worker and blob endpoints.
+	// Their bodies are checked like every signed request's.
+	Routes map[string]RawHandler
 	Logger zerolog.Logger
 }
+
+// RawHandler serves one signed request whose body was read and verified;
+// it writes the whole response itself.
+type RawHandler func(w http.ResponseWriter, r *http.Request, body []byte)
 
 // HeartbeatTiming is the control channel's timing from cfg
 // (heartbeat.interval, heartbeat.timeout).
@@ -124,6 +132,9 @@ func NewServer(jm *JobManager, opts ServerOptions) (*Server, error) {
 	mux.HandleFunc("POST /v1/jobs/{id}/cancel", s.auth(s.cancel))
 	mux.HandleFunc("POST /v1/jobs/{id}/savepoints", s.auth(s.savepoint))
 	mux.HandleFunc("GET "+api.ControlPath, s.connect)
+	for pattern, h := range opts.Routes {
+		mux.HandleFunc(pattern, s.signed(h))
+	}
 	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10,
 		ReadTimeout: 2 * time.Minute, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute,
 		BaseContext: func(net.Listener) context.Context { return s.ctx }}
@@ -185,6 +196,11 @@ func (e *httpError) Error() string { return e.err.Error() }
 // within MaxBodyBytes and the in-flight budget, and must match its signed
 // digest.
 func (s *Server) auth(h handler) http.HandlerFunc {
+	return s.signed(func(w http.ResponseWriter, r *http.Request, body []byte) { reply(w, r, body, h) })
+}
+
+// signed is auth for a handler that writes its own response.
+func (s *Server) signed(h RawHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		digest, err := s.ver.VerifyHeader(r, time.Now())
 		if err != nil {
@@ -216,7 +232,7 @@ func (s *Server) auth(h handler) http.HandlerFunc {
 			s.reject(w, r, err)
 			return
 		}
-		reply(w, r, body, h)
+		h(w, r, body)
 	}
 }
 

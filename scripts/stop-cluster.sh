@@ -1,26 +1,16 @@
 #!/usr/bin/env bash
-# stop-cluster.sh — stop the session started by scripts/start-cluster.sh.
-# The JobManager stops its TaskManager processes on SIGTERM; after 10 s it
-# is killed.
+# stop-cluster.sh — stop the session started by start-cluster.sh: the
+# TaskManagers of $FLOE_CONF_DIR/workers (their TaskManager processes end
+# with them), then the JobManager.
 set -euo pipefail
+# shellcheck source=floe-daemon.sh
+source "$(dirname "$0")/floe-daemon.sh"
 
-dir=${FLOE_CLUSTER_DIR:-${TMPDIR:-/tmp}/floe-cluster-${USER:-$(id -un)}}
-pidfile=$dir/jobmanager.pid
-if [[ ! -f $pidfile ]]; then
-  echo "no Floe session running (no $pidfile)"
-  exit 0
-fi
-pid=$(cat "$pidfile")
-if kill -0 "$pid" 2>/dev/null; then
-  kill -TERM "$pid"
-  for _ in $(seq 1 100); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    echo "JobManager $pid ignored SIGTERM; killing it" >&2
-    kill -KILL "$pid" || true
+for host in $(workers); do
+  if is_local "$host"; then
+    "$root/scripts/taskmanager.sh" stop
+  else
+    ssh -n "$host" "FLOE_CONF_DIR=$(printf %q "$FLOE_CONF_DIR") $(printf %q "$root/scripts/taskmanager.sh") stop" || true
   fi
-fi
-rm -f "$pidfile" "$dir/address"
-echo "Floe session stopped"
+done
+"$root/scripts/jobmanager.sh" stop

@@ -13,6 +13,7 @@ import (
 
 	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/graph"
+	"github.com/floe-yarn/floe/internal/consolelog"
 	"github.com/floe-yarn/floe/localcluster"
 	"github.com/floe-yarn/floe/runtime"
 	"github.com/floe-yarn/floe/taskexec"
@@ -86,7 +87,7 @@ func NewEnvironment(opts Options) *Environment {
 	if opts.Stdout == nil {
 		opts.Stdout = os.Stdout
 	}
-	log := zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr, TimeFormat: time.RFC3339}).Level(zerolog.WarnLevel).With().Timestamp().Logger()
+	log := consolelog.New(os.Stderr, zerolog.WarnLevel)
 	if lvl, err := contract.LogLevel(os.Getenv, zerolog.WarnLevel); err != nil {
 		log.Warn().Err(err).Msg("log level ignored")
 	} else {

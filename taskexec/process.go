@@ -99,6 +99,10 @@ func remoteOptionsFromEnv(getenv func(string) string) (RemoteOptions, error) {
 	if h := getenv(yarnrpc.EnvNMHost); h != "" {
 		o.DataListenAddr = net.JoinHostPort(h, "0")
 	}
+	// A standalone TaskManager listens on its worker's host.
+	if h := getenv(contract.EnvTaskManagerHost); h != "" {
+		o.DataListenAddr = net.JoinHostPort(h, "0")
+	}
 	return o, nil
 }
 

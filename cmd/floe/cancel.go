@@ -16,32 +16,29 @@ import (
 func cancelCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "cancel",
-		Usage:     "cancel a job of a Floe cluster on YARN",
+		Usage:     "cancel a job of a Floe cluster on YARN (or of a standalone JobManager, -m host:port)",
 		ArgsUsage: "JOBID",
-		Flags:     []cli.Flag{yarnTargetFlag(), dynamicFlag()},
+		Flags:     append(clusterFlags(), dynamicFlag()),
 		Action: func(c *cli.Context) error {
-			if err := checkYarnTarget(c); err != nil {
-				return err
-			}
 			if c.NArg() != 1 {
 				return fmt.Errorf("cancel: want one JOBID (see `floe list`)")
 			}
 			id := c.Args().First()
-			ctx, env, app, done, err := openApp(c, 90*time.Second)
+			oc, err := openCluster(c, 90*time.Second)
 			if err != nil {
 				return err
 			}
-			defer done()
-			cc, err := env.desc.Retrieve(ctx, app)
-			if err != nil {
-				return err
-			}
+			defer oc.done()
+			ctx, cc, env, app := oc.ctx, oc.cc, oc.env, oc.cc.App
 			if _, err := cc.Cancel(ctx, id); errors.Is(err, client.ErrUnknownJob) {
 				return fmt.Errorf("cancel: %w", err) // names the jobs the cluster has
 			} else if err != nil {
-				return fmt.Errorf("cancel job %s of %s: %w", id, app, err)
+				return fmt.Errorf("cancel job %s of %s: %w", id, oc.name, err)
 			}
 			j, err := cc.WatchJob(ctx, id, 200*time.Millisecond, io.Discard)
+			if err != nil && env == nil {
+				return err
+			}
 			if err != nil {
 				// Per-job and application clusters end with their job, so the
 				// JobManager may be gone before it answered again.
@@ -53,7 +50,7 @@ func cancelCommand() *cli.Command {
 				return err
 			}
 			fmt.Fprintf(c.App.Writer, "Cancelled job %s (%s).\n", id, j.State)
-			if c.String("target") != targetYarnSession {
+			if env != nil && c.String("target") != targetYarnSession {
 				wctx, wcancel := context.WithTimeout(ctx, 60*time.Second)
 				rep, _ := env.desc.WaitEnd(wctx, app)
 				wcancel()

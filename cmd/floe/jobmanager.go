@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"os/signal"
@@ -13,8 +15,10 @@ import (
 	"github.com/floe-yarn/floe/am"
 	"github.com/floe-yarn/floe/conf"
 	"github.com/floe-yarn/floe/contract"
+	"github.com/floe-yarn/floe/internal/consolelog"
 	"github.com/floe-yarn/floe/jobmanager"
 	"github.com/floe-yarn/floe/jobmanager/api"
+	"github.com/floe-yarn/floe/standalone"
 	"github.com/rs/zerolog"
 	"github.com/urfave/cli/v2"
 )
@@ -32,6 +36,9 @@ func jobManagerCommand() *cli.Command {
 			&cli.StringFlag{Name: "secret-file", Usage: "0600 file holding the application secret (default $" + contract.EnvSecretFile + ")"},
 			&cli.StringFlag{Name: "log-dir", Usage: "folder for TaskManager logs (default: this process's stderr)"},
 			&cli.BoolFlag{Name: "yarn", Usage: "run as the ApplicationMaster in a YARN container (the Floe client starts it so)"},
+			&cli.BoolFlag{Name: "standalone", Usage: "standalone cluster: run jobs in the slots of TaskManagers started with `floe taskmanager` (scripts/taskmanager.sh), start none here"},
+			&cli.StringFlag{Name: "job", Usage: "standalone application mode: run this job `BINARY` (arguments after --) and end the cluster with it"},
+			&cli.StringFlag{Name: "blob-dir", Usage: "folder for uploaded job binaries (default: a temporary folder removed at exit)"},
 			dynamicFlag(),
 		},
 		Action: runJobManager,
@@ -41,6 +48,9 @@ func jobManagerCommand() *cli.Command {
 func runJobManager(c *cli.Context) error {
 	if c.Bool("yarn") {
 		return runApplicationMaster(c)
+	}
+	if c.String("job") != "" && !c.Bool("standalone") {
+		return errors.New("jobmanager: --job (application mode) needs --standalone")
 	}
 	cfg, err := conf.Load(conf.LoadOptions{Dynamic: dynamicArgs(c)})
 	if err != nil {
@@ -69,7 +79,7 @@ func runJobManager(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("jobmanager: %w", err)
 	}
-	log := zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr, TimeFormat: time.RFC3339}).Level(lvl).With().Timestamp().Logger()
+	log := consolelog.New(os.Stderr, lvl)
 
 	// The process driver releases idle TaskManagers at once unless the
 	// timeout is set explicitly: processes on one host are cheap to start.
@@ -85,30 +95,76 @@ func runJobManager(c *cli.Context) error {
 	}
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	drv, err := jobmanager.NewProcessDriver(jobmanager.ProcessDriverOptions{SecretFile: secretFile, LogDir: c.String("log-dir"),
-		NetworkMemory: int64(cfg.Memory(conf.TaskManagerNetworkMemory)), JobManagerTimeout: cfg.Duration(conf.HeartbeatTimeout), Logger: log})
+	blobs, dropBlobs, err := openBlobStore(c.String("blob-dir"))
 	if err != nil {
-		return err
+		return fmt.Errorf("jobmanager: %w", err)
 	}
-	defer func() { _ = drv.Close() }() // kills what is left and joins; never fails
+	defer dropBlobs()
+	routes := map[string]jobmanager.RawHandler{}
+	maps.Copy(routes, blobs.Routes())
+	var drv jobmanager.ResourceDriver
+	var workers *standalone.Driver
+	if c.Bool("standalone") {
+		workers = standalone.NewDriver(standalone.DriverOptions{Blobs: blobs, SlotRequestTimeout: cfg.Duration(conf.SlotRequestTimeout),
+			WorkerTimeout: cfg.Duration(conf.HeartbeatTimeout), NetworkMemory: int64(cfg.Memory(conf.TaskManagerNetworkMemory)),
+			JobManagerTimeout: cfg.Duration(conf.HeartbeatTimeout), Logger: log})
+		maps.Copy(routes, workers.Routes())
+		drv = workers
+		go workers.Run(ctx)
+	} else {
+		pd, err := jobmanager.NewProcessDriver(jobmanager.ProcessDriverOptions{SecretFile: secretFile, LogDir: c.String("log-dir"),
+			NetworkMemory: int64(cfg.Memory(conf.TaskManagerNetworkMemory)), JobManagerTimeout: cfg.Duration(conf.HeartbeatTimeout),
+			ResolveBinary: blobs.Resolve, Logger: log})
+		if err != nil {
+			return err
+		}
+		defer func() { _ = pd.Close() }() // kills what is left and joins; never fails
+		drv = pd
+	}
 	jm, err := jobmanager.New(ctx, jobmanager.Options{Driver: drv, Logger: log, Core: jobmanager.CoreOptions{
 		SlotsPerTaskManager: cfg.Int(conf.TaskManagerSlots), HeartbeatTimeout: cfg.Duration(conf.HeartbeatTimeout), IdleTimeout: idle}})
 	if err != nil {
 		return err
 	}
 	srv, err := jobmanager.NewServer(jm, jobmanager.ServerOptions{Addr: addr, Secret: secret, DefaultRestart: *restart,
-		Heartbeat: jobmanager.HeartbeatTiming(cfg), Logger: log, Config: jobmanager.ConfigLookup(cfg)})
+		Heartbeat: jobmanager.HeartbeatTiming(cfg), Logger: log, Config: jobmanager.ConfigLookup(cfg), Routes: routes})
 	if err != nil {
 		return err
 	}
 	jm.SetAddress(srv.Addr())
 	fmt.Printf("JobManager listening on %s\n", srv.Addr())
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ctx) }()
-	err = jm.Run(ctx)
-	stop()
+	// The JobManager runs until a signal, or in application mode until its
+	// job ended; an application cluster's workers are told to end first,
+	// while the server still answers their polls.
+	runCtx, runCancel := context.WithCancel(context.Background())
+	defer runCancel()
+	go func() { errc <- srv.Serve(runCtx) }()
+	jobc := make(chan error, 1)
+	jobCtx, jobEnded := context.WithCancel(ctx)
+	if bin := c.String("job"); bin != "" {
+		go func() {
+			jobc <- runApplicationJob(jobCtx, applicationJob{cfg: cfg, addr: srv.Addr(), secret: secret, blobs: blobs,
+				bin: bin, args: c.Args().Slice(), out: c.App.Writer})
+			jobEnded()
+		}()
+	} else {
+		jobc <- nil
+	}
+	go func() {
+		<-jobCtx.Done()
+		if c.String("job") != "" {
+			workers.Shutdown("the application's job ended", 5*time.Second)
+		}
+		runCancel()
+	}()
+	err = jm.Run(runCtx)
+	jobEnded()
 	if serr := <-errc; err == nil {
 		err = serr
+	}
+	if jerr := <-jobc; jerr != nil {
+		err = jerr
 	}
 	return err
 }

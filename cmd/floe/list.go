@@ -27,21 +27,15 @@ func checkYarnTarget(c *cli.Context) error {
 func listCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "list",
-		Usage: "list the jobs of a Floe cluster on YARN",
-		Flags: []cli.Flag{yarnTargetFlag(), dynamicFlag()},
+		Usage: "list the jobs of a Floe cluster on YARN (or of a standalone JobManager, -m host:port)",
+		Flags: append(clusterFlags(), dynamicFlag()),
 		Action: func(c *cli.Context) error {
-			if err := checkYarnTarget(c); err != nil {
-				return err
-			}
-			ctx, env, app, done, err := openApp(c, 60*time.Second)
+			oc, err := openCluster(c, 60*time.Second)
 			if err != nil {
 				return err
 			}
-			defer done()
-			cc, err := env.desc.Retrieve(ctx, app)
-			if err != nil {
-				return err
-			}
+			defer oc.done()
+			ctx, cc, app := oc.ctx, oc.cc, oc.name
 			jobs, err := cc.Jobs(ctx)
 			if err != nil {
 				return err

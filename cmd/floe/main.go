@@ -19,7 +19,7 @@ func main() {
 		Version: version,
 	}
 	app.Commands = append(app.Commands, configCommand())
-	app.Commands = append(app.Commands, jobManagerCommand(), runCommand())
+	app.Commands = append(app.Commands, jobManagerCommand(), taskManagerCommand(), runCommand())
 	app.Commands = append(app.Commands, fsCommand())
 	app.Commands = append(app.Commands, yarnSessionCommand(), runApplicationCommand())
 	app.Commands = append(app.Commands, listCommand(), cancelCommand(), savepointCommand(), infoCommand(), logsCommand())

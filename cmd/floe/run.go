@@ -17,6 +17,7 @@ import (
 	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/jobmanager"
 	"github.com/floe-yarn/floe/jobmanager/api"
+	"github.com/floe-yarn/floe/standalone"
 	"github.com/urfave/cli/v2"
 )
 
@@ -113,13 +114,9 @@ func runRemote(ctx context.Context, c *cli.Context, cfg *conf.Config, job client
 	if addr == "" || addr == jobManagerYarnCluster {
 		return errors.New("run -t remote: no JobManager address (-m host:port)")
 	}
-	secretFile := os.Getenv(contract.EnvSecretFile)
-	if secretFile == "" {
-		return fmt.Errorf("run -t remote: set %s to the session's secret file", contract.EnvSecretFile)
-	}
-	secret, err := api.ReadSecretFile(secretFile)
+	jm, err := remoteClient(addr)
 	if err != nil {
-		return err
+		return fmt.Errorf("run -m %s: %w", addr, err)
 	}
 	// Unset: the JobManager's default strategy applies.
 	restart, err := jobmanager.ParseRestartStrategy(cfg, nil)
@@ -134,9 +131,15 @@ func runRemote(ctx context.Context, c *cli.Context, cfg *conf.Config, job client
 	if err != nil {
 		return err
 	}
-	sub := api.SubmitJob{Graph: g, Binary: job.Binary, Args: job.Args, Env: job.Env(), Restart: restart, Config: ckp}
-	jm := api.NewClient(addr, secret)
-	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	// The JobManager may be on another host: it gets the binary itself,
+	// and serves it to the TaskManagers (standalone blob store).
+	sctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	ref, err := standalone.Upload(sctx, jm, job.Binary)
+	if err != nil {
+		cancel()
+		return err
+	}
+	sub := api.SubmitJob{Graph: g, Binary: ref, Args: job.Args, Env: job.Env(), Restart: restart, Config: ckp}
 	st, err := jm.Submit(sctx, sub)
 	cancel()
 	if err != nil {

@@ -19,31 +19,29 @@ func savepointCommand() *cli.Command {
 		Name:      "savepoint",
 		Usage:     "take a savepoint of a running job of a Floe cluster on YARN",
 		ArgsUsage: "JOBID [TARGET_DIR]",
-		Flags:     []cli.Flag{yarnTargetFlag(), dynamicFlag()},
+		Flags:     append(clusterFlags(), dynamicFlag()),
 		Action: func(c *cli.Context) error {
-			if err := checkYarnTarget(c); err != nil {
-				return err
-			}
 			if c.NArg() < 1 || c.NArg() > 2 {
 				return fmt.Errorf("savepoint: want JOBID [TARGET_DIR] (see `floe list`)")
 			}
 			id := c.Args().First()
-			ctx, env, app, done, err := openApp(c, api.SavepointWait+30*time.Second)
+			cfg, err := loadConfig(c, dynamicArgs(c))
 			if err != nil {
 				return err
 			}
-			defer done()
 			target := c.Args().Get(1)
 			if target == "" {
-				target = env.cfg.String(conf.SavepointsDir)
+				target = cfg.String(conf.SavepointsDir)
 			}
 			if target == "" {
 				return fmt.Errorf("savepoint: no TARGET_DIR and %s is not set", conf.SavepointsDir)
 			}
-			cc, err := env.desc.Retrieve(ctx, app)
+			oc, err := openCluster(c, api.SavepointWait+30*time.Second)
 			if err != nil {
 				return err
 			}
+			defer oc.done()
+			ctx, cc, app := oc.ctx, oc.cc, oc.name
 			dir, err := cc.Savepoint(ctx, id, target)
 			if errors.Is(err, client.ErrUnknownJob) {
 				return fmt.Errorf("savepoint: %w", err) // names the jobs the cluster has

@@ -15,6 +15,7 @@ import (
 	"github.com/floe-yarn/floe/conf"
 	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/hdfsstore"
+	"github.com/floe-yarn/floe/internal/consolelog"
 	"github.com/floe-yarn/floe/yarnrpc"
 	"github.com/rs/zerolog"
 	"github.com/urfave/cli/v2"
@@ -57,7 +58,7 @@ func newYarnEnv(ctx context.Context, c *cli.Context, cfg *conf.Config) (*yarnEnv
 	}
 	log := zerolog.Nop()
 	if os.Getenv("FLOE_DEBUG") != "" {
-		log = zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr}).With().Timestamp().Logger()
+		log = consolelog.New(os.Stderr, zerolog.DebugLevel)
 	}
 	rm, err := yarnrpc.NewRMClient(ctx, yarnrpc.RMClientOptions{Hadoop: h, DialTimeout: 5 * time.Second, CallTimeout: rmCallTimeout, Logger: log})
 	if err != nil {
