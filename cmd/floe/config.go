@@ -3,10 +3,15 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"text/tabwriter"
+	"time"
 
+	"github.com/floe-yarn/floe/am"
 	"github.com/floe-yarn/floe/conf"
 	"github.com/floe-yarn/floe/contract"
+	"github.com/floe-yarn/floe/jobmanager"
+	"github.com/floe-yarn/floe/jobmanager/api"
 	"github.com/urfave/cli/v2"
 )
 
@@ -78,6 +83,9 @@ func runConfig(c *cli.Context) error {
 	if err := w.Flush(); err != nil {
 		return err
 	}
+	if err := printEffective(c.App.Writer, cfg); err != nil {
+		return err
+	}
 	w = tabwriter.NewWriter(c.App.Writer, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(w, "\n# Hadoop (%s)\n", hadoopNote)
 	fmt.Fprintln(w, "KEY\tVALUE\tSOURCE")
@@ -124,4 +132,42 @@ func hadoopSource(s conf.Source) string {
 		return "hadoop default"
 	}
 	return s.String()
+}
+
+// printEffective prints what a job submitted with this configuration runs
+// with where the value is not an option's own: the restart strategy, whose
+// default depends on the cluster (Floe on YARN restarts a lost container's
+// job 3 times; a standalone JobManager does not restart unless told).
+func printEffective(out io.Writer, cfg *conf.Config) error {
+	yarn, err := am.RestartStrategy(cfg)
+	if err != nil {
+		return err
+	}
+	alone, err := jobmanager.ParseRestartStrategy(cfg, &api.RestartStrategy{})
+	if err != nil {
+		return err
+	}
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "\n# What runs (restart strategy of a submitted job)")
+	fmt.Fprintln(w, "CLUSTER\tRESTART STRATEGY")
+	fmt.Fprintf(w, "YARN (per-job, session, application)\t%s\n", describeRestart(yarn))
+	fmt.Fprintf(w, "standalone (floe jobmanager, -m host:port)\t%s\n", describeRestart(*alone))
+	return w.Flush()
+}
+
+// describeRestart says in words what a restart strategy does.
+func describeRestart(r api.RestartStrategy) string {
+	ms := func(v int64) string { return (time.Duration(v) * time.Millisecond).String() }
+	switch r.Kind() {
+	case api.RestartFixedDelay:
+		return fmt.Sprintf("fixed-delay: %d restart(s), %s apart", r.Attempts, ms(r.DelayMillis))
+	case api.RestartExponentialDelay:
+		return fmt.Sprintf("exponential-delay: %s, growing ×%g up to %s (jitter %g), %d attempts before the backoff resets",
+			ms(r.InitialBackoffMillis), r.BackoffMultiplier, ms(r.MaxBackoffMillis), r.JitterFactor, r.Attempts)
+	case api.RestartFailureRate:
+		return fmt.Sprintf("failure-rate: at most %d failure(s) per %s, %s apart", r.MaxFailuresPerInterval,
+			ms(r.FailureRateIntervalMillis), ms(r.DelayMillis))
+	default:
+		return "none: a failed job fails"
+	}
 }

@@ -119,3 +119,31 @@ func TestConfigCommandErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestConfigShowsWhatRuns: the restart strategy floe config prints is the
+// one each kind of cluster applies, not the option's bare default.
+func TestConfigShowsWhatRuns(t *testing.T) {
+	setEnv(t, t.TempDir(), "")
+	for _, tc := range []struct {
+		name       string
+		args       []string
+		yarn, solo string
+	}{
+		{"defaults", nil, "fixed-delay: 3 restart(s), 1s apart", "none: a failed job fails"},
+		{"attempts set", []string{"-D", "restart-strategy.fixed-delay.attempts=5"}, "fixed-delay: 5 restart(s), 1s apart", "none: a failed job fails"},
+		{"checkpointing", []string{"-D", "execution.checkpointing.interval=1s"}, "exponential-delay: 1s, growing ×1.2", "exponential-delay: 1s, growing ×1.2"},
+		{"explicit none", []string{"-D", "restart-strategy.type=none"}, "none: a failed job fails", "none: a failed job fails"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, _, err := runFloe(t, append([]string{"config"}, tc.args...)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			yarn := regexp.MustCompile(`(?m)^YARN \(per-job, session, application\)\s+(.*)$`).FindStringSubmatch(out)
+			solo := regexp.MustCompile(`(?m)^standalone \(floe jobmanager, -m host:port\)\s+(.*)$`).FindStringSubmatch(out)
+			if yarn == nil || !strings.HasPrefix(yarn[1], tc.yarn) || solo == nil || !strings.HasPrefix(solo[1], tc.solo) {
+				t.Fatalf("what runs: YARN %q standalone %q; want %q and %q\n%s", yarn, solo, tc.yarn, tc.solo, out)
+			}
+		})
+	}
+}
