@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 
@@ -45,6 +46,11 @@ type Options struct {
 	Checkpointing *jobmanager.JobCheckpointing
 	// Logger receives the JobManager's and TaskManagers' logs.
 	Logger zerolog.Logger
+	// Progress, when set, receives the job id at submission, a line on
+	// every state change and every ProgressInterval (default 5 s), and the
+	// runtime at the end (Flink's local run prints the same).
+	Progress         io.Writer
+	ProgressInterval time.Duration
 }
 
 // Run starts an in-process JobManager and opts.TaskManagers in-process
@@ -89,6 +95,26 @@ func Run(ctx context.Context, opts Options) error {
 		Checkpointing: opts.Checkpointing})
 	if err != nil {
 		return err
+	}
+	start := time.Now()
+	if opts.Progress != nil {
+		fmt.Fprintf(opts.Progress, "Job has been submitted with JobID %s\n", id)
+		every := opts.ProgressInterval
+		if every <= 0 {
+			every = 5 * time.Second
+		}
+		p := &progress{out: opts.Progress, every: every, start: start, status: func() (api.JobStatus, error) { return jm.Status(id) }}
+		pctx, stopProgress := context.WithCancel(runCtx)
+		var pwg sync.WaitGroup
+		pwg.Add(1)
+		go func() { defer pwg.Done(); p.watch(pctx) }()
+		defer func() {
+			stopProgress()
+			pwg.Wait()
+			if st, err := jm.Status(id); err == nil && st.State.Terminal() {
+				p.end(st, time.Now())
+			}
+		}()
 	}
 	st, err := jm.Wait(ctx, id)
 	if err != nil {

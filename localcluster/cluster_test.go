@@ -1,9 +1,12 @@
 package localcluster_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -95,5 +98,58 @@ func TestRunCancelled(t *testing.T) {
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Fatalf("err %v, want context.Canceled", err)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the progress goroutine and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// TestRunProgress: a job run directly says its id, how it is doing while
+// it runs, and its runtime, as Flink's local run does.
+func TestRunProgress(t *testing.T) {
+	var sum atomic.Int64
+	var out syncBuffer
+	slow := func(i int64) {
+		if i%100 == 0 {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	err := localcluster.Run(context.Background(), localcluster.Options{Program: program(t, 2, 3000, &sum, slow),
+		Logger: zerolog.Nop(), Progress: &out, ProgressInterval: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	for _, re := range []string{
+		`^Job has been submitted with JobID [0-9a-f]{32}\n`,
+		`(?m)^Job [0-9a-f]{32} RUNNING for \d+s: \d of 6 subtasks running, \d finished$`,
+		`Job with JobID [0-9a-f]{32} has finished\.\nJob Runtime: \d+ ms\n$`,
+	} {
+		if !regexp.MustCompile(re).MatchString(got) {
+			t.Fatalf("progress output does not match %s:\n%s", re, got)
+		}
+	}
+
+	out = syncBuffer{}
+	err = localcluster.Run(context.Background(), localcluster.Options{Program: program(t, 1, 1000, &sum, func(i int64) {
+		if i == 10 {
+			panic("ten\nwith a second line")
+		}
+	}), Logger: zerolog.Nop(), Progress: &out})
+	if err == nil || !strings.Contains(err.Error(), "with a second line") {
+		t.Fatalf("err %v: want the whole panic in the error", err)
+	}
+	if got := out.String(); !regexp.MustCompile(`Job with JobID [0-9a-f]{32} FAILED after \d+ ms: .*ten …\n$`).MatchString(got) {
+		t.Fatalf("progress output of a failed job:\n%s", got)
 	}
 }

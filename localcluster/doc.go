@@ -18,6 +18,13 @@
 //
 // # Example
 //
+// With Options.Progress set (stream sets it to standard error when a job
+// binary is run directly) Run prints what Flink's local run prints: the
+// job id at submission, a line on each state change and every few seconds
+// (subtasks running and finished, restarts with the last cause's first
+// line), and the runtime at the end; the full error, a panic's stack
+// included, is the one Run returns.
+//
 //	prog, err := env.Program("wordcount") // a stream.Environment
 //	err = localcluster.Run(ctx, localcluster.Options{Program: prog,
 //		TaskManagers: 2, Slots: 2, Logger: log})

@@ -49,8 +49,13 @@ type Options struct {
 	Restart RestartStrategy
 	// Stdout receives Print output and the plan (default os.Stdout).
 	Stdout io.Writer
-	// Logger receives the engine's logs (default: warnings on stderr).
+	// Logger receives the engine's logs (default: warnings on stderr; in
+	// local execution cut to one line each, the full error is returned).
 	Logger *zerolog.Logger
+	// Progress receives local execution's progress: the job id, state
+	// changes, a line every 5 s and the runtime (default os.Stderr;
+	// io.Discard for none).
+	Progress io.Writer
 }
 
 // Environment collects a job's operators and runs the job.
@@ -191,8 +196,15 @@ func (e *Environment) ExecuteContext(ctx context.Context, name string) error {
 	}
 	switch role := os.Getenv(contract.EnvRole); role {
 	case "", contract.RoleLocal:
+		log, progress := e.log, e.opts.Progress
+		if e.opts.Logger == nil {
+			log = consolelog.NewOneLine(os.Stderr, e.log.GetLevel())
+		}
+		if progress == nil {
+			progress = os.Stderr
+		}
 		return localcluster.Run(ctx, localcluster.Options{Program: p, TaskManagers: e.opts.LocalTaskManagers, Slots: e.opts.LocalSlots,
-			RestartAttempts: e.opts.Restart.Attempts, RestartDelay: e.opts.Restart.Delay, Logger: e.log})
+			RestartAttempts: e.opts.Restart.Attempts, RestartDelay: e.opts.Restart.Delay, Logger: log, Progress: progress})
 	case contract.RolePlan:
 		b, err := p.g.Marshal()
 		if err != nil {
