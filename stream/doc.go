@@ -28,6 +28,19 @@
 // Parallelism and DisableChaining; the environment has a default
 // parallelism and a switch to turn chaining off.
 //
+// # Which values are shared
+//
+// A function given to Map, FlatMap, Filter, Process and the sinks is one Go
+// value: every parallel subtask running in a process calls the same
+// closure, and it lives across restarts of the job, so a variable it
+// captures counts for all of them together (Flink would give each subtask
+// a fresh function object). For per-subtask state, use MapWith,
+// FlatMapWith or FilterWith (Flink's rich functions): their open function
+// runs once in every subtask, on every (re)start, with a RuntimeContext
+// (job id, subtask index, parallelism, attempt, logger, OnClose) and
+// returns that subtask's own function. State that must survive failures
+// belongs in keyed or operator state, which checkpoints restore.
+//
 // Go methods cannot have type parameters, so operators that change the
 // record type are functions (Map(s, f)) while the others are methods too.
 //
