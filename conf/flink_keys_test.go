@@ -13,14 +13,20 @@ func TestFlinkKeysList(t *testing.T) {
 		t.Fatalf("only %d Flink keys read from flink_keys.txt", len(keys))
 	}
 	for _, k := range keys {
-		if k != strings.TrimSpace(k) || strings.ContainsAny(k, " <>\t") {
+		if k != strings.TrimSpace(k) || strings.ContainsAny(k, " \t") || strings.Count(k, "<") != strings.Count(k, ">") {
 			t.Errorf("malformed key %q", k)
 		}
 	}
-	for _, k := range []string{"pipeline.name", "state.backend", "execution.savepoint.path", "yarn.ship-files"} {
+	for _, k := range []string{"pipeline.name", "state.backend", "execution.savepoint.path", "yarn.ship-files",
+		"metrics.reporter.prom.factory.class", "metrics.reporter.jmx.port", "metrics.scope.tm",
+		"security.kerberos.login.keytab", "security.delegation.token.provider.hbase.enabled", "high-availability.storageDir"} {
 		if !IsFlinkKey(k) {
 			t.Errorf("IsFlinkKey(%q) = false", k)
 		}
+	}
+	if IsFlinkKey("metrics.reporter.<name>.interval") || IsFlinkKey("metrics.reporter.prom") ||
+		IsFlinkKey("security.delegation.token.provider.a.b.enabled") {
+		t.Error("a template itself or a key it does not stand for counts as a Flink key")
 	}
 	if IsFlinkKey("pipline.name") || IsFlinkKey("# Flink configuration keys, names only, used to tell \"a Flink option Floe does") {
 		t.Error("a typo or a comment line counts as a Flink key")
