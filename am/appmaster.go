@@ -213,7 +213,7 @@ func (a *appMaster) serve(ctx context.Context) (Result, error) {
 	}
 
 	launch := &TaskManagerLaunch{Stat: a.out.store.Stat, Secret: a.out.secret, NetworkMemory: int64(cfg.Memory(conf.TaskManagerNetworkMemory)),
-		JobManagerTimeout: cfg.Duration(conf.HeartbeatTimeout), User: a.out.store.User()}
+		JobManagerTimeout: cfg.Duration(conf.HeartbeatTimeout), User: a.out.store.User(), Ship: env.ShipFiles}
 	if lvl := os.Getenv(contract.EnvLogLevel); lvl != "" {
 		launch.Env = map[string]string{contract.EnvLogLevel: lvl}
 	}

@@ -36,6 +36,8 @@ type ContainerEnv struct {
 	// Parallelism is FLOE_PARALLELISM ("" when not given).
 	Parallelism string
 	User        string
+	// ShipFiles are yarn.ship-files (contract.EnvShipFiles).
+	ShipFiles []contract.ShippedFile
 }
 
 // ReadEnv checks and reads the AM container's environment; getenv is
@@ -92,6 +94,12 @@ func ReadEnv(getenv func(string) string) (ContainerEnv, error) {
 		}
 	}
 	e.User = getenv(contract.EnvHadoopUserName)
+	if s := getenv(contract.EnvShipFiles); s != "" {
+		var err error
+		if e.ShipFiles, err = contract.DecodeShipFiles(s); err != nil {
+			bad = append(bad, err.Error())
+		}
+	}
 	if len(missing) > 0 {
 		bad = append(bad, strings.Join(missing, ", ")+" not set (the Floe client sets them)")
 	}

@@ -32,6 +32,9 @@ type TaskManagerLaunch struct {
 	User string
 	// Env are extra variables for every TaskManager (FLOE_LOG_LEVEL).
 	Env map[string]string
+	// Ship are the files of yarn.ship-files, localized into every
+	// TaskManager's working folder.
+	Ship []contract.ShippedFile
 
 	mu    sync.Mutex
 	stats map[string]hdfsstore.FileInfo // job binaries never change under their path
@@ -67,11 +70,16 @@ func (l *TaskManagerLaunch) Build(ctx context.Context, spec jobmanager.TaskManag
 	}
 	var creds yarnrpc.Credentials
 	creds.SetSecret(contract.SecretAlias, l.Secret)
+	lrs := map[string]yarnrpc.LocalResource{contract.LinkJob: {
+		URL: fi.Path, Size: fi.Size, Timestamp: fi.ModTimeMillis(),
+		Type: yarnrpc.ResourceFile, Visibility: yarnrpc.VisibilityApplication,
+	}}
+	for _, f := range l.Ship {
+		lrs[f.Link] = yarnrpc.LocalResource{URL: f.URL, Size: f.Size, Timestamp: f.Timestamp,
+			Type: yarnrpc.ResourceFile, Visibility: yarnrpc.VisibilityApplication}
+	}
 	return yarnrpc.ContainerLaunchContext{
-		LocalResources: map[string]yarnrpc.LocalResource{contract.LinkJob: {
-			URL: fi.Path, Size: fi.Size, Timestamp: fi.ModTimeMillis(),
-			Type: yarnrpc.ResourceFile, Visibility: yarnrpc.VisibilityApplication,
-		}},
+		LocalResources: lrs,
 		Env:      env,
 		Commands: []string{contract.TaskManagerCommand(spec.Args)},
 		Tokens:   creds.Marshal(),

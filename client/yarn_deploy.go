@@ -346,6 +346,14 @@ func (d *YarnDescriptor) stage(ctx context.Context, spec DeploySpec, r resources
 	if spec.Parallelism > 0 {
 		env[contract.EnvParallelism] = strconv.Itoa(spec.Parallelism)
 	}
+	ship, n, err := shipFiles(ctx, st, cfg.List(conf.YarnShipFiles), staging)
+	if err != nil {
+		return sc, err
+	}
+	dep.Uploaded += n
+	if err := shipEnv(ship, lrs, env); err != nil {
+		return sc, err
+	}
 	prio := int32(cfg.Int(conf.YarnApplicationPriority))
 	if prio < 0 {
 		prio = 0

@@ -62,6 +62,10 @@ const (
 	// EnvJobID is the id the AM gives the job of a per-job or application
 	// cluster, chosen by the client so it knows the id from the start.
 	EnvJobID = "FLOE_JOB_ID"
+	// EnvShipFiles carries the files of yarn.ship-files (-yt) to the AM
+	// (EncodeShipFiles), so that it localizes them into every TaskManager
+	// container too.
+	EnvShipFiles = "FLOE_SHIP_FILES"
 )
 
 // Values of EnvRole.

@@ -1,6 +1,11 @@
 package contract
 
-import "strings"
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strings"
+)
 
 // Names inside the per-application staging folder
 // (<StagingRoot>/<appId>/) and the link names of localized resources.
@@ -19,6 +24,8 @@ const (
 	FileJobGraph = "job.graph"
 	// FileSecret is the staged copy of the application secret.
 	FileSecret = "secret"
+	// DirShip holds the staged files of yarn.ship-files.
+	DirShip = "ship"
 )
 
 // Log files in a container's log folder.
@@ -51,4 +58,38 @@ func ShellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// ShippedFile is one staged file of yarn.ship-files as YARN localizes it:
+// its fully qualified URL, size and modification time (ms).
+type ShippedFile struct {
+	// Link is the name in the container's working folder.
+	Link      string `json:"link"`
+	URL       string `json:"url"`
+	Size      int64  `json:"size"`
+	Timestamp int64  `json:"timestamp"`
+}
+
+// EncodeShipFiles is the value of EnvShipFiles: base64 of a JSON list, so
+// that no character of a file name can meet YARN's launch-script
+// expansion ("{{", "}}", quotes).
+func EncodeShipFiles(files []ShippedFile) (string, error) {
+	b, err := json.Marshal(files)
+	if err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(b), nil
+}
+
+// DecodeShipFiles reads EncodeShipFiles's value.
+func DecodeShipFiles(s string) ([]ShippedFile, error) {
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", EnvShipFiles, err)
+	}
+	var out []ShippedFile
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, fmt.Errorf("%s: %w", EnvShipFiles, err)
+	}
+	return out, nil
 }

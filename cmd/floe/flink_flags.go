@@ -28,7 +28,7 @@ func flinkRunFlags() []cli.Flag {
 		&cli.StringFlag{Name: "yat", Usage: "YARN application `TYPE` = " + conf.YarnApplicationType},
 		&cli.GenericFlag{Name: "yD", Usage: "dynamic property `key=value`, as -D (repeatable)", Value: &dynamicProperties{}},
 		&cli.BoolFlag{Name: "yd", Usage: "detached, as -d"},
-		&cli.StringSliceFlag{Name: "yt", Usage: "ship `DIR` to the containers = " + conf.YarnShipFiles + " (not acted on yet)"},
+		&cli.StringSliceFlag{Name: "yt", Usage: "ship `DIR` to the containers = " + conf.YarnShipFiles + ""},
 		&cli.BoolFlag{Name: "shutdownOnAttachedExit", Aliases: []string{"sae"}, Usage: "end the cluster when the attached client is interrupted (Floe always cancels the job then)"},
 		&cli.BoolFlag{Name: "allowNonRestoredState", Aliases: []string{"n"}, Usage: "start from a savepoint whose state matches no operator = " + conf.SavepointIgnoreUnclaimed},
 		&cli.StringFlag{Name: "fromSavepoint", Aliases: []string{"s"}, Usage: "start from the savepoint `SAVEPOINT_PATH` = " + conf.SavepointPath},
@@ -54,8 +54,6 @@ func flinkDynamic(c *cli.Context, warn io.Writer) ([]string, error) {
 	add("yat", conf.YarnApplicationType, c.String("yat"))
 	if c.IsSet("yt") {
 		add("yt", conf.YarnShipFiles, strings.Join(c.StringSlice("yt"), ";"))
-		fmt.Fprintf(warn, "floe: warning: -yt %s: Floe does not ship extra files to the containers yet (%s is read but not acted on); build what the job needs into its binary\n",
-			strings.Join(c.StringSlice("yt"), " "), conf.YarnShipFiles)
 	}
 	add("fromSavepoint", conf.SavepointPath, c.String("fromSavepoint"))
 	if c.Bool("allowNonRestoredState") {

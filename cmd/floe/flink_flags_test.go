@@ -104,13 +104,12 @@ func TestRunFlinkFlags(t *testing.T) {
 					t.Error("not detached")
 				}
 			}},
-		{name: "-yt maps to yarn.ship-files and warns", args: []string{"-yt", "/opt/a", "-yt", "/opt/b", "job"}, target: "local",
+		{name: "-yt maps to yarn.ship-files", args: []string{"-yt", "/opt/a", "-yt", "/opt/b", "job"}, target: "local",
 			check: func(t *testing.T, r runSpec) {
 				if l := r.cfg.List(conf.YarnShipFiles); !slices.Equal(l, []string{"/opt/a", "/opt/b"}) {
 					t.Errorf("ship files = %q", l)
 				}
-			},
-			stderr: []string{"floe: warning: -yt /opt/a /opt/b: Floe does not ship extra files to the containers yet"}},
+			}},
 		{name: "-sae is accepted with a note", args: []string{"-sae", "job"}, target: "local",
 			stderr: []string{"floe: note: -sae: an interrupted attached `floe run` always cancels its job"}},
 		{name: "--shutdownOnAttachedExit", args: []string{"--shutdownOnAttachedExit", "job"}, target: "local", stderr: []string{"floe: note: -sae"}},

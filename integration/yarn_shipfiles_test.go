@@ -1,0 +1,46 @@
+package integration
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestYarnShipFiles: Flink's -yt ships a local folder into every
+// container's working folder; the job reads it by a relative path in its
+// TaskManagers. A path that does not exist is refused before anything
+// runs on YARN.
+func TestYarnShipFiles(t *testing.T) {
+	e := newYC(t)
+	dir := e.testDir(t)
+	local := t.TempDir()
+	data := filepath.Join(local, "shipped", "data")
+	if err := os.MkdirAll(data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, counts := wordInput(t, data)
+	want := map[string]int64{}
+	for w, n := range counts {
+		want[w] = int64(n)
+	}
+	out, err := e.floe(t, 4*time.Minute, "", "run", "-m", "yarn-cluster", "-Dyarn.tags="+e.tag, "-p", "2",
+		"-yt", filepath.Join(local, "shipped"), e.bins+"/wordcount", "--input", "shipped/data/words.txt", "--output", e.qualify(t, dir+"/out"))
+	if err != nil {
+		t.Fatalf("floe run -yt: %v", err)
+	}
+	app := ycAppIDIn(t, out)
+	e.killAtEnd(t, app)
+	ycSameCounts(t, e.readCounts(t, dir+"/out"), want)
+
+	missing := filepath.Join(local, "not-there")
+	out, err = e.floe(t, 2*time.Minute, "", "run", "-m", "yarn-cluster", "-Dyarn.tags="+e.tag,
+		"-yt", missing, e.bins+"/wordcount", "--input", "x", "--output", e.qualify(t, dir+"/out2"))
+	if err == nil || !strings.Contains(out, "yarn.ship-files") || !strings.Contains(out, missing+": no such file or folder") {
+		t.Fatalf("floe run -yt %s: %v\n%s\nwant an error naming yarn.ship-files and the path", missing, err, out)
+	}
+	if strings.Contains(out, "Submitted application") {
+		t.Fatalf("an application was submitted for a bad -yt:\n%s", out)
+	}
+}
