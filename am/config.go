@@ -46,11 +46,13 @@ func TaskManagerResource(cfg *conf.Config) yarnrpc.Resource {
 }
 
 // CoreOptions are the JobManager core's options on YARN: idle TaskManagers
-// go after resourcemanager.taskmanager-timeout.
+// go after resourcemanager.taskmanager-timeout, a job that cannot get its
+// slots fails after slot.request.timeout.
 func CoreOptions(cfg *conf.Config) jobmanager.CoreOptions {
 	return jobmanager.CoreOptions{
 		SlotsPerTaskManager: cfg.Int(conf.TaskManagerSlots),
 		HeartbeatTimeout:    cfg.Duration(conf.HeartbeatTimeout),
 		IdleTimeout:         cfg.Duration(conf.TaskManagerTimeout),
+		SlotRequestTimeout:  cfg.Duration(conf.SlotRequestTimeout),
 	}
 }

@@ -72,6 +72,8 @@ type Driver struct {
 	workers     map[string]*worker // by TaskManager id
 	queue       []string           // TaskManagers waiting for a container, in request order
 	byContainer map[yarnrpc.ContainerID]string
+	headroom    yarnrpc.Resource // the RM's last answer: what the application may still get
+	nodes       int32            // the RM's last count of cluster nodes
 	wg          sync.WaitGroup
 }
 
@@ -269,9 +271,24 @@ func (d *Driver) Heartbeat(ctx context.Context) error {
 	if resp.Reregistered {
 		d.log.Warn().Msg("the ResourceManager restarted; registered again, TaskManagers kept")
 	}
+	d.mu.Lock()
+	d.headroom, d.nodes = resp.Available, resp.NumClusterNodes
+	d.mu.Unlock()
 	d.allocated(ctx, resp.Allocated)
 	d.completed(resp.Completed)
 	return nil
+}
+
+// Waiting implements jobmanager.WaitExplainer: the container requests YARN
+// has not granted and what the RM says the application may still get.
+func (d *Driver) Waiting() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.queue) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("YARN: %d container request(s) of %v pending; the application's headroom in its queue is %v on %d node(s)",
+		len(d.queue), d.opts.Resource, d.headroom, d.nodes)
 }
 
 func (d *Driver) allocated(ctx context.Context, ctrs []yarnrpc.Container) {

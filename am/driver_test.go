@@ -413,3 +413,22 @@ func TestDriverHeartbeatInterval(t *testing.T) {
 		t.Fatalf("all allocated: %v, want 5s", got)
 	}
 }
+
+// TestDriverWaitingExplains: while containers are not granted, the driver
+// says how many are pending and what headroom the RM reported.
+func TestDriverWaitingExplains(t *testing.T) {
+	rm := &fakeRM{}
+	d, ex := newTestDriver(t, rm)
+	if got := d.Waiting(); got != "" {
+		t.Fatalf("Waiting() with nothing asked = %q", got)
+	}
+	start(t, d, ex, "tm-1", "tm-2")
+	rm.queue(yarnrpc.AllocateResponse{Available: yarnrpc.Resource{MemoryMB: 128, VCores: 3}, NumClusterNodes: 2}, nil)
+	heartbeat(t, d)
+	got := d.Waiting()
+	for _, want := range []string{"2 container request(s)", "256", "headroom", "128", "2 node(s)"} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("Waiting() = %q, want %q in it", got, want)
+		}
+	}
+}

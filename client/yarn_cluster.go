@@ -137,7 +137,7 @@ func (c *ClusterClient) WatchJob(ctx context.Context, id string, every time.Dura
 	var lastErr error
 	fails := 0
 	var lastChk int64
-	var lastChkAt time.Time
+	var lastChkAt, lastWaitAt time.Time
 	for {
 		j, err := c.Job(ctx, id)
 		if err == nil && j.State == api.JobRunning {
@@ -159,6 +159,11 @@ func (c *ClusterClient) WatchJob(ctx context.Context, id string, every time.Dura
 				}
 				fmt.Fprintln(out, line)
 				last = j.State
+			}
+			// Why a job waits for its slots, every 5 s while it does.
+			if j.State == api.JobCreated && j.Waiting != "" && time.Since(lastWaitAt) >= 5*time.Second {
+				lastWaitAt = time.Now()
+				fmt.Fprintf(out, "%s Job %s %s\n", time.Now().Format("15:04:05"), id, j.Waiting)
 			}
 			if j.State.Terminal() {
 				return j, nil

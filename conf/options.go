@@ -130,7 +130,7 @@ func declarations() []Option {
 		{JobManagerRPCAddress, TypeString, "localhost", "Host of a standalone cluster's JobManager: where scripts/taskmanager.sh's TaskManagers and the CLI's -m default reach it (with rest.port)."},
 		{TaskManagerHost, TypeString, "", "Host a standalone TaskManager's data port listens on and is reached at; empty means the address it reaches the JobManager from."},
 		{TaskManagerRegistration, TypeDuration, "5 min", "A standalone TaskManager that cannot reach its JobManager for this long stops."},
-		{SlotRequestTimeout, TypeDuration, "5 min", "A TaskManager request that finds no free slots within this time fails (standalone: no registered TaskManager with enough free slots)."},
+		{SlotRequestTimeout, TypeDuration, "5 min", "A job that cannot get its slots within this time fails (on YARN: containers not granted; standalone: no registered TaskManager with enough free slots)."},
 	}
 }
 

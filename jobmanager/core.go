@@ -542,7 +542,7 @@ func (c *Core) tick() {
 		c.checkpointStep(j, CheckpointTick{})
 		c.restartDue(j)
 		if j.state == api.JobCreated && c.now.Sub(j.waitingSince) >= c.opts.SlotRequestTimeout {
-			why := fmt.Sprintf("could not get %d slots within %v", j.g.Slots(), c.opts.SlotRequestTimeout)
+			why := fmt.Sprintf("could not get %d slots within slot.request.timeout (%v): %s", j.g.Slots(), c.opts.SlotRequestTimeout, c.waiting(j))
 			c.recordException(j, why)
 			c.setJob(j, api.JobFailed, why)
 		}
@@ -580,6 +580,9 @@ func (c *Core) Job(id string) (api.JobStatus, bool) {
 	if j.state == api.JobFailed && st.Cause == "" {
 		st.Cause = "job failed"
 	}
+	if j.state == api.JobCreated {
+		st.Waiting = c.waiting(j) + fmt.Sprintf("; the job fails after slot.request.timeout (%s)", c.opts.SlotRequestTimeout)
+	}
 	for _, v := range j.g.Vertices {
 		for i := 0; i < v.Parallelism; i++ {
 			ex := j.execs[subtaskKey{v.Index, i}]
@@ -588,6 +591,13 @@ func (c *Core) Job(id string) (api.JobStatus, bool) {
 	}
 	st.Exceptions = append([]api.Exception(nil), j.exceptions...)
 	return st, true
+}
+
+// waiting says why a CREATED job has no slots yet.
+func (c *Core) waiting(j *jobState) string {
+	need, free := j.g.Slots(), len(c.freeSlots(j.pool))
+	return fmt.Sprintf("waited %s for %d slots (%d free, %d missing; %d TaskManager(s) of %d slots asked for, not registered yet)",
+		c.now.Sub(j.waitingSince).Round(time.Second), need, free, max(0, need-free), c.pending[j.pool], c.opts.SlotsPerTaskManager)
 }
 
 // TaskManagers lists the registered TaskManagers in id order.

@@ -226,6 +226,9 @@ func runScript(t *testing.T, path string) {
 			if st.Cause != "" {
 				got = append(got, "cause: "+st.Cause)
 			}
+			if st.Waiting != "" {
+				got = append(got, "waiting: "+st.Waiting)
+			}
 			return got
 		default:
 			t.Fatalf("%s: unknown command %q", path, f[0])

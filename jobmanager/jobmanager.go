@@ -382,7 +382,19 @@ func (jm *JobManager) Status(id string) (api.JobStatus, error) {
 	if !ok {
 		return api.JobStatus{}, fmt.Errorf("job %s: %w", id, ErrJobNotFound)
 	}
+	if w, ok := jm.opts.Driver.(WaitExplainer); ok && st.State == api.JobCreated && st.Waiting != "" {
+		if why := w.Waiting(); why != "" {
+			st.Waiting += "; " + why
+		}
+	}
 	return st, nil
+}
+
+// WaitExplainer is a ResourceDriver that can say why TaskManagers it was
+// asked for have not come (YARN: pending container requests and the
+// queue's headroom); job status shows it while a job waits for slots.
+type WaitExplainer interface {
+	Waiting() string
 }
 
 // Wait blocks until the job is in a terminal state or ctx ends.

@@ -122,7 +122,8 @@ func runJobManager(c *cli.Context) error {
 		drv = pd
 	}
 	jm, err := jobmanager.New(ctx, jobmanager.Options{Driver: drv, Logger: log, Core: jobmanager.CoreOptions{
-		SlotsPerTaskManager: cfg.Int(conf.TaskManagerSlots), HeartbeatTimeout: cfg.Duration(conf.HeartbeatTimeout), IdleTimeout: idle}})
+		SlotsPerTaskManager: cfg.Int(conf.TaskManagerSlots), HeartbeatTimeout: cfg.Duration(conf.HeartbeatTimeout), IdleTimeout: idle,
+		SlotRequestTimeout: cfg.Duration(conf.SlotRequestTimeout)}})
 	if err != nil {
 		return err
 	}

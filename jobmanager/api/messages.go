@@ -153,13 +153,17 @@ type SubtaskStatus struct {
 
 // JobStatus describes a job.
 type JobStatus struct {
-	Version  int             `json:"version"`
-	ID       string          `json:"id"`
-	Name     string          `json:"name"`
-	State    JobState        `json:"state"`
-	Attempt  int             `json:"attempt"`
-	Restarts int             `json:"restarts"`
-	Cause    string          `json:"cause,omitempty"`
+	Version  int      `json:"version"`
+	ID       string   `json:"id"`
+	Name     string   `json:"name"`
+	State    JobState `json:"state"`
+	Attempt  int      `json:"attempt"`
+	Restarts int      `json:"restarts"`
+	Cause    string   `json:"cause,omitempty"`
+	// Waiting says why a CREATED job waits: the slots it misses, the
+	// TaskManagers asked for and, from the ResourceDriver, what the
+	// cluster manager says (YARN's pending requests and headroom).
+	Waiting  string          `json:"waiting,omitempty"`
 	Subtasks []SubtaskStatus `json:"subtasks,omitempty"`
 	// Exceptions is the job's exception history, oldest first: every
 	// failure that failed or restarted it, with the cause as reported (for
