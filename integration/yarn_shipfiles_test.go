@@ -3,6 +3,7 @@ package integration
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -33,6 +34,23 @@ func TestYarnShipFiles(t *testing.T) {
 	app := ycAppIDIn(t, out)
 	e.killAtEnd(t, app)
 	ycSameCounts(t, e.readCounts(t, dir+"/out"), want)
+
+	// After the application ended, floe logs lists every container with
+	// its role, node and state, and --container takes a TaskManager id.
+	e.waitAppEnd(t, app, time.Minute)
+	logs, err := e.floe(t, time.Minute, "", "logs", "-Dyarn.application.id="+app.String(), "--file", "taskmanager.log", "--tail", "2")
+	if err != nil {
+		t.Fatalf("floe logs: %v", err)
+	}
+	listing := regexp.MustCompile(`(?m)^  container_\S+_000001\s+JobManager \(AM\)\s+on \S+\s+FINISHED$`)
+	tms := regexp.MustCompile(`(?m)^  container_\S+\s+TaskManager (tm-\d+)\s+on \S+\s+FINISHED$`).FindAllStringSubmatch(logs, -1)
+	if !listing.MatchString(logs) || len(tms) != 2 || strings.Count(logs, ": taskmanager.log (") != 2 {
+		t.Fatalf("floe logs of the ended application: want the AM and 2 TaskManagers FINISHED and both taskmanager.log files:\n%s", logs)
+	}
+	one, err := e.floe(t, time.Minute, "", "logs", "-Dyarn.application.id="+app.String(), "--container", tms[0][1], "--tail", "1")
+	if err != nil || strings.Count(one, "TaskManager "+tms[0][1]) != 1 || strings.Contains(one, "JobManager (AM)") {
+		t.Fatalf("floe logs --container %s: %v\n%s", tms[0][1], err, one)
+	}
 
 	missing := filepath.Join(local, "not-there")
 	out, err = e.floe(t, 2*time.Minute, "", "run", "-m", "yarn-cluster", "-Dyarn.tags="+e.tag,

@@ -10,14 +10,16 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// logsCommand is `floe logs`: container logs of an application, read from
-// the NodeManagers' web services (no log aggregation needed).
+// logsCommand is `floe logs`: every container of an application, running
+// or finished (the AM's log names the TaskManager containers it had), and
+// their logs, read from the NodeManagers' web services while they keep
+// them (no log aggregation needed; aggregated logs on HDFS are not read).
 func logsCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "logs",
 		Usage: "print the container logs of a Floe application (-Dyarn.application.id=APPID, or the properties file)",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "container", Usage: "only this container `ID` (default: all; the AM first)"},
+			&cli.StringFlag{Name: "container", Usage: "only this container `ID` or TaskManager id (tm-3) (default: all; the AM first)"},
 			&cli.IntFlag{Name: "tail", Usage: "only the last `N` lines of each file (0 = all)"},
 			&cli.StringFlag{Name: "file", Usage: "only log files with this `NAME` (e.g. jobmanager.log)"},
 			&cli.BoolFlag{Name: "all", Usage: "also YARN's own files (launch_container.sh, prelaunch.*, directory.info) and empty ones"},
@@ -30,32 +32,47 @@ func logsCommand() *cli.Command {
 			}
 			defer done()
 			nm := env.desc.Logs()
-			var cs []client.ContainerRef
-			if id := c.String("container"); id != "" {
-				cid, err := yarnrpc.ParseContainerID(id)
-				if err != nil {
-					return err
+			rep, err := env.rm.ApplicationReport(ctx, app)
+			if err != nil {
+				return err
+			}
+			all, err := nm.AllContainers(ctx, rep)
+			if err != nil {
+				return err
+			}
+			out := c.App.Writer
+			cs := all
+			if want := c.String("container"); want != "" {
+				cs = nil
+				for _, ci := range all {
+					if ci.ID.String() == want || ci.TaskManager == want {
+						cs = append(cs, ci)
+					}
 				}
-				if ref, ok, err := nm.FindContainer(ctx, cid); err != nil {
-					return err
-				} else if ok {
-					cs = append(cs, ref)
-				}
-			} else {
-				rep, err := env.rm.ApplicationReport(ctx, app)
-				if err != nil {
-					return err
-				}
-				if cs, err = nm.AppContainers(ctx, rep); err != nil {
-					return err
+				if len(cs) == 0 {
+					cid, err := yarnrpc.ParseContainerID(want)
+					if err != nil {
+						return fmt.Errorf("logs: %q is neither a container id nor a TaskManager id of %s; its containers:\n%s", want, app, listContainers(all))
+					}
+					ref, ok, err := nm.FindContainer(ctx, cid)
+					if err != nil {
+						return err
+					}
+					if ok {
+						cs = append(cs, client.ContainerInfo{ContainerRef: ref, State: "FINISHED"})
+					}
 				}
 			}
 			if len(cs) == 0 {
 				return fmt.Errorf("logs: no NodeManager has containers of %s", app)
 			}
-			out := c.App.Writer
+			fmt.Fprintf(out, "Containers of %s:\n%s", app, listContainers(cs))
 			for _, ct := range cs {
-				files, err := nm.LogFiles(ctx, ct)
+				if ct.NodeWS == "" {
+					fmt.Fprintf(out, "== %s on %s: the NodeManager is not known to the ResourceManager any more\n", ct.ID, ct.Node)
+					continue
+				}
+				files, err := nm.LogFiles(ctx, ct.ContainerRef)
 				if err != nil {
 					fmt.Fprintf(out, "== %s on %s: %v\n", ct.ID, ct.NodeWS, err)
 					continue
@@ -67,7 +84,7 @@ func logsCommand() *cli.Command {
 					if c.String("file") == "" && !c.Bool("all") && (f.Size == 0 || yarnOwnLog[f.Name]) {
 						continue
 					}
-					b, err := nm.ReadLog(ctx, ct, f.Name, 0)
+					b, err := nm.ReadLog(ctx, ct.ContainerRef, f.Name, 0)
 					fmt.Fprintf(out, "== %s on %s: %s (%d bytes)\n", ct.ID, ct.NodeWS, f.Name, f.Size)
 					if err != nil {
 						fmt.Fprintf(out, "   %v\n", err)
@@ -83,6 +100,29 @@ func logsCommand() *cli.Command {
 			return nil
 		},
 	}
+}
+
+// listContainers is one line per container: id, role, node, state.
+func listContainers(cs []client.ContainerInfo) string {
+	var b strings.Builder
+	for _, ci := range cs {
+		role := "JobManager (AM)"
+		if ci.TaskManager != "" {
+			role = "TaskManager " + ci.TaskManager
+		} else if !ci.IsAM() {
+			role = "container"
+		}
+		where := ci.NodeWS
+		if ci.Node != "" {
+			where = ci.Node
+		}
+		line := fmt.Sprintf("  %s  %-20s on %-22s %s", ci.ID, role, where, ci.State)
+		if ci.Exit != "" {
+			line += " (" + ci.Exit + ")"
+		}
+		b.WriteString(line + "\n")
+	}
+	return b.String()
 }
 
 // yarnOwnLog names the files the NodeManager writes into every container's
