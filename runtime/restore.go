@@ -40,6 +40,16 @@ func (s *CheckpointSettings) StatePath(id int64, operator string, vertex, subtas
 	return fmt.Sprintf("%s/chk-%d/%s-%d-%d-%s", strings.TrimSuffix(s.Dir, "/"), id, operator, vertex, subtask, kind)
 }
 
+// StateFile is StatePath for checkpoint cp: a savepoint's files go to its
+// own folder (cp.Savepoint/<operator>-<vertex>-<subtask>-<kind>), so that
+// it is self-contained and outlives the job's checkpoints.
+func (s *CheckpointSettings) StateFile(cp CheckpointMeta, operator string, vertex, subtask int, kind string) string {
+	if cp.Savepoint != "" {
+		return fmt.Sprintf("%s/%s-%d-%d-%s", strings.TrimSuffix(cp.Savepoint, "/"), operator, vertex, subtask, kind)
+	}
+	return s.StatePath(cp.ID, operator, vertex, subtask, kind)
+}
+
 // TaskRestore is the state a subtask starts from: every handle of its
 // chain's operators from checkpoint Checkpoint that it restores.
 type TaskRestore struct {

@@ -97,7 +97,8 @@ func (t *task) next(ctx context.Context, gate InputGate) (Element, error) {
 // barrier feeds a checkpoint barrier to the aligner.
 func (t *task) barrier(el Element) error {
 	if el.Event.CheckpointID > t.cp.barrier.ID {
-		t.cp.barrier = CheckpointMeta{ID: el.Event.CheckpointID, Timestamp: el.Event.Timestamp, Mode: t.opts.Checkpoints.Mode}
+		t.cp.barrier = CheckpointMeta{ID: el.Event.CheckpointID, Timestamp: el.Event.Timestamp, Mode: t.opts.Checkpoints.Mode,
+			Savepoint: el.Event.Savepoint}
 	}
 	return t.align(t.cp.aligner.Barrier(time.Now(), t.cp.index[[2]int{el.Edge, el.Producer}], el.Event.CheckpointID))
 }
@@ -177,7 +178,7 @@ func (t *task) decline(id int64, err error) {
 // running (the barrier is forwarded anyway, so downstream tasks do not
 // stay blocked).
 func (t *task) checkpoint(meta CheckpointMeta, alignment time.Duration) error {
-	ev := Event{Kind: CheckpointBarrier, CheckpointID: meta.ID, Timestamp: meta.Timestamp}
+	ev := Event{Kind: CheckpointBarrier, CheckpointID: meta.ID, Timestamp: meta.Timestamp, Savepoint: meta.Savepoint}
 	for _, o := range t.outputs {
 		if err := o.Broadcast(ev); err != nil {
 			return fmt.Errorf("forward barrier of checkpoint %d on edge %d: %w", meta.ID, o.Edge.Index, err)
@@ -209,14 +210,15 @@ func (t *task) checkpoint(meta CheckpointMeta, alignment time.Duration) error {
 	t.cp.uploads.Add(1)
 	go func() {
 		defer t.cp.uploads.Done()
-		t.upload(meta.ID, snaps, alignment)
+		t.upload(meta, snaps, alignment)
 	}()
 	return nil
 }
 
 // upload runs the asynchronous parts of a snapshot one after the other and
 // acknowledges, or declines on the first failure.
-func (t *task) upload(id int64, snaps []OperatorSnapshot, alignment time.Duration) {
+func (t *task) upload(meta CheckpointMeta, snaps []OperatorSnapshot, alignment time.Duration) {
+	id := meta.ID
 	var op string
 	defer func() {
 		if r := recover(); r != nil {
@@ -244,5 +246,5 @@ func (t *task) upload(id int64, snaps []OperatorSnapshot, alignment time.Duratio
 			}
 		}
 	}
-	t.cp.hooks.Ack(id, snaps, alignment)
+	t.cp.hooks.Ack(meta, snaps, alignment)
 }

@@ -19,6 +19,16 @@ type TriggerCheckpoint struct {
 	Subtasks []SubtaskRef `json:"subtasks"`
 	// Savepoint asks for a canonical, backend-independent snapshot.
 	Savepoint bool `json:"savepoint,omitempty"`
+	// SavepointDir is the savepoint's own folder: every task writes its
+	// state there (the barriers carry it), so the savepoint references
+	// none of the job's checkpoint files.
+	SavepointDir string `json:"savepointDir,omitempty"`
+	// Stop makes it Flink's stop-with-savepoint: sources emit nothing
+	// after the barrier and end when the savepoint completes (the job
+	// then finishes); an aborted one lets them go on. Drain first ends
+	// the input (MAX watermark).
+	Stop  bool `json:"stop,omitempty"`
+	Drain bool `json:"drain,omitempty"`
 }
 
 // SubtaskRef names one subtask of a job vertex.
