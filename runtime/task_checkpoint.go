@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -27,8 +28,18 @@ type checkpoints struct {
 // its checkpoint commands.
 const checkEvery = 256
 
-// runSource runs a source chain, with safe points for checkpoints.
-func (t *task) runSource(ctx context.Context, head Operator) error {
+// runSource runs a source chain, with safe points for checkpoints. A
+// source stopped by a completed stop-with-savepoint ends normally.
+func (t *task) runSource(ctx context.Context, head Operator) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if a, ok := r.(abort); ok && errors.Is(a.err, errStopped) {
+				err = nil
+				return
+			}
+			panic(r)
+		}
+	}()
 	if sp, ok := head.(SafePointSource); ok {
 		return sp.RunWithSafePoint(ctx, t.idle, t.safePoint)
 	}
@@ -112,6 +123,9 @@ func (t *task) command(c CheckpointCommand) error {
 			// Only sources inject barriers; others get them in-band.
 			t.opts.Logger.Debug().Int64("checkpoint", id).Msg("trigger ignored by a task that is not a source")
 			return nil
+		}
+		if c.Meta.Stop {
+			return t.stopWithSavepoint(c.Meta)
 		}
 		return t.checkpoint(c.Meta, 0)
 	case CompleteCheckpoint:
