@@ -77,6 +77,7 @@ type Server struct {
 	// ctx ends the control sessions (set by Serve).
 	ctx      context.Context
 	sessions sync.WaitGroup
+	spOps    savepointOps // asynchronous savepoint and stop operations (server_stop.go)
 
 	mu       sync.Mutex
 	stopping bool                 // Serve is ending: no new sessions
@@ -122,7 +123,7 @@ func NewServer(jm *JobManager, opts ServerOptions) (*Server, error) {
 	mux.HandleFunc("GET /{$}", read(s.overview))
 	mux.HandleFunc("POST /v1/cluster/shutdown", s.auth(s.shutdown))
 	mux.HandleFunc("POST /v1/jobs/{id}/cancel", s.auth(s.cancel))
-	mux.HandleFunc("POST /v1/jobs/{id}/savepoints", s.auth(s.savepoint))
+	s.routeSavepoints(mux, read)
 	mux.HandleFunc("GET "+api.ControlPath, s.connect)
 	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10,
 		ReadTimeout: 2 * time.Minute, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute,

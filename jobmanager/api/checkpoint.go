@@ -198,6 +198,9 @@ func byteSize(n int64) string {
 // own folder is made.
 type SavepointRequest struct {
 	TargetDirectory string `json:"target-directory"`
+	// CancelJob is Flink's deprecated cancel-with-savepoint: Floe stops
+	// the job with the savepoint (as POST /jobs/{id}/stop without drain).
+	CancelJob bool `json:"cancel-job,omitempty"`
 }
 
 // SavepointResponse answers a SavepointRequest once the savepoint is
