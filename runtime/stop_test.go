@@ -109,3 +109,23 @@ func TestSourceStopWithSavepoint(t *testing.T) {
 		t.Errorf("calls:\n%s\nwant:\n%s", got, strings.Join(wantCalls, "\n"))
 	}
 }
+
+// TestStateFile: a checkpoint's files go under the job's chk-<n>/, a
+// savepoint's under its own folder.
+func TestStateFile(t *testing.T) {
+	s := &CheckpointSettings{Dir: "hdfs://nn/ck/job/"}
+	for _, tc := range []struct {
+		name string
+		cp   CheckpointMeta
+		want string
+	}{
+		{"checkpoint", CheckpointMeta{ID: 7}, "hdfs://nn/ck/job/chk-7/op-1-2-keyed"},
+		{"savepoint", CheckpointMeta{ID: 8, Savepoint: "hdfs://nn/sp/savepoint-ab12cd-0011/"}, "hdfs://nn/sp/savepoint-ab12cd-0011/op-1-2-keyed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := s.StateFile(tc.cp, "op", 1, 2, "keyed"); got != tc.want {
+				t.Fatalf("StateFile = %s, want %s", got, tc.want)
+			}
+		})
+	}
+}
