@@ -39,7 +39,8 @@ type CheckpointCoordinator struct {
 	attempt      int
 	tasks        []CheckpointTask
 	expected     map[CheckpointTask]bool // tasks as a set
-	sources      []CheckpointTask
+	sources      []CheckpointTask // those not finished
+	finished     map[CheckpointTask]bool
 	runningSince time.Time
 
 	nextID      int64
@@ -176,11 +177,12 @@ func (c *CheckpointCoordinator) jobRunning(e CheckpointJobRunning) {
 	for _, t := range e.Finished {
 		finished[t] = true
 	}
-	c.tasks, c.expected, c.sources = nil, map[CheckpointTask]bool{}, nil
+	c.tasks, c.expected, c.sources, c.finished = nil, map[CheckpointTask]bool{}, nil, map[CheckpointTask]bool{}
 	for _, t := range e.Tasks {
-		if !c.expected[t] && !finished[t] {
+		if !c.expected[t] {
 			c.expected[t] = true
 			c.tasks = append(c.tasks, t)
+			c.finished[t] = finished[t]
 		}
 	}
 	for _, t := range e.Sources {
@@ -188,7 +190,7 @@ func (c *CheckpointCoordinator) jobRunning(e CheckpointJobRunning) {
 			c.sources = append(c.sources, t)
 		}
 	}
-	c.running = len(c.tasks) > 0
+	c.running = len(c.tasks) > len(e.Finished)
 	c.stats.Restored = e.Restored
 }
 
@@ -243,6 +245,11 @@ func (c *CheckpointCoordinator) trigger(sp SavepointRequested) {
 	savepoint := sp.Dir
 	p := &pendingCheckpoint{id: c.nextID, mode: c.cfg.Mode, triggered: c.now, tasks: c.tasks,
 		expected: c.expected, acks: map[CheckpointTask][]StateHandle{}, savepoint: savepoint, stop: sp}
+	for t, done := range c.finished {
+		if done {
+			p.acks[t] = nil // FLIP-147: finished, acknowledged without state
+		}
+	}
 	if c.firstOwnID == 0 {
 		c.firstOwnID = p.id
 	}

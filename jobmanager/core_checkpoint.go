@@ -163,7 +163,7 @@ func (c *Core) deploySettings(j *jobState, vertex, parallelism, subtask int) (*a
 		return tc, nil
 	}
 	kg := keyGroupsOf(j.g.MaxParallelism, parallelism, subtask)
-	r := &api.TaskRestore{Checkpoint: latest.ID}
+	r := &api.TaskRestore{Checkpoint: latest.ID, Savepoint: j.ckpt.LatestIsExternal()}
 	for _, h := range restoreHandles(latest, j.g.Vertices[vertex], subtask, kg) {
 		r.Handles = append(r.Handles, apiHandle(h))
 	}

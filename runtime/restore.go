@@ -55,6 +55,11 @@ func (s *CheckpointSettings) StateFile(cp CheckpointMeta, operator string, verte
 type TaskRestore struct {
 	Checkpoint int64
 	Handles    []StateHandle
+	// Savepoint marks a savepoint the job started from: an operator with
+	// no handle in it is new and opens without a restore (fresh state),
+	// where in one of the job's own checkpoints it finished (FLIP-147: a
+	// source subtask restored without state reads nothing).
+	Savepoint bool
 }
 
 // OperatorRestore is one operator's share of a TaskRestore: its handles
@@ -64,7 +69,8 @@ type OperatorRestore struct {
 	Handles    []StateHandle
 }
 
-// forOperator picks the handles of operator uid; nil when r is nil.
+// forOperator picks the handles of operator uid; nil when r is nil, or
+// when r is a savepoint without state of uid (a new operator).
 func (r *TaskRestore) forOperator(uid string) *OperatorRestore {
 	if r == nil {
 		return nil
@@ -74,6 +80,9 @@ func (r *TaskRestore) forOperator(uid string) *OperatorRestore {
 		if h.Operator == uid {
 			o.Handles = append(o.Handles, h)
 		}
+	}
+	if r.Savepoint && len(o.Handles) == 0 {
+		return nil
 	}
 	return o
 }

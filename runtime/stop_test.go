@@ -129,3 +129,33 @@ func TestStateFile(t *testing.T) {
 		})
 	}
 }
+
+// TestRestoreForOperator: in one of the job's checkpoints an operator
+// without handles restores empty (it finished); in a savepoint it is new
+// and opens fresh (no restore).
+func TestRestoreForOperator(t *testing.T) {
+	hs := []StateHandle{{Operator: "a", Path: "/x/a"}}
+	for _, tc := range []struct {
+		name      string
+		r         *TaskRestore
+		uid       string
+		wantNil   bool
+		wantFiles int
+	}{
+		{"no restore", nil, "a", true, 0},
+		{"checkpoint, state", &TaskRestore{Checkpoint: 3, Handles: hs}, "a", false, 1},
+		{"checkpoint, finished operator", &TaskRestore{Checkpoint: 3, Handles: hs}, "b", false, 0},
+		{"savepoint, state", &TaskRestore{Checkpoint: 3, Handles: hs, Savepoint: true}, "a", false, 1},
+		{"savepoint, new operator", &TaskRestore{Checkpoint: 3, Handles: hs, Savepoint: true}, "b", true, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := tc.r.forOperator(tc.uid)
+			if (o == nil) != tc.wantNil {
+				t.Fatalf("forOperator(%s) = %+v, want nil %v", tc.uid, o, tc.wantNil)
+			}
+			if o != nil && len(o.Handles) != tc.wantFiles {
+				t.Fatalf("forOperator(%s) has %d handles, want %d", tc.uid, len(o.Handles), tc.wantFiles)
+			}
+		})
+	}
+}

@@ -77,6 +77,11 @@ type TaskCheckpointing struct {
 type TaskRestore struct {
 	Checkpoint int64         `json:"checkpoint"`
 	Handles    []StateHandle `json:"handles,omitempty"`
+	// Savepoint: Checkpoint is a savepoint the job started from (not one
+	// of its own checkpoints), so an operator without state in it is new
+	// and starts fresh; in a checkpoint of the job, no state means done
+	// (a finished source subtask).
+	Savepoint bool `json:"savepoint,omitempty"`
 }
 
 // AcknowledgeCheckpoint reports that a subtask's snapshot is durable.
