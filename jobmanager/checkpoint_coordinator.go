@@ -39,7 +39,7 @@ type CheckpointCoordinator struct {
 	attempt      int
 	tasks        []CheckpointTask
 	expected     map[CheckpointTask]bool // tasks as a set
-	sources      []CheckpointTask // those not finished
+	sources      []CheckpointTask        // those not finished
 	finished     map[CheckpointTask]bool
 	runningSince time.Time
 
