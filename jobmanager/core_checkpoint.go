@@ -163,11 +163,30 @@ func (c *Core) deploySettings(j *jobState, vertex, parallelism, subtask int) (*a
 		return tc, nil
 	}
 	kg := keyGroupsOf(j.g.MaxParallelism, parallelism, subtask)
-	r := &api.TaskRestore{Checkpoint: latest.ID, Savepoint: j.ckpt.LatestIsExternal()}
+	r := &api.TaskRestore{Checkpoint: latest.ID}
+	if j.ckpt.LatestIsExternal() {
+		r.Fresh = newOperators(latest, j.g, vertex)
+	}
 	for _, h := range restoreHandles(latest, j.g.Vertices[vertex], subtask, kg) {
 		r.Handles = append(r.Handles, apiHandle(h))
 	}
 	return tc, r
+}
+
+// newOperators lists the operators of vertex that have no state at all in
+// savepoint m: they are new to it and start fresh.
+func newOperators(m *CheckpointMetadata, g *graph.JobGraph, vertex int) []string {
+	has := map[string]bool{}
+	for _, h := range m.Handles() {
+		has[h.Operator] = true
+	}
+	var out []string
+	for _, op := range g.Operators {
+		if op.Vertex == vertex && !has[op.ID] {
+			out = append(out, op.ID)
+		}
+	}
+	return out
 }
 
 // restoreHandles returns what subtask of v restores from m: the keyed

@@ -104,7 +104,7 @@
 // operators are an error unless execution.savepoint.ignore-unclaimed-state,
 // a changed max parallelism always is) and deploys the first attempt from
 // it, rescaling through key groups and union source state; an operator
-// with no state in the savepoint starts fresh (api.TaskRestore.Savepoint).
+// with no state at all in the savepoint starts fresh (api.TaskRestore.Fresh).
 // LoadSavepoint does the reading and matching for the CLI too, so a
 // per-job run from a bad savepoint fails before YARN is asked for
 // anything. A savepoint is self-contained: the trigger and the barriers

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -55,11 +56,12 @@ func (s *CheckpointSettings) StateFile(cp CheckpointMeta, operator string, verte
 type TaskRestore struct {
 	Checkpoint int64
 	Handles    []StateHandle
-	// Savepoint marks a savepoint the job started from: an operator with
-	// no handle in it is new and opens without a restore (fresh state),
-	// where in one of the job's own checkpoints it finished (FLIP-147: a
+	// Fresh are the operators without any state in the savepoint the job
+	// starts from: they are new and open without a restore (fresh state).
+	// Any other operator gets a restore, possibly without handles: a
+	// subtask beyond the old parallelism, or one that finished (FLIP-147: a
 	// source subtask restored without state reads nothing).
-	Savepoint bool
+	Fresh []string
 }
 
 // OperatorRestore is one operator's share of a TaskRestore: its handles
@@ -69,10 +71,10 @@ type OperatorRestore struct {
 	Handles    []StateHandle
 }
 
-// forOperator picks the handles of operator uid; nil when r is nil, or
-// when r is a savepoint without state of uid (a new operator).
+// forOperator picks the handles of operator uid; nil when r is nil or uid
+// is Fresh (a new operator).
 func (r *TaskRestore) forOperator(uid string) *OperatorRestore {
-	if r == nil {
+	if r == nil || slices.Contains(r.Fresh, uid) {
 		return nil
 	}
 	o := &OperatorRestore{Checkpoint: r.Checkpoint}
@@ -80,9 +82,6 @@ func (r *TaskRestore) forOperator(uid string) *OperatorRestore {
 		if h.Operator == uid {
 			o.Handles = append(o.Handles, h)
 		}
-	}
-	if r.Savepoint && len(o.Handles) == 0 {
-		return nil
 	}
 	return o
 }

@@ -130,9 +130,9 @@ func TestStateFile(t *testing.T) {
 	}
 }
 
-// TestRestoreForOperator: in one of the job's checkpoints an operator
-// without handles restores empty (it finished); in a savepoint it is new
-// and opens fresh (no restore).
+// TestRestoreForOperator: an operator without handles restores empty
+// (a subtask beyond the old parallelism, or one that finished) unless it
+// is Fresh: new to the savepoint, it opens without a restore.
 func TestRestoreForOperator(t *testing.T) {
 	hs := []StateHandle{{Operator: "a", Path: "/x/a"}}
 	for _, tc := range []struct {
@@ -143,10 +143,9 @@ func TestRestoreForOperator(t *testing.T) {
 		wantFiles int
 	}{
 		{"no restore", nil, "a", true, 0},
-		{"checkpoint, state", &TaskRestore{Checkpoint: 3, Handles: hs}, "a", false, 1},
-		{"checkpoint, finished operator", &TaskRestore{Checkpoint: 3, Handles: hs}, "b", false, 0},
-		{"savepoint, state", &TaskRestore{Checkpoint: 3, Handles: hs, Savepoint: true}, "a", false, 1},
-		{"savepoint, new operator", &TaskRestore{Checkpoint: 3, Handles: hs, Savepoint: true}, "b", true, 0},
+		{"state", &TaskRestore{Checkpoint: 3, Handles: hs}, "a", false, 1},
+		{"no state of its own", &TaskRestore{Checkpoint: 3, Handles: hs}, "b", false, 0},
+		{"new operator", &TaskRestore{Checkpoint: 3, Handles: hs, Fresh: []string{"b"}}, "b", true, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := tc.r.forOperator(tc.uid)

@@ -104,7 +104,7 @@ func (tm *TaskManager) taskCheckpoints(ctx context.Context, d api.DeployTask, cm
 	}
 	var restore *runtime.TaskRestore
 	if d.Restore != nil {
-		restore = &runtime.TaskRestore{Checkpoint: d.Restore.Checkpoint, Savepoint: d.Restore.Savepoint}
+		restore = &runtime.TaskRestore{Checkpoint: d.Restore.Checkpoint, Fresh: d.Restore.Fresh}
 		for _, h := range d.Restore.Handles {
 			restore.Handles = append(restore.Handles, runtime.StateHandle{Operator: h.Operator, Path: h.Path, Size: h.Size,
 				KeyGroupStart: h.KeyGroupStart, KeyGroupEnd: h.KeyGroupEnd, Shared: h.Shared})

@@ -77,11 +77,12 @@ type TaskCheckpointing struct {
 type TaskRestore struct {
 	Checkpoint int64         `json:"checkpoint"`
 	Handles    []StateHandle `json:"handles,omitempty"`
-	// Savepoint: Checkpoint is a savepoint the job started from (not one
-	// of its own checkpoints), so an operator without state in it is new
-	// and starts fresh; in a checkpoint of the job, no state means done
-	// (a finished source subtask).
-	Savepoint bool `json:"savepoint,omitempty"`
+	// Fresh lists the operators of the subtask's chain that have no state
+	// at all in the savepoint the job starts from: they are new and open
+	// without a restore. (In the job's own checkpoints an operator without
+	// state finished: a source subtask restored without state reads
+	// nothing.)
+	Fresh []string `json:"fresh,omitempty"`
 }
 
 // AcknowledgeCheckpoint reports that a subtask's snapshot is durable.
