@@ -196,3 +196,17 @@ func FormatExceptions(ex []api.Exception) string {
 	}
 	return b.String()
 }
+
+// StopWithSavepoint stops a running job with a savepoint under target
+// (Flink's stop, POST /v1/jobs/{id}/stop) and returns the savepoint's
+// folder once the job finished. The answer is synchronous, so that it
+// arrives even from a per-job cluster, which ends with its job. For an id
+// the cluster does not have, the error is an UnknownJobError naming the
+// jobs it has.
+func (c *ClusterClient) StopWithSavepoint(ctx context.Context, id, target string, drain bool) (string, error) {
+	dir, err := c.JM.StopWithSavepoint(ctx, id, target, drain)
+	if err != nil {
+		return "", c.explainUnknownJob(ctx, id, err)
+	}
+	return dir, nil
+}

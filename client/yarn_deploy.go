@@ -37,6 +37,10 @@ type DeploySpec struct {
 	JobName string
 	// Parallelism is -p (0 = not given).
 	Parallelism int
+	// CheckGraph, when set, checks the planned job graph (per-job mode)
+	// before YARN is asked for anything, say against the savepoint the
+	// job starts from; its error fails Deploy as it is.
+	CheckGraph func(ctx context.Context, graph []byte) error
 }
 
 // Deployment is a submitted application.
@@ -179,6 +183,11 @@ func (d *YarnDescriptor) Deploy(ctx context.Context, spec DeploySpec) (*Deployme
 		// is asked for anything.
 		job := Job{Binary: spec.JobBinary, Args: spec.JobArgs, Parallelism: spec.Parallelism}
 		if spec.JobGraph, err = job.Plan(ctx, spec.PlanOut); err != nil {
+			return nil, err
+		}
+	}
+	if spec.CheckGraph != nil && len(spec.JobGraph) > 0 {
+		if err := spec.CheckGraph(ctx, spec.JobGraph); err != nil {
 			return nil, err
 		}
 	}

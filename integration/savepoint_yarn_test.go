@@ -83,19 +83,17 @@ func TestYarnSavepointCommand(t *testing.T) {
 // parallelism 1 starts from it (`floe run -s`), takes a savepoint and is
 // cancelled in turn; a run with parallelism 3 starts from that one and
 // reads to the end, all into the same output folder: the combined output is
-// exactly once (ledgercheck). (Not 2 → 3 → 1: at -p 3 one source subtask
-// has no split and finishes at once, and the coordinator only runs once
-// every subtask runs, so that savepoint is refused "not running".) The first run keeps its checkpoint folder on cancel
-// (RETAIN_ON_CANCELLATION): the savepoint's state files are written there
-// until tasks write into the savepoint folder itself. Its interval is long,
-// so no checkpoint after the savepoint commits output.
+// exactly once (ledgercheck). Savepoints are self-contained: each run's
+// checkpoint folder is deleted on cancel, and the next run restores from
+// the savepoint's own files. The interval is long, so no checkpoint after
+// the savepoint commits output.
 func TestYarnLedgerResumeFromSavepoint(t *testing.T) {
 	e := newYC(t)
 	dir := e.testDir(t)
 	input := ledgercheck.Generate(6000, 40, 11)
 	e.writeLines(t, dir+"/in/tx.txt", input)
 	common := []string{"-Dtaskmanager.numberOfTaskSlots=1", "-Dexecution.checkpointing.interval=1h",
-		"-Dstate.checkpoints.dir=" + e.qualify(t, dir+"/chk"), "-Dexecution.checkpointing.externalized-checkpoint-retention=RETAIN_ON_CANCELLATION"}
+		"-Dstate.checkpoints.dir=" + e.qualify(t, dir+"/chk")}
 	job := func(rate string) []string {
 		return []string{e.bins + "/ledger", "--input", e.qualify(t, dir+"/in"), "--output", e.qualify(t, dir+"/out"), "--rate", rate}
 	}

@@ -39,13 +39,15 @@ type CheckpointCoordinator struct {
 	attempt      int
 	tasks        []CheckpointTask
 	expected     map[CheckpointTask]bool // tasks as a set
-	sources      []CheckpointTask
+	sources      []CheckpointTask        // those not finished
+	finished     map[CheckpointTask]bool
 	runningSince time.Time
 
 	nextID      int64
 	firstOwnID  int64 // the first id this coordinator triggered (0: none yet)
 	pending     *pendingCheckpoint
-	savepoints  []string // requested savepoint folders, in order, not yet triggered
+	savepoints  []SavepointRequested // requested, in order, not yet triggered
+	stopped     bool                 // a stop-with-savepoint completed: nothing more is triggered
 	lastTrigger time.Time
 	lastEnd     time.Time
 	failures    int // consecutive counted failures
@@ -88,6 +90,7 @@ type pendingCheckpoint struct {
 	writing   bool
 	meta      *CheckpointMetadata
 	savepoint string // the savepoint's folder ("" for a checkpoint)
+	stop      SavepointRequested
 }
 
 // defaultMaxParallelism is pipeline.max-parallelism's default.
@@ -118,7 +121,7 @@ func (c *CheckpointCoordinator) Step(now time.Time, ev CheckpointEvent) []Checkp
 	case CheckpointTick:
 		c.tick()
 	case SavepointRequested:
-		c.requestSavepoint(e.Dir)
+		c.requestSavepoint(e)
 	case CheckpointJobRunning:
 		c.jobRunning(e)
 	case CheckpointJobStopped:
@@ -129,6 +132,8 @@ func (c *CheckpointCoordinator) Step(now time.Time, ev CheckpointEvent) []Checkp
 		c.failSavepoints("job stopped: " + e.Cause)
 	case CheckpointAcknowledged:
 		c.ack(e)
+	case CheckpointTaskFinished:
+		c.taskFinished(e.Task)
 	case CheckpointDeclined:
 		if p := c.pending; p != nil && p.id == e.ID && p.expects(e.Task) {
 			c.abort(fmt.Sprintf("declined by %s: %s", e.Task, e.Reason), true, true)
@@ -167,15 +172,25 @@ func (c *CheckpointCoordinator) jobRunning(e CheckpointJobRunning) {
 	if c.pending != nil {
 		c.abort("a new attempt started", false, false)
 	}
-	c.running, c.attempt, c.runningSince = len(e.Tasks) > 0, e.Attempt, c.now
-	c.tasks, c.expected = nil, map[CheckpointTask]bool{}
+	c.attempt, c.runningSince, c.stopped = e.Attempt, c.now, false
+	finished := map[CheckpointTask]bool{}
+	for _, t := range e.Finished {
+		finished[t] = true
+	}
+	c.tasks, c.expected, c.sources, c.finished = nil, map[CheckpointTask]bool{}, nil, map[CheckpointTask]bool{}
 	for _, t := range e.Tasks {
 		if !c.expected[t] {
 			c.expected[t] = true
 			c.tasks = append(c.tasks, t)
+			c.finished[t] = finished[t]
 		}
 	}
-	c.sources = append([]CheckpointTask(nil), e.Sources...)
+	for _, t := range e.Sources {
+		if !finished[t] {
+			c.sources = append(c.sources, t)
+		}
+	}
+	c.running = len(c.tasks) > len(e.Finished)
 	c.stats.Restored = e.Restored
 }
 
@@ -186,7 +201,7 @@ func (c *CheckpointCoordinator) NextWake() time.Time {
 	var t time.Time
 	if c.pending != nil {
 		t = c.pending.triggered.Add(c.cfg.Timeout)
-	} else if c.running && c.cfg.Enabled() {
+	} else if c.running && !c.stopped && c.cfg.Enabled() {
 		t = c.nextTrigger()
 	}
 	if len(c.undeleted) > 0 && (t.IsZero() || c.retryAt.Before(t)) {
@@ -212,8 +227,8 @@ func (c *CheckpointCoordinator) tick() {
 		c.abort(fmt.Sprintf("expired after %v", c.cfg.Timeout), true, true)
 	}
 	c.triggerSavepoint()
-	if c.pending == nil && c.running && c.cfg.Enabled() && !c.now.Before(c.nextTrigger()) {
-		c.trigger("")
+	if c.pending == nil && c.running && !c.stopped && c.cfg.Enabled() && !c.now.Before(c.nextTrigger()) {
+		c.trigger(SavepointRequested{})
 	}
 	if len(c.undeleted) > 0 && !c.now.Before(c.retryAt) {
 		paths := make([]string, 0, len(c.undeleted))
@@ -226,16 +241,23 @@ func (c *CheckpointCoordinator) tick() {
 	}
 }
 
-func (c *CheckpointCoordinator) trigger(savepoint string) {
+func (c *CheckpointCoordinator) trigger(sp SavepointRequested) {
+	savepoint := sp.Dir
 	p := &pendingCheckpoint{id: c.nextID, mode: c.cfg.Mode, triggered: c.now, tasks: c.tasks,
-		expected: c.expected, acks: map[CheckpointTask][]StateHandle{}, savepoint: savepoint}
+		expected: c.expected, acks: map[CheckpointTask][]StateHandle{}, savepoint: savepoint, stop: sp}
+	for t, done := range c.finished {
+		if done {
+			p.acks[t] = nil // FLIP-147: finished, acknowledged without state
+		}
+	}
 	if c.firstOwnID == 0 {
 		c.firstOwnID = p.id
 	}
 	c.nextID++
 	c.pending, c.lastTrigger = p, c.now
 	c.emit(TriggerCheckpoint{Job: c.opts.Job, Attempt: c.attempt, ID: p.id, Timestamp: c.now, Mode: p.mode,
-		Incremental: c.cfg.Incremental && savepoint == "", Sources: c.sources, Savepoint: savepoint != ""})
+		Incremental: c.cfg.Incremental && savepoint == "", Sources: c.sources, Savepoint: savepoint != "",
+		SavepointDir: savepoint, Stop: sp.Stop, Drain: sp.Drain})
 }
 
 func (c *CheckpointCoordinator) ack(e CheckpointAcknowledged) {
@@ -261,6 +283,11 @@ func (c *CheckpointCoordinator) ack(e CheckpointAcknowledged) {
 	if e.Alignment > p.alignment {
 		p.alignment = e.Alignment
 	}
+	c.acknowledged(p)
+}
+
+// acknowledged writes p's _metadata once every task acknowledged it.
+func (c *CheckpointCoordinator) acknowledged(p *pendingCheckpoint) {
 	if len(p.acks) < len(p.tasks) {
 		return
 	}

@@ -28,7 +28,18 @@ type CheckpointJobRunning struct {
 	Tasks    []CheckpointTask
 	Sources  []CheckpointTask
 	Restored int64
+	// Finished are the tasks that already finished (FLIP-147): they take
+	// no part in checkpoints.
+	Finished []CheckpointTask
 }
+
+// CheckpointTaskFinished tells the coordinator that a subtask of the
+// running job finished (a source whose splits are all read, say): as in
+// Flink's FLIP-147, it is acknowledged implicitly with no state from now
+// on, in the pending checkpoint too if it has not acknowledged it, and
+// the job keeps checkpointing. A restore gives it no state: a source
+// subtask without state has nothing left to read.
+type CheckpointTaskFinished struct{ Task CheckpointTask }
 
 // CheckpointJobStopped tells the coordinator that the job left RUNNING
 // (failover, cancel, finish): pending checkpoints are aborted, without
@@ -85,12 +96,19 @@ type CheckpointRestored struct {
 // SavepointRequested asks for a savepoint: a checkpoint taken now (after
 // the pending one, if any, ends), written as Dir/_metadata, kept out of
 // retention and never deleted once complete. Dir is the savepoint's own
-// folder (SavepointDir names it); the coordinator reports
-// SavepointCompleted or SavepointFailed.
-type SavepointRequested struct{ Dir string }
+// folder (SavepointDir names it); every task writes its state there. The
+// coordinator reports SavepointCompleted or SavepointFailed. With Stop it
+// is Flink's stop-with-savepoint: the sources emit nothing after its
+// barrier and end once it completes, so the job finishes; the coordinator
+// triggers nothing after it. Drain ends the input first (--drain).
+type SavepointRequested struct {
+	Dir         string
+	Stop, Drain bool
+}
 
 func (SavepointRequested) isCheckpointEvent()        {}
 func (CheckpointTick) isCheckpointEvent()            {}
+func (CheckpointTaskFinished) isCheckpointEvent()    {}
 func (CheckpointJobRunning) isCheckpointEvent()      {}
 func (CheckpointJobStopped) isCheckpointEvent()      {}
 func (CheckpointAcknowledged) isCheckpointEvent()    {}
@@ -115,6 +133,10 @@ type TriggerCheckpoint struct {
 	Sources     []CheckpointTask
 	// Savepoint asks the tasks for the canonical format (never incremental).
 	Savepoint bool
+	// SavepointDir is the savepoint's folder, where the tasks write.
+	SavepointDir string
+	// Stop and Drain are SavepointRequested's.
+	Stop, Drain bool
 }
 
 // WriteCheckpointMetadata asks the shell to write Metadata, encoded with
@@ -167,6 +189,8 @@ type SavepointCompleted struct {
 	Job string
 	ID  int64
 	Dir string
+	// Stop: the job now finishes (its sources end).
+	Stop bool
 }
 
 // SavepointFailed reports a savepoint that will not complete.
@@ -194,9 +218,18 @@ func (a TriggerCheckpoint) String() string {
 	if a.Savepoint {
 		inc = " savepoint"
 	}
+	if a.Stop {
+		inc += " stop"
+	}
+	if a.Drain {
+		inc += " drain"
+	}
 	return fmt.Sprintf("trigger %s#%d chk-%d at %d %s%s -> %s", a.Job, a.Attempt, a.ID, a.Timestamp.UnixMilli(), a.Mode, inc, tasksString(a.Sources))
 }
 func (a SavepointCompleted) String() string {
+	if a.Stop {
+		return fmt.Sprintf("savepoint %s chk-%d completed at %s; the job stops", a.Job, a.ID, a.Dir)
+	}
 	return fmt.Sprintf("savepoint %s chk-%d completed at %s", a.Job, a.ID, a.Dir)
 }
 func (a SavepointFailed) String() string {

@@ -25,30 +25,34 @@ func SavepointDir(target, job, suffix string) string {
 	return fmt.Sprintf("%s/savepoint-%s-%s", strings.TrimSuffix(target, "/"), short, suffix)
 }
 
-func (c *CheckpointCoordinator) requestSavepoint(dir string) {
-	if !c.running {
-		c.emit(SavepointFailed{Job: c.opts.Job, Dir: dir, Reason: "the job is not running"})
+func (c *CheckpointCoordinator) requestSavepoint(sp SavepointRequested) {
+	switch {
+	case !c.running:
+		c.emit(SavepointFailed{Job: c.opts.Job, Dir: sp.Dir, Reason: "the job is not running"})
+		return
+	case c.stopped:
+		c.emit(SavepointFailed{Job: c.opts.Job, Dir: sp.Dir, Reason: "the job is stopping with a savepoint"})
 		return
 	}
-	c.savepoints = append(c.savepoints, dir)
+	c.savepoints = append(c.savepoints, sp)
 	c.triggerSavepoint()
 }
 
 // triggerSavepoint starts the oldest requested savepoint when no
 // checkpoint is pending.
 func (c *CheckpointCoordinator) triggerSavepoint() {
-	if c.pending != nil || !c.running || len(c.savepoints) == 0 {
+	if c.pending != nil || !c.running || c.stopped || len(c.savepoints) == 0 {
 		return
 	}
-	dir := c.savepoints[0]
+	sp := c.savepoints[0]
 	c.savepoints = c.savepoints[1:]
-	c.trigger(dir)
+	c.trigger(sp)
 }
 
 // failSavepoints fails every requested savepoint not yet triggered.
 func (c *CheckpointCoordinator) failSavepoints(reason string) {
-	for _, dir := range c.savepoints {
-		c.emit(SavepointFailed{Job: c.opts.Job, Dir: dir, Reason: reason})
+	for _, sp := range c.savepoints {
+		c.emit(SavepointFailed{Job: c.opts.Job, Dir: sp.Dir, Reason: reason})
 	}
 	c.savepoints = nil
 }
@@ -62,12 +66,19 @@ func (c *CheckpointCoordinator) metadataDir(p *pendingCheckpoint) string {
 }
 
 // completeSavepoint ends a savepoint whose _metadata is written: the tasks
-// are notified (sinks commit), nothing is retained or deleted.
+// are notified (sinks commit), nothing is retained or deleted. After a
+// stop-with-savepoint the sources end on that notice: nothing more is
+// triggered and the savepoints still requested fail.
 func (c *CheckpointCoordinator) completeSavepoint(p *pendingCheckpoint) {
 	p.meta.Completed = c.now.UnixMilli()
 	c.pending, c.lastEnd, c.failures = nil, c.now, 0
 	c.stats.Completed++
 	c.emit(NotifyCheckpointComplete{Job: c.opts.Job, Attempt: c.attempt, ID: p.id, Tasks: p.tasks})
-	c.emit(SavepointCompleted{Job: c.opts.Job, ID: p.id, Dir: p.savepoint})
+	c.emit(SavepointCompleted{Job: c.opts.Job, ID: p.id, Dir: p.savepoint, Stop: p.stop.Stop})
+	if p.stop.Stop {
+		c.stopped = true
+		c.failSavepoints("the job stopped with savepoint " + p.savepoint)
+		return
+	}
 	c.triggerSavepoint()
 }

@@ -45,6 +45,12 @@ func (c *CheckpointCoordinator) Latest() *CheckpointMetadata {
 	return c.external
 }
 
+// LatestIsExternal tells whether Latest is the savepoint (or another
+// job's checkpoint) the job started from rather than one of its own.
+func (c *CheckpointCoordinator) LatestIsExternal() bool {
+	return c.retention.latest() == nil && c.external != nil
+}
+
 // Retained returns the retained completed checkpoints, oldest first (the
 // metadata is shared: do not modify it).
 func (c *CheckpointCoordinator) Retained() []*CheckpointMetadata {

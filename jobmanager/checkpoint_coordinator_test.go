@@ -16,7 +16,7 @@ import (
 //
 //	config interval=D [timeout=D] [min-pause=D] [tolerable=N] [retained=N]
 //	       [incremental] [mode=AT_LEAST_ONCE] [maxpar=N]   (first; a new coordinator)
-//	running attempt=N tasks=v0/0,v1/0 sources=v0/0 [restored=ID]
+//	running attempt=N tasks=v0/0,v1/0 sources=v0/0 [restored=ID] [finished=v0/1]
 //	stopped CAUSE…
 //	advance D                       (time passes, then a tick)
 //	ack ID vV/S [align=D] FILE…     (FILE = path:size[:kgFIRST-LAST][:shared])
@@ -30,6 +30,8 @@ import (
 //	savepoint ID                    (a new coordinator restored from a savepoint
 //	                                 of id ID it does not own)
 //	take-savepoint DIR              (a savepoint requested into folder DIR)
+//	stop-savepoint DIR [drain]      (a stop-with-savepoint requested)
+//	finished vV/S                   (a subtask finished while the job runs)
 //	stats | retained
 //	wake                            (when the coordinator next needs a tick)
 //	latest [vV/S kg=FIRST-LAST]     (the checkpoint a failover restores, and what
@@ -96,6 +98,11 @@ func (s *checkpointScript) run(line string) []string {
 	case "running":
 		ev = CheckpointJobRunning{Attempt: s.atoi(kv["attempt"]), Tasks: s.tasks(kv["tasks"]),
 			Sources: s.tasks(kv["sources"]), Restored: int64(s.atoi(kv["restored"]))}
+		if v := kv["finished"]; v != "" {
+			e := ev.(CheckpointJobRunning)
+			e.Finished = s.tasks(v)
+			ev = e
+		}
 	case "stopped":
 		ev = CheckpointJobStopped{Cause: strings.Join(f[1:], " ")}
 	case "advance":
@@ -144,6 +151,10 @@ func (s *checkpointScript) run(line string) []string {
 			Operators: []OperatorState{{Vertex: 0, Parallelism: 1, Subtasks: []SubtaskState{{Handles: []StateHandle{{Path: "/sp/x", Size: 1}}}}}}}}}
 	case "take-savepoint":
 		ev = SavepointRequested{Dir: f[1]}
+	case "stop-savepoint":
+		ev = SavepointRequested{Dir: f[1], Stop: true, Drain: len(f) > 2 && f[2] == "drain"}
+	case "finished":
+		ev = CheckpointTaskFinished{Task: s.task(f[1])}
 	case "stats":
 		st := s.c.Stats()
 		out := fmt.Sprintf("completed=%d failed=%d in-progress=%d restored=%d undeleted=%d", st.Completed, st.Failed, st.InProgress, st.Restored, st.UndeletedFiles)

@@ -323,21 +323,20 @@ func (c *Core) taskState(e TaskStateChanged) {
 	case api.Running:
 		if ex.state == api.Scheduled {
 			ex.state = api.Running
-			if j.state == api.JobRunning && c.all(j, api.Running) {
+			if j.state == api.JobRunning && c.started(j) {
 				c.checkpointRunning(j)
 			}
 		}
 	case api.Finished:
-		if j.state == api.JobRunning && ex.state != api.Finished {
-			// A finished subtask takes no more checkpoints: checkpointing
-			// stops for the rest of the attempt.
-			c.checkpointStep(j, CheckpointJobStopped{Cause: "a subtask finished"})
-		}
+		was := ex.state
 		ex.state = api.Finished
 		if j.state == api.JobRunning && c.all(j, api.Finished) {
 			c.releaseSlots(j)
 			c.setJob(j, api.JobFinished, "")
 			return
+		}
+		if j.state == api.JobRunning && c.started(j) {
+			c.checkpointFinished(j, was, CheckpointTask{Vertex: e.Vertex, Subtask: e.Subtask})
 		}
 		c.settle(j)
 	case api.Failed:

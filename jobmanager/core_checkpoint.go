@@ -33,7 +33,8 @@ func (c *Core) checkpointStep(j *jobState, ev CheckpointEvent) {
 		case TriggerCheckpoint:
 			for _, g := range c.byTaskManager(j, a.Sources) {
 				c.emit(SendTrigger{TaskManager: g.tm, Msg: api.TriggerCheckpoint{Job: j.id, Attempt: a.Attempt,
-					Checkpoint: a.ID, TimestampMillis: a.Timestamp.UnixMilli(), Subtasks: g.subtasks, Savepoint: a.Savepoint}})
+					Checkpoint: a.ID, TimestampMillis: a.Timestamp.UnixMilli(), Subtasks: g.subtasks, Savepoint: a.Savepoint,
+					SavepointDir: a.SavepointDir, Stop: a.Stop, Drain: a.Drain}})
 			}
 		case NotifyCheckpointComplete:
 			for _, g := range c.byTaskManager(j, a.Tasks) {
@@ -84,7 +85,7 @@ func (c *Core) byTaskManager(j *jobState, tasks []CheckpointTask) []tmSubtasks {
 }
 
 // checkpointRunning tells the coordinator that every subtask of the
-// attempt runs.
+// attempt runs or already finished.
 func (c *Core) checkpointRunning(j *jobState) {
 	if j.ckpt == nil {
 		return
@@ -97,9 +98,36 @@ func (c *Core) checkpointRunning(j *jobState) {
 			if v.Source {
 				ev.Sources = append(ev.Sources, t)
 			}
+			if ex := j.execs[subtaskKey{v.Index, i}]; ex != nil && ex.state == api.Finished {
+				ev.Finished = append(ev.Finished, t)
+			}
 		}
 	}
 	c.checkpointStep(j, ev)
+}
+
+// started tells whether every subtask of the job's attempt runs or
+// finished: checkpoints run from then on (FLIP-147: a finished subtask
+// does not stop them).
+func (c *Core) started(j *jobState) bool {
+	for _, ex := range j.execs {
+		if ex.state != api.Running && ex.state != api.Finished {
+			return false
+		}
+	}
+	return true
+}
+
+// checkpointFinished tells the coordinator that subtask t, which was in
+// state was, finished while every other subtask runs or finished: the
+// coordinator starts now if t was the last one scheduled, and otherwise
+// acknowledges t implicitly from now on.
+func (c *Core) checkpointFinished(j *jobState, was api.ExecutionState, t CheckpointTask) {
+	if was == api.Scheduled {
+		c.checkpointRunning(j)
+		return
+	}
+	c.checkpointStep(j, CheckpointTaskFinished{Task: t})
 }
 
 // jobLeft tells the coordinator that the job left RUNNING to state s, and,
@@ -136,10 +164,29 @@ func (c *Core) deploySettings(j *jobState, vertex, parallelism, subtask int) (*a
 	}
 	kg := keyGroupsOf(j.g.MaxParallelism, parallelism, subtask)
 	r := &api.TaskRestore{Checkpoint: latest.ID}
+	if j.ckpt.LatestIsExternal() {
+		r.Fresh = newOperators(latest, j.g, vertex)
+	}
 	for _, h := range restoreHandles(latest, j.g.Vertices[vertex], subtask, kg) {
 		r.Handles = append(r.Handles, apiHandle(h))
 	}
 	return tc, r
+}
+
+// newOperators lists the operators of vertex that have no state at all in
+// savepoint m: they are new to it and start fresh.
+func newOperators(m *CheckpointMetadata, g *graph.JobGraph, vertex int) []string {
+	has := map[string]bool{}
+	for _, h := range m.Handles() {
+		has[h.Operator] = true
+	}
+	var out []string
+	for _, op := range g.Operators {
+		if op.Vertex == vertex && !has[op.ID] {
+			out = append(out, op.ID)
+		}
+	}
+	return out
 }
 
 // restoreHandles returns what subtask of v restores from m: the keyed

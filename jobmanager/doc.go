@@ -103,8 +103,31 @@
 // matches it to the job's operators by UID (MatchSavepoint; unknown
 // operators are an error unless execution.savepoint.ignore-unclaimed-state,
 // a changed max parallelism always is) and deploys the first attempt from
-// it, rescaling through key groups and union source state. The state files
-// of a savepoint are still written under the job's checkpoint folder.
+// it, rescaling through key groups and union source state; an operator
+// with no state at all in the savepoint starts fresh (api.TaskRestore.Fresh).
+// LoadSavepoint does the reading and matching for the CLI too, so a
+// per-job run from a bad savepoint fails before YARN is asked for
+// anything. A savepoint is self-contained: the trigger and the barriers
+// carry its folder, every task writes its state there, in the canonical
+// format whatever the backend, so it references nothing of the job's
+// checkpoint folder and outlives it.
+//
+// Stop with savepoint (Flink's stop; StopWithSavepoint, POST
+// /v1/jobs/{id}/stop synchronous, Flink's POST /jobs/{id}/stop answering a
+// request id): a synchronous savepoint whose trigger carries Stop (and
+// Drain). The sources emit nothing after its barrier and wait; on
+// completion the tasks are notified (sinks commit) and the sources end,
+// so the job ends FINISHED and a per-job application SUCCEEDED; the
+// coordinator triggers nothing more. A failed one is aborted: the
+// sources go on, the job keeps running, the savepoint's folder is
+// deleted. Flink's POST /jobs/{id}/savepoints and /stop run in a goroutine
+// of the Server and are polled at GET /jobs/{id}/savepoints/{triggerid}
+// (server_stop.go).
+//
+// Finished subtasks (FLIP-147): a subtask that finishes while the job runs
+// (a source subtask without a split) is acknowledged implicitly with no
+// state (CheckpointTaskFinished); checkpoints and savepoints go on, and a
+// restore of that checkpoint gives it nothing to read.
 //
 //	drv, _ := jobmanager.NewProcessDriver(jobmanager.ProcessDriverOptions{SecretFile: path})
 //	jm, _ := jobmanager.New(ctx, jobmanager.Options{Driver: drv, Core: jobmanager.CoreOptions{SlotsPerTaskManager: 2}})

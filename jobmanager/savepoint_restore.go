@@ -105,14 +105,23 @@ func (jm *JobManager) readSavepoint(ctx context.Context, s Submission) (*Checkpo
 	if !ok {
 		return nil, fmt.Errorf("restore from savepoint %s: the checkpoint storage cannot read", s.SavepointPath)
 	}
-	p := strings.TrimSuffix(s.SavepointPath, "/") + "/_metadata"
-	raw, err := r.Read(ctx, p)
+	return LoadSavepoint(ctx, r.Read, s.SavepointPath, s.Graph, s.AllowNonRestored)
+}
+
+// LoadSavepoint reads the _metadata of the savepoint at path with read and
+// matches it to job graph g (MatchSavepoint). A missing or corrupt
+// _metadata is an error naming the file and saying what to check. The
+// JobManager restores through it; a client checks a submission with it
+// before deploying anything.
+func LoadSavepoint(ctx context.Context, read func(ctx context.Context, p string) ([]byte, error), path string, g *graph.JobGraph, allowNonRestored bool) (*CheckpointMetadata, error) {
+	p := strings.TrimSuffix(path, "/") + "/_metadata"
+	raw, err := read(ctx, p)
 	if err != nil {
-		return nil, fmt.Errorf("restore from savepoint %s: read %s: %w", s.SavepointPath, p, err)
+		return nil, fmt.Errorf("restore from savepoint %s: read %s: %w (-s names the folder that `floe savepoint` or `floe stop` printed)", path, p, err)
 	}
 	m, err := DecodeCheckpointMetadata(raw)
 	if err != nil {
-		return nil, fmt.Errorf("restore from savepoint %s: %s: %w", s.SavepointPath, p, err)
+		return nil, fmt.Errorf("restore from savepoint %s: %s is not a savepoint's metadata: %w", path, p, err)
 	}
-	return MatchSavepoint(m, s.SavepointPath, s.Graph, s.AllowNonRestored)
+	return MatchSavepoint(m, path, g, allowNonRestored)
 }

@@ -58,3 +58,20 @@ func TestMatchSavepoint(t *testing.T) {
 		})
 	}
 }
+
+// TestNewOperators: the operators of a vertex without any state in the
+// savepoint are new (they start fresh); one with state in another
+// subtask's share is not.
+func TestNewOperators(t *testing.T) {
+	m := &CheckpointMetadata{MaxParallelism: 128, Operators: []OperatorState{{Vertex: 0, Parallelism: 2, Subtasks: []SubtaskState{
+		{Subtask: 0}, {Subtask: 1, Handles: []StateHandle{{Operator: "src", Path: "/sp/src-1"}}}}}}}
+	g := &graph.JobGraph{Operators: []graph.Operator{{ID: "src", Vertex: 0}, {ID: "map", Vertex: 0}, {ID: "sink", Vertex: 1}}}
+	for _, tc := range []struct {
+		vertex int
+		want   string
+	}{{0, "map"}, {1, "sink"}} {
+		if got := strings.Join(newOperators(m, g, tc.vertex), ","); got != tc.want {
+			t.Errorf("new operators of vertex %d: %q, want %q", tc.vertex, got, tc.want)
+		}
+	}
+}

@@ -85,6 +85,7 @@ type Server struct {
 	// ctx ends the control sessions (set by Serve).
 	ctx      context.Context
 	sessions sync.WaitGroup
+	spOps    savepointOps // asynchronous savepoint and stop operations (server_stop.go)
 
 	mu       sync.Mutex
 	stopping bool                 // Serve is ending: no new sessions
@@ -130,7 +131,7 @@ func NewServer(jm *JobManager, opts ServerOptions) (*Server, error) {
 	mux.HandleFunc("GET /{$}", read(s.overview))
 	mux.HandleFunc("POST /v1/cluster/shutdown", s.auth(s.shutdown))
 	mux.HandleFunc("POST /v1/jobs/{id}/cancel", s.auth(s.cancel))
-	mux.HandleFunc("POST /v1/jobs/{id}/savepoints", s.auth(s.savepoint))
+	s.routeSavepoints(mux, read)
 	mux.HandleFunc("GET "+api.ControlPath, s.connect)
 	for pattern, h := range opts.Routes {
 		mux.HandleFunc(pattern, s.signed(h))

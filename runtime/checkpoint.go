@@ -13,6 +13,17 @@ type CheckpointMeta struct {
 	// milliseconds; barriers carry it.
 	Timestamp int64
 	Mode      CheckpointingMode
+	// Savepoint is the folder of a savepoint (empty for a checkpoint):
+	// operators write its state there, in the canonical format, so the
+	// savepoint holds all its files and nothing of the job's checkpoints.
+	// Barriers carry it to every task.
+	Savepoint string
+	// Stop (sources only, from the trigger) makes the savepoint
+	// synchronous, as Flink's stop-with-savepoint: the source emits
+	// nothing after its barrier and ends once the savepoint completes, or
+	// goes on if it is aborted. Drain first ends the input (Flink's
+	// --drain: a MAX watermark, timers fire).
+	Stop, Drain bool
 }
 
 // StateHandle describes one uploaded piece of an operator's state.
@@ -119,10 +130,10 @@ type CheckpointHooks struct {
 	// reads it between records; a sender should not block forever on it
 	// (select on its own context).
 	Commands <-chan CheckpointCommand
-	// Ack reports that the subtask's part of checkpoint id is uploaded.
+	// Ack reports that the subtask's part of checkpoint cp is uploaded.
 	// Alignment is how long its inputs were blocked for the barrier. It is
 	// called from a goroutine of the task, possibly concurrently with Decline.
-	Ack func(id int64, snaps []OperatorSnapshot, alignment time.Duration)
+	Ack func(cp CheckpointMeta, snaps []OperatorSnapshot, alignment time.Duration)
 	// Decline reports that the subtask failed checkpoint id.
 	Decline func(id int64, err error)
 }

@@ -54,14 +54,20 @@
 //     failure. The task waits for its uploads before it ends.
 //   - Complete and abort commands reach NotifyCheckpointComplete and
 //     NotifyCheckpointAborted of every Checkpointer, between records.
+//   - A savepoint's barrier carries its folder (CheckpointMeta.Savepoint):
+//     every task writes its state there (StateFile), canonical whatever the
+//     backend. A stop-with-savepoint trigger (CheckpointMeta.Stop) makes a
+//     source emit its barrier (after a MAX watermark with Drain) and then
+//     nothing: it waits for the verdict, ends normally when the savepoint
+//     completed and goes on when it was aborted (stop.go).
 //
 // State reaches operators through their OperatorContext: Checkpointing
 // (the job's checkpoint folder, state backend, and a CheckpointStorage to
 // write and read files; StatePath names a subtask's file of checkpoint n
 // under Dir/chk-<n>/) and Restore (the operator's handles, matched by
 // operator UID, of the checkpoint the subtask restores, from
-// TaskOptions.Restore). Operators read them when they open, before any
-// record.
+// TaskOptions.Restore; nil for an operator without state in a savepoint,
+// which is new). Operators read them when they open, before any record.
 //
 // Package runtime/checkpointtest is a test job for all of this, run over
 // the local exchange here and over the network data plane in taskexec.

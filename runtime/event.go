@@ -37,4 +37,7 @@ type Event struct {
 	Timestamp int64
 	// CheckpointID identifies the checkpoint (CheckpointBarrier).
 	CheckpointID int64
+	// Savepoint is the folder of the savepoint a CheckpointBarrier
+	// belongs to; empty for a checkpoint.
+	Savepoint string
 }

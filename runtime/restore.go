@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -40,11 +41,27 @@ func (s *CheckpointSettings) StatePath(id int64, operator string, vertex, subtas
 	return fmt.Sprintf("%s/chk-%d/%s-%d-%d-%s", strings.TrimSuffix(s.Dir, "/"), id, operator, vertex, subtask, kind)
 }
 
+// StateFile is StatePath for checkpoint cp: a savepoint's files go to its
+// own folder (cp.Savepoint/<operator>-<vertex>-<subtask>-<kind>), so that
+// it is self-contained and outlives the job's checkpoints.
+func (s *CheckpointSettings) StateFile(cp CheckpointMeta, operator string, vertex, subtask int, kind string) string {
+	if cp.Savepoint != "" {
+		return fmt.Sprintf("%s/%s-%d-%d-%s", strings.TrimSuffix(cp.Savepoint, "/"), operator, vertex, subtask, kind)
+	}
+	return s.StatePath(cp.ID, operator, vertex, subtask, kind)
+}
+
 // TaskRestore is the state a subtask starts from: every handle of its
 // chain's operators from checkpoint Checkpoint that it restores.
 type TaskRestore struct {
 	Checkpoint int64
 	Handles    []StateHandle
+	// Fresh are the operators without any state in the savepoint the job
+	// starts from: they are new and open without a restore (fresh state).
+	// Any other operator gets a restore, possibly without handles: a
+	// subtask beyond the old parallelism, or one that finished (FLIP-147: a
+	// source subtask restored without state reads nothing).
+	Fresh []string
 }
 
 // OperatorRestore is one operator's share of a TaskRestore: its handles
@@ -54,9 +71,10 @@ type OperatorRestore struct {
 	Handles    []StateHandle
 }
 
-// forOperator picks the handles of operator uid; nil when r is nil.
+// forOperator picks the handles of operator uid; nil when r is nil or uid
+// is Fresh (a new operator).
 func (r *TaskRestore) forOperator(uid string) *OperatorRestore {
-	if r == nil {
+	if r == nil || slices.Contains(r.Fresh, uid) {
 		return nil
 	}
 	o := &OperatorRestore{Checkpoint: r.Checkpoint}

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -27,8 +28,18 @@ type checkpoints struct {
 // its checkpoint commands.
 const checkEvery = 256
 
-// runSource runs a source chain, with safe points for checkpoints.
-func (t *task) runSource(ctx context.Context, head Operator) error {
+// runSource runs a source chain, with safe points for checkpoints. A
+// source stopped by a completed stop-with-savepoint ends normally.
+func (t *task) runSource(ctx context.Context, head Operator) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if a, ok := r.(abort); ok && errors.Is(a.err, errStopped) {
+				err = nil
+				return
+			}
+			panic(r)
+		}
+	}()
 	if sp, ok := head.(SafePointSource); ok {
 		return sp.RunWithSafePoint(ctx, t.idle, t.safePoint)
 	}
@@ -97,7 +108,8 @@ func (t *task) next(ctx context.Context, gate InputGate) (Element, error) {
 // barrier feeds a checkpoint barrier to the aligner.
 func (t *task) barrier(el Element) error {
 	if el.Event.CheckpointID > t.cp.barrier.ID {
-		t.cp.barrier = CheckpointMeta{ID: el.Event.CheckpointID, Timestamp: el.Event.Timestamp, Mode: t.opts.Checkpoints.Mode}
+		t.cp.barrier = CheckpointMeta{ID: el.Event.CheckpointID, Timestamp: el.Event.Timestamp, Mode: t.opts.Checkpoints.Mode,
+			Savepoint: el.Event.Savepoint}
 	}
 	return t.align(t.cp.aligner.Barrier(time.Now(), t.cp.index[[2]int{el.Edge, el.Producer}], el.Event.CheckpointID))
 }
@@ -111,6 +123,9 @@ func (t *task) command(c CheckpointCommand) error {
 			// Only sources inject barriers; others get them in-band.
 			t.opts.Logger.Debug().Int64("checkpoint", id).Msg("trigger ignored by a task that is not a source")
 			return nil
+		}
+		if c.Meta.Stop {
+			return t.stopWithSavepoint(c.Meta)
 		}
 		return t.checkpoint(c.Meta, 0)
 	case CompleteCheckpoint:
@@ -177,7 +192,7 @@ func (t *task) decline(id int64, err error) {
 // running (the barrier is forwarded anyway, so downstream tasks do not
 // stay blocked).
 func (t *task) checkpoint(meta CheckpointMeta, alignment time.Duration) error {
-	ev := Event{Kind: CheckpointBarrier, CheckpointID: meta.ID, Timestamp: meta.Timestamp}
+	ev := Event{Kind: CheckpointBarrier, CheckpointID: meta.ID, Timestamp: meta.Timestamp, Savepoint: meta.Savepoint}
 	for _, o := range t.outputs {
 		if err := o.Broadcast(ev); err != nil {
 			return fmt.Errorf("forward barrier of checkpoint %d on edge %d: %w", meta.ID, o.Edge.Index, err)
@@ -209,14 +224,15 @@ func (t *task) checkpoint(meta CheckpointMeta, alignment time.Duration) error {
 	t.cp.uploads.Add(1)
 	go func() {
 		defer t.cp.uploads.Done()
-		t.upload(meta.ID, snaps, alignment)
+		t.upload(meta, snaps, alignment)
 	}()
 	return nil
 }
 
 // upload runs the asynchronous parts of a snapshot one after the other and
 // acknowledges, or declines on the first failure.
-func (t *task) upload(id int64, snaps []OperatorSnapshot, alignment time.Duration) {
+func (t *task) upload(meta CheckpointMeta, snaps []OperatorSnapshot, alignment time.Duration) {
+	id := meta.ID
 	var op string
 	defer func() {
 		if r := recover(); r != nil {
@@ -244,5 +260,5 @@ func (t *task) upload(id int64, snaps []OperatorSnapshot, alignment time.Duratio
 			}
 		}
 	}
-	t.cp.hooks.Ack(id, snaps, alignment)
+	t.cp.hooks.Ack(meta, snaps, alignment)
 }

@@ -117,7 +117,8 @@ func TestTaskCheckpointHooks(t *testing.T) {
 	var results []string
 	done := func() int { mu.Lock(); defer mu.Unlock(); return len(results) }
 	hooks := CheckpointHooks{Commands: cmds,
-		Ack: func(id int64, snaps []OperatorSnapshot, _ time.Duration) {
+		Ack: func(cp CheckpointMeta, snaps []OperatorSnapshot, _ time.Duration) {
+			id := cp.ID
 			var ops []string
 			for _, s := range snaps {
 				ops = append(ops, fmt.Sprintf("%s%v", s.Operator, s.Handles))
@@ -320,7 +321,8 @@ func TestTaskAlignsBarriers(t *testing.T) {
 	var results []string
 	result := func() string { mu.Lock(); defer mu.Unlock(); return strings.Join(results, "; ") }
 	hooks := CheckpointHooks{Mode: ExactlyOnce, Commands: cmds,
-		Ack: func(id int64, snaps []OperatorSnapshot, _ time.Duration) {
+		Ack: func(cp CheckpointMeta, snaps []OperatorSnapshot, _ time.Duration) {
+			id := cp.ID
 			mu.Lock()
 			defer mu.Unlock()
 			results = append(results, fmt.Sprintf("ack %d %s=%s", id, snaps[0].Operator, snaps[0].State))

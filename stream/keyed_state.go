@@ -16,7 +16,7 @@ import (
 // that does not checkpoint keeps it on the heap; a checkpointing one keeps
 // it in the configured runtime/state backend, snapshots it at each barrier
 // (its key-group range: hashmap in the canonical format, pebble as its own
-// files) and restores it from every
+// files, both canonical in a savepoint) and restores it from every
 // handle overlapping its range — so a rescale moves whole key groups.
 type keyedValue[K comparable, S any] struct {
 	heap *runtime.HeapValueState[K, S]
@@ -153,12 +153,14 @@ func (kv *keyedValue[K, S]) del(k K) {
 
 // snapshot takes the state's canonical snapshot at the barrier; Upload
 // writes it to the checkpoint's folder as one file covering the subtask's
-// key-group range.
+// key-group range. Pebble checkpoints are its own files (pebbleSnapshot),
+// but a savepoint is canonical whatever the backend, in the savepoint's
+// own folder, so any backend restores it.
 func (kv *keyedValue[K, S]) snapshot(ctx context.Context, cp runtime.CheckpointMeta) (runtime.OperatorSnapshot, error) {
 	if kv.heap != nil {
 		return runtime.OperatorSnapshot{}, nil
 	}
-	if kv.native {
+	if kv.native && cp.Savepoint == "" {
 		return kv.pebbleSnapshot(ctx, cp)
 	}
 	snap, err := kv.b.SavepointSnapshot()
@@ -166,7 +168,7 @@ func (kv *keyedValue[K, S]) snapshot(ctx context.Context, cp runtime.CheckpointM
 		return runtime.OperatorSnapshot{}, err
 	}
 	cs := kv.oc.Checkpointing
-	path := cs.StatePath(cp.ID, kv.oc.Operator.ID, kv.oc.Vertex, kv.oc.Subtask, "keyed")
+	path := cs.StateFile(cp, kv.oc.Operator.ID, kv.oc.Vertex, kv.oc.Subtask, "keyed")
 	rng := kv.b.KeyGroupRange()
 	return runtime.OperatorSnapshot{Upload: func(ctx context.Context) ([]runtime.StateHandle, error) {
 		defer snap.Release()

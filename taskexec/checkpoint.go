@@ -64,7 +64,8 @@ func openCheckpointStore(ctx context.Context, dir string) (*hdfsstore.Store, err
 
 // taskCheckpoints builds a subtask's checkpoint hooks and settings: the
 // commands channel the TaskManager feeds, acknowledgements that first
-// write inline operator state to Dir/chk-<n>/…-state, and declines.
+// write inline operator state to Dir/chk-<n>/…-state (a savepoint's to its
+// own folder), and declines.
 func (tm *TaskManager) taskCheckpoints(ctx context.Context, d api.DeployTask, cmds chan runtime.CheckpointCommand, log zerolog.Logger) (runtime.CheckpointHooks, *runtime.CheckpointSettings, *runtime.TaskRestore, func(), error) {
 	c := d.Checkpointing
 	store, err := openCheckpointStore(ctx, c.Dir)
@@ -79,12 +80,13 @@ func (tm *TaskManager) taskCheckpoints(ctx context.Context, d api.DeployTask, cm
 	set := &runtime.CheckpointSettings{Dir: c.Dir, Backend: c.Backend, LocalDir: tm.opts.LocalDir, Incremental: c.Incremental, Storage: storeStorage{store}}
 	ref := api.AcknowledgeCheckpoint{TaskManager: tm.opts.ID, Job: d.Job, Attempt: d.Attempt, Vertex: d.Vertex, Subtask: d.Subtask}
 	hooks := runtime.CheckpointHooks{Mode: mode, Commands: cmds,
-		Ack: func(id int64, snaps []runtime.OperatorSnapshot, alignment time.Duration) {
+		Ack: func(cp runtime.CheckpointMeta, snaps []runtime.OperatorSnapshot, alignment time.Duration) {
+			id := cp.ID
 			a := ref
 			a.Checkpoint, a.AlignmentMillis = id, alignment.Milliseconds()
 			for _, s := range snaps {
 				if len(s.State) > 0 {
-					p := set.StatePath(id, s.Operator, d.Vertex, d.Subtask, "state")
+					p := set.StateFile(cp, s.Operator, d.Vertex, d.Subtask, "state")
 					if err := writeFile(ctx, set.Storage, p, s.State); err != nil {
 						tm.decline(d, id, fmt.Errorf("write operator state of %s: %w", s.Operator, err), log)
 						return
@@ -102,7 +104,7 @@ func (tm *TaskManager) taskCheckpoints(ctx context.Context, d api.DeployTask, cm
 	}
 	var restore *runtime.TaskRestore
 	if d.Restore != nil {
-		restore = &runtime.TaskRestore{Checkpoint: d.Restore.Checkpoint}
+		restore = &runtime.TaskRestore{Checkpoint: d.Restore.Checkpoint, Fresh: d.Restore.Fresh}
 		for _, h := range d.Restore.Handles {
 			restore.Handles = append(restore.Handles, runtime.StateHandle{Operator: h.Operator, Path: h.Path, Size: h.Size,
 				KeyGroupStart: h.KeyGroupStart, KeyGroupEnd: h.KeyGroupEnd, Shared: h.Shared})
@@ -157,7 +159,8 @@ func (tm *TaskManager) decline(d api.DeployTask, id int64, cause error, log zero
 // read, so the checkpoint completes without it); one that is not running
 // otherwise, or whose command buffer is full, declines.
 func (tm *TaskManager) TriggerCheckpoint(_ context.Context, t api.TriggerCheckpoint) error {
-	meta := runtime.CheckpointMeta{ID: t.Checkpoint, Timestamp: t.TimestampMillis}
+	meta := runtime.CheckpointMeta{ID: t.Checkpoint, Timestamp: t.TimestampMillis, Savepoint: t.SavepointDir,
+		Stop: t.Stop, Drain: t.Drain}
 	var replies []func() // answered off the caller's goroutine (the JobManager's)
 	defer func() { tm.reply(replies) }()
 	for _, s := range t.Subtasks {

@@ -130,7 +130,8 @@ func (w *netWriter) WriteBuffer(ctx context.Context, ch int, data []byte) error 
 func (w *netWriter) Flush() { w.part.Flush() }
 
 func (w *netWriter) WriteEvent(ctx context.Context, ch int, ev runtime.Event) error {
-	return w.part.EmitEvent(ctx, ch, netio.Event{Kind: netio.EventKind(ev.Kind), Timestamp: ev.Timestamp, CheckpointID: ev.CheckpointID})
+	return w.part.EmitEvent(ctx, ch, netio.Event{Kind: netio.EventKind(ev.Kind), Timestamp: ev.Timestamp, CheckpointID: ev.CheckpointID,
+		Savepoint: ev.Savepoint})
 }
 
 func (w *netWriter) Finish(ctx context.Context) error { return w.part.Finish(ctx) }
@@ -206,7 +207,8 @@ func (g *netGate) Unblock(edge, producer int) {
 func (g *netGate) convert(el netio.Element) runtime.Element {
 	out := g.from[el.Channel]
 	out.Record = el.Record
-	out.Event = runtime.Event{Kind: runtime.EventKind(el.Event.Kind), Timestamp: el.Event.Timestamp, CheckpointID: el.Event.CheckpointID}
+	out.Event = runtime.Event{Kind: runtime.EventKind(el.Event.Kind), Timestamp: el.Event.Timestamp,
+		CheckpointID: el.Event.CheckpointID, Savepoint: el.Event.Savepoint}
 	return out
 }
 

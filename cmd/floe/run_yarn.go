@@ -86,6 +86,9 @@ func (r yarnRun) deployAndWatch(ctx context.Context, spec client.DeploySpec) err
 	}
 	defer env.Close()
 	start := time.Now()
+	if spec.Mode == contract.ModePerJob {
+		spec.CheckGraph = savepointCheck(r.cfg, env.store)
+	}
 	dep, err := env.desc.Deploy(ctx, spec)
 	if err != nil {
 		return err

@@ -19,6 +19,16 @@ type TriggerCheckpoint struct {
 	Subtasks []SubtaskRef `json:"subtasks"`
 	// Savepoint asks for a canonical, backend-independent snapshot.
 	Savepoint bool `json:"savepoint,omitempty"`
+	// SavepointDir is the savepoint's own folder: every task writes its
+	// state there (the barriers carry it), so the savepoint references
+	// none of the job's checkpoint files.
+	SavepointDir string `json:"savepointDir,omitempty"`
+	// Stop makes it Flink's stop-with-savepoint: sources emit nothing
+	// after the barrier and end when the savepoint completes (the job
+	// then finishes); an aborted one lets them go on. Drain first ends
+	// the input (MAX watermark).
+	Stop  bool `json:"stop,omitempty"`
+	Drain bool `json:"drain,omitempty"`
 }
 
 // SubtaskRef names one subtask of a job vertex.
@@ -67,6 +77,12 @@ type TaskCheckpointing struct {
 type TaskRestore struct {
 	Checkpoint int64         `json:"checkpoint"`
 	Handles    []StateHandle `json:"handles,omitempty"`
+	// Fresh lists the operators of the subtask's chain that have no state
+	// at all in the savepoint the job starts from: they are new and open
+	// without a restore. (In the job's own checkpoints an operator without
+	// state finished: a source subtask restored without state reads
+	// nothing.)
+	Fresh []string `json:"fresh,omitempty"`
 }
 
 // AcknowledgeCheckpoint reports that a subtask's snapshot is durable.
@@ -188,6 +204,9 @@ func byteSize(n int64) string {
 // own folder is made.
 type SavepointRequest struct {
 	TargetDirectory string `json:"target-directory"`
+	// CancelJob is Flink's deprecated cancel-with-savepoint: Floe stops
+	// the job with the savepoint (as POST /jobs/{id}/stop without drain).
+	CancelJob bool `json:"cancel-job,omitempty"`
 }
 
 // SavepointResponse answers a SavepointRequest once the savepoint is

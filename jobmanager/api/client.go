@@ -173,3 +173,57 @@ func (c *Client) Savepoint(ctx context.Context, id, target string) (string, erro
 // the savepoint before answering with an error (under the server's write
 // timeout); the savepoint itself may still complete.
 const SavepointWait = 100 * time.Second
+
+// StopWithSavepoint stops a running job with a savepoint under target
+// (POST /v1/jobs/{id}/stop, synchronous within SavepointWait) and returns
+// the savepoint's folder once the job has finished.
+func (c *Client) StopWithSavepoint(ctx context.Context, id, target string, drain bool) (string, error) {
+	var r SavepointResponse
+	if err := c.Do(ctx, http.MethodPost, "/v1/jobs/"+id+"/stop", StopRequest{TargetDirectory: target, Drain: drain}, &r); err != nil {
+		return "", err
+	}
+	return r.Location, nil
+}
+
+// TriggerStop starts Flink's stop-with-savepoint operation
+// (POST /jobs/{id}/stop) and returns its trigger id.
+func (c *Client) TriggerStop(ctx context.Context, id, target string, drain bool) (string, error) {
+	var r TriggerResponse
+	if err := c.Do(ctx, http.MethodPost, "/jobs/"+id+"/stop", StopRequest{TargetDirectory: target, Drain: drain}, &r); err != nil {
+		return "", err
+	}
+	return r.RequestID, nil
+}
+
+// SavepointOperationStatus reads a savepoint or stop operation
+// (GET /jobs/{id}/savepoints/{triggerid}).
+func (c *Client) SavepointOperationStatus(ctx context.Context, id, trigger string) (SavepointStatus, error) {
+	var st SavepointStatus
+	err := c.Do(ctx, http.MethodGet, "/jobs/"+id+"/savepoints/"+trigger, nil, &st)
+	return st, err
+}
+
+// AwaitSavepointOperation polls a savepoint or stop operation every
+// interval until it completes or ctx ends, and returns the savepoint's
+// folder or its failure.
+func (c *Client) AwaitSavepointOperation(ctx context.Context, id, trigger string, every time.Duration) (string, error) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		st, err := c.SavepointOperationStatus(ctx, id, trigger)
+		if err != nil {
+			return "", err
+		}
+		if st.Status.ID == OperationCompleted && st.Operation != nil {
+			if fc := st.Operation.FailureCause; fc != nil {
+				return "", fmt.Errorf("%s: %s", fc.Class, fc.StackTrace)
+			}
+			return st.Operation.Location, nil
+		}
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return "", fmt.Errorf("savepoint operation %s of job %s: %w", trigger, id, context.Cause(ctx))
+		}
+	}
+}

@@ -234,7 +234,8 @@ func Run(t *testing.T, mode runtime.CheckpointingMode, exchange func(subtask int
 			cmds[key] = c
 			opts := runtime.TaskOptions{Program: j, Job: "cp", Vertex: v, Subtask: sub, Exchange: exchange(sub), Slots: slots, Logger: zerolog.Nop(),
 				Checkpoints: runtime.CheckpointHooks{Mode: mode, Commands: c,
-					Ack: func(id int64, snaps []runtime.OperatorSnapshot, alignment time.Duration) {
+					Ack: func(cp runtime.CheckpointMeta, snaps []runtime.OperatorSnapshot, alignment time.Duration) {
+						id := cp.ID
 						mu.Lock()
 						defer mu.Unlock()
 						acks[key] = append(acks[key], cpAck{id, snaps, alignment})

@@ -38,6 +38,10 @@ type Event struct {
 	Timestamp int64
 	// CheckpointID identifies the checkpoint (CheckpointBarrier).
 	CheckpointID int64
+	// Savepoint is the folder of the savepoint a CheckpointBarrier
+	// belongs to (empty for a checkpoint), as Flink's barrier carries its
+	// target location: every task writes its savepoint state there.
+	Savepoint string
 }
 
 // endOfPartition is the event that closes every channel.
@@ -58,7 +62,11 @@ func BarrierEvent(id, ts int64) Event {
 //	| 1 B  | EndOfPartition: none                          |
 //	|      | Watermark: varint timestamp                   |
 //	|      | CheckpointBarrier: varint id, varint timestamp|
+//	|      |   [, uvarint n, n bytes savepoint folder]     |
 //	+------+-----------------------------------------------+
+//
+// The savepoint folder is present only in a savepoint's barrier, so a
+// checkpoint's barrier keeps its two fields.
 
 func appendEvent(dst []byte, e Event) []byte {
 	dst = append(dst, byte(e.Kind))
@@ -68,6 +76,10 @@ func appendEvent(dst []byte, e Event) []byte {
 	case CheckpointBarrier:
 		dst = binary.AppendVarint(dst, e.CheckpointID)
 		dst = binary.AppendVarint(dst, e.Timestamp)
+		if e.Savepoint != "" {
+			dst = binary.AppendUvarint(dst, uint64(len(e.Savepoint)))
+			dst = append(dst, e.Savepoint...)
+		}
 	}
 	return dst
 }
@@ -94,6 +106,13 @@ func parseEvent(b []byte) (Event, error) {
 			return Event{}, fmt.Errorf("%w: truncated %s event", ErrProtocol, e.Kind)
 		}
 		*f, b = v, b[n:]
+	}
+	if e.Kind == CheckpointBarrier && len(b) > 0 {
+		n, k := binary.Uvarint(b)
+		if k <= 0 || n == 0 || n > uint64(len(b)-k) {
+			return Event{}, fmt.Errorf("%w: bad savepoint folder in %s event", ErrProtocol, e.Kind)
+		}
+		e.Savepoint, b = string(b[k:k+int(n)]), b[k+int(n):]
 	}
 	if len(b) != 0 {
 		return Event{}, fmt.Errorf("%w: %d trailing bytes after %s event", ErrProtocol, len(b), e.Kind)

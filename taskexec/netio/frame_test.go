@@ -33,6 +33,7 @@ func goldenFrames() []struct {
 		{"end-of-partition", appendFrame(nil, frameEvent, 7, appendEvent(nil, endOfPartition))},
 		{"watermark", appendFrame(nil, frameEvent, 7, appendEvent(nil, WatermarkEvent(-1)))},
 		{"barrier", appendFrame(nil, frameEvent, 7, appendEvent(nil, BarrierEvent(300, 1700000000000)))},
+		{"savepoint-barrier", appendFrame(nil, frameEvent, 7, appendEvent(nil, Event{Kind: CheckpointBarrier, CheckpointID: 4, Timestamp: 5, Savepoint: "/sp/a"}))},
 		{"error", appendFrame(nil, frameError, 7, appendError(nil, fmt.Errorf("%w: boom", ErrProducerFailed)))},
 	}
 }
@@ -66,7 +67,8 @@ func TestFramesParse(t *testing.T) {
 	if err != nil || r.credit != 3 || r.subpartition != 5 || r.partition != id {
 		t.Fatalf("request round trip: %+v %v", r, err)
 	}
-	for _, e := range []Event{endOfPartition, WatermarkEvent(-5), BarrierEvent(1<<40, 9)} {
+	for _, e := range []Event{endOfPartition, WatermarkEvent(-5), BarrierEvent(1<<40, 9),
+		{Kind: CheckpointBarrier, CheckpointID: 3, Timestamp: 9, Savepoint: "hdfs://nn/sp/savepoint-ab12cd-0011"}} {
 		got, err := parseEvent(appendEvent(nil, e))
 		if err != nil || got != e {
 			t.Fatalf("event round trip %+v: %+v %v", e, got, err)
@@ -89,6 +91,8 @@ func TestFramesParse(t *testing.T) {
 		{"event unknown kind", func() error { _, err := parseEvent([]byte{9}); return err }()},
 		{"event truncated", func() error { _, err := parseEvent([]byte{byte(Watermark)}); return err }()},
 		{"event trailing", func() error { _, err := parseEvent([]byte{byte(EndOfPartition), 0}); return err }()},
+		{"barrier savepoint truncated", func() error { _, err := parseEvent([]byte{byte(CheckpointBarrier), 2, 2, 5, 'a'}); return err }()},
+		{"barrier savepoint empty", func() error { _, err := parseEvent([]byte{byte(CheckpointBarrier), 2, 2, 0}); return err }()},
 		{"header version", func() error {
 			_, err := readHeader(bytes.NewReader([]byte{9, 1, 0, 0, 0, 0, 0, 0, 0, 0}), new([headerLen]byte))
 			return err
