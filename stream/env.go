@@ -44,8 +44,12 @@ type Options struct {
 	LocalTaskManagers int
 	LocalSlots        int
 	// Restart is the restart strategy of local execution (remote jobs take
-	// theirs from the submission).
+	// theirs from the submission). Unset, local execution reads
+	// restart-strategy.* from the configuration, as a cluster does.
 	Restart RestartStrategy
+	// Config holds options set from the job's code (see Configure and
+	// EnableCheckpointing); they win over floe-conf.yaml and -D.
+	Config map[string]string
 	// Stdout receives Print output and the plan (default os.Stdout).
 	Stdout io.Writer
 	// Logger receives the engine's logs (default: warnings on stderr).
@@ -85,6 +89,13 @@ func NewEnvironment(opts Options) *Environment {
 	}
 	if opts.Stdout == nil {
 		opts.Stdout = os.Stdout
+	}
+	if opts.Config != nil {
+		cfg := make(map[string]string, len(opts.Config))
+		for k, v := range opts.Config {
+			cfg[k] = v
+		}
+		opts.Config = cfg
 	}
 	log := zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr, TimeFormat: time.RFC3339}).Level(zerolog.WarnLevel).With().Timestamp().Logger()
 	if lvl, err := contract.LogLevel(os.Getenv, zerolog.WarnLevel); err != nil {
@@ -159,9 +170,10 @@ func (e *Environment) program(name string) (*program, error) {
 		return nil, err
 	}
 	l := &graph.Logical{Name: name, DefaultParallelism: e.opts.Parallelism, MaxParallelism: e.opts.MaxParallelism,
-		DisableChaining: e.opts.DisableChaining, Edges: e.edges}
+		DisableChaining: e.opts.DisableChaining, Config: e.opts.Config, Edges: e.edges}
 	p := &program{}
 	for _, n := range e.nodes {
+		n.gn.NonReplayable = n.gn.Kind == "source" && !n.replayable
 		l.Nodes = append(l.Nodes, n.gn)
 		p.factories = append(p.factories, n.factory)
 	}
@@ -190,8 +202,12 @@ func (e *Environment) ExecuteContext(ctx context.Context, name string) error {
 	}
 	switch role := os.Getenv(contract.EnvRole); role {
 	case "", contract.RoleLocal:
+		ckp, restart, err := e.localSettings(os.Getenv)
+		if err != nil {
+			return err
+		}
 		return localcluster.Run(ctx, localcluster.Options{Program: p, TaskManagers: e.opts.LocalTaskManagers, Slots: e.opts.LocalSlots,
-			RestartAttempts: e.opts.Restart.Attempts, RestartDelay: e.opts.Restart.Delay, Logger: e.log})
+			Restart: restart, Checkpointing: ckp, Logger: e.log})
 	case contract.RolePlan:
 		b, err := p.g.Marshal()
 		if err != nil {

@@ -49,6 +49,8 @@ type runSpec struct {
 	args        []string
 	parallelism int
 	detached    bool
+	// dynamic are the -D options, handed to a local run's job binary.
+	dynamic []string
 }
 
 // parseRun resolves `floe run`'s flags, Flink's included, into a runSpec;
@@ -66,7 +68,7 @@ func parseRun(c *cli.Context) (runSpec, error) {
 		return runSpec{}, err
 	}
 	return runSpec{cfg: cfg, target: runTarget(c, cfg), bin: c.Args().First(), args: c.Args().Tail(),
-		parallelism: c.Int("parallelism"), detached: c.Bool("detached") || c.Bool("yd")}, nil
+		parallelism: c.Int("parallelism"), detached: c.Bool("detached") || c.Bool("yd"), dynamic: dyn}, nil
 }
 
 func runJob(c *cli.Context) error {
@@ -95,6 +97,10 @@ func runJob(c *cli.Context) error {
 	case "local":
 		cmd := exec.Command(bin, job.Args...)
 		cmd.Env = append(append(os.Environ(), job.Env()...), contract.EnvRole+"="+contract.RoleLocal)
+		// -D reaches the job binary, which reads floe-conf.yaml itself.
+		if d := contract.DynamicPropertiesEnv(r.dynamic); d != "" {
+			cmd.Env = append(cmd.Env, d)
+		}
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 		// The child gets the terminal's signals itself and cancels its job.
 		if err := cmd.Run(); err != nil {
@@ -134,6 +140,7 @@ func runRemote(ctx context.Context, c *cli.Context, cfg *conf.Config, job client
 	if err != nil {
 		return err
 	}
+	warnNonReplayable(c.App.ErrWriter, g, cfg)
 	sub := api.SubmitJob{Graph: g, Binary: job.Binary, Args: job.Args, Env: job.Env(), Restart: restart, Config: ckp}
 	jm := api.NewClient(addr, secret)
 	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
