@@ -3,6 +3,7 @@ package taskexec
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"net"
 	"os"
@@ -99,7 +100,29 @@ func remoteOptionsFromEnv(getenv func(string) string) (RemoteOptions, error) {
 	if h := getenv(yarnrpc.EnvNMHost); h != "" {
 		o.DataListenAddr = net.JoinHostPort(h, "0")
 	}
+	o.LocalDir = containerLocalDir(getenv(yarnrpc.EnvLocalDirs), o.ID)
 	return o, nil
+}
+
+// containerLocalDir picks the folder of localDirs (the container's
+// $LOCAL_DIRS) that a TaskManager's state backends use, spreading
+// TaskManagers over the NodeManager's disks by their id (as Flink spreads
+// RocksDB over io.tmp.dirs). YARN deletes these folders with the
+// application; a backend removes its own folder when it closes. Empty
+// outside a container: the system's temporary folder.
+func containerLocalDir(localDirs, id string) string {
+	var dirs []string
+	for _, d := range strings.Split(localDirs, ",") {
+		if d = strings.TrimSpace(d); d != "" {
+			dirs = append(dirs, d)
+		}
+	}
+	if len(dirs) == 0 {
+		return ""
+	}
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(id)) // a hash.Hash never fails
+	return dirs[h.Sum32()%uint32(len(dirs))]
 }
 
 // processSecret reads the per-application secret: from the 0600 file
