@@ -37,6 +37,10 @@ type DeploySpec struct {
 	JobName string
 	// Parallelism is -p (0 = not given).
 	Parallelism int
+	// Check, when set, vets the job once it is planned (graph is nil in
+	// application mode, which plans in the cluster) and before YARN is
+	// asked for anything: an error ends Deploy with nothing left behind.
+	Check func(ctx context.Context, graph []byte) error
 }
 
 // Deployment is a submitted application.
@@ -179,6 +183,11 @@ func (d *YarnDescriptor) Deploy(ctx context.Context, spec DeploySpec) (*Deployme
 		// is asked for anything.
 		job := Job{Binary: spec.JobBinary, Args: spec.JobArgs, Parallelism: spec.Parallelism}
 		if spec.JobGraph, err = job.Plan(ctx, spec.PlanOut); err != nil {
+			return nil, err
+		}
+	}
+	if spec.Check != nil {
+		if err := spec.Check(ctx, spec.JobGraph); err != nil {
 			return nil, err
 		}
 	}

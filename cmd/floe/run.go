@@ -140,7 +140,9 @@ func runRemote(ctx context.Context, c *cli.Context, cfg *conf.Config, job client
 	if err != nil {
 		return err
 	}
-	warnNonReplayable(c.App.ErrWriter, g, cfg)
+	if pg, ckp, err := plannedCheckpointing(g, cfg); err == nil {
+		warnNonReplayable(c.App.ErrWriter, pg, ckp)
+	}
 	sub := api.SubmitJob{Graph: g, Binary: job.Binary, Args: job.Args, Env: job.Env(), Restart: restart, Config: ckp}
 	jm := api.NewClient(addr, secret)
 	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)

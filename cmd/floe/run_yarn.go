@@ -85,6 +85,7 @@ func (r yarnRun) deployAndWatch(ctx context.Context, spec client.DeploySpec) err
 		return err
 	}
 	defer env.Close()
+	spec.Check = checkPlannedJob(r.c.App.ErrWriter, r.cfg, env.store, true)
 	start := time.Now()
 	dep, err := env.desc.Deploy(ctx, spec)
 	if err != nil {
@@ -212,6 +213,7 @@ func (r yarnRun) session(ctx context.Context) error {
 	st, err := env.desc.SubmitToSession(ctx, cc, client.SessionSubmission{
 		Job:     client.Job{Binary: r.bin, Args: r.args, Parallelism: client.Parallelism(r.cfg, r.parallelism)},
 		Restart: restart, Config: ckp, PlanOut: os.Stdout,
+		Check: checkPlannedJob(r.c.App.ErrWriter, r.cfg, env.store, false),
 	})
 	if err != nil {
 		return err
