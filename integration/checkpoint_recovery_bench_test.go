@@ -38,7 +38,7 @@ func TestYarnRecoveryBench(t *testing.T) {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nRecovery after SIGKILL of a TaskManager container (ledger per-job, -p 2, checkpoint every 1 s; medians of %d)\n", runs)
-	fmt.Fprintf(&b, "%-34s %9s %10s  %s\n", "backend, restart strategy", "detected", "recovered", "recovered per kill (restored checkpoint)")
+	fmt.Fprintf(&b, "%-34s %9s %10s  %s\n", "backend-restart strategy", "detected", "recovered", "recovered per kill (restored checkpoint)")
 	// The default strategy with checkpointing is exponential-delay (first
 	// delay 1 s, growing); fixed-delay 0 s shows the time without it.
 	noDelay := []string{"-Drestart-strategy.type=fixed-delay", "-Drestart-strategy.fixed-delay.attempts=100", "-Drestart-strategy.fixed-delay.delay=0 s"}
@@ -46,9 +46,9 @@ func TestYarnRecoveryBench(t *testing.T) {
 		name, backend string
 		args          []string
 	}{
-		{"hashmap, default (exponential)", "hashmap", nil},
-		{"pebble, default (exponential)", "pebble", nil},
-		{"hashmap, fixed-delay 0 s", "hashmap", noDelay},
+		{"hashmap-exponential-delay", "hashmap", nil},
+		{"pebble-exponential-delay", "pebble", nil},
+		{"hashmap-fixed-delay-0s", "hashmap", noDelay},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			detected, recovered, per := recoveryFigures(t, c.backend, runs, c.args...)
