@@ -1,11 +1,14 @@
 package stream
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -152,4 +155,68 @@ func TestEnableCheckpointingGraphConfig(t *testing.T) {
 			t.Fatalf("graph config %s = %q, want %q", k, g.Config[k], v)
 		}
 	}
+}
+
+// TestLocalReplayWarning: a local job checkpointing in EXACTLY_ONCE mode
+// that reads a socket is warned, naming the source and the guarantee it
+// really has; in AT_LEAST_ONCE mode it is not.
+func TestLocalReplayWarning(t *testing.T) {
+	cases := []struct {
+		name string
+		mode CheckpointingMode
+		warn bool
+	}{
+		{"exactly-once", ExactlyOnce, true},
+		{"at-least-once", AtLeastOnce, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv(contract.EnvRole, "")
+			t.Setenv(contract.EnvConfDir, "")
+			t.Setenv(contract.EnvDynamicProperties, "")
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			must(t, err)
+			defer l.Close()
+			go func() {
+				c, err := l.Accept()
+				if err != nil {
+					return
+				}
+				_, _ = c.Write([]byte("a\nb\n"))
+				_ = c.Close()
+			}()
+			var logs syncBuffer
+			log := zerolog.New(&logs).Level(zerolog.WarnLevel)
+			env := NewEnvironment(Options{Logger: &log})
+			env.EnableCheckpointing(time.Hour, tc.mode)
+			env.Configure(conf.CheckpointsDir, "file://"+t.TempDir())
+			SocketTextStream(env, l.Addr().String()).Discard()
+			must(t, env.ExecuteContext(context.Background(), "socket-job"))
+			got := logs.String()
+			if warned := strings.Contains(got, "at-most-once"); warned != tc.warn {
+				t.Fatalf("logs %q: warning %v, want %v", got, warned, tc.warn)
+			}
+			if tc.warn && !strings.Contains(got, "Socket "+l.Addr().String()) {
+				t.Fatalf("warning %q does not name the source", got)
+			}
+		})
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the loggers of several goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
