@@ -2,8 +2,10 @@ package jobmanager
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
+	"github.com/floe-yarn/floe/conf"
 	"github.com/floe-yarn/floe/graph"
 )
 
@@ -53,4 +55,34 @@ func quoteAll(s []string) []string {
 		out[i] = fmt.Sprintf("%q", v)
 	}
 	return out
+}
+
+// JobConfig returns cfg with the options the job's code set
+// (graph.JobGraph.Config) applied over it, as a new Config (cfg is left
+// alone), for what reads a *conf.Config rather than a lookup: the restart
+// strategy, whose default depends on whether the job checkpoints. A value
+// the code set that does not parse is an error naming the key.
+func JobConfig(g *graph.JobGraph, cfg *conf.Config) (*conf.Config, error) {
+	if g == nil || len(g.Config) == 0 {
+		return cfg, nil
+	}
+	out := conf.New()
+	for _, e := range cfg.Entries() {
+		if e.Known && e.Source.Kind != conf.SourceDefault {
+			if err := out.Set(e.Option.Key, e.Value); err != nil {
+				return nil, err
+			}
+		}
+	}
+	keys := make([]string, 0, len(g.Config))
+	for k := range g.Config {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if err := out.Set(k, g.Config[k]); err != nil {
+			return nil, fmt.Errorf("option %s set by the job's code: %w", k, err)
+		}
+	}
+	return out, nil
 }

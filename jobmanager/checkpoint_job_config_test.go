@@ -7,6 +7,7 @@ import (
 
 	"github.com/floe-yarn/floe/conf"
 	"github.com/floe-yarn/floe/graph"
+	"github.com/floe-yarn/floe/jobmanager/api"
 )
 
 func replayGraph(t *testing.T, nonReplayable bool, cfg map[string]string) *graph.JobGraph {
@@ -70,5 +71,54 @@ func TestJobConfigLookup(t *testing.T) {
 	}
 	if ckp.Config.Interval != 2*time.Second || ckp.Backend != "pebble" || ckp.Dir != "hdfs:///chk" {
 		t.Fatalf("got interval %v backend %q dir %q; want 2s, pebble, hdfs:///chk", ckp.Config.Interval, ckp.Backend, ckp.Dir)
+	}
+}
+
+// TestJobConfig: the code's options apply over a copy of the
+// configuration, so a job whose code turns checkpointing on gets the
+// checkpointing default restart strategy (exponential-delay), explicit
+// settings survive, and a bad value from the code names its key.
+func TestJobConfig(t *testing.T) {
+	cfg, err := conf.Load(conf.LoadOptions{Dynamic: []string{conf.CheckpointsDir + "=hdfs:///chk"}, Getenv: func(string) string { return "" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixed := &api.RestartStrategy{Type: api.RestartFixedDelay, Attempts: 3, DelayMillis: 1000}
+	cases := []struct {
+		name     string
+		code     map[string]string
+		wantKind string
+		wantErr  string
+	}{
+		{"no code options", nil, api.RestartFixedDelay, ""},
+		{"code turns checkpointing on", map[string]string{conf.CheckpointingInterval: "1 s"}, api.RestartExponentialDelay, ""},
+		{"bad value from the code", map[string]string{conf.CheckpointingInterval: "soon"}, "", conf.CheckpointingInterval},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			jcfg, err := JobConfig(replayGraph(t, false, tc.code), cfg)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err %v, want one naming %s", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := ParseRestartStrategy(jcfg, fixed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Kind() != tc.wantKind {
+				t.Fatalf("restart strategy %s, want %s", r.Kind(), tc.wantKind)
+			}
+			if jcfg.String(conf.CheckpointsDir) != "hdfs:///chk" {
+				t.Fatalf("the configuration's own setting is lost: %q", jcfg.String(conf.CheckpointsDir))
+			}
+		})
+	}
+	if cfg.Duration(conf.CheckpointingInterval) != 0 {
+		t.Fatal("JobConfig changed the configuration it was given")
 	}
 }
