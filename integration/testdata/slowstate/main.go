@@ -4,7 +4,8 @@
 // distinct key to a --value-bytes value, then --updates more records, one
 // every --every, each rewriting one of the first 100 keys; a keyed
 // function keeps the last value of each key. Checkpointing comes from the
-// configuration.
+// configuration, or, with --checkpoint-dir, from the job's code (every
+// second, EXACTLY_ONCE, retained when the job ends), which wins over it.
 package main
 
 import (
@@ -25,8 +26,14 @@ func main() {
 	valueBytes := flag.Int("value-bytes", 200, "bytes of each value")
 	updates := flag.Int64("updates", 200, "slow updates after the first keys")
 	every := flag.Duration("every", 50*time.Millisecond, "time between slow updates")
+	chkDir := flag.String("checkpoint-dir", "", "turn checkpointing on from the code, into this folder")
 	flag.Parse()
 	env := stream.NewEnvironment(stream.Options{})
+	if *chkDir != "" {
+		env.EnableCheckpointing(time.Second, stream.ExactlyOnce)
+		env.Configure("state.checkpoints.dir", *chkDir)
+		env.Configure("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION")
+	}
 	src := stream.FromSource[int64](env, &pacedSource{bulk: *keys, end: *keys + *updates, every: *every}, "paced").UID("paced")
 	ks := stream.KeyBy(src, func(i int64) int64 {
 		if i < *keys {
