@@ -90,13 +90,6 @@ func NewEnvironment(opts Options) *Environment {
 	if opts.Stdout == nil {
 		opts.Stdout = os.Stdout
 	}
-	if opts.Config != nil {
-		cfg := make(map[string]string, len(opts.Config))
-		for k, v := range opts.Config {
-			cfg[k] = v
-		}
-		opts.Config = cfg
-	}
 	log := zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr, TimeFormat: time.RFC3339}).Level(zerolog.WarnLevel).With().Timestamp().Logger()
 	if lvl, err := contract.LogLevel(os.Getenv, zerolog.WarnLevel); err != nil {
 		log.Warn().Err(err).Msg("log level ignored")
@@ -105,6 +98,14 @@ func NewEnvironment(opts Options) *Environment {
 	}
 	if opts.Logger != nil {
 		log = *opts.Logger
+	}
+	// Configure must not write into the caller's map.
+	if opts.Config != nil {
+		cfg := make(map[string]string, len(opts.Config))
+		for k, v := range opts.Config {
+			cfg[k] = v
+		}
+		opts.Config = cfg
 	}
 	return &Environment{opts: opts, codecs: runtime.NewCodecRegistry(), keyHashes: map[[2]int]any{}, stdout: opts.Stdout, log: log}
 }

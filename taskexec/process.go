@@ -95,12 +95,12 @@ func remoteOptionsFromEnv(getenv func(string) string) (RemoteOptions, error) {
 		}
 		o.JobManagerTimeout = time.Duration(ms) * time.Millisecond
 	}
+	o.LocalDir = containerLocalDir(getenv(yarnrpc.EnvLocalDirs), o.ID)
 	// In a YARN container, listen on the NodeManager's host so that
 	// TaskManagers on other nodes reach the data port.
 	if h := getenv(yarnrpc.EnvNMHost); h != "" {
 		o.DataListenAddr = net.JoinHostPort(h, "0")
 	}
-	o.LocalDir = containerLocalDir(getenv(yarnrpc.EnvLocalDirs), o.ID)
 	return o, nil
 }
 

@@ -140,9 +140,6 @@ func runRemote(ctx context.Context, c *cli.Context, cfg *conf.Config, job client
 	if err != nil {
 		return err
 	}
-	if pg, ckp, err := plannedCheckpointing(g, cfg); err == nil {
-		warnNonReplayable(c.App.ErrWriter, pg, ckp)
-	}
 	sub := api.SubmitJob{Graph: g, Binary: job.Binary, Args: job.Args, Env: job.Env(), Restart: restart, Config: ckp}
 	jm := api.NewClient(addr, secret)
 	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -152,6 +149,9 @@ func runRemote(ctx context.Context, c *cli.Context, cfg *conf.Config, job client
 		return fmt.Errorf("submit to %s: %w", addr, err)
 	}
 	fmt.Fprintf(c.App.Writer, "Job %q submitted with id %s\n", st.Name, st.ID)
+	if pg, ckp, err := plannedCheckpointing(g, cfg); err == nil {
+		warnNonReplayable(c.App.ErrWriter, pg, ckp)
+	}
 	if detached {
 		return nil
 	}
