@@ -346,13 +346,24 @@ func (a *appMaster) runMode(ctx context.Context) Result {
 			a.log.Error().Err(err).Msg("no job graph")
 			return Result{Status: yarnrpc.FinalFailed, Diagnostics: err.Error()}
 		}
-		ckp, err := jobmanager.JobCheckpointingFrom(jobmanager.ConfigLookup(a.opts.Config))
+		// The job's code wins over the cluster's configuration, and a job
+		// whose code turns checkpointing on restarts as a checkpointing one.
+		jcfg, err := jobmanager.JobConfig(g, a.opts.Config)
 		if err != nil {
 			return Result{Status: yarnrpc.FinalFailed, Diagnostics: err.Error()}
 		}
-		sub := jobmanager.Submission{ID: env.JobID, Graph: g, Pool: env.JobBinary, Binary: env.JobBinary, Args: env.JobArgs, Restart: a.restart,
+		lookup := jobmanager.ConfigLookup(jcfg)
+		ckp, err := jobmanager.JobCheckpointingFrom(lookup)
+		if err != nil {
+			return Result{Status: yarnrpc.FinalFailed, Diagnostics: err.Error()}
+		}
+		restart, err := RestartStrategy(jcfg)
+		if err != nil {
+			return Result{Status: yarnrpc.FinalFailed, Diagnostics: err.Error()}
+		}
+		sub := jobmanager.Submission{ID: env.JobID, Graph: g, Pool: env.JobBinary, Binary: env.JobBinary, Args: env.JobArgs, Restart: restart,
 			Checkpointing: ckp}
-		sub.SavepointPath, sub.AllowNonRestored = jobmanager.SavepointSubmission(jobmanager.ConfigLookup(a.opts.Config))
+		sub.SavepointPath, sub.AllowNonRestored = jobmanager.SavepointSubmission(lookup)
 		if env.Parallelism != "" {
 			sub.Env = []string{contract.EnvParallelism + "=" + env.Parallelism}
 		}

@@ -68,8 +68,9 @@
 //     cause in the job's exception history, and when the job restarts asks
 //     for a replacement. On YARN the default restart strategy is fixed-delay
 //     with DefaultRestartAttempts attempts DefaultRestartDelay apart unless
-//     restart-strategy.type is configured or checkpointing is on (then
-//     Flink's exponential-delay, unbounded) (RestartStrategy), so that a
+//     restart-strategy.type is configured or checkpointing is on, by the
+//     configuration or the job's code (then Flink's exponential-delay,
+//     unbounded) (RestartStrategy, jobmanager.JobConfig), so that a
 //     lost container is recovered from.
 //   - A ResourceManager restart (work-preserving) is survived: failed
 //     heartbeats are retried, the AMRMClient registers again when the new RM

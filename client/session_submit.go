@@ -20,6 +20,9 @@ type SessionSubmission struct {
 	// PlanOut receives the job binary's standard output while it plans
 	// (nil: captured into the error on failure).
 	PlanOut io.Writer
+	// Check, when set, vets the planned job before anything is uploaded
+	// or submitted; its error ends the submission.
+	Check func(ctx context.Context, graph []byte) error
 }
 
 // Submitted is a job accepted by a session.
@@ -45,6 +48,11 @@ func (d *YarnDescriptor) SubmitToSession(ctx context.Context, cc *ClusterClient,
 	g, err := job.Plan(ctx, s.PlanOut)
 	if err != nil {
 		return Submitted{}, err
+	}
+	if s.Check != nil {
+		if err := s.Check(ctx, g); err != nil {
+			return Submitted{}, err
+		}
 	}
 	cache := &Cache{Store: d.opts.Store, Root: d.staging.Root}
 	staged, err := cache.Put(ctx, job.Binary, nil)

@@ -37,10 +37,10 @@ type DeploySpec struct {
 	JobName string
 	// Parallelism is -p (0 = not given).
 	Parallelism int
-	// CheckGraph, when set, checks the planned job graph (per-job mode)
-	// before YARN is asked for anything, say against the savepoint the
-	// job starts from; its error fails Deploy as it is.
-	CheckGraph func(ctx context.Context, graph []byte) error
+	// Check, when set, vets the job once it is planned (graph is nil in
+	// application mode, which plans in the cluster) and before YARN is
+	// asked for anything: an error ends Deploy with nothing left behind.
+	Check func(ctx context.Context, graph []byte) error
 }
 
 // Deployment is a submitted application.
@@ -186,8 +186,8 @@ func (d *YarnDescriptor) Deploy(ctx context.Context, spec DeploySpec) (*Deployme
 			return nil, err
 		}
 	}
-	if spec.CheckGraph != nil && len(spec.JobGraph) > 0 {
-		if err := spec.CheckGraph(ctx, spec.JobGraph); err != nil {
+	if spec.Check != nil {
+		if err := spec.Check(ctx, spec.JobGraph); err != nil {
 			return nil, err
 		}
 	}

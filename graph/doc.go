@@ -21,6 +21,11 @@
 //     rebuilds the graph by running the job binary's main() and refuses
 //     work whose fingerprint differs from its own.
 //
+// Two facts travel with the graph for the JobManager: Logical.Config (the
+// options the program's code set, which win over the configuration it is
+// submitted with) becomes JobGraph.Config, and Node.NonReplayable marks a
+// source that cannot resume from a checkpoint (NonReplayableSources).
+//
 // Slot sharing: all vertices share one slot sharing group, so a job needs
 // Slots() = the largest vertex parallelism slots, and job slot i runs
 // subtask i of every vertex — one parallel slice of the whole pipeline.

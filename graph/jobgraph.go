@@ -48,12 +48,14 @@ type JobEdge struct {
 
 // JobGraph is what the JobManager schedules and every TaskManager rebuilds.
 type JobGraph struct {
-	FormatVersion  int        `json:"formatVersion"`
-	Name           string     `json:"name"`
-	MaxParallelism int        `json:"maxParallelism"`
-	Operators      []Operator `json:"operators"`
-	Vertices       []Vertex   `json:"vertices"`
-	Edges          []JobEdge  `json:"edges"`
+	FormatVersion  int    `json:"formatVersion"`
+	Name           string `json:"name"`
+	MaxParallelism int    `json:"maxParallelism"`
+	// Config holds the options the program's code set (Logical.Config).
+	Config    map[string]string `json:"config,omitempty"`
+	Operators []Operator        `json:"operators"`
+	Vertices  []Vertex          `json:"vertices"`
+	Edges     []JobEdge         `json:"edges"`
 	// ChainEdges are the logical edges inside vertices (always forward).
 	ChainEdges []Edge `json:"chainEdges"`
 	// Fingerprint is a digest of everything above.
@@ -75,6 +77,12 @@ func Build(l *Logical) (*JobGraph, error) {
 		maxp = DefaultMaxParallelism
 	}
 	g := &JobGraph{FormatVersion: FormatVersion, Name: l.Name, MaxParallelism: maxp}
+	if len(l.Config) > 0 {
+		g.Config = make(map[string]string, len(l.Config))
+		for k, v := range l.Config {
+			g.Config[k] = v
+		}
+	}
 	nodes := make([]Node, len(l.Nodes))
 	for i, n := range l.Nodes {
 		if n.Parallelism == 0 {
@@ -211,6 +219,18 @@ func (g *JobGraph) Producers(e JobEdge, sub int) []int {
 	out := make([]int, n)
 	for i := range out {
 		out[i] = i
+	}
+	return out
+}
+
+// NonReplayableSources names the job's sources that cannot resume from a
+// checkpoint (Node.NonReplayable), in operator order.
+func (g *JobGraph) NonReplayableSources() []string {
+	var out []string
+	for _, op := range g.Operators {
+		if op.Node.Kind == "source" && op.Node.NonReplayable {
+			out = append(out, op.Node.Name)
+		}
 	}
 	return out
 }

@@ -47,6 +47,10 @@ type Node struct {
 	MaxParallelism int `json:"maxParallelism,omitempty"`
 	// DisableChaining keeps the node out of any chain.
 	DisableChaining bool `json:"disableChaining,omitempty"`
+	// NonReplayable marks a source that cannot resume from a checkpoint
+	// (a socket): a job checkpointing in EXACTLY_ONCE mode gets only
+	// at-least-once results for its records (see NonReplayableSources).
+	NonReplayable bool `json:"nonReplayable,omitempty"`
 }
 
 // Edge connects two logical nodes.
@@ -68,8 +72,11 @@ type Logical struct {
 	MaxParallelism int
 	// DisableChaining turns chaining off for the whole job.
 	DisableChaining bool
-	Nodes           []Node
-	Edges           []Edge
+	// Config holds options the program's code sets (checkpointing, state
+	// backend); they win over floe-conf.yaml and -D, as in Flink.
+	Config map[string]string
+	Nodes  []Node
+	Edges  []Edge
 }
 
 // AddNode appends n, sets its Index and returns it.

@@ -69,7 +69,9 @@
 //
 // Core wires it (core_checkpoint.go): a submission carries
 // JobCheckpointing (JobCheckpointingFrom: the cluster's floe-conf.yaml and
-// -D under the options the client sends; checkpointing on without
+// -D under the options the client sends, under the options the job's code
+// set, carried in the job graph (JobConfigLookup: the code wins, as in
+// Flink); checkpointing on without
 // state.checkpoints.dir, or state.backend.type rocksdb, is refused at
 // submission); the job's folder is state.checkpoints.dir/<job-id>; every
 // Deploy carries it (DeployTask.Checkpointing) and, once a checkpoint
@@ -80,7 +82,9 @@
 // shell when. Its actions become SendTrigger and SendNotify to the
 // TaskManagers hosting the subtasks, WriteCheckpointMetadata and
 // DeleteCheckpointFiles for the shell, and FailJobForCheckpoints fails the
-// attempt like a task failure. When a job ends, its checkpoints go or stay
+// attempt like a task failure. A submission checkpointing in EXACTLY_ONCE
+// mode that reads a source which cannot replay logs ReplayWarning (floe
+// run prints it too). When a job ends, its checkpoints go or stay
 // as Flink's execution.checkpointing.externalized-checkpoint-retention
 // says: the default NO_EXTERNALIZED_CHECKPOINTS deletes the job's folder
 // however it ends, DELETE_ON_CANCELLATION keeps it when the job fails,

@@ -361,6 +361,9 @@ func (jm *JobManager) Submit(ctx context.Context, s Submission) (string, error) 
 	jm.jobIDs = append(jm.jobIDs, id)
 	jm.mu.Unlock()
 	jm.log.Info().Str("job", id).Str("name", s.Graph.Name).Int("slots", s.Graph.Slots()).Msg("job submitted")
+	if w := ReplayWarning(s.Graph, s.Checkpointing); w != "" {
+		jm.log.Warn().Str("job", id).Msg(w)
+	}
 	jm.post(JobSubmitted{Job: id, Graph: s.Graph, Pool: s.Pool, Restart: s.Restart, Checkpointing: s.Checkpointing, Restore: restore})
 	return id, nil
 }

@@ -339,6 +339,7 @@ func (s *Server) submit(_ http.ResponseWriter, r *http.Request, body []byte) (an
 		}
 		return "", false
 	}
+	lookup = JobConfigLookup(g, lookup) // the job's code wins
 	ckp, err := JobCheckpointingFrom(lookup)
 	if err != nil {
 		return nil, fmt.Errorf("submit %q: %w", g.Name, err)

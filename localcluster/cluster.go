@@ -39,6 +39,10 @@ type Options struct {
 	// strategy; zero attempts never restart.
 	RestartAttempts int
 	RestartDelay    time.Duration
+	// Restart, when set, is the job's restart strategy of any kind
+	// (jobmanager.ParseRestartStrategy), in place of RestartAttempts and
+	// RestartDelay.
+	Restart *api.RestartStrategy
 	// Checkpointing, when set, makes the job take checkpoints
 	// (jobmanager.JobCheckpointingFrom reads it from the configuration).
 	// The in-process TaskManagers' gateway must carry checkpoint messages
@@ -90,9 +94,11 @@ func Run(ctx context.Context, opts Options) error {
 	go func() { defer wg.Done(); _ = jm.Run(runCtx) }()
 	defer func() { stopAll(); wg.Wait(); drv.wait() }()
 
-	id, err := jm.Submit(ctx, jobmanager.Submission{Graph: g, Pool: "local",
-		Restart:       api.RestartStrategy{Attempts: opts.RestartAttempts, DelayMillis: opts.RestartDelay.Milliseconds()},
-		Checkpointing: opts.Checkpointing})
+	restart := api.RestartStrategy{Attempts: opts.RestartAttempts, DelayMillis: opts.RestartDelay.Milliseconds()}
+	if opts.Restart != nil {
+		restart = *opts.Restart
+	}
+	id, err := jm.Submit(ctx, jobmanager.Submission{Graph: g, Pool: "local", Restart: restart, Checkpointing: opts.Checkpointing})
 	if err != nil {
 		return err
 	}

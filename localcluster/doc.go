@@ -8,7 +8,9 @@
 //
 // Its driver of the JobManager's resource interface starts TaskManagers as
 // goroutines, up to Options.TaskManagers of Options.Slots slots each; the
-// JobManager schedules, restarts (Options.RestartAttempts) and cancels
+// JobManager schedules, restarts (Options.RestartAttempts, or any
+// strategy in Options.Restart), checkpoints (Options.Checkpointing, which
+// stream builds from floe-conf.yaml, -D and the job's code) and cancels
 // exactly as on YARN. Run returns when the job ends, with a *JobError
 // unless it finished; ending ctx cancels the job. Every goroutine has ended
 // when Run returns.

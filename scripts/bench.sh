@@ -14,7 +14,12 @@
 # backends' value-state reads and writes per second per core (runtime/state's
 # BenchmarkValueState, one goroutine, median of BENCH_STATE_COUNT runs,
 # default 5), and a Pebble checkpoint's duration and new bytes, full and
-# incremental after 1% of the keys changed (BENCH_STATE_MIB, default 1024).
+# incremental after 1% of the keys changed (BENCH_STATE_MIB, default 1024),
+# and the throughput cost of checkpointing: pipeline 3 with checkpoints
+# every second vs none (and on but never triggered, to tell the cost of the
+# checkpointed state path from that of the checkpoints), median of
+# BENCH_CHECKPOINT_RUNS runs each (default 5, BENCH_CHECKPOINT_RECORDS
+# records per run, default 10,000,000).
 # BENCH_RECORDS sets the records per pipeline (default 20,000,000);
 # BENCH_EXCHANGE_ARGS=--default-codec runs pipeline 2 with the default codec
 # instead of the user-supplied one.
@@ -58,6 +63,40 @@ echo
 echo "== 3. wordcount keyed reduce: words → keyBy → rolling reduce → discard (local)"
 FLOE_ROLE=local "$work/bench" --pipeline wordcount --n "$n" 2>"$work/wordcount.txt"
 rate "$work/wordcount.txt"
+
+echo
+echo "== 3b. checkpoint cost: pipeline 3 with checkpoints every 1 s vs none (hashmap backend, local disk; median of ${BENCH_CHECKPOINT_RUNS:-5} runs)"
+# -D as `floe run -t local -D …` hands it to the job binary.
+ckp_props() { printf '["execution.checkpointing.interval=%s","state.checkpoints.dir=file://%s/chk"]' "$1" "$work"; }
+for mode in none every-1s never-triggered; do
+  : >"$work/ckp-$mode.txt"
+  for _ in $(seq 1 "${BENCH_CHECKPOINT_RUNS:-5}"); do
+    case $mode in
+      none) props= ;;
+      every-1s) props=$(ckp_props "1 s") ;;
+      never-triggered) props=$(ckp_props "1 h") ;;
+    esac
+    FLOE_ROLE=local FLOE_DYNAMIC_PROPERTIES=$props "$work/bench" --pipeline wordcount --n "${BENCH_CHECKPOINT_RECORDS:-10000000}" 2>&1 |
+      grep '^BENCH' >>"$work/ckp-$mode.txt"
+  done
+done
+# median FILE FIELD: the median over runs of records/FIELD (wall_s or cpu_s).
+median() {
+  awk -v f="$2" '/^BENCH/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+                            if (v[f] > 0) a[++n] = v["records"] / v[f] }
+       END { for (i = 2; i <= n; i++) { x = a[i]; for (j = i - 1; j >= 1 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
+             if (n == 0) print 0; else print (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }' "$1"
+}
+base_w=$(median "$work/ckp-none.txt" wall_s)
+base_c=$(median "$work/ckp-none.txt" cpu_s)
+for mode in none every-1s never-triggered; do
+  w=$(median "$work/ckp-$mode.txt" wall_s)
+  c=$(median "$work/ckp-$mode.txt" cpu_s)
+  awk -v m="$mode" -v w="$w" -v c="$c" -v bw="$base_w" -v bc="$base_c" 'BEGIN {
+    printf "%-16s %.2f M records/s wall, %.2f M records/s/core", m, w / 1e6, c / 1e6
+    if (m != "none" && bw > 0 && bc > 0) printf "  (vs none: %+.1f%% wall, %+.1f%% per core)", (w / bw - 1) * 100, (c / bc - 1) * 100
+    printf "\n" }'
+done
 
 echo
 echo "== 2. hash exchange between 2 TaskManager processes, 100-byte records"

@@ -60,6 +60,29 @@
 //     with other TaskManagers over TCP (taskexec.RunProcess). It refuses
 //     a job graph whose fingerprint differs from the one main() built here.
 //
+// # Configuration and checkpointing
+//
+// A job's options (execution.checkpointing.*, state.*, restart-strategy.*)
+// come, lowest first, from floe-conf.yaml ($FLOE_CONF_DIR), then -D, then
+// the job's code: EnableCheckpointing(interval, mode) and Configure(key,
+// value) (Flink's env.enableCheckpointing and env.configure). As in Flink,
+// what the code sets wins over the configuration and the command line. The
+// code's options travel in the job graph (graph.JobGraph.Config), so the
+// JobManager on YARN applies them too (jobmanager.JobConfigLookup). Local
+// execution reads floe-conf.yaml and the -D options `floe run -t local`
+// hands over in contract.EnvDynamicProperties, and checkpoints exactly as a
+// cluster does (localcluster.Options.Checkpointing); with checkpointing on
+// and no restart strategy set it restarts with exponential-delay.
+//
+//	env.EnableCheckpointing(time.Second, stream.ExactlyOnce)
+//	env.Configure("state.checkpoints.dir", "hdfs:///checkpoints")
+//	env.Configure("state.backend.type", "pebble")
+//
+// A source that cannot replay (SocketTextStream) is marked in the job graph
+// (graph.Node.NonReplayable): a job checkpointing in EXACTLY_ONCE mode that
+// reads one is warned at submission that its records are processed
+// at-most-once across a failover (jobmanager.ReplayWarning).
+//
 // # Checkpointed sources and sinks
 //
 // A Source (FLIP-27 style) lists splits, deals them to parallel

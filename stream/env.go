@@ -45,8 +45,12 @@ type Options struct {
 	LocalTaskManagers int
 	LocalSlots        int
 	// Restart is the restart strategy of local execution (remote jobs take
-	// theirs from the submission).
+	// theirs from the submission). Unset, local execution reads
+	// restart-strategy.* from the configuration, as a cluster does.
 	Restart RestartStrategy
+	// Config holds options set from the job's code (see Configure and
+	// EnableCheckpointing); they win over floe-conf.yaml and -D.
+	Config map[string]string
 	// Stdout receives Print output and the plan (default os.Stdout).
 	Stdout io.Writer
 	// Logger receives the engine's logs (default: warnings on stderr; in
@@ -100,6 +104,14 @@ func NewEnvironment(opts Options) *Environment {
 	}
 	if opts.Logger != nil {
 		log = *opts.Logger
+	}
+	// Configure must not write into the caller's map.
+	if opts.Config != nil {
+		cfg := make(map[string]string, len(opts.Config))
+		for k, v := range opts.Config {
+			cfg[k] = v
+		}
+		opts.Config = cfg
 	}
 	return &Environment{opts: opts, codecs: runtime.NewCodecRegistry(), keyHashes: map[[2]int]any{}, stdout: opts.Stdout, log: log}
 }
@@ -165,9 +177,10 @@ func (e *Environment) program(name string) (*program, error) {
 		return nil, err
 	}
 	l := &graph.Logical{Name: name, DefaultParallelism: e.opts.Parallelism, MaxParallelism: e.opts.MaxParallelism,
-		DisableChaining: e.opts.DisableChaining, Edges: e.edges}
+		DisableChaining: e.opts.DisableChaining, Config: e.opts.Config, Edges: e.edges}
 	p := &program{}
 	for _, n := range e.nodes {
+		n.gn.NonReplayable = n.gn.Kind == "source" && !n.replayable
 		l.Nodes = append(l.Nodes, n.gn)
 		p.factories = append(p.factories, n.factory)
 	}
@@ -196,6 +209,10 @@ func (e *Environment) ExecuteContext(ctx context.Context, name string) error {
 	}
 	switch role := os.Getenv(contract.EnvRole); role {
 	case "", contract.RoleLocal:
+		ckp, restart, err := e.localSettings(os.Getenv)
+		if err != nil {
+			return err
+		}
 		log, progress := e.log, e.opts.Progress
 		if e.opts.Logger == nil {
 			log = consolelog.NewOneLine(os.Stderr, e.log.GetLevel())
@@ -204,7 +221,7 @@ func (e *Environment) ExecuteContext(ctx context.Context, name string) error {
 			progress = os.Stderr
 		}
 		return localcluster.Run(ctx, localcluster.Options{Program: p, TaskManagers: e.opts.LocalTaskManagers, Slots: e.opts.LocalSlots,
-			RestartAttempts: e.opts.Restart.Attempts, RestartDelay: e.opts.Restart.Delay, Logger: log, Progress: progress})
+			Restart: restart, Checkpointing: ckp, Logger: log, Progress: progress})
 	case contract.RolePlan:
 		b, err := p.g.Marshal()
 		if err != nil {

@@ -3,6 +3,7 @@ package taskexec
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"net"
 	"os"
@@ -94,6 +95,7 @@ func remoteOptionsFromEnv(getenv func(string) string) (RemoteOptions, error) {
 		}
 		o.JobManagerTimeout = time.Duration(ms) * time.Millisecond
 	}
+	o.LocalDir = containerLocalDir(getenv(yarnrpc.EnvLocalDirs), o.ID)
 	// In a YARN container, listen on the NodeManager's host so that
 	// TaskManagers on other nodes reach the data port.
 	if h := getenv(yarnrpc.EnvNMHost); h != "" {
@@ -104,6 +106,27 @@ func remoteOptionsFromEnv(getenv func(string) string) (RemoteOptions, error) {
 		o.DataListenAddr = net.JoinHostPort(h, "0")
 	}
 	return o, nil
+}
+
+// containerLocalDir picks the folder of localDirs (the container's
+// $LOCAL_DIRS) that a TaskManager's state backends use, spreading
+// TaskManagers over the NodeManager's disks by their id (as Flink spreads
+// RocksDB over io.tmp.dirs). YARN deletes these folders with the
+// application; a backend removes its own folder when it closes. Empty
+// outside a container: the system's temporary folder.
+func containerLocalDir(localDirs, id string) string {
+	var dirs []string
+	for _, d := range strings.Split(localDirs, ",") {
+		if d = strings.TrimSpace(d); d != "" {
+			dirs = append(dirs, d)
+		}
+	}
+	if len(dirs) == 0 {
+		return ""
+	}
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(id)) // a hash.Hash never fails
+	return dirs[h.Sum32()%uint32(len(dirs))]
 }
 
 // processSecret reads the per-application secret: from the 0600 file

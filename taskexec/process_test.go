@@ -1,6 +1,7 @@
 package taskexec
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -80,6 +81,28 @@ func TestContainerLogger(t *testing.T) {
 	}
 }
 
+// TestContainerLocalDir: a TaskManager's state goes to one of the
+// container's local dirs, the same one for the same id, spread over them by
+// id; none outside a container.
+func TestContainerLocalDir(t *testing.T) {
+	dirs := "/d1/appcache/app_1, /d2/appcache/app_1,,/d3/appcache/app_1"
+	seen := map[string]bool{}
+	for i := 0; i < 64; i++ {
+		id := fmt.Sprintf("tm-%d", i)
+		d := containerLocalDir(dirs, id)
+		if !strings.HasPrefix(d, "/d") || strings.Contains(d, " ") || d != containerLocalDir(dirs, id) {
+			t.Fatalf("id %s: local dir %q", id, d)
+		}
+		seen[d] = true
+	}
+	if len(seen) != 3 {
+		t.Fatalf("64 TaskManagers used %d of 3 local dirs: %v", len(seen), seen)
+	}
+	if d := containerLocalDir("", "tm-1"); d != "" {
+		t.Fatalf("outside a container: %q", d)
+	}
+}
+
 func TestRemoteOptionsFromEnv(t *testing.T) {
 	secretFile := filepath.Join(t.TempDir(), "secret")
 	if err := os.WriteFile(secretFile, []byte("0123456789abcdef0123"), 0o600); err != nil {
@@ -107,6 +130,8 @@ func TestRemoteOptionsFromEnv(t *testing.T) {
 			contract.EnvJobManagerTimeout, "1500", yarnrpc.EnvNMHost, "node7"),
 			RemoteOptions{ID: "tm-1", JobManagerAddress: "jm:8081", Slots: 4, NetworkMemory: 1 << 20,
 				JobManagerTimeout: 1500 * time.Millisecond, DataListenAddr: "node7:0"}, ""},
+		{"one local dir", with(yarnrpc.EnvLocalDirs, "/nm/appcache/app_1"),
+			RemoteOptions{ID: "tm-1", JobManagerAddress: "jm:8081", Slots: 1, LocalDir: "/nm/appcache/app_1"}, ""},
 		{"no id", with(contract.EnvTaskManagerID, ""), RemoteOptions{}, contract.EnvTaskManagerID},
 		{"no JobManager", with(contract.EnvJobManagerAddress, ""), RemoteOptions{}, contract.EnvJobManagerAddress},
 		{"no secret", with(contract.EnvSecretFile, ""), RemoteOptions{}, "no application secret"},

@@ -26,7 +26,10 @@ type RemoteOptions struct {
 	// 127.0.0.1:0; in a YARN container NM_HOST:0, so that TaskManagers on
 	// other nodes reach it).
 	DataListenAddr string
-	Logger         zerolog.Logger
+	// LocalDir is the folder state backends keep their files in (pebble);
+	// in a YARN container one of $LOCAL_DIRS, empty: the system's.
+	LocalDir string
+	Logger   zerolog.Logger
 }
 
 // RunRemote runs a TaskManager that registers with the JobManager at
@@ -48,7 +51,7 @@ func RunRemote(ctx context.Context, opts RemoteOptions) error {
 		log: opts.Logger.With().Str("component", "control-channel").Str("tm", opts.ID).Logger()}
 	defer gw.Close()
 	tm, err := New(ctx, Options{ID: opts.ID, Slots: opts.Slots, Program: opts.Program, Exchange: x,
-		DataAddress: x.DataAddress(), JobManager: gw, JobManagerTimeout: opts.JobManagerTimeout, Logger: opts.Logger})
+		DataAddress: x.DataAddress(), JobManager: gw, JobManagerTimeout: opts.JobManagerTimeout, LocalDir: opts.LocalDir, Logger: opts.Logger})
 	if err != nil {
 		return err
 	}

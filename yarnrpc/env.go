@@ -11,4 +11,8 @@ const (
 	EnvNMHost = "NM_HOST"
 	// EnvLogDirs is a comma-separated list of the container's log folders.
 	EnvLogDirs = "LOG_DIRS"
+	// EnvLocalDirs is a comma-separated list of the container's local
+	// folders (the application's cache on each NodeManager disk), deleted
+	// by YARN when the application ends.
+	EnvLocalDirs = "LOCAL_DIRS"
 )

@@ -50,6 +50,8 @@ type runSpec struct {
 	args        []string
 	parallelism int
 	detached    bool
+	// dynamic are the -D options, handed to a local run's job binary.
+	dynamic []string
 }
 
 // parseRun resolves `floe run`'s flags, Flink's included, into a runSpec;
@@ -67,7 +69,7 @@ func parseRun(c *cli.Context) (runSpec, error) {
 		return runSpec{}, err
 	}
 	return runSpec{cfg: cfg, target: runTarget(c, cfg), bin: c.Args().First(), args: c.Args().Tail(),
-		parallelism: c.Int("parallelism"), detached: c.Bool("detached") || c.Bool("yd")}, nil
+		parallelism: c.Int("parallelism"), detached: c.Bool("detached") || c.Bool("yd"), dynamic: dyn}, nil
 }
 
 func runJob(c *cli.Context) error {
@@ -96,6 +98,10 @@ func runJob(c *cli.Context) error {
 	case "local":
 		cmd := exec.Command(bin, job.Args...)
 		cmd.Env = append(append(os.Environ(), job.Env()...), contract.EnvRole+"="+contract.RoleLocal)
+		// -D reaches the job binary, which reads floe-conf.yaml itself.
+		if d := contract.DynamicPropertiesEnv(r.dynamic); d != "" {
+			cmd.Env = append(cmd.Env, d)
+		}
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 		// The child gets the terminal's signals itself and cancels its job.
 		if err := cmd.Run(); err != nil {
@@ -146,6 +152,9 @@ func runRemote(ctx context.Context, c *cli.Context, cfg *conf.Config, job client
 		return fmt.Errorf("submit to %s: %w", addr, err)
 	}
 	fmt.Fprintf(c.App.Writer, "Job %q submitted with id %s\n", st.Name, st.ID)
+	if pg, ckp, err := plannedCheckpointing(g, cfg); err == nil {
+		warnNonReplayable(c.App.ErrWriter, pg, ckp)
+	}
 	if detached {
 		return nil
 	}

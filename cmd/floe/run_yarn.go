@@ -85,9 +85,20 @@ func (r yarnRun) deployAndWatch(ctx context.Context, spec client.DeploySpec) err
 		return err
 	}
 	defer env.Close()
+	planned := checkPlannedJob(r.c.App.ErrWriter, r.cfg, env.store, true)
+	spec.Check = planned
 	start := time.Now()
 	if spec.Mode == contract.ModePerJob {
-		spec.CheckGraph = savepointCheck(r.cfg, env.store)
+		savepoint := savepointCheck(r.cfg, env.store)
+		spec.Check = func(ctx context.Context, g []byte) error {
+			if err := planned(ctx, g); err != nil {
+				return err
+			}
+			if len(g) == 0 {
+				return nil
+			}
+			return savepoint(ctx, g)
+		}
 	}
 	dep, err := env.desc.Deploy(ctx, spec)
 	if err != nil {
@@ -215,6 +226,7 @@ func (r yarnRun) session(ctx context.Context) error {
 	st, err := env.desc.SubmitToSession(ctx, cc, client.SessionSubmission{
 		Job:     client.Job{Binary: r.bin, Args: r.args, Parallelism: client.Parallelism(r.cfg, r.parallelism)},
 		Restart: restart, Config: ckp, PlanOut: os.Stdout,
+		Check: checkPlannedJob(r.c.App.ErrWriter, r.cfg, env.store, false),
 	})
 	if err != nil {
 		return err

@@ -1,0 +1,36 @@
+package contract
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// EnvDynamicProperties carries `floe run -t local`'s -D options to the job
+// binary it runs in the local role: a JSON array of "key=value" strings in
+// command-line order. The job binary applies them over floe-conf.yaml
+// ($FLOE_CONF_DIR), so -D reaches local execution as it reaches a cluster.
+const EnvDynamicProperties = "FLOE_DYNAMIC_PROPERTIES"
+
+// DynamicPropertiesEnv returns the EnvDynamicProperties entry for dyn, or
+// "" when there is none.
+func DynamicPropertiesEnv(dyn []string) string {
+	if len(dyn) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(dyn) // a []string always marshals
+	return EnvDynamicProperties + "=" + string(b)
+}
+
+// DynamicProperties reads EnvDynamicProperties through getenv (nil when
+// unset).
+func DynamicProperties(getenv func(string) string) ([]string, error) {
+	v := getenv(EnvDynamicProperties)
+	if v == "" {
+		return nil, nil
+	}
+	var dyn []string
+	if err := json.Unmarshal([]byte(v), &dyn); err != nil {
+		return nil, fmt.Errorf("%s: want a JSON array of \"key=value\" strings: %w", EnvDynamicProperties, err)
+	}
+	return dyn, nil
+}
