@@ -44,6 +44,8 @@ type JobEdge struct {
 	FromNode    int         `json:"fromNode"`
 	ToNode      int         `json:"toNode"`
 	Partitioner Partitioner `json:"partitioner"`
+	// Timestamps: records carry event timestamps, and watermarks flow.
+	Timestamps bool `json:"timestamps,omitempty"`
 }
 
 // JobGraph is what the JobManager schedules and every TaskManager rebuilds.
@@ -162,7 +164,7 @@ func Build(l *Logical) (*JobGraph, error) {
 		if vertexOf[e.From] == vertexOf[e.To] {
 			continue
 		}
-		g.Edges = append(g.Edges, JobEdge{Index: len(g.Edges), From: vertexOf[e.From], To: vertexOf[e.To], FromNode: e.From, ToNode: e.To, Partitioner: e.Partitioner})
+		g.Edges = append(g.Edges, JobEdge{Index: len(g.Edges), From: vertexOf[e.From], To: vertexOf[e.To], FromNode: e.From, ToNode: e.To, Partitioner: e.Partitioner, Timestamps: e.Timestamps})
 	}
 	g.Fingerprint = g.computeFingerprint()
 	return g, nil

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 )
 
 // Stop with savepoint in a source task (Flink's synchronous savepoint): a
@@ -21,21 +20,14 @@ import (
 // turns it into a normal end.
 var errStopped = errors.New("source stopped with a savepoint")
 
-// MaxWatermark is the watermark a drained source emits before its
-// stop-with-savepoint barrier: event time ends, every timer fires.
-const MaxWatermark = math.MaxInt64
-
 // stopWithSavepoint takes a source's part of the stop-with-savepoint meta
 // and waits for its outcome: errStopped when it completed, nil when it was
 // aborted (the source goes on), another error when the task must fail.
 func (t *task) stopWithSavepoint(meta CheckpointMeta) error {
 	if meta.Drain {
-		ev := Event{Kind: Watermark, Timestamp: MaxWatermark}
-		for _, o := range t.outputs {
-			if err := o.Broadcast(ev); err != nil {
-				return fmt.Errorf("drain before savepoint %d on edge %d: %w", meta.ID, o.Edge.Index, err)
-			}
-		}
+		// --drain ends event time before the savepoint's barrier: the
+		// chain fires every timer and window, downstream gets MaxWatermark.
+		t.watermarkTo(t.v.Operators[0], MaxWatermark)
 	}
 	if err := t.checkpoint(meta, 0); err != nil {
 		return err

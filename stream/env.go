@@ -60,6 +60,9 @@ type Options struct {
 	// changes, a line every 5 s and the runtime (default os.Stderr;
 	// io.Discard for none).
 	Progress io.Writer
+	// AutoWatermarkInterval is pipeline.auto-watermark-interval: how
+	// often periodic watermark generators emit (default 200 ms).
+	AutoWatermarkInterval time.Duration
 }
 
 // Environment collects a job's operators and runs the job.
@@ -69,6 +72,7 @@ type Environment struct {
 	nodes     []nodeInfo
 	edges     []graph.Edge
 	keyHashes map[[2]int]any
+	sideEdges map[[2]int]sideEdge
 	errs      []error
 	stdout    io.Writer
 	printMu   sync.Mutex
@@ -82,6 +86,9 @@ type nodeInfo struct {
 	// replayable is false for a source that cannot resume from a
 	// checkpoint (see NonReplayableSources).
 	replayable bool
+	// assignsTimestamps is set for sources with a watermark strategy and
+	// timestamp assigners (see timestamps.go).
+	assignsTimestamps bool
 }
 
 // NewEnvironment returns an empty environment.
@@ -113,7 +120,7 @@ func NewEnvironment(opts Options) *Environment {
 		}
 		opts.Config = cfg
 	}
-	return &Environment{opts: opts, codecs: runtime.NewCodecRegistry(), keyHashes: map[[2]int]any{}, stdout: opts.Stdout, log: log}
+	return &Environment{opts: opts, codecs: runtime.NewCodecRegistry(), keyHashes: map[[2]int]any{}, sideEdges: map[[2]int]sideEdge{}, stdout: opts.Stdout, log: log}
 }
 
 // SetParallelism sets the default parallelism.
@@ -177,7 +184,7 @@ func (e *Environment) program(name string) (*program, error) {
 		return nil, err
 	}
 	l := &graph.Logical{Name: name, DefaultParallelism: e.opts.Parallelism, MaxParallelism: e.opts.MaxParallelism,
-		DisableChaining: e.opts.DisableChaining, Config: e.opts.Config, Edges: e.edges}
+		DisableChaining: e.opts.DisableChaining, Config: e.opts.Config, Edges: e.timestampEdges()}
 	p := &program{}
 	for _, n := range e.nodes {
 		n.gn.NonReplayable = n.gn.Kind == "source" && !n.replayable
