@@ -201,6 +201,10 @@ func (t *task) run(ctx context.Context) (err error) {
 		inputs = append(inputs, in)
 		pending += len(in.Producers)
 	}
+	router, err := newInputRouter(t.g, t.v, head)
+	if err != nil {
+		return err
+	}
 	gate, err := t.openGate(ctx, inputs)
 	if err != nil {
 		return err
@@ -229,7 +233,7 @@ func (t *task) run(ctx context.Context) (err error) {
 		}
 		switch el.Event.Kind {
 		case EventNone:
-			if err := head.PushRecord(el.Record); err != nil {
+			if err := router.push(el.Edge, el.Record); err != nil {
 				return fmt.Errorf("input edge %d from subtask %d: %w", el.Edge, el.Producer, err)
 			}
 		case EndOfPartition:
