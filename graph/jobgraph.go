@@ -47,6 +47,8 @@ type JobEdge struct {
 	// Input is the consumer head's input the edge feeds: 0, or 1 for the
 	// second input of a two-input operator (Connect).
 	Input int `json:"input,omitempty"`
+	// Timestamps: records carry event timestamps, and watermarks flow.
+	Timestamps bool `json:"timestamps,omitempty"`
 }
 
 // JobGraph is what the JobManager schedules and every TaskManager rebuilds.
@@ -157,7 +159,8 @@ func Build(l *Logical) (*JobGraph, error) {
 		if vertexOf[e.From] == vertexOf[e.To] {
 			continue
 		}
-		g.Edges = append(g.Edges, JobEdge{Index: len(g.Edges), From: vertexOf[e.From], To: vertexOf[e.To], FromNode: e.From, ToNode: e.To, Partitioner: e.Partitioner, Input: e.Input})
+		g.Edges = append(g.Edges, JobEdge{Index: len(g.Edges), From: vertexOf[e.From], To: vertexOf[e.To], FromNode: e.From, ToNode: e.To,
+			Partitioner: e.Partitioner, Input: e.Input, Timestamps: e.Timestamps})
 	}
 	g.Fingerprint = g.computeFingerprint()
 	return g, nil

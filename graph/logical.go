@@ -57,6 +57,10 @@ type Edge struct {
 	// Input is the consumer's input index, for operators with several inputs
 	// (a union consumer has one input fed by several edges, so it is 0).
 	Input int `json:"input,omitempty"`
+	// Timestamps marks an edge whose records carry event timestamps and
+	// which carries watermarks (the producer is downstream of a timestamp
+	// assigner or a source with a watermark strategy).
+	Timestamps bool `json:"timestamps,omitempty"`
 }
 
 // Logical is the program's operator graph before chaining.

@@ -24,6 +24,10 @@ type OperatorContext struct {
 	// Restore is the operator's state to start from; nil on a fresh
 	// start.
 	Restore *OperatorRestore
+	// Time is the operator's view of its task's time: the current
+	// record's event timestamp, watermarks out, processing-time
+	// callbacks.
+	Time *TimeContext
 }
 
 // Operator is one running operator instance inside a chain. Chained
@@ -49,7 +53,10 @@ type Operator interface {
 // typed inputs and record outputs to other tasks.
 type Outputs struct {
 	Chained []any
-	Network []*RecordOutput
+	// ChainedTo is the node index of each chained consumer (parallel to
+	// Chained), so that a factory can route side outputs.
+	ChainedTo []int
+	Network   []*RecordOutput
 }
 
 // OperatorFactory builds instances of one logical operator. The stream

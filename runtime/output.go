@@ -18,13 +18,17 @@ type RecordOutput struct {
 	subtask        int
 	maxParallelism int
 	rr             int
+	time           *taskTime // the task's, for edges with timestamps
+	lastWM         int64     // the last watermark sent
+	idleSent       bool      // IdleWatermark sent since the last watermark
 	// Records counts the records written (all channels).
 	Records int64
 }
 
 // NewRecordOutput wraps w for producer subtask `subtask` of e.
 func NewRecordOutput(ctx context.Context, e graph.JobEdge, w PartitionWriter, subtask, maxParallelism int) *RecordOutput {
-	o := &RecordOutput{Edge: e, w: w, ctx: ctx, bufs: make([][]byte, w.NumChannels()), subtask: subtask, maxParallelism: maxParallelism, rr: subtask % max(1, w.NumChannels())}
+	o := &RecordOutput{Edge: e, w: w, ctx: ctx, bufs: make([][]byte, w.NumChannels()), subtask: subtask, maxParallelism: maxParallelism,
+		rr: subtask % max(1, w.NumChannels()), lastWM: MinWatermark}
 	for i := range o.bufs {
 		o.bufs[i] = w.NewBuffer()
 	}
@@ -92,8 +96,17 @@ func (o *RecordOutput) put(ch int, b []byte, start int) {
 // Emitter returns the function that encodes records of type T with c and
 // routes them by the edge's partitioner. For hash edges, key hashes the
 // record's key.
+//
+// On an edge with timestamps every record carries the task's current
+// event timestamp in front of its bytes (timestampCodec).
 func Emitter[T any](o *RecordOutput, c Codec[T], key func(T) uint64) (func(T), error) {
 	n := len(o.bufs)
+	if o.Edge.Timestamps {
+		if o.time == nil {
+			o.time = &taskTime{}
+		}
+		c = timestampCodec[T]{c: c, t: o.time}
+	}
 	switch o.Edge.Partitioner {
 	case graph.Forward:
 		// A forward partition has one channel: the consumer with our index.

@@ -57,6 +57,7 @@ type task struct {
 	outputs []*RecordOutput
 	current string // operator name, for panic reports
 	cp      checkpoints
+	tm      taskWatermarks
 }
 
 // RunTask runs one subtask (an operator chain) to its end: a source until
@@ -106,6 +107,10 @@ func RunTask(ctx context.Context, opts TaskOptions) (err error) {
 	if err := t.run(ctx); err != nil {
 		return err
 	}
+	if t.v.Source {
+		// A bounded input ends event time: every timer fires.
+		t.watermarkTo(t.v.Operators[0], MaxWatermark)
+	}
 	for _, n := range t.v.Operators {
 		t.current = g.Operators[n].Node.Name
 		if err := t.ops[n].Finish(ctx); err != nil {
@@ -122,7 +127,8 @@ func RunTask(ctx context.Context, opts TaskOptions) (err error) {
 
 func (t *task) build(ctx context.Context) error {
 	g, opts := t.g, t.opts
-	netOut := map[int][]*RecordOutput{}
+	t.initTime()
+	netOut := t.tm.netOut
 	for _, e := range g.Outputs(t.v.Index) {
 		var consumers []int
 		if e.Partitioner == graph.Forward {
@@ -137,6 +143,7 @@ func (t *task) build(ctx context.Context) error {
 			return err
 		}
 		o := NewRecordOutput(ctx, e, w, opts.Subtask, g.MaxParallelism)
+		o.time = t.tm.time
 		t.outputs = append(t.outputs, o)
 		netOut[e.FromNode] = append(netOut[e.FromNode], o)
 	}
@@ -148,6 +155,8 @@ func (t *task) build(ctx context.Context) error {
 		for _, ce := range g.ChainEdges {
 			if ce.From == n {
 				outs.Chained = append(outs.Chained, t.ops[ce.To].Input())
+				outs.ChainedTo = append(outs.ChainedTo, ce.To)
+				t.tm.chainOut[n] = append(t.tm.chainOut[n], ce.To)
 			}
 		}
 		outs.Network = netOut[n]
@@ -165,6 +174,7 @@ func (t *task) build(ctx context.Context) error {
 			Parallelism: t.v.Parallelism, MaxParallelism: g.MaxParallelism, Vertex: t.v.Index,
 			Checkpointing: opts.Checkpointing, Restore: opts.Restore.forOperator(op.ID),
 			Logger: opts.Logger.With().Str("operator", op.Node.Name).Int("subtask", opts.Subtask).Logger(),
+			Time:   &TimeContext{t: t.tm.time, node: n},
 		}, out)
 		if err != nil {
 			return fmt.Errorf("open %q: %w", op.Node.Name, err)
@@ -209,6 +219,7 @@ func (t *task) run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	t.tm.valve = NewWatermarkValve(len(t.cp.channels))
 	defer func() {
 		if cerr := gate.Close(); err == nil && cerr != nil {
 			err = fmt.Errorf("close input gate: %w", cerr)
@@ -233,20 +244,31 @@ func (t *task) run(ctx context.Context) (err error) {
 		}
 		switch el.Event.Kind {
 		case EventNone:
-			if err := router.push(el.Edge, el.Record); err != nil {
+			rec := el.Record
+			if el.Edge < len(t.tm.tsEdge) && t.tm.tsEdge[el.Edge] {
+				if rec, err = t.tm.time.splitTimestamp(rec); err != nil {
+					return fmt.Errorf("input edge %d from subtask %d: %w", el.Edge, el.Producer, err)
+				}
+				if t.tm.valve.HasIdle() {
+					t.valveOut(t.tm.valve.Active(t.cp.index[[2]int{el.Edge, el.Producer}]))
+				}
+			}
+			if err := router.push(el.Edge, rec); err != nil {
 				return fmt.Errorf("input edge %d from subtask %d: %w", el.Edge, el.Producer, err)
 			}
 		case EndOfPartition:
 			pending--
-			if err := t.align(t.cp.aligner.EndOfPartition(time.Now(), t.cp.index[[2]int{el.Edge, el.Producer}])); err != nil {
+			ch := t.cp.index[[2]int{el.Edge, el.Producer}]
+			if err := t.align(t.cp.aligner.EndOfPartition(time.Now(), ch)); err != nil {
 				return err
 			}
+			t.valveOut(t.tm.valve.End(ch))
 		case CheckpointBarrier:
 			if err := t.barrier(el); err != nil {
 				return err
 			}
-		default:
-			// Watermarks are not produced yet.
+		case Watermark:
+			t.valveOut(t.tm.valve.Watermark(t.cp.index[[2]int{el.Edge, el.Producer}], el.Event.Timestamp))
 		}
 	}
 	return nil

@@ -45,6 +45,7 @@ func (t *task) idle() {
 // Its failures travel up through the source's Run as an abort panic, as
 // the emitters' do.
 func (t *task) safePoint() {
+	t.tm.time.fireDue()
 	for {
 		select {
 		case c := <-t.opts.Checkpoints.Commands:
@@ -79,6 +80,10 @@ func (t *task) openGate(ctx context.Context, inputs []GateInput) (InputGate, err
 func (t *task) next(ctx context.Context, gate InputGate) (Element, error) {
 	for {
 		select {
+		case <-t.tm.timerC():
+			t.tm.timerAt = time.Time{} // drained: rearm
+			t.tm.time.fireDue()
+			t.flush()
 		case <-gate.Ready():
 		case c := <-t.opts.Checkpoints.Commands:
 			if err := t.command(c); err != nil {

@@ -50,6 +50,9 @@ type Options struct {
 	Stdout io.Writer
 	// Logger receives the engine's logs (default: warnings on stderr).
 	Logger *zerolog.Logger
+	// AutoWatermarkInterval is pipeline.auto-watermark-interval: how
+	// often periodic watermark generators emit (default 200 ms).
+	AutoWatermarkInterval time.Duration
 }
 
 // Environment collects a job's operators and runs the job.
@@ -59,6 +62,7 @@ type Environment struct {
 	nodes     []nodeInfo
 	edges     []graph.Edge
 	keyHashes map[[2]int]any
+	sideEdges map[[2]int]sideEdge
 	errs      []error
 	stdout    io.Writer
 	printMu   sync.Mutex
@@ -72,6 +76,9 @@ type nodeInfo struct {
 	// replayable is false for a source that cannot resume from a
 	// checkpoint (see NonReplayableSources).
 	replayable bool
+	// assignsTimestamps is set for sources with a watermark strategy and
+	// timestamp assigners (see timestamps.go).
+	assignsTimestamps bool
 }
 
 // NewEnvironment returns an empty environment.
@@ -95,7 +102,7 @@ func NewEnvironment(opts Options) *Environment {
 	if opts.Logger != nil {
 		log = *opts.Logger
 	}
-	return &Environment{opts: opts, codecs: runtime.NewCodecRegistry(), keyHashes: map[[2]int]any{}, stdout: opts.Stdout, log: log}
+	return &Environment{opts: opts, codecs: runtime.NewCodecRegistry(), keyHashes: map[[2]int]any{}, sideEdges: map[[2]int]sideEdge{}, stdout: opts.Stdout, log: log}
 }
 
 // SetParallelism sets the default parallelism.
@@ -159,7 +166,7 @@ func (e *Environment) program(name string) (*program, error) {
 		return nil, err
 	}
 	l := &graph.Logical{Name: name, DefaultParallelism: e.opts.Parallelism, MaxParallelism: e.opts.MaxParallelism,
-		DisableChaining: e.opts.DisableChaining, Edges: e.edges}
+		DisableChaining: e.opts.DisableChaining, Edges: e.timestampEdges()}
 	p := &program{}
 	for _, n := range e.nodes {
 		l.Nodes = append(l.Nodes, n.gn)

@@ -15,6 +15,14 @@ type factory[I, O any] struct {
 	in   runtime.Codec[I] // nil for sources
 	out  runtime.Codec[O] // nil for sinks
 	open func(oc runtime.OperatorContext, emit func(O)) (*instance[I], error)
+	// openSide, when set instead of open, also gets the side outputs.
+	openSide func(oc runtime.OperatorContext, emit func(O), sides sideOutputs) (*instance[I], error)
+}
+
+// outputSet is the output of an operator with side outputs.
+type outputSet[O any] struct {
+	main  func(O)
+	sides sideOutputs
 }
 
 // instance is one running operator; unset functions do nothing.
@@ -30,9 +38,24 @@ type instance[I any] struct {
 	snapshot func(ctx context.Context, cp runtime.CheckpointMeta) (runtime.OperatorSnapshot, error)
 	complete func(id int64) error
 	aborted  func(id int64)
+	// watermark handles the operator's input watermark (nil: forward it).
+	watermark func(wm int64)
+	time      *runtime.TimeContext
 }
 
 func (f *factory[I, O]) NewOutput(o runtime.Outputs) (any, error) {
+	sides, err := f.env.splitSideOutputs(f.node, &o)
+	if err != nil {
+		return nil, err
+	}
+	main, err := f.mainOutput(o)
+	if err != nil || sides == nil {
+		return main, err
+	}
+	return &outputSet[O]{main: main, sides: sides}, nil
+}
+
+func (f *factory[I, O]) mainOutput(o runtime.Outputs) (func(O), error) {
 	var fns []func(O)
 	for _, c := range o.Chained {
 		fn, ok := c.(func(O))
@@ -55,30 +78,39 @@ func (f *factory[I, O]) NewOutput(o runtime.Outputs) (any, error) {
 		}
 		fns = append(fns, e)
 	}
-	switch len(fns) {
-	case 0:
-		return func(O) {}, nil
-	case 1:
-		return fns[0], nil
-	case 2:
-		a, b := fns[0], fns[1]
-		return func(v O) { a(v); b(v) }, nil
-	}
-	return func(v O) {
-		for _, fn := range fns {
-			fn(v)
-		}
-	}, nil
+	return fanOut(fns), nil
 }
 
 func (f *factory[I, O]) Open(oc runtime.OperatorContext, out any) (runtime.Operator, error) {
 	emit, _ := out.(func(O))
-	inst, err := f.open(oc, emit)
+	var sides sideOutputs
+	if set, ok := out.(*outputSet[O]); ok {
+		emit, sides = set.main, set.sides
+	}
+	var inst *instance[I]
+	var err error
+	if f.openSide != nil {
+		inst, err = f.openSide(oc, emit, sides)
+	} else {
+		inst, err = f.open(oc, emit)
+	}
 	if err != nil {
 		return nil, err
 	}
 	inst.codec = f.in
+	inst.time = oc.Time
 	return inst, nil
+}
+
+// ProcessWatermark implements runtime.WatermarkHandler.
+func (i *instance[I]) ProcessWatermark(wm int64) {
+	if i.watermark != nil {
+		i.watermark(wm)
+		return
+	}
+	if i.time != nil {
+		i.time.EmitWatermark(wm)
+	}
 }
 
 func (i *instance[I]) Input() any {

@@ -141,7 +141,7 @@ func upload(ctx context.Context, st runtime.CheckpointStorage, from, to string) 
 
 // pebbleSnapshot takes a native Pebble checkpoint at the barrier; Upload
 // writes its new files and returns a handle for every file.
-func (kv *keyedValue[K, S]) pebbleSnapshot(ctx context.Context, cp runtime.CheckpointMeta) (runtime.OperatorSnapshot, error) {
+func (kv *keyedBackend[K]) pebbleSnapshot(ctx context.Context, cp runtime.CheckpointMeta) (runtime.OperatorSnapshot, error) {
 	cs := kv.oc.Checkpointing
 	var uploaded func(string) bool
 	if cs.Incremental {
