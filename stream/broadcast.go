@@ -74,20 +74,37 @@ func ConnectBroadcast[A any, K comparable, B any](ks KeyedStream[A, K], bs Broad
 }
 
 // BroadcastContext is the context of ProcessBroadcastElement: read-write
-// access to the broadcast states (BroadcastState).
+// access to the broadcast states (BroadcastState), the record's timestamp,
+// the operator's watermark and the side outputs (Output).
 type BroadcastContext struct {
 	b   *state.BroadcastBackend
 	sub int
+	tc  *runtime.TimeContext
+	wm  func() int64
+	sideOutputs
 }
 
 // Subtask is the index of the parallel instance running the function.
 func (c *BroadcastContext) Subtask() int { return c.sub }
 
-// KeyedBroadcastContext is the context of ProcessElement: the current key
-// and its value state (as in Process) and read-only access to the
-// broadcast states (ReadOnlyBroadcastState).
+// Timestamp is the event timestamp of the broadcast record; false when it
+// has none.
+func (c *BroadcastContext) Timestamp() (int64, bool) {
+	if c.tc == nil {
+		return 0, false
+	}
+	return c.tc.Timestamp()
+}
+
+// CurrentWatermark is the operator's input watermark.
+func (c *BroadcastContext) CurrentWatermark() int64 { return c.wm() }
+
+// KeyedBroadcastContext is the context of ProcessElement and OnTimer: the
+// key, its value state, timers and side outputs (a ProcessContext, as in
+// KeyedProcess), and read-only access to the broadcast states
+// (ReadOnlyBroadcastState).
 type KeyedBroadcastContext[K comparable, S any] struct {
-	*KeyedContext[K, S]
+	*ProcessContext[K, S]
 	b *state.BroadcastBackend
 }
 
@@ -131,27 +148,37 @@ func (r ReadOnlyBroadcastMap[K, V]) Range(fn func(k K, v V) bool) { r.m.Range(fn
 // broadcast stream (Flink's KeyedBroadcastProcessFunction):
 // ProcessBroadcastElement sees every broadcast record on every instance and
 // may change the broadcast state; ProcessElement sees the keyed records,
-// with the key's state and the broadcast state read-only.
+// with the key's state and timers and the broadcast state read-only;
+// OnTimer runs when a timer of the key fires.
 type KeyedBroadcastProcessFunction[K comparable, A, B, S, O any] interface {
-	ProcessElement(ctx *KeyedBroadcastContext[K, S], v A, emit func(O))
-	ProcessBroadcastElement(ctx *BroadcastContext, v B, emit func(O))
+	ProcessElement(ctx *KeyedBroadcastContext[K, S], v A, out func(O))
+	ProcessBroadcastElement(ctx *BroadcastContext, v B, out func(O))
+	OnTimer(ctx *KeyedBroadcastContext[K, S], timestamp int64, out func(O))
 }
 
 // KeyedBroadcastProcessFuncs is a KeyedBroadcastProcessFunction made of
-// two functions.
+// functions; Timer may be nil.
 type KeyedBroadcastProcessFuncs[K comparable, A, B, S, O any] struct {
-	Element          func(ctx *KeyedBroadcastContext[K, S], v A, emit func(O))
-	BroadcastElement func(ctx *BroadcastContext, v B, emit func(O))
+	Element          func(ctx *KeyedBroadcastContext[K, S], v A, out func(O))
+	BroadcastElement func(ctx *BroadcastContext, v B, out func(O))
+	Timer            func(ctx *KeyedBroadcastContext[K, S], timestamp int64, out func(O))
 }
 
 // ProcessElement calls Element.
-func (f KeyedBroadcastProcessFuncs[K, A, B, S, O]) ProcessElement(ctx *KeyedBroadcastContext[K, S], v A, emit func(O)) {
-	f.Element(ctx, v, emit)
+func (f KeyedBroadcastProcessFuncs[K, A, B, S, O]) ProcessElement(ctx *KeyedBroadcastContext[K, S], v A, out func(O)) {
+	f.Element(ctx, v, out)
 }
 
 // ProcessBroadcastElement calls BroadcastElement.
-func (f KeyedBroadcastProcessFuncs[K, A, B, S, O]) ProcessBroadcastElement(ctx *BroadcastContext, v B, emit func(O)) {
-	f.BroadcastElement(ctx, v, emit)
+func (f KeyedBroadcastProcessFuncs[K, A, B, S, O]) ProcessBroadcastElement(ctx *BroadcastContext, v B, out func(O)) {
+	f.BroadcastElement(ctx, v, out)
+}
+
+// OnTimer calls Timer, if set.
+func (f KeyedBroadcastProcessFuncs[K, A, B, S, O]) OnTimer(ctx *KeyedBroadcastContext[K, S], ts int64, out func(O)) {
+	if f.Timer != nil {
+		f.Timer(ctx, ts, out)
+	}
 }
 
 // broadcastKind names the files of broadcast state in a checkpoint.
@@ -167,30 +194,32 @@ const broadcastKind = "broadcast"
 func KeyedBroadcastProcess[A any, K comparable, B, S, O any](c BroadcastConnectedStream[A, K, B], fn KeyedBroadcastProcessFunction[K, A, B, S, O]) Stream[O] {
 	env := c.ks.s.env
 	oc := codecFor[O](env, "KeyedBroadcastProcess")
+	sc := codecFor[S](env, "KeyedBroadcastProcess state")
 	descs := c.bs.descs
-	n := addCoOperator(c.ks.s, c.bs.s, "broadcastprocess", "KeyedBroadcastProcess", oc, func(rc runtime.OperatorContext, emit func(O)) (*coInstance[A, B], error) {
-		ctx := context.Background()
-		bc, err := openBroadcast(ctx, rc, descs)
+	n := addCoOperator(c.ks.s, c.bs.s, "broadcastprocess", "KeyedBroadcastProcess", oc, func(rc runtime.OperatorContext, emit func(O), sides sideOutputs) (*coInstance[A, B], error) {
+		bc, err := openBroadcast(context.Background(), rc, descs)
 		if err != nil {
 			return nil, fmt.Errorf("KeyedBroadcastProcess: %w", err)
 		}
-		st, err := openKeyedValue[K, S](ctx, env, withoutBroadcast(rc), "KeyedBroadcastProcess")
+		kc, err := openKeyedCore[K](env, withoutBroadcast(rc), sides, sc, "KeyedBroadcastProcess")
 		if err != nil {
 			return nil, err
 		}
-		kctx := &KeyedBroadcastContext[K, S]{KeyedContext: &KeyedContext[K, S]{state: st, sub: rc.Subtask}, b: bc}
-		bctx := &BroadcastContext{b: bc, sub: rc.Subtask}
+		kctx := &KeyedBroadcastContext[K, S]{ProcessContext: kc.ctx, b: bc}
+		bctx := &BroadcastContext{b: bc, sub: rc.Subtask, tc: rc.Time, wm: kc.ctx.timers.CurrentWatermark, sideOutputs: sides}
+		kc.onTimer = func(ts int64) { fn.OnTimer(kctx, ts, emit) }
 		key := c.ks.key
 		return &coInstance[A, B]{
 			instance: &instance[A]{
 				in: func(v A) {
-					kctx.key = key(v)
+					kc.setKey(key(v))
 					fn.ProcessElement(kctx, v, emit)
 				},
 				snapshot: func(ctx context.Context, cp runtime.CheckpointMeta) (runtime.OperatorSnapshot, error) {
-					return snapshotWithBroadcast(ctx, rc, cp, st, bc)
+					return snapshotWithBroadcast(ctx, rc, cp, kc.kb.snapshot, bc)
 				},
-				close: st.close,
+				close:     kc.kb.close,
+				watermark: kc.advance,
 			},
 			in2: func(v B) { fn.ProcessBroadcastElement(bctx, v, emit) },
 		}, nil
@@ -242,21 +271,21 @@ func withoutBroadcast(oc runtime.OperatorContext) runtime.OperatorContext {
 
 // snapshotWithBroadcast takes the keyed state's snapshot and the broadcast
 // state's (encoded now, at the barrier) and uploads both.
-func snapshotWithBroadcast[K comparable, S any](ctx context.Context, oc runtime.OperatorContext, cp runtime.CheckpointMeta,
-	st *keyedValue[K, S], bc *state.BroadcastBackend) (runtime.OperatorSnapshot, error) {
-	snap, err := st.snapshot(ctx, cp)
+func snapshotWithBroadcast(ctx context.Context, oc runtime.OperatorContext, cp runtime.CheckpointMeta,
+	keyed func(context.Context, runtime.CheckpointMeta) (runtime.OperatorSnapshot, error), bc *state.BroadcastBackend) (runtime.OperatorSnapshot, error) {
+	snap, err := keyed(ctx, cp)
 	if err != nil || oc.Checkpointing == nil {
 		return snap, err
 	}
 	data := bc.Snapshot()
 	cs := oc.Checkpointing
 	path := cs.StatePath(cp.ID, oc.Operator.ID, oc.Vertex, oc.Subtask, broadcastKind)
-	keyed := snap.Upload
+	upload := snap.Upload
 	snap.Upload = func(ctx context.Context) ([]runtime.StateHandle, error) {
 		var hs []runtime.StateHandle
-		if keyed != nil {
+		if upload != nil {
 			var err error
-			if hs, err = keyed(ctx); err != nil {
+			if hs, err = upload(ctx); err != nil {
 				return nil, err
 			}
 		}

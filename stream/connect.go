@@ -1,7 +1,6 @@
 package stream
 
 import (
-	"context"
 	"fmt"
 
 	"github.com/floe-yarn/floe/graph"
@@ -26,13 +25,25 @@ func Connect[A, B any](a Stream[A], b Stream[B]) ConnectedStreams[A, B] {
 	return ConnectedStreams[A, B]{a: a, b: b}
 }
 
-// CoContext is what a CoProcessFunction knows about where it runs.
+// CoContext is what a CoProcessFunction knows: where it runs, the current
+// record's timestamp, and the side outputs (Output).
 type CoContext struct {
 	sub int
+	tc  *runtime.TimeContext
+	sideOutputs
 }
 
 // Subtask is the index of the parallel instance running the function.
 func (c *CoContext) Subtask() int { return c.sub }
+
+// Timestamp is the event timestamp of the record being processed; false
+// when it has none.
+func (c *CoContext) Timestamp() (int64, bool) {
+	if c.tc == nil {
+		return 0, false
+	}
+	return c.tc.Timestamp()
+}
 
 // CoProcessFunction processes the records of two connected streams (Flink's
 // CoProcessFunction): ProcessElement1 those of the first, ProcessElement2
@@ -61,82 +72,14 @@ func (f CoProcessFuncs[A, B, O]) ProcessElement2(ctx *CoContext, v B, emit func(
 // CoProcess runs fn over the records of both connected streams.
 func CoProcess[A, B, O any](c ConnectedStreams[A, B], fn CoProcessFunction[A, B, O]) Stream[O] {
 	oc := codecFor[O](c.a.env, "CoProcess")
-	n := addCoOperator(c.a, c.b, "coprocess", "CoProcess", oc, func(rc runtime.OperatorContext, emit func(O)) (*coInstance[A, B], error) {
-		ctx := &CoContext{sub: rc.Subtask}
+	n := addCoOperator(c.a, c.b, "coprocess", "CoProcess", oc, func(rc runtime.OperatorContext, emit func(O), sides sideOutputs) (*coInstance[A, B], error) {
+		ctx := &CoContext{sub: rc.Subtask, tc: rc.Time, sideOutputs: sides}
 		return &coInstance[A, B]{
 			instance: &instance[A]{in: func(v A) { fn.ProcessElement1(ctx, v, emit) }},
 			in2:      func(v B) { fn.ProcessElement2(ctx, v, emit) },
 		}, nil
 	})
 	return newStream(c.a.env, n, oc)
-}
-
-// KeyedConnectedStreams are two keyed streams with the same key type, read
-// by one keyed two-input operator: records of both with the same key reach
-// the same parallel instance and share that key's state.
-type KeyedConnectedStreams[A, B any, K comparable] struct {
-	a KeyedStream[A, K]
-	b KeyedStream[B, K]
-}
-
-// ConnectKeyed connects two streams keyed by the same key type (Flink's
-// connect followed by keyBy on both sides).
-func ConnectKeyed[A, B any, K comparable](a KeyedStream[A, K], b KeyedStream[B, K]) KeyedConnectedStreams[A, B, K] {
-	if a.s.env != b.s.env {
-		a.s.env.fail(fmt.Errorf("connect streams from different environments"))
-	}
-	return KeyedConnectedStreams[A, B, K]{a: a, b: b}
-}
-
-// KeyedCoProcessFunction processes the records of two connected keyed
-// streams with per-key value state of type S (Flink's
-// KeyedCoProcessFunction).
-type KeyedCoProcessFunction[K comparable, A, B, S, O any] interface {
-	ProcessElement1(ctx *KeyedContext[K, S], v A, emit func(O))
-	ProcessElement2(ctx *KeyedContext[K, S], v B, emit func(O))
-}
-
-// KeyedCoProcessFuncs is a KeyedCoProcessFunction made of two functions.
-type KeyedCoProcessFuncs[K comparable, A, B, S, O any] struct {
-	Element1 func(ctx *KeyedContext[K, S], v A, emit func(O))
-	Element2 func(ctx *KeyedContext[K, S], v B, emit func(O))
-}
-
-// ProcessElement1 calls Element1.
-func (f KeyedCoProcessFuncs[K, A, B, S, O]) ProcessElement1(ctx *KeyedContext[K, S], v A, emit func(O)) {
-	f.Element1(ctx, v, emit)
-}
-
-// ProcessElement2 calls Element2.
-func (f KeyedCoProcessFuncs[K, A, B, S, O]) ProcessElement2(ctx *KeyedContext[K, S], v B, emit func(O)) {
-	f.Element2(ctx, v, emit)
-}
-
-// KeyedCoProcess runs fn over the records of both keyed streams; the
-// context holds the current key and its state, which both inputs share.
-// The state is checkpointed and rescaled like Process's.
-func KeyedCoProcess[A, B any, K comparable, S, O any](c KeyedConnectedStreams[A, B, K], fn KeyedCoProcessFunction[K, A, B, S, O]) Stream[O] {
-	env := c.a.s.env
-	oc := codecFor[O](env, "KeyedCoProcess")
-	n := addCoOperator(c.a.s, c.b.s, "coprocess", "KeyedCoProcess", oc, func(rc runtime.OperatorContext, emit func(O)) (*coInstance[A, B], error) {
-		st, err := openKeyedValue[K, S](context.Background(), env, rc, "KeyedCoProcess")
-		if err != nil {
-			return nil, err
-		}
-		ctx := &KeyedContext[K, S]{state: st, sub: rc.Subtask}
-		ka, kb := c.a.key, c.b.key
-		return &coInstance[A, B]{
-			instance: &instance[A]{in: func(v A) {
-				ctx.key = ka(v)
-				fn.ProcessElement1(ctx, v, emit)
-			}, snapshot: st.snapshot, close: st.close},
-			in2: func(v B) {
-				ctx.key = kb(v)
-				fn.ProcessElement2(ctx, v, emit)
-			},
-		}, nil
-	})
-	return newStream(env, n, oc)
 }
 
 // coInstance is a running two-input operator: the first input's instance
@@ -165,23 +108,28 @@ func (c *coInstance[A, B]) PushRecord2(rec []byte) error {
 type coFactory[A, B, O any] struct {
 	factory[A, O]
 	in2   runtime.Codec[B]
-	open2 func(oc runtime.OperatorContext, emit func(O)) (*coInstance[A, B], error)
+	open2 func(oc runtime.OperatorContext, emit func(O), sides sideOutputs) (*coInstance[A, B], error)
 }
 
 func (f *coFactory[A, B, O]) Open(oc runtime.OperatorContext, out any) (runtime.Operator, error) {
 	emit, _ := out.(func(O))
-	inst, err := f.open2(oc, emit)
+	var sides sideOutputs
+	if set, ok := out.(*outputSet[O]); ok {
+		emit, sides = set.main, set.sides
+	}
+	inst, err := f.open2(oc, emit, sides)
 	if err != nil {
 		return nil, err
 	}
 	inst.codec, inst.codec2 = f.in, f.in2
+	inst.time = oc.Time
 	return inst, nil
 }
 
 // addCoOperator appends a two-input operator reading a (input 0) and b
 // (input 1) and returns its node index.
 func addCoOperator[A, B, O any](a Stream[A], b Stream[B], kind, name string, out runtime.Codec[O],
-	open func(oc runtime.OperatorContext, emit func(O)) (*coInstance[A, B], error)) int {
+	open func(oc runtime.OperatorContext, emit func(O), sides sideOutputs) (*coInstance[A, B], error)) int {
 	env := a.env
 	n := env.addNode(kind, name, typeName[O]())
 	env.nodes[n].factory = &coFactory[A, B, O]{factory: factory[A, O]{env: env, node: n, in: a.codec, out: out}, in2: b.codec, open2: open}

@@ -78,15 +78,15 @@ func TestKeyedCoProcessSharesKeyState(t *testing.T) {
 			a := KeyBy(FromSlice(env, ints(300)), func(i int) int { return i % 7 })
 			b := KeyBy(FromSlice(env, []string{"x", "yy", "zzz", "x", "yy", "x"}), func(s string) int { return len(s) })
 			var c collector[out]
-			count := func(ctx *KeyedContext[int, int], emit func(out)) {
+			count := func(ctx *ProcessContext[int, int], emit func(out)) {
 				n, _ := ctx.Value()
 				n++
 				ctx.Update(n)
 				emit(out{Key: ctx.Key(), Count: n, Sub: ctx.Subtask()})
 			}
 			res := KeyedCoProcess(ConnectKeyed(a, b), KeyedCoProcessFuncs[int, int, string, int, out]{
-				Element1: func(ctx *KeyedContext[int, int], _ int, emit func(out)) { count(ctx, emit) },
-				Element2: func(ctx *KeyedContext[int, int], _ string, emit func(out)) { count(ctx, emit) },
+				Element1: func(ctx *ProcessContext[int, int], _ int, emit func(out)) { count(ctx, emit) },
+				Element2: func(ctx *ProcessContext[int, int], _ string, emit func(out)) { count(ctx, emit) },
 			})
 			ForEach(res, c.add)
 			if err := env.Execute("t"); err != nil {
@@ -144,5 +144,58 @@ func TestConnectBuildsOneTwoInputVertex(t *testing.T) {
 	slices.Sort(inputs)
 	if fmt.Sprint(inputs) != "[0 1]" {
 		t.Fatalf("inputs of the co-process vertex %v, want [0 1]", inputs)
+	}
+}
+
+// TestKeyedCoProcessTimersWaitForBothInputs: both inputs carry ascending
+// timestamps (monotonous watermarks), the second one four times slower. A timer at t
+// fires only when the operator's watermark — the minimum of both inputs'
+// — reached t, so by then every record with a timestamp ≤ t of both inputs
+// has been counted, and each timer fires once.
+func TestKeyedCoProcessTimersWaitForBothInputs(t *testing.T) {
+	const n = 1000
+	type rec struct{ TS, Key int64 }
+	env := NewEnvironment(Options{Parallelism: 2})
+	gen := func(i int64) rec { return rec{TS: i, Key: i % 3} }
+	strategy := ForMonotonousTimestamps[rec]().WithTimestampAssigner(func(r rec, _ int64) int64 { return r.TS })
+	a := AssignTimestampsAndWatermarks(Generate(env, gen, GeneratorOptions{Count: n, RatePerSecond: 2000}).Parallelism(1), strategy)
+	b := AssignTimestampsAndWatermarks(Generate(env, gen, GeneratorOptions{Count: n, RatePerSecond: 500}).Parallelism(1), strategy)
+	key := func(r rec) int64 { return r.Key }
+	var c collector[string]
+	count := func(ctx *ProcessContext[int64, int64], r rec) {
+		m, _ := ctx.Value()
+		ctx.Update(m + 1)
+		ctx.TimerService().RegisterEventTimeTimer(r.TS)
+	}
+	out := KeyedCoProcess(ConnectKeyed(KeyBy(a, key), KeyBy(b, key)), KeyedCoProcessFuncs[int64, rec, rec, int64, string]{
+		Element1: func(ctx *ProcessContext[int64, int64], r rec, _ func(string)) { count(ctx, r) },
+		Element2: func(ctx *ProcessContext[int64, int64], r rec, _ func(string)) { count(ctx, r) },
+		Timer: func(ctx *ProcessContext[int64, int64], ts int64, emit func(string)) {
+			m, _ := ctx.Value()
+			// Records of the key with a timestamp ≤ ts: two per such time.
+			if want := 2 * (ts/3 + 1); m < want {
+				emit(fmt.Sprintf("timer %d of key %d fired after %d records, %d have a timestamp ≤ it", ts, ctx.Key(), m, want))
+				return
+			}
+			emit(fmt.Sprint(ts))
+		},
+	})
+	ForEach(out, c.add)
+	if err := env.Execute("t"); err != nil {
+		t.Fatal(err)
+	}
+	got := c.sorted(func(x, y string) bool { return x < y })
+	want := make([]string, n)
+	for i := range want {
+		want[i] = fmt.Sprint(i)
+	}
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		for _, l := range got {
+			if strings.HasPrefix(l, "timer") {
+				t.Fatal(l)
+			}
+		}
+		t.Fatalf("%d timers fired, want %d once each", len(got), n)
 	}
 }
