@@ -9,7 +9,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/floe-yarn/floe/jobmanager"
@@ -206,7 +205,6 @@ type bcOperator struct {
 
 type bcInstance struct {
 	op  runtime.Operator
-	mu  sync.Mutex
 	out []string
 	ev  runtime.Codec[bcEvent]
 	rc  runtime.Codec[bcRule]

@@ -117,7 +117,7 @@ func (u *User) AddLate(user, typ string, t, wm int64, rules Rules) []Firing {
 			}
 			after := int64(u.Count(typ, at-r.Within, at))
 			existed := at != t || hadGroup
-			if after >= r.Count && !(existed && after-1 >= r.Count) {
+			if after >= r.Count && (!existed || after-1 < r.Count) {
 				out = append(out, Firing{User: user, Rule: id, Time: at})
 			}
 		}
