@@ -1,7 +1,7 @@
 // Command nexmark runs one Nexmark query over generated events and reports
 // its throughput per CPU core (scripts/bench-nexmark.sh drives it):
 //
-//	nexmark --query q0|q1|q2 [--events N] [--parallelism P]
+//	nexmark --query q0|q1|q2|q5|q7|q8 [--events N] [--parallelism P]
 //
 // When the job ends it prints, on standard error,
 //

@@ -7,7 +7,7 @@ import (
 )
 
 // Names lists the queries this package builds.
-var Names = []string{"q0", "q1", "q2"}
+var Names = []string{"q0", "q1", "q2", "q5", "q7", "q8"}
 
 // Source is the Nexmark event stream of n events (0: unbounded).
 func Source(env *stream.Environment, n int64) stream.Stream[Event] {
@@ -71,6 +71,12 @@ func Build(env *stream.Environment, query string, n int64, sink func(subtask int
 		attach(Q1(events), sink, count)
 	case "q2":
 		attach(Q2(events), sink, count)
+	case "q5":
+		attach(Q5(events), sink, count)
+	case "q7":
+		attach(Q7(events), sink, count)
+	case "q8":
+		attach(Q8(events), sink, count)
 	default:
 		return fmt.Errorf("unknown query %q (have %v)", query, Names)
 	}
@@ -99,6 +105,10 @@ func attach[T any](s stream.Stream[T], sink func(int, string), count func(int, i
 // Reference computes query's rows for events 0…n-1 straight from the
 // generator, formatted as Build's sink gets them.
 func Reference(query string, n int64) ([]string, error) {
+	switch query {
+	case "q5", "q7", "q8":
+		return windowedReference(query, n), nil
+	}
 	var out []string
 	for i := range n {
 		e := Generate(i)

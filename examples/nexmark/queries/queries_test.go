@@ -55,11 +55,16 @@ func TestGeneratorProportionsAndLayout(t *testing.T) {
 }
 
 // TestQueriesMatchReference runs each query on a small run at parallelism
-// 1 and 2 and compares its rows with the reference.
+// 1 and 2 and compares its rows with the reference; the windowed queries
+// at parallelism 2 over 11 s of event time (two windows of 10 s, six
+// sliding windows of q5).
 func TestQueriesMatchReference(t *testing.T) {
-	const n = 20_000
 	for _, q := range Names {
-		for _, p := range []int{1, 2} {
+		n, pars := int64(20_000), []int{1, 2}
+		if q == "q5" || q == "q7" || q == "q8" {
+			n, pars = 11_000*EventsPerMilli, []int{2}
+		}
+		for _, p := range pars {
 			t.Run(fmt.Sprintf("%s parallelism %d", q, p), func(t *testing.T) {
 				env := stream.NewEnvironment(stream.Options{Parallelism: p})
 				var mu sync.Mutex
@@ -77,8 +82,8 @@ func TestQueriesMatchReference(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if len(want) == 0 {
-					t.Fatalf("%s: the reference has no rows", q)
+				if len(want) < 2 {
+					t.Fatalf("%s: the reference has %d rows: too few to test anything", q, len(want))
 				}
 				slices.Sort(got)
 				slices.Sort(want)
