@@ -1,5 +1,5 @@
 // Package runtime executes chains of operators on records: codecs, in-band
-// events, checkpoint barriers and, later, state and timers.
+// events, checkpoint barriers, event time and timers.
 //
 // RunTask runs one subtask: the chain of operators of one job graph vertex
 // (graph.Vertex) for one parallel index. The job binary supplies a Program —
@@ -72,4 +72,40 @@
 // Package runtime/checkpointtest is a test job for all of this, run over
 // the local exchange here and over the network data plane in taskexec;
 // runtime/twoinputtest does the same for two-input tasks.
+//
+// # Event time
+//
+// A record's event timestamp travels with it like Flink's StreamRecord
+// timestamp: in a chain it is a per-task slot (TimeContext.Timestamp) that
+// the chain head sets from the incoming record and that a timestamp
+// assigner or a firing timer overwrites (SetTimestamp); operators read it.
+// Across tasks it travels only on edges marked graph.JobEdge.Timestamps
+// (the API marks the edges downstream of an assigner): each record there
+// carries 8 bytes of timestamp in front of its codec bytes, and Watermark
+// events flow. A job without event time has no such edge and pays nothing.
+//
+// Watermarks are in-band events that never overtake records: an operator
+// emits one with TimeContext.EmitWatermark; the task hands it at once to
+// the chained operators after it (ProcessWatermark of a WatermarkHandler,
+// or straight on) and broadcasts it on every channel of the operator's
+// outputs with timestamps, after the records emitted before it (a
+// watermark not above the last one sent is dropped). A task with inputs
+// feeds watermark events, records and channel ends to a WatermarkValve,
+// a deterministic core: its input watermark is the minimum over the
+// channels that are neither idle nor ended; an ended channel counts as
+// MaxWatermark, so when every input ends the watermark becomes MaxWatermark
+// and every event-time timer fires; an idle channel (a Watermark event of
+// IdleWatermark) stops holding the minimum back until it delivers a record
+// or a watermark again; when every open channel is idle the input goes
+// idle too (forwarded as IdleWatermark) at the largest of their
+// watermarks. A source task sends MaxWatermark through its chain when the
+// source ends, before Finish. Barriers and alignment are untouched:
+// watermarks are events like any other on a channel.
+//
+// Processing time: TimeContext.AtProcessingTime registers a callback that
+// the task goroutine runs once the wall clock reaches it — a task with
+// inputs waits on a timer beside its input gate and checkpoint commands,
+// a source task runs due callbacks at its safe points (between batches and
+// when idle) — so operators never lock on the record path. Periodic
+// watermark emission and processing-time timers are built on it.
 package runtime

@@ -49,19 +49,23 @@ func TestWatermarkValve(t *testing.T) {
 				var ch int
 				var ts int64
 				var o ValveOutput
+				var err error
 				switch s[0] {
 				case 'w':
-					fmt.Sscanf(s, "w%d:%d", &ch, &ts)
+					_, err = fmt.Sscanf(s, "w%d:%d", &ch, &ts)
 					o = v.Watermark(ch, ts)
 				case 'i':
-					fmt.Sscanf(s, "i%d", &ch)
+					_, err = fmt.Sscanf(s, "i%d", &ch)
 					o = v.Watermark(ch, IdleWatermark)
 				case 'r':
-					fmt.Sscanf(s, "r%d", &ch)
+					_, err = fmt.Sscanf(s, "r%d", &ch)
 					o = v.Active(ch)
 				case 'e':
-					fmt.Sscanf(s, "e%d", &ch)
+					_, err = fmt.Sscanf(s, "e%d", &ch)
 					o = v.End(ch)
+				}
+				if err != nil {
+					t.Fatalf("step %q: %v", s, err)
 				}
 				if got := valveString(o); got != tc.want[i] {
 					t.Fatalf("step %d (%s): got %q, want %q", i, s, got, tc.want[i])

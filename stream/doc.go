@@ -124,4 +124,53 @@
 //
 // main() must therefore build the same graph every time it runs with the
 // same arguments.
+//
+// # Event time, timers and windows
+//
+// AssignTimestampsAndWatermarks gives records event timestamps (the
+// WatermarkStrategy's timestamp assigner) and makes watermarks with the
+// strategy's generator, one per parallel instance: ForBoundedOutOfOrderness
+// (largest timestamp seen − d − 1 ms, emitted every
+// pipeline.auto-watermark-interval, Options.AutoWatermarkInterval, default
+// 200 ms), ForMonotonousTimestamps, or ForGenerator with a user
+// WatermarkGenerator (OnEvent and OnPeriodicEmit, either may emit);
+// WithIdleness marks an instance idle after a quiet spell so it does not
+// hold the watermark back. Everything downstream carries timestamps; the
+// runtime moves them and the watermarks (see package runtime). An
+// assigner drops upstream watermarks except the final MaxWatermark of a
+// bounded input, which fires every open window.
+//
+// KeyedProcess runs a KeyedProcessFunction (ProcessElement, OnTimer) with
+// the key, the record's timestamp, per-key value state and a TimerService
+// (event-time timers fire when the watermark reaches them, processing-time
+// ones from the task's clock; one fires once per key, namespace and time;
+// a deleted one never fires). Its state and timers live in the keyed
+// state backend (runtime/state.TimerService: timers are entries of keyed
+// state), so they are checkpointed, restored and rescaled with the key
+// groups; without checkpointing the backend is a hashmap.
+//
+// Side outputs: NewOutputTag names a side stream of any type, a process or
+// window function emits to it with Output(ctx, tag, v), and
+// SideOutput(stream, tag) reads it.
+//
+// Windows: Window(keyed, assigner) or WindowAll(stream, assigner) (one
+// instance) give a WindowedStream; CountWindow fires every n records.
+// Assigners: TumblingEventTimeWindows, SlidingEventTimeWindows,
+// EventTimeSessionWindows (sessions merge when they overlap or touch),
+// their processing-time variants and GlobalWindows; windows are aligned to
+// the epoch (WindowStart, right for negative timestamps), [Start, End)
+// with MaxTimestamp End − 1. Triggers: EventTimeTrigger and
+// ProcessingTimeTrigger (the defaults), CountTrigger, PurgingTrigger,
+// ContinuousEventTimeTrigger. A window is late when MaxTimestamp +
+// AllowedLateness <= the watermark; a record all of whose windows are late
+// is dropped or sent to SideOutputLateData's tag; a late record within the
+// allowed lateness fires its window again. Functions: Reduce and
+// WindowAggregate fold incrementally, WindowProcess gets every record of
+// the window, WindowAggregateProcess folds and then gets the window's
+// context. Window contents, trigger state, session sets and timers are
+// keyed state. Processing-time windows still open when a bounded input
+// ends do not fire. Bad parameters (a size or gap of 0, a slide larger
+// than the size, a malformed duration in ParseWindowSpec, an event-time
+// window on a stream without timestamps) are errors when the job is
+// built.
 package stream

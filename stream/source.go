@@ -203,6 +203,14 @@ func (r *strideReader[T]) Snapshot() []SplitState {
 
 func (r *strideReader[T]) Close() error { return nil }
 
+// CurrentSplit implements SplitAwareReader.
+func (r *strideReader[T]) CurrentSplit() string {
+	if len(r.cursors) == 0 {
+		return ""
+	}
+	return r.src.name + "-" + strconv.FormatInt(r.cursors[0].id, 10)
+}
+
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()

@@ -260,6 +260,14 @@ func (r *textFileReader) Next(ctx context.Context) (string, error) {
 	}
 }
 
+// CurrentSplit implements SplitAwareReader.
+func (r *textFileReader) CurrentSplit() string {
+	if r.cur == nil {
+		return ""
+	}
+	return r.cur.split.path + "@" + strconv.FormatInt(r.cur.split.start, 10)
+}
+
 // LastLine implements LinePositioner.
 func (r *textFileReader) LastLine() (string, int64) {
 	if r.cur == nil {

@@ -120,11 +120,28 @@ func (e *Environment) NonReplayableSources() []string {
 // addSplitSource adds a source operator whose subtasks each enumerate the
 // splits, take their share (AssignSplits) and read them.
 func addSplitSource[T any](env *Environment, kind, name string, src Source[T]) Stream[T] {
+	return addSplitSourceWith(env, kind, name, src, nil)
+}
+
+// addSplitSourceWith is addSplitSource with a watermark strategy (nil:
+// none; see FromSourceWithWatermarks).
+func addSplitSourceWith[T any](env *Environment, kind, name string, src Source[T], strategy *WatermarkStrategy[T]) Stream[T] {
 	c := codecFor[T](env, name)
+	interval := env.autoWatermarkInterval()
 	info := src.Info()
 	s := addSource(env, kind, name, info.Bounded, info.MaxParallelism, c, func(oc runtime.OperatorContext, emit func(T)) (*instance[struct{}], error) {
 		var r SplitReader[T] // set while running; snapshots read it between records
 		inst := &instance[struct{}]{}
+		var wms *splitWatermarks[T]
+		if strategy != nil {
+			wms = newSplitWatermarks(*strategy, oc.Time)
+			emit = wms.wrap(emit)
+			everyInterval(oc.Time, interval, func(now int64) {
+				if wms.reader != nil {
+					wms.periodic(now)
+				}
+			})
+		}
 		inst.runSafe = func(ctx context.Context, idle, safePoint func()) error {
 			mine, err := sourceSplits(ctx, src, oc)
 			if err != nil {
@@ -139,6 +156,9 @@ func addSplitSource[T any](env *Environment, kind, name string, src Source[T]) S
 				return fmt.Errorf("source %s subtask %d: %w", name, oc.Subtask, err)
 			}
 			r = rd
+			if wms != nil {
+				wms.setReader(rd)
+			}
 			return drain(ctx, rd, emit, safePoint)
 		}
 		inst.run = func(ctx context.Context, idle func()) error { return inst.runSafe(ctx, idle, func() {}) }

@@ -74,7 +74,7 @@ func AssignTimestampsAndWatermarks[T any](in Stream[T], s WatermarkStrategy[T]) 
 	n := addOperator(in, "timestamps", "Timestamps/Watermarks", in.codec, func(oc runtime.OperatorContext, emit func(T)) (*instance[T], error) {
 		tc := oc.Time
 		g := newWatermarkGen(s, tc.ProcessingTime())
-		var sent int64 = runtime.MinWatermark
+		sent := runtime.MinWatermark
 		idleSent := false
 		flush := func() {
 			if !g.changed {

@@ -275,7 +275,7 @@ func Generate(n, keys int, seed uint64, step, disorder int64, lateEvery int) []s
 		return int64(x % uint64(m))
 	}
 	out := make([]string, n)
-	t := int64(-3 * step) // a few negative timestamps
+	t := -3 * step // a few negative timestamps
 	for i := range out {
 		t += next(step + 1)
 		lag := next(disorder + 1)

@@ -1,0 +1,101 @@
+package integration
+
+import (
+	"context"
+	"fmt"
+	"math/rand"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/floe-yarn/floe/examples/windows/windowscheck"
+	"github.com/floe-yarn/floe/yarnrpc"
+)
+
+// TestYarnWindowsExactlyOnce is issue 10's windows test on YARN:
+// examples/windows per-job with parallelism 2, session windows, a
+// checkpoint every second, while a TaskManager container process is killed
+// with SIGKILL three times at random moments with windows open. The input's
+// disorder is below the out-of-orderness, so the output must equal the
+// reference (every record counted once, sessions merged over the whole
+// input, no duplicate window), the job must have restored from a completed
+// checkpoint, and the application must succeed.
+func TestYarnWindowsExactlyOnce(t *testing.T) {
+	e := newYC(t)
+	dir := e.testDir(t)
+	const spec = "session:15ms"
+	// 2 source subtasks at 150 lines/s: about 25 s of input.
+	input := windowscheck.Generate(7500, 23, 5, 10, 40, 0)
+	events, err := windowscheck.ParseEvents(input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp, err := windowscheck.ParseSpec(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := windowscheck.Pure(events, sp)
+	e.writeLines(t, dir+"/in/events.txt", input)
+	app, job := e.runDetached(t, "-p", "2", "-Dtaskmanager.numberOfTaskSlots=1",
+		"-Dexecution.checkpointing.interval=1s", "-Dstate.checkpoints.dir="+e.qualify(t, dir+"/chk"),
+		e.bins+"/windows", "--input", e.qualify(t, dir+"/in"), "--output", e.qualify(t, dir+"/out"),
+		"--window", spec, "--out-of-orderness", "50ms", "--rate", "150")
+	cc := e.jobManager(t, app)
+	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
+	restoredSeen := false
+	const kills = 3
+	for k := 0; k < kills; k++ {
+		waitUntil(t, 2*time.Minute, fmt.Sprintf("kill %d: job running with a completed checkpoint", k+1), func() (bool, error) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			j, err := cc.Job(ctx, job)
+			if err != nil {
+				return false, nil
+			}
+			if j.State.Terminal() {
+				return false, fmt.Errorf("job ended (%s) after %d kills; the input is too short", j.State, k)
+			}
+			st, err := cc.JM.Checkpoints(ctx, job)
+			if err != nil || st.Counts.Completed == 0 || !allRunning(j) {
+				return false, nil
+			}
+			if st.Latest.Restored != nil {
+				restoredSeen = true
+			}
+			return true, nil
+		})
+		time.Sleep(time.Duration(rng.Intn(2000)) * time.Millisecond)
+		pids := ycContainerPIDs(t, app, "taskmanager")
+		if len(pids) == 0 {
+			t.Fatalf("kill %d: no TaskManager process", k+1)
+		}
+		for cid, pid := range pids { // map order: a random TaskManager
+			if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("kill %d: SIGKILL to TaskManager process %d of %s", k+1, pid, cid)
+			break
+		}
+	}
+	waitUntil(t, 5*time.Minute, "the application to end", func() (bool, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if st, err := cc.JM.Checkpoints(ctx, job); err == nil && st.Latest.Restored != nil {
+			restoredSeen = true
+		}
+		r, err := e.rm.ApplicationReport(ctx, app)
+		if err != nil || !r.State.Terminal() {
+			return false, nil
+		}
+		if r.FinalStatus != yarnrpc.FinalSucceeded {
+			t.Errorf("application ended %s: %s", r.FinalStatus, r.Diagnostics)
+		}
+		return true, nil
+	})
+	if !restoredSeen {
+		t.Errorf("no restore from a completed checkpoint was seen after %d kills", kills)
+	}
+	if err := windowscheck.Compare("windows", e.readLines(t, dir+"/out"), want); err != nil {
+		t.Fatalf("output not the reference: %v", err)
+	}
+}
