@@ -9,7 +9,7 @@
 // any parallelism, whatever fails:
 //
 //   - Events get their time as timestamp and a bounded-out-of-orderness
-//     watermark (largest time − D − 1 ms per source subtask). Each user's
+//     watermark (largest time − D − 1 ms per source split). Each user's
 //     events wait in keyed state until the watermark passes them; an
 //     event-time timer at each event's time evaluates the rules then, when
 //     every event at or before it has arrived.
@@ -58,21 +58,20 @@ func Build(env *stream.Environment, o Options) {
 	stream.WriteText(Firings(EventStream(env, o), RuleStream(env, o)), o.Output).Name("Firings sink").UID("rules-sink")
 }
 
-// EventStream is the events input with timestamps and watermarks.
+// EventStream is the events input with timestamps and watermarks, one
+// watermark generator per split (file range) of the source.
 func EventStream(env *stream.Environment, o Options) stream.Stream[Event] {
-	src := stream.FromSource[Event](env, &lineSource[Event]{inner: stream.TextFileSource(o.Events), rate: o.Rate, what: "events", parse: ParseEvent},
+	return stream.FromSourceWithWatermarks[Event](env, &lineSource[Event]{inner: stream.TextFileSource(o.Events), rate: o.Rate, what: "events", parse: ParseEvent},
+		stream.ForBoundedOutOfOrderness[Event](o.OutOfOrderness).WithTimestampAssigner(func(e Event, _ int64) int64 { return e.Time }),
 		"Events "+o.Events).UID("rules-events")
-	return stream.AssignTimestampsAndWatermarks(src, stream.ForBoundedOutOfOrderness[Event](o.OutOfOrderness).
-		WithTimestampAssigner(func(e Event, _ int64) int64 { return e.Time })).Name("Event time").UID("rules-events-time")
 }
 
 // RuleStream is the rules input: one reader, in file order, timestamped by
 // validFrom, its watermark the largest validFrom − 1 ms.
 func RuleStream(env *stream.Environment, o Options) stream.Stream[Rule] {
-	src := stream.FromSource[Rule](env, &lineSource[Rule]{inner: stream.TextFileSource(o.Rules), rate: o.Rate, what: "rules", parse: ParseRule},
+	return stream.FromSourceWithWatermarks[Rule](env, &lineSource[Rule]{inner: stream.TextFileSource(o.Rules), rate: o.Rate, what: "rules", parse: ParseRule},
+		stream.ForMonotonousTimestamps[Rule]().WithTimestampAssigner(func(r Rule, _ int64) int64 { return r.ValidFrom }),
 		"Rules "+o.Rules).UID("rules-rules").Parallelism(1)
-	return stream.AssignTimestampsAndWatermarks(src, stream.ForMonotonousTimestamps[Rule]().
-		WithTimestampAssigner(func(r Rule, _ int64) int64 { return r.ValidFrom })).Name("Rule time").UID("rules-rules-time").Parallelism(1)
 }
 
 // Firings evaluates the rules on the events: the output lines.

@@ -43,6 +43,14 @@ type lineReader[T any] struct {
 	n     int64
 }
 
+// CurrentSplit names the split being read, for per-split watermarks.
+func (r *lineReader[T]) CurrentSplit() string {
+	if s, ok := r.SplitReader.(stream.SplitAwareReader); ok {
+		return s.CurrentSplit()
+	}
+	return ""
+}
+
 func (r *lineReader[T]) Next(ctx context.Context) (T, error) {
 	var zero T
 	for {
