@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 export CGO_ENABLED ?= 0
 
-.PHONY: all build test test-unit test-integration proto proto-check lint fuzz bench bench-yarn demo cluster-start cluster-stop vet clean
+.PHONY: all build test test-unit test-integration proto proto-check lint fuzz bench bench-nexmark bench-yarn demo cluster-start cluster-stop vet clean
 
 all: build
 
@@ -49,6 +49,10 @@ fuzz:
 ## bench: throughput per core, TaskManager RSS, codec ns/op and the backpressure figures; asserts nothing.
 bench:
 	scripts/bench.sh
+
+## bench-nexmark: Nexmark queries' events/s per core (medians of 3; NEXMARK_EVENTS, default 10 M).
+bench-nexmark:
+	scripts/bench-nexmark.sh
 
 ## demo: wordcount on YARN (per-job) over a generated text on HDFS; starts/stops the minicluster only if needed.
 demo:

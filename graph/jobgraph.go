@@ -44,6 +44,9 @@ type JobEdge struct {
 	FromNode    int         `json:"fromNode"`
 	ToNode      int         `json:"toNode"`
 	Partitioner Partitioner `json:"partitioner"`
+	// Input is the consumer head's input the edge feeds: 0, or 1 for the
+	// second input of a two-input operator (Connect).
+	Input int `json:"input,omitempty"`
 	// Timestamps: records carry event timestamps, and watermarks flow.
 	Timestamps bool `json:"timestamps,omitempty"`
 }
@@ -164,7 +167,8 @@ func Build(l *Logical) (*JobGraph, error) {
 		if vertexOf[e.From] == vertexOf[e.To] {
 			continue
 		}
-		g.Edges = append(g.Edges, JobEdge{Index: len(g.Edges), From: vertexOf[e.From], To: vertexOf[e.To], FromNode: e.From, ToNode: e.To, Partitioner: e.Partitioner, Timestamps: e.Timestamps})
+		g.Edges = append(g.Edges, JobEdge{Index: len(g.Edges), From: vertexOf[e.From], To: vertexOf[e.To], FromNode: e.From, ToNode: e.To,
+			Partitioner: e.Partitioner, Input: e.Input, Timestamps: e.Timestamps})
 	}
 	g.Fingerprint = g.computeFingerprint()
 	return g, nil

@@ -13,6 +13,12 @@
 // or hash over key groups (KeyGroup, SubtaskForKeyGroup — the seam for
 // rescaling keyed state).
 //
+// A vertex whose head has two logical inputs (Connect in package stream)
+// has a TwoInputOperator head: each job edge names the input it feeds
+// (graph.JobEdge.Input), and the task hands each record to PushRecord or
+// PushRecord2 by its edge. Barriers are aligned, and the watermark taken,
+// over the channels of both inputs together.
+//
 // Records travel through an Exchange: LocalExchange (bounded Go channels,
 // local execution) or the network data plane (taskexec adapts
 // taskexec/netio). A consumer reads its InputGate record by record; every
@@ -70,7 +76,8 @@
 // which is new). Operators read them when they open, before any record.
 //
 // Package runtime/checkpointtest is a test job for all of this, run over
-// the local exchange here and over the network data plane in taskexec.
+// the local exchange here and over the network data plane in taskexec;
+// runtime/twoinputtest does the same for two-input tasks.
 //
 // # Event time
 //

@@ -211,6 +211,10 @@ func (t *task) run(ctx context.Context) (err error) {
 		inputs = append(inputs, in)
 		pending += len(in.Producers)
 	}
+	router, err := newInputRouter(t.g, t.v, head)
+	if err != nil {
+		return err
+	}
 	gate, err := t.openGate(ctx, inputs)
 	if err != nil {
 		return err
@@ -249,7 +253,7 @@ func (t *task) run(ctx context.Context) (err error) {
 					t.valveOut(t.tm.valve.Active(t.cp.index[[2]int{el.Edge, el.Producer}]))
 				}
 			}
-			if err := head.PushRecord(rec); err != nil {
+			if err := router.push(el.Edge, rec); err != nil {
 				return fmt.Errorf("input edge %d from subtask %d: %w", el.Edge, el.Producer, err)
 			}
 		case EndOfPartition:

@@ -22,7 +22,8 @@
 // readers), SocketTextStream, Generate (rate-controlled, for tests and
 // benchmarks), and FromSource for any Source. Transformations: Map, FlatMap, Filter, KeyBy with Reduce
 // (rolling), Process and ProcessWithEnd (a keyed function with per-key
-// value state), AsKeyed, Union, and the partitioners Forward, Rebalance,
+// value state), AsKeyed, Union, Connect with CoProcess and KeyedCoProcess,
+// Broadcast with KeyedBroadcastProcess, and the partitioners Forward, Rebalance,
 // Broadcast and hash (KeyBy). Sinks: Print, WriteText and FileSink (the
 // exactly-once file sink), ForEach, ForEachSubtask, AddSink, Discard. Every operator has Name, UID,
 // Parallelism and DisableChaining; the environment has a default
@@ -43,6 +44,29 @@
 //
 // Go methods cannot have type parameters, so operators that change the
 // record type are functions (Map(s, f)) while the others are methods too.
+//
+// # Connected streams and broadcast state
+//
+// Connect(a, b) joins two streams of possibly different types into one
+// two-input operator (its task knows which input each channel feeds,
+// aligns checkpoint barriers over the channels of both, and its watermark
+// is the minimum of both inputs'): CoProcess runs a CoProcessFunction
+// (ProcessElement1, ProcessElement2). ConnectKeyed connects two streams
+// keyed by the same key type; KeyedCoProcess gives both inputs the key's
+// value state, timers and side outputs in a ProcessContext, and OnTimer.
+//
+// Broadcast(s, MapStateDescriptor…) sends every record of s to every
+// instance of the operator it is connected to (Flink's broadcast state
+// pattern): ConnectBroadcast(keyed, broadcast) and KeyedBroadcastProcess
+// run a KeyedBroadcastProcessFunction. ProcessBroadcastElement changes the
+// map-shaped broadcast state (BroadcastState), the same way on every
+// instance; ProcessElement and OnTimer read it (ReadOnlyBroadcastState)
+// beside the key's state and timers. In a job that checkpoints, every
+// subtask writes its broadcast state to
+// <dir>/chk-<n>/<operator>-<vertex>-<subtask>-broadcast with a handle
+// covering every key group, so a subtask restored at any parallelism is
+// given every old copy and takes one (runtime/state.BroadcastBackend): all
+// instances start with the same broadcast state.
 //
 // # Roles
 //

@@ -74,4 +74,12 @@
 // sink commits): Snapshot encodes it; Restore gives a new subtask its share
 // of all old subtasks' lists, split evenly (EvenSplit) or whole (Union),
 // as Flink redistributes operator state.
+//
+// # Broadcast state
+//
+// BroadcastBackend holds the map-shaped broadcast state of one operator
+// subtask (BroadcastMapState, declared with a BroadcastMapDescriptor), the
+// same on every instance. Snapshot encodes it (its own small format, sorted
+// so equal contents give equal bytes); RestoreBroadcast gives new subtask i
+// the whole state of old subtask i mod the old parallelism, as Flink does.
 package state

@@ -1,0 +1,134 @@
+// Package job is the rules example's job, Floe's real-time rule-marketing
+// job: events "<eventTimeMillis> <user> <eventType>" keyed by user, rules
+// "<validFromMillis> <ruleId> <eventType> <count> <withinMillis>" as a
+// broadcast stream, and one output line "<user> <ruleId>
+// <eventTimeMillis>" per distinct firing, through the exactly-once file
+// sink (core.go states the semantics).
+//
+// It works in event time so that its output is the same on every run, at
+// any parallelism, whatever fails:
+//
+//   - Events get their time as timestamp and a bounded-out-of-orderness
+//     watermark (largest time − D − 1 ms per source split). Each user's
+//     events wait in keyed state until the watermark passes them; an
+//     event-time timer at each event's time evaluates the rules then, when
+//     every event at or before it has arrived.
+//   - Rules are read by one source subtask, in file order, with their
+//     validFrom as timestamp and a watermark of the largest validFrom − 1
+//     ms: the operator's watermark, the minimum of both inputs', passes t
+//     only when every rule line valid at t has arrived. Every rule version
+//     is kept in broadcast state (not only the latest), so an event at t
+//     uses the version in force at t.
+//   - An event behind the watermark (disorder larger than D) is never
+//     dropped: it is added at once, and the firings it adds — at its own
+//     time and at later, already evaluated times whose windows reach back
+//     to it — are written then (User.AddLate). Counts only grow with
+//     events, so the set of firings is the same as if it had come in time;
+//     only when they are written differs.
+//
+// Every event of a user stays in keyed state: a rule changed later may look
+// back over any past window, and the contract puts no bound on within.
+package job
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/floe-yarn/floe/stream"
+)
+
+// Descriptors of the broadcast state: every version of every rule, and the
+// largest validFrom read so far (one entry, key "").
+var (
+	RulesState  = stream.MapStateDescriptor[string, []Rule]{Name: "rule-versions"}
+	LatestState = stream.MapStateDescriptor[string, int64]{Name: "latest-valid-from"}
+)
+
+// Options are the job's parameters (the example's flags).
+type Options struct {
+	Events, Rules, Output string
+	// Rate is lines per second per source subtask (0: unlimited).
+	Rate float64
+	// OutOfOrderness bounds the events' disorder for their watermark.
+	OutOfOrderness time.Duration
+}
+
+// Build adds the rules job to env.
+func Build(env *stream.Environment, o Options) {
+	stream.WriteText(Firings(EventStream(env, o), RuleStream(env, o)), o.Output).Name("Firings sink").UID("rules-sink")
+}
+
+// EventStream is the events input with timestamps and watermarks, one
+// watermark generator per split (file range) of the source.
+func EventStream(env *stream.Environment, o Options) stream.Stream[Event] {
+	return stream.FromSourceWithWatermarks[Event](env, &lineSource[Event]{inner: stream.TextFileSource(o.Events), rate: o.Rate, what: "events", parse: ParseEvent},
+		stream.ForBoundedOutOfOrderness[Event](o.OutOfOrderness).WithTimestampAssigner(func(e Event, _ int64) int64 { return e.Time }),
+		"Events "+o.Events).UID("rules-events")
+}
+
+// RuleStream is the rules input: one reader, in file order, timestamped by
+// validFrom, its watermark the largest validFrom − 1 ms.
+func RuleStream(env *stream.Environment, o Options) stream.Stream[Rule] {
+	return stream.FromSourceWithWatermarks[Rule](env, &lineSource[Rule]{inner: stream.TextFileSource(o.Rules), rate: o.Rate, what: "rules", parse: ParseRule},
+		stream.ForMonotonousTimestamps[Rule]().WithTimestampAssigner(func(r Rule, _ int64) int64 { return r.ValidFrom }),
+		"Rules "+o.Rules).UID("rules-rules").Parallelism(1)
+}
+
+// Firings evaluates the rules on the events: the output lines.
+func Firings(events stream.Stream[Event], rules stream.Stream[Rule]) stream.Stream[string] {
+	ks := stream.KeyBy(events, func(e Event) string { return e.User })
+	bs := stream.Broadcast(rules, RulesState, LatestState)
+	return stream.KeyedBroadcastProcess(stream.ConnectBroadcast(ks, bs), stream.KeyedBroadcastProcessFuncs[string, Event, Rule, User, string]{
+		Element:          onEvent,
+		BroadcastElement: onRule,
+		Timer:            onTimer,
+	}).Name("Rules").UID("rules-evaluate")
+}
+
+// onRule keeps the rule line as a version of its rule, from its effective
+// validFrom on. Every instance sees the same lines in the same order, so
+// all hold the same versions.
+func onRule(ctx *stream.BroadcastContext, r Rule, _ func(string)) {
+	latest := stream.BroadcastState(ctx, LatestState)
+	if l, ok := latest.Get(""); ok {
+		r.ValidFrom = EffectiveFrom(r.ValidFrom, l)
+	}
+	latest.Put("", r.ValidFrom)
+	versions := stream.BroadcastState(ctx, RulesState)
+	vs, _ := versions.Get(r.ID)
+	versions.Put(r.ID, AddVersion(append([]Rule(nil), vs...), r))
+}
+
+// onEvent buffers an event until the watermark passes it, or handles a
+// late one at once.
+func onEvent(ctx *stream.KeyedBroadcastContext[string, User], e Event, emit func(string)) {
+	u, _ := ctx.Value()
+	if wm := ctx.TimerService().CurrentWatermark(); e.Time <= wm {
+		for _, f := range u.AddLate(e.User, e.Type, e.Time, wm, rulesOf(ctx)) {
+			emit(f.String())
+		}
+	} else {
+		u.Add(e.Type, e.Time)
+		ctx.TimerService().RegisterEventTimeTimer(e.Time)
+	}
+	ctx.Update(u)
+}
+
+// onTimer evaluates the rules at time t for the timer's user.
+func onTimer(ctx *stream.KeyedBroadcastContext[string, User], t int64, emit func(string)) {
+	u, ok := ctx.Value()
+	if !ok {
+		panic(fmt.Sprintf("rules: timer at %d of user %s, who has no events", t, ctx.Key()))
+	}
+	for _, f := range u.FiresAt(ctx.Key(), t, rulesOf(ctx)) {
+		emit(f.String())
+	}
+}
+
+// rulesOf reads the rule versions of the broadcast state.
+func rulesOf(ctx *stream.KeyedBroadcastContext[string, User]) Rules {
+	m := stream.ReadOnlyBroadcastState(ctx, RulesState)
+	return func(yield func(string, []Rule) bool) {
+		m.Range(func(id string, vs []Rule) bool { return yield(id, vs) })
+	}
+}
