@@ -264,7 +264,7 @@ func Run(t *testing.T, exchange func(subtask int) runtime.Exchange, slots []runt
 			cmds[key] = c
 			opts := runtime.TaskOptions{Program: j, Job: "two", Vertex: v, Subtask: sub, Exchange: exchange(sub), Slots: slots, Logger: zerolog.Nop(),
 				Checkpoints: runtime.CheckpointHooks{Mode: runtime.ExactlyOnce, Commands: c,
-					Ack: func(_ int64, snaps []runtime.OperatorSnapshot, _ time.Duration) {
+					Ack: func(_ runtime.CheckpointMeta, snaps []runtime.OperatorSnapshot, _ time.Duration) {
 						mu.Lock()
 						defer mu.Unlock()
 						acks[key] = append(acks[key], snaps...)
