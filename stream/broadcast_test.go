@@ -3,9 +3,6 @@ package stream
 import (
 	"context"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -105,18 +102,6 @@ func TestKeyedBroadcastProcessEveryInstance(t *testing.T) {
 		})
 	}
 }
-
-// dirStorage is a CheckpointStorage on local disk.
-type dirStorage struct{}
-
-func (dirStorage) Create(_ context.Context, p string) (io.WriteCloser, error) {
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return nil, err
-	}
-	return os.Create(p)
-}
-
-func (dirStorage) Open(_ context.Context, p string) (io.ReadCloser, error) { return os.Open(p) }
 
 // TestBroadcastStateRestoresToEveryInstance snapshots the broadcast
 // operator's subtasks after rule updates, then restores it at other
