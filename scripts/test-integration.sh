@@ -12,15 +12,15 @@ if ! "$mc" status >/dev/null 2>&1; then
 fi
 kafka=scripts/kafka.sh
 kafka_started=0
-if ! "$kafka" status >/dev/null 2>&1; then
-  "$kafka" start
-  kafka_started=1
-fi
 cleanup() {
   if [ "$kafka_started" = 1 ]; then "$kafka" stop || true; fi
   if [ "$started" = 1 ]; then "$mc" stop || true; fi
 }
 trap cleanup EXIT
+if ! "$kafka" status >/dev/null 2>&1; then
+  "$kafka" start
+  kafka_started=1
+fi
 eval "$("$mc" env)"
 eval "$("$kafka" env)"
 export FLOE_REPO_ROOT="$PWD"
