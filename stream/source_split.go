@@ -152,7 +152,7 @@ func addSplitSource[T any](env *Environment, kind, name string, src Source[T]) S
 	c := codecFor[T](env, name)
 	info := src.Info()
 	s := addSource(env, kind, name, info.Bounded, info.MaxParallelism, c, func(oc runtime.OperatorContext, emit func(T)) (*instance[struct{}], error) {
-		var r SplitReader[T] // set while running; snapshots read it between records
+		var r SplitReader[T]              // set while running; snapshots read it between records
 		snaps := map[int64][]SplitState{} // by checkpoint, for a SplitCheckpointListener
 		inst := &instance[struct{}]{}
 		inst.runSafe = func(ctx context.Context, idle, safePoint func()) error {

@@ -48,15 +48,15 @@ type property struct {
 // enable.idempotence, isolation.level) have their own fields or are fixed
 // by the delivery guarantee; transaction.timeout.ms is read by the sink.
 var properties = map[string]property{
-	"client.id":                 {apply: func(v string) ([]kgo.Opt, error) { return []kgo.Opt{kgo.ClientID(v)}, nil }},
-	"request.timeout.ms":        {apply: msOpt(func(d time.Duration) kgo.Opt { return kgo.RequestTimeoutOverhead(d) })},
+	"client.id":                          {apply: func(v string) ([]kgo.Opt, error) { return []kgo.Opt{kgo.ClientID(v)}, nil }},
+	"request.timeout.ms":                 {apply: msOpt(func(d time.Duration) kgo.Opt { return kgo.RequestTimeoutOverhead(d) })},
 	"socket.connection.setup.timeout.ms": {apply: msOpt(func(d time.Duration) kgo.Opt { return kgo.DialTimeout(d) })},
-	"metadata.max.age.ms":       {apply: msOpt(func(d time.Duration) kgo.Opt { return kgo.MetadataMaxAge(d) })},
-	"retry.backoff.ms":          {apply: msOpt(func(d time.Duration) kgo.Opt { return kgo.RetryBackoffFn(func(int) time.Duration { return d }) })},
-	"fetch.max.bytes":           {role: roleConsumer, apply: intOpt(func(n int32) kgo.Opt { return kgo.FetchMaxBytes(n) })},
-	"max.partition.fetch.bytes": {role: roleConsumer, apply: intOpt(func(n int32) kgo.Opt { return kgo.FetchMaxPartitionBytes(n) })},
-	"fetch.max.wait.ms":         {role: roleConsumer, apply: msOpt(func(d time.Duration) kgo.Opt { return kgo.FetchMaxWait(d) })},
-	"fetch.min.bytes":           {role: roleConsumer, apply: intOpt(func(n int32) kgo.Opt { return kgo.FetchMinBytes(n) })},
+	"metadata.max.age.ms":                {apply: msOpt(func(d time.Duration) kgo.Opt { return kgo.MetadataMaxAge(d) })},
+	"retry.backoff.ms":                   {apply: msOpt(func(d time.Duration) kgo.Opt { return kgo.RetryBackoffFn(func(int) time.Duration { return d }) })},
+	"fetch.max.bytes":                    {role: roleConsumer, apply: intOpt(func(n int32) kgo.Opt { return kgo.FetchMaxBytes(n) })},
+	"max.partition.fetch.bytes":          {role: roleConsumer, apply: intOpt(func(n int32) kgo.Opt { return kgo.FetchMaxPartitionBytes(n) })},
+	"fetch.max.wait.ms":                  {role: roleConsumer, apply: msOpt(func(d time.Duration) kgo.Opt { return kgo.FetchMaxWait(d) })},
+	"fetch.min.bytes":                    {role: roleConsumer, apply: intOpt(func(n int32) kgo.Opt { return kgo.FetchMinBytes(n) })},
 	"isolation.level": {role: roleConsumer, apply: func(v string) ([]kgo.Opt, error) {
 		switch v {
 		case "read_committed":
