@@ -104,7 +104,10 @@ func TestYarnKafkaLedgerRescale(t *testing.T) {
 	input := ledgercheck.Generate(4500, 30, uint64(time.Now().UnixNano()))
 	k.produceLines(t, in, input)
 	common := []string{"-Dtaskmanager.numberOfTaskSlots=1", "-Dexecution.checkpointing.interval=1h",
-		"-Dstate.checkpoints.dir=" + e.qualify(t, dir+"/chk")}
+		"-Dstate.checkpoints.dir=" + e.qualify(t, dir+"/chk"),
+		// As in TestYarnLedgerResumeFromSavepoint: the savepoint's handles
+		// may point into the cancelled job's checkpoint folder.
+		"-Dexecution.checkpointing.externalized-checkpoint-retention=RETAIN_ON_CANCELLATION"}
 	jobArgs := func(rate string) []string {
 		return []string{kafkaLedgerBinary(t, e), "--brokers", k.brokers, "--input-topic", in, "--output-topic", out,
 			"--bounded", "--rate", rate}
