@@ -61,13 +61,13 @@ func (w *writer[T]) txnID(subtask int, n int64) string {
 // would refuse, naming both values.
 func (w *writer[T]) checkTransactionTimeout(ctx context.Context) error {
 	ours := w.opts.transactionTimeout()
-	max, err := brokerConfigInt(ctx, w.adm, "transaction.max.timeout.ms")
+	limit, err := brokerConfigInt(ctx, w.adm, "transaction.max.timeout.ms")
 	if err != nil {
 		return fmt.Errorf("read the broker's transaction.max.timeout.ms: %w", err)
 	}
-	if ours.Milliseconds() > max {
+	if ours.Milliseconds() > limit {
 		return fmt.Errorf("transaction.timeout.ms %d is larger than the broker's transaction.max.timeout.ms %d: lower %stransaction.timeout.ms or raise the broker's limit",
-			ours.Milliseconds(), max, PropertiesPrefix)
+			ours.Milliseconds(), limit, PropertiesPrefix)
 	}
 	return nil
 }

@@ -53,7 +53,7 @@ type StartOffsets struct {
 	Offsets map[string]map[int32]int64
 }
 
-// ErrSkipRecord, returned by a Deserializer, drops the record silently
+// ErrSkipRecord is what a Deserializer returns to drop a record silently
 // (for records the job ignores by design, such as blank lines).
 var ErrSkipRecord = errors.New("skip record")
 
