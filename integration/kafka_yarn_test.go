@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
+
 	"github.com/floe-yarn/floe/examples/ledger/ledgercheck"
 	"github.com/floe-yarn/floe/yarnrpc"
 )
@@ -88,6 +90,19 @@ func TestYarnKafkaLedgerExactlyOnce(t *testing.T) {
 	}
 	if err := ledgercheck.Check(input, k.readCommitted(t, out)); err != nil {
 		t.Fatalf("output not exactly once: %v", err)
+	}
+	// Completed checkpoints committed the source's offsets to the group
+	// (for monitoring).
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	offs, err := k.adm.FetchOffsets(ctx, "it-"+in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var committed int64
+	offs.Each(func(o kadm.OffsetResponse) { committed += max(o.At, 0) })
+	if committed == 0 {
+		t.Errorf("group it-%s has no committed offsets after the run", in)
 	}
 }
 
