@@ -15,15 +15,14 @@ import (
 
 // Tests here talk to a real broker (scripts/kafka.sh start; eval
 // "$(scripts/kafka.sh env)"): FLOE_KAFKA_BROKERS names it. Without it they
-// skip, and fail under CI=true.
+// skip (the unit-test pass of `make test` runs before the broker starts);
+// scripts/test-integration.sh runs them again with the broker, and there a
+// broker that does not answer fails them.
 
 func brokers(t *testing.T) []string {
 	t.Helper()
 	b := os.Getenv("FLOE_KAFKA_BROKERS")
 	if b == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("FLOE_KAFKA_BROKERS is not set: start a broker with scripts/kafka.sh start")
-		}
 		t.Skip("FLOE_KAFKA_BROKERS not set (scripts/kafka.sh start; eval \"$(scripts/kafka.sh env)\")")
 	}
 	bs := strings.Split(b, ",")
