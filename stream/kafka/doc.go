@@ -23,7 +23,11 @@
 // topic, partition and offset, unless SkipInvalid.
 //
 // Not yet: per-partition watermarks with idleness (they wait for the
-// event-time layer of package stream).
+// event-time layer of package stream). Known limit: a bounded source
+// finishes a partition when it has read a record at or past the stop
+// offset's predecessor, so a partition whose last entries before the stop
+// are transaction markers (input written transactionally) keeps the job
+// from ending; write bounded inputs without transactions.
 //
 // # Sink
 //
