@@ -23,11 +23,9 @@
 // topic, partition and offset, unless SkipInvalid.
 //
 // Not yet: per-partition watermarks with idleness (they wait for the
-// event-time layer of package stream). Known limit: a bounded source
-// finishes a partition when it has read a record at or past the stop
-// offset's predecessor, so a partition whose last entries before the stop
-// are transaction markers (input written transactionally) keeps the job
-// from ending; write bounded inputs without transactions.
+// event-time layer of package stream). The reader sees transaction
+// markers (they are never handed to the Deserializer), so a bounded
+// partition written transactionally still reaches its stop offset.
 //
 // # Sink
 //

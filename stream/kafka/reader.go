@@ -26,7 +26,10 @@ func (s *Source[T]) Reader(ctx context.Context, rc stream.ReaderContext) (stream
 		// Direct consumption of the partitions Floe assigns; a placeholder
 		// assignment makes the client a direct consumer so that partitions
 		// can be added as they are assigned and discovered.
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{}))
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{}),
+		// Transaction markers advance a partition's position too, so a
+		// bounded split whose last entries are markers still finishes.
+		kgo.KeepControlRecords())
 	if err != nil {
 		return nil, fmt.Errorf("kafka source subtask %d: %w", rc.Subtask, err)
 	}
@@ -190,6 +193,13 @@ func (r *reader[T]) Next(ctx context.Context) (T, error) {
 			}
 			if sp.Stop >= 0 && rec.Offset >= sp.Stop {
 				r.finish(sp)
+				continue
+			}
+			if rec.Attrs.IsControl() {
+				sp.Next = rec.Offset + 1
+				if sp.Stop >= 0 && sp.Next >= sp.Stop {
+					r.finish(sp)
+				}
 				continue
 			}
 			if err := r.pace(ctx); err != nil {

@@ -219,3 +219,31 @@ func TestSourceDiscoversPartitions(t *testing.T) {
 		t.Fatalf("read %v, want each record once", got)
 	}
 }
+
+// TestSourceBoundedOverTransactions: a bounded read_committed source over
+// a topic written in transactions (the log ends with commit markers)
+// reads every committed record and ends.
+func TestSourceBoundedOverTransactions(t *testing.T) {
+	bs := brokers(t)
+	tp := topic(t, bs, 2)
+	w := openWriter(t, stringSink(bs, tp, ExactlyOnce, "test-"+tp), stream.SinkContext{Parallelism: 1, Checkpointing: true})
+	if err := w.Begin(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	write(t, w, "t1", "t2", "t3")
+	if err := w.Commit(context.Background(), preCommit(t, w, 1)); err != nil {
+		t.Fatal(err)
+	}
+	write(t, w, "t4")
+	if err := w.Commit(context.Background(), preCommit(t, w, 2)); err != nil {
+		t.Fatal(err)
+	}
+	_ = w.Close()
+	o := stringSource(bs, tp)
+	o.Bounded = true
+	o.Properties = map[string]string{"isolation.level": "read_committed"}
+	got, err := runCollect(t, o, 2)
+	if err != nil || !slices.Equal(got, []string{"t1", "t2", "t3", "t4"}) {
+		t.Fatalf("read %v, %v; want t1…t4", got, err)
+	}
+}
