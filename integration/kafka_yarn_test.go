@@ -28,12 +28,12 @@ func TestYarnKafkaLedgerExactlyOnce(t *testing.T) {
 	in, out := k.createTopic(t, "ledger-in", 4), k.createTopic(t, "ledger-out", 3)
 	input := ledgercheck.Generate(9000, 40, uint64(time.Now().UnixNano()))
 	k.produceLines(t, in, input)
-	// 2 source subtasks at 150 records/s: about 30 s of input, long
+	// 2 source subtasks at 100 records/s: about 45 s of input, long
 	// enough for five kills with recovery in between.
 	app, job := e.runDetached(t, "-p", "2", "-Dtaskmanager.numberOfTaskSlots=1",
 		"-Dexecution.checkpointing.interval=1s", "-Dstate.checkpoints.dir="+e.qualify(t, dir+"/chk"),
 		kafkaLedgerBinary(t, e), "--brokers", k.brokers, "--input-topic", in, "--output-topic", out,
-		"--group", "it-"+in, "--bounded", "--rate", "150")
+		"--group", "it-"+in, "--bounded", "--rate", "100")
 	cc := e.jobManager(t, app)
 	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
 	restoredSeen := false
@@ -147,7 +147,7 @@ func TestYarnKafkaLedgerRescale(t *testing.T) {
 	if _, err := e.floe(t, 2*time.Minute, "", "cancel", "-t", "yarn-per-job", "-Dyarn.application.id="+app1.String(), id1); err != nil {
 		t.Fatal(err)
 	}
-	app2, id2 := e.runDetached(t, append(append([]string{"-p", "4", "-s", m[1]}, common...), jobArgs("400")...)...)
+	app2, id2 := e.runDetached(t, append(append([]string{"-p", "4", "-s", m[1]}, common...), jobArgs("100")...)...)
 	cc2 := e.jobManager(t, app2)
 	restored := false
 	waitUntil(t, 4*time.Minute, "the resumed application to end", func() (bool, error) {
