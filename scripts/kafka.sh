@@ -7,7 +7,7 @@
 # broker's own tooling (org.apache.kafka.tools.TopicCommand from the same jars).
 #
 # Usage: scripts/kafka.sh <command>
-#   start                     start the broker when it is not running; wait until it serves
+#   start                     start a fresh broker (empty state dir) when none runs; wait until it serves
 #   stop                      stop the broker (SIGTERM, SIGKILL after 30 s); nothing is left running
 #   status                    one line; exit 0 running, 3 not running
 #   env                       print `export FLOE_KAFKA_BROKERS=127.0.0.1:19092` for eval
