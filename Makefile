@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 export CGO_ENABLED ?= 0
 
-.PHONY: all build test test-unit test-integration proto proto-check lint fuzz bench bench-nexmark bench-yarn demo cluster-start cluster-stop vet clean
+.PHONY: all build test test-unit test-integration proto proto-check lint fuzz bench bench-nexmark bench-yarn bench-kafka demo cluster-start cluster-stop vet clean
 
 all: build
 
@@ -57,6 +57,10 @@ bench-nexmark:
 ## demo: wordcount on YARN (per-job) over a generated text on HDFS; starts/stops the minicluster only if needed.
 demo:
 	scripts/demo.sh
+
+## bench-kafka: Kafka → keyed count → Kafka, records/s per core of Floe's processes, at-least-once and exactly-once (medians of 3), and the broker's consume-only ceiling.
+bench-kafka:
+	scripts/bench-kafka.sh
 
 ## bench-yarn: YARN submission latency, bytes uploaded, AM and TaskManager RSS (medians of 5).
 bench-yarn: build

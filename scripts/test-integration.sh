@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the integration tests against the real Hadoop cluster of scripts/minicluster.sh.
-# Starts the cluster when it is not running and stops it again only if it started it.
+# Runs the integration tests against the real Hadoop cluster of scripts/minicluster.sh
+# and the real Kafka broker of scripts/kafka.sh.
+# Starts each when it is not running and stops it again only if it started it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mc=scripts/minicluster.sh
@@ -9,13 +10,26 @@ if ! "$mc" status >/dev/null 2>&1; then
   "$mc" start
   started=1
 fi
-cleanup() { if [ "$started" = 1 ]; then "$mc" stop || true; fi; }
+kafka=scripts/kafka.sh
+kafka_started=0
+cleanup() {
+  if [ "$kafka_started" = 1 ]; then "$kafka" stop || true; fi
+  if [ "$started" = 1 ]; then "$mc" stop || true; fi
+}
 trap cleanup EXIT
+if ! "$kafka" status >/dev/null 2>&1; then
+  "$kafka" start
+  kafka_started=1
+fi
 eval "$("$mc" env)"
+eval "$("$kafka" env)"
 export FLOE_REPO_ROOT="$PWD"
 # The yarnrpc smoke tests speak raw IPC to the real RM (SIMPLE, and DIGEST-MD5
 # with a delegation token); here a missing cluster fails them.
 FLOE_REQUIRE_CLUSTER=1 CGO_ENABLED=1 go test -race -count=1 -run Smoke ./yarnrpc/
+# The Kafka connector's tests against the real broker (skipped in the
+# unit-test pass, which runs before the broker starts).
+CGO_ENABLED=1 go test -race -count=1 ./stream/kafka/
 # Each test's result is listed; the whole output is shown when one fails.
 log=$(mktemp)
 trap 'rm -f "$log"; cleanup' EXIT

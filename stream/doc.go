@@ -122,6 +122,12 @@
 // such sources so that a submission in EXACTLY_ONCE mode can say what
 // guarantee the job really has.
 //
+// A Source may deal its splits out itself (SplitAssigner: the Kafka
+// source gives each partition to the subtask a fixed rule names, so a
+// reader discovering a new partition knows whether it owns it), and a
+// SplitReader may act when a checkpoint completes
+// (SplitCheckpointListener, given the split states of that checkpoint).
+//
 // A TwoPhaseCommitWriter makes its output visible only when the checkpoint
 // covering it completes; TwoPhaseCommitSink drives one through Snapshot
 // (pre-commit at the barrier), NotifyCheckpointComplete (commit), Restore
@@ -130,8 +136,10 @@
 // FileSink is the model): part files part-<uid>-<subtask>-<counter> are
 // written under hidden names, roll by size, time and at every barrier, and
 // are renamed to their visible names on commit. WriteText and FileSink use
-// it: in a job that checkpoints, a part file is pre-committed at the
-// barrier, committed when the checkpoint completes, and a restore commits
+// it; AddTwoPhaseCommitSink adds a sink around any writer, for
+// connectors in other packages (stream/kafka's exactly-once sink). For
+// the file sink: in a job that checkpoints, a part file is pre-committed
+// at the barrier, committed when the checkpoint completes, and a restore commits
 // the restored checkpoint's pending files and discards later ones; in a
 // job that does not, a part file commits when it rolls and at the end of a
 // bounded input. A folder

@@ -83,6 +83,35 @@ type SplitReader[T any] interface {
 	Close() error
 }
 
+// SplitAssigner is implemented by a Source that deals its splits out
+// itself, fresh and restored alike, instead of with AssignSplits: a source
+// whose readers discover new splits while running (partitions added to a
+// Kafka topic) needs every split to have one owner by a rule each reader
+// can compute alone. It must return parallelism lists whose union is
+// splits.
+type SplitAssigner interface {
+	AssignSplits(splits []SplitState, parallelism int) [][]SplitState
+}
+
+// SplitCheckpointListener is implemented by a SplitReader that acts when
+// a checkpoint completes (the Kafka source commits its offsets to the
+// consumer group, for monitoring). states are the split states the
+// reader's Snapshot returned at that checkpoint's barrier. It is called
+// from the reader's goroutine, between Next calls or inside the reader's
+// ReaderContext.Idle; an error fails the subtask.
+type SplitCheckpointListener interface {
+	NotifyCheckpointComplete(ctx context.Context, checkpointID int64, states []SplitState) error
+}
+
+// assignSplits deals splits out with the source's own SplitAssigner, or
+// with AssignSplits.
+func assignSplits(src any, splits []SplitState, parallelism int) [][]SplitState {
+	if a, ok := src.(SplitAssigner); ok {
+		return a.AssignSplits(splits, parallelism)
+	}
+	return AssignSplits(splits, parallelism)
+}
+
 // AssignSplits deals splits out to parallelism readers: split i goes to
 // reader i % parallelism. It is used both for fresh splits and for the
 // union of the snapshots of a restored job, so a rescale moves whole
@@ -130,7 +159,8 @@ func addSplitSourceWith[T any](env *Environment, kind, name string, src Source[T
 	interval := env.autoWatermarkInterval()
 	info := src.Info()
 	s := addSource(env, kind, name, info.Bounded, info.MaxParallelism, c, func(oc runtime.OperatorContext, emit func(T)) (*instance[struct{}], error) {
-		var r SplitReader[T] // set while running; snapshots read it between records
+		var r SplitReader[T]              // set while running; snapshots read it between records
+		snaps := map[int64][]SplitState{} // by checkpoint, for a SplitCheckpointListener
 		inst := &instance[struct{}]{}
 		var wms *splitWatermarks[T]
 		if strategy != nil {
@@ -163,12 +193,33 @@ func addSplitSourceWith[T any](env *Environment, kind, name string, src Source[T
 		}
 		inst.run = func(ctx context.Context, idle func()) error { return inst.runSafe(ctx, idle, func() {}) }
 		if oc.Checkpointing != nil {
-			inst.snapshot = func(context.Context, runtime.CheckpointMeta) (runtime.OperatorSnapshot, error) {
+			inst.snapshot = func(_ context.Context, cp runtime.CheckpointMeta) (runtime.OperatorSnapshot, error) {
 				if r == nil {
 					return runtime.OperatorSnapshot{}, fmt.Errorf("source %s subtask %d: snapshot before the reader opened", name, oc.Subtask)
 				}
-				return runtime.OperatorSnapshot{State: encodeSourceState(oc.Subtask, oc.Parallelism, r.Snapshot())}, nil
+				ss := r.Snapshot()
+				if _, ok := r.(SplitCheckpointListener); ok {
+					snaps[cp.ID] = ss
+				}
+				return runtime.OperatorSnapshot{State: encodeSourceState(oc.Subtask, oc.Parallelism, ss)}, nil
 			}
+			inst.complete = func(id int64) error {
+				l, ok := r.(SplitCheckpointListener)
+				ss, done := snaps[id]
+				for cid := range snaps {
+					if cid <= id {
+						delete(snaps, cid)
+					}
+				}
+				if !ok || !done {
+					return nil
+				}
+				if err := l.NotifyCheckpointComplete(context.Background(), id, ss); err != nil {
+					return fmt.Errorf("source %s subtask %d: checkpoint %d complete: %w", name, oc.Subtask, id, err)
+				}
+				return nil
+			}
+			inst.aborted = func(id int64) { delete(snaps, id) }
 		}
 		return inst, nil
 	})
@@ -190,7 +241,7 @@ func sourceSplits[T any](ctx context.Context, src Source[T], oc runtime.Operator
 		if err != nil {
 			return nil, fmt.Errorf("list splits: %w", err)
 		}
-		return AssignSplits(splits, oc.Parallelism)[oc.Subtask], nil
+		return assignSplits(src, splits, oc.Parallelism)[oc.Subtask], nil
 	}
 	parts, err := oc.Restore.ReadAll(ctx, oc.Checkpointing.Storage, runtime.OperatorStateOnly)
 	if err != nil {
@@ -231,7 +282,7 @@ func sourceSplits[T any](ctx context.Context, src Source[T], oc runtime.Operator
 		oc.Logger.Info().Ints("absent", absent).Int("oldParallelism", oldP).
 			Msg("restoring splits without the state of these old subtasks: they must have finished before the checkpoint")
 	}
-	return AssignSplits(all, oc.Parallelism)[oc.Subtask], nil
+	return assignSplits(src, all, oc.Parallelism)[oc.Subtask], nil
 }
 
 // encodeSourceState is a source subtask's checkpointed state: its subtask
