@@ -14,6 +14,7 @@ import (
 	"time"
 
 	hdfs "github.com/colinmarc/hdfs/v2"
+	krbclient "github.com/jcmturner/gokrb5/v8/client"
 	"github.com/rs/zerolog"
 )
 
@@ -32,6 +33,8 @@ type hdfsFS struct {
 	callTimeout   time.Duration
 	useDNHostname bool
 	protection    string
+	krb           *krbclient.Client // nil: SIMPLE
+	spn           string            // the NameNode's service principal, e.g. nn/host
 	log           zerolog.Logger
 
 	remote remoteLog
@@ -108,6 +111,10 @@ func (b *hdfsFS) clientFor(ctx context.Context) (*hdfs.Client, error) {
 		DatanodeDialFunc:       set.dialer(b.dialTimeout, nil),
 		UseDatanodeHostname:    b.useDNHostname,
 		DataTransferProtection: b.protection,
+	}
+	if b.krb != nil {
+		opts.User = ""
+		opts.KerberosClient, opts.KerberosServicePrincipleName = b.krb, b.spn
 	}
 	client, err := hdfs.NewClient(opts)
 	if err != nil {

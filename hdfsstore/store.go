@@ -14,6 +14,7 @@ import (
 
 	"github.com/floe-yarn/floe/conf"
 	"github.com/floe-yarn/floe/contract"
+	krbclient "github.com/jcmturner/gokrb5/v8/client"
 	"github.com/rs/zerolog"
 )
 
@@ -36,6 +37,11 @@ type Options struct {
 	// but never answers cannot hang a caller without a deadline. Zero means
 	// 60 s. File streams are bounded by the context given to Open/Create.
 	CallTimeout time.Duration
+	// Kerberos is the logged-in Kerberos client used when
+	// hadoop.security.authentication is kerberos (yarnrpc.KerberosLogin
+	// makes one from a keytab or the ticket cache). The user is then the
+	// principal's first component unless User is set.
+	Kerberos *krbclient.Client
 }
 
 // backend is one file system: local disk, or the NameNode(s) of one
@@ -77,6 +83,9 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 	}
 	if opts.CallTimeout <= 0 {
 		opts.CallTimeout = 60 * time.Second
+	}
+	if opts.User == "" && opts.Kerberos != nil && opts.Kerberos.Credentials != nil {
+		opts.User = opts.Kerberos.Credentials.CName().NameString[0]
 	}
 	if opts.User == "" {
 		opts.User = os.Getenv(contract.EnvHadoopUserName)
@@ -146,9 +155,16 @@ func (s *Store) backend(op, p string) (backend, location, error) {
 		return b, l, nil
 	}
 	h := s.opts.Hadoop
+	addrs := h.NameNodeAddresses(l.authority)
+	spn := ""
 	if h.Authentication() == "kerberos" {
-		return nil, l, &fs.PathError{Op: op, Path: l.String(),
-			Err: fmt.Errorf("%w: hadoop.security.authentication=kerberos is not supported by hdfsstore yet", ErrUnsupported)}
+		if s.opts.Kerberos == nil {
+			return nil, l, &fs.PathError{Op: op, Path: l.String(),
+				Err: fmt.Errorf("%w: hadoop.security.authentication is kerberos but there is no Kerberos login: run kinit, or set security.kerberos.login.keytab and security.kerberos.login.principal", fs.ErrPermission)}
+		}
+		if spn, err = namenodeSPN(h, addrs); err != nil {
+			return nil, l, &fs.PathError{Op: op, Path: l.String(), Err: err}
+		}
 	}
 	protection := ""
 	for _, p := range strings.Split(strings.ToLower(h.Get("dfs.data.transfer.protection")), ",") {
@@ -161,7 +177,9 @@ func (s *Store) backend(op, p string) (backend, location, error) {
 	}
 	b := &hdfsFS{
 		authority:     l.authority,
-		addrs:         h.NameNodeAddresses(l.authority),
+		addrs:         addrs,
+		krb:           s.opts.Kerberos,
+		spn:           spn,
 		user:          s.user,
 		dialTimeout:   s.opts.DialTimeout,
 		callTimeout:   s.opts.CallTimeout,

@@ -59,11 +59,20 @@ func newYarnEnv(ctx context.Context, c *cli.Context, cfg *conf.Config) (*yarnEnv
 	if os.Getenv("FLOE_DEBUG") != "" {
 		log = zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr}).With().Timestamp().Logger()
 	}
-	rm, err := yarnrpc.NewRMClient(ctx, yarnrpc.RMClientOptions{Hadoop: h, DialTimeout: 5 * time.Second, CallTimeout: rmCallTimeout, Logger: log})
+	krb, err := kerberosLogin(cfg, h)
 	if err != nil {
 		return nil, err
 	}
-	st, err := hdfsstore.New(ctx, hdfsstore.Options{Hadoop: h, Logger: log, DialTimeout: 5 * time.Second, CallTimeout: 30 * time.Second})
+	rmo := yarnrpc.RMClientOptions{Hadoop: h, DialTimeout: 5 * time.Second, CallTimeout: rmCallTimeout, Logger: log}
+	sto := hdfsstore.Options{Hadoop: h, Logger: log, DialTimeout: 5 * time.Second, CallTimeout: 30 * time.Second}
+	if krb != nil {
+		rmo.Kerberos, sto.Kerberos = krb.KerberosAuth, krb.Client
+	}
+	rm, err := yarnrpc.NewRMClient(ctx, rmo)
+	if err != nil {
+		return nil, err
+	}
+	st, err := hdfsstore.New(ctx, sto)
 	if err != nil {
 		_ = rm.Close()
 		return nil, err

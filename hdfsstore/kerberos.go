@@ -1,0 +1,43 @@
+package hdfsstore
+
+import (
+	"errors"
+	"net"
+	"strings"
+
+	"github.com/floe-yarn/floe/conf"
+)
+
+// keyNameNodePrincipal is the NameNode's Kerberos principal, e.g.
+// nn/_HOST@EXAMPLE.COM.
+const keyNameNodePrincipal = "dfs.namenode.kerberos.principal"
+
+// namenodeSPN returns the service principal name (without realm) a client
+// asks the KDC for: dfs.namenode.kerberos.principal with _HOST replaced by
+// the canonical name of the first NameNode address, as Hadoop's
+// SecurityUtil.getServerPrincipal does (an IP is reverse-resolved).
+func namenodeSPN(h *conf.Hadoop, addrs []string) (string, error) {
+	p := h.Get(keyNameNodePrincipal)
+	if p == "" {
+		return "", errors.New("hadoop.security.authentication is kerberos but " + keyNameNodePrincipal + " is not set in hdfs-site.xml")
+	}
+	p, _, _ = strings.Cut(p, "@")
+	if strings.Contains(p, "_HOST") && len(addrs) > 0 {
+		p = strings.ReplaceAll(p, "_HOST", strings.ToLower(canonicalHost(addrs[0])))
+	}
+	return p, nil
+}
+
+// canonicalHost is the host of addr, reverse-resolved when it is an IP.
+func canonicalHost(addr string) string {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	if net.ParseIP(host) != nil {
+		if names, err := net.LookupAddr(host); err == nil && len(names) > 0 {
+			return strings.TrimSuffix(names[0], ".")
+		}
+	}
+	return host
+}
