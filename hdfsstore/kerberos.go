@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/yarnrpc"
 )
 
 // keyNameNodePrincipal is the NameNode's Kerberos principal, e.g.
@@ -40,4 +41,25 @@ func canonicalHost(addr string) string {
 		}
 	}
 	return host
+}
+
+// hdfsToken picks the delegation token for a NameNode: the one whose
+// service is one of addrs (as ip:port), else the first HDFS token.
+func hdfsToken(c *yarnrpc.Credentials, addrs []string) *yarnrpc.Token {
+	for _, a := range addrs {
+		if t, ok := c.Token(yarnrpc.TokenService(a)); ok && t.Kind == yarnrpc.KindHDFSDelegate {
+			return &t
+		}
+	}
+	if t, ok := c.TokenByKind(yarnrpc.KindHDFSDelegate); ok {
+		return &t
+	}
+	return nil
+}
+
+// shortName is a principal's first component: floe/host@REALM -> floe.
+func shortName(principal string) string {
+	p, _, _ := strings.Cut(principal, "@")
+	p, _, _ = strings.Cut(p, "/")
+	return p
 }

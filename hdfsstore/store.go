@@ -14,6 +14,7 @@ import (
 
 	"github.com/floe-yarn/floe/conf"
 	"github.com/floe-yarn/floe/contract"
+	"github.com/floe-yarn/floe/yarnrpc"
 	krbclient "github.com/jcmturner/gokrb5/v8/client"
 	"github.com/rs/zerolog"
 )
@@ -42,6 +43,11 @@ type Options struct {
 	// makes one from a keytab or the ticket cache). The user is then the
 	// principal's first component unless User is set.
 	Kerberos *krbclient.Client
+	// Tokens holds HDFS delegation tokens (a container's credentials), used
+	// on a Kerberos cluster when Kerberos is nil: the token whose service is
+	// the NameNode's ip:port, else the first HDFS_DELEGATION_TOKEN. The user
+	// is then the token owner's short name unless User is set.
+	Tokens *yarnrpc.Credentials
 }
 
 // backend is one file system: local disk, or the NameNode(s) of one
@@ -86,6 +92,13 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 	}
 	if opts.User == "" && opts.Kerberos != nil && opts.Kerberos.Credentials != nil {
 		opts.User = opts.Kerberos.Credentials.CName().NameString[0]
+	}
+	if opts.User == "" && opts.Kerberos == nil && opts.Tokens != nil {
+		if t, ok := opts.Tokens.TokenByKind(yarnrpc.KindHDFSDelegate); ok {
+			if owner, err := yarnrpc.TokenOwner(t); err == nil {
+				opts.User = shortName(owner)
+			}
+		}
 	}
 	if opts.User == "" {
 		opts.User = os.Getenv(contract.EnvHadoopUserName)
@@ -157,7 +170,13 @@ func (s *Store) backend(op, p string) (backend, location, error) {
 	h := s.opts.Hadoop
 	addrs := h.NameNodeAddresses(l.authority)
 	spn := ""
-	if h.Authentication() == "kerberos" {
+	var token *yarnrpc.Token
+	var qop []string
+	if h.Authentication() == "kerberos" && s.opts.Kerberos == nil && s.opts.Tokens != nil {
+		token = hdfsToken(s.opts.Tokens, addrs)
+		qop, _ = yarnrpc.QOPFromProtection([]string{h.RPCProtection()})
+	}
+	if h.Authentication() == "kerberos" && token == nil {
 		if s.opts.Kerberos == nil {
 			return nil, l, &fs.PathError{Op: op, Path: l.String(),
 				Err: fmt.Errorf("%w: hadoop.security.authentication is kerberos but there is no Kerberos login: run kinit, or set security.kerberos.login.keytab and security.kerberos.login.principal", fs.ErrPermission)}
@@ -179,6 +198,8 @@ func (s *Store) backend(op, p string) (backend, location, error) {
 		authority:     l.authority,
 		addrs:         addrs,
 		krb:           s.opts.Kerberos,
+		token:         token,
+		qop:           qop,
 		spn:           spn,
 		user:          s.user,
 		dialTimeout:   s.opts.DialTimeout,

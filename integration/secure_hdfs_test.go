@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/floe-yarn/floe/hdfsstore"
 	"github.com/floe-yarn/floe/yarnrpc"
 )
 
@@ -68,6 +69,43 @@ func TestSecureHDFSAndRM(t *testing.T) {
 			}
 			if _, _, err := rm.NewApplication(ctx); err != nil {
 				t.Fatalf("new application: %v", err)
+			}
+
+			// Delegation tokens: the RM's, and the NameNode's, with which a
+			// store that has no Kerberos login (a container's) reads the file.
+			renewer := c.Hadoop.Get("yarn.resourcemanager.principal")
+			rmTok, err := rm.DelegationToken(ctx, renewer)
+			if err != nil || rmTok.Kind != yarnrpc.KindRMDelegation {
+				t.Fatalf("RM delegation token: kind %q, %v", rmTok.Kind, err)
+			}
+			tok := c.hdfsToken(t, l)
+			if owner, err := yarnrpc.TokenOwner(tok); err != nil || owner != c.Env["FLOE_TEST_PRINCIPAL"] {
+				t.Fatalf("HDFS token owner %q (%v), want %s", owner, err, c.Env["FLOE_TEST_PRINCIPAL"])
+			}
+			if md, err := yarnrpc.TokenMaxDate(tok); err != nil || !md.After(time.Now()) {
+				t.Fatalf("HDFS token max date %v (%v), want in the future", md, err)
+			}
+			var creds yarnrpc.Credentials
+			creds.AddToken(tok.Service, tok)
+			tst, err := hdfsstore.New(ctx, hdfsstore.Options{Hadoop: c.Hadoop, Tokens: &creds, DialTimeout: 5 * time.Second, CallTimeout: 30 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = tst.Close() }()
+			if tst.User() != "floe" {
+				t.Fatalf("token store user %q, want floe", tst.User())
+			}
+			f, err = tst.Open(ctx, dir+"/blob")
+			if err != nil {
+				t.Fatalf("open with the delegation token (%s): %v", protection, err)
+			}
+			got, err = io.ReadAll(f)
+			_ = f.Close()
+			if err != nil || !bytes.Equal(got, data) {
+				t.Fatalf("read back with the token %d bytes (err %v), want the %d written", len(got), err, len(data))
+			}
+			if err := tst.Upload(ctx, local, dir+"/blob2", nil); err != nil {
+				t.Fatalf("upload with the delegation token (%s): %v", protection, err)
 			}
 		})
 	}

@@ -129,3 +129,23 @@ func (c *secureCluster) rm(t *testing.T, l *yarnrpc.KerberosLogin) *yarnrpc.RMCl
 	t.Cleanup(func() { _ = rm.Close() })
 	return rm
 }
+
+// hdfsToken gets an HDFS delegation token as l, renewable by the RM.
+func (c *secureCluster) hdfsToken(t *testing.T, l *yarnrpc.KerberosLogin) yarnrpc.Token {
+	t.Helper()
+	k := *l.KerberosAuth
+	k.ServerPrincipal = c.Hadoop.Get("dfs.namenode.kerberos.principal")
+	qop, err := yarnrpc.QOPFromProtection([]string{c.Hadoop.RPCProtection()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	addr := strings.TrimPrefix(c.Hadoop.DefaultFS(), "hdfs://")
+	tok, err := yarnrpc.HDFSDelegationToken(ctx, yarnrpc.HDFSTokenOptions{Addr: addr, Kerberos: &k, QOP: qop,
+		Renewer: c.Hadoop.Get("yarn.resourcemanager.principal"), DialTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatalf("HDFS delegation token: %v", err)
+	}
+	return tok
+}
