@@ -67,6 +67,7 @@ func (l *TaskManagerLaunch) Build(ctx context.Context, spec jobmanager.TaskManag
 	}
 	var creds yarnrpc.Credentials
 	creds.SetSecret(contract.SecretAlias, l.Secret)
+	addDelegationTokens(&creds)
 	return yarnrpc.ContainerLaunchContext{
 		LocalResources: map[string]yarnrpc.LocalResource{contract.LinkJob: {
 			URL: fi.Path, Size: fi.Size, Timestamp: fi.ModTimeMillis(),

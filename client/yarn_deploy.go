@@ -331,6 +331,11 @@ func (d *YarnDescriptor) stage(ctx context.Context, spec DeploySpec, r resources
 	}
 	var creds yarnrpc.Credentials
 	creds.SetSecret(contract.SecretAlias, secret)
+	if d.opts.Tokens != nil {
+		if err := addTokens(ctx, d.opts.Tokens, &creds, cfg.String(conf.KerberosKeytab) != "", d.opts.Out); err != nil {
+			return sc, err
+		}
+	}
 	env := map[string]string{
 		contract.EnvConfDir:        ".",
 		contract.EnvYarnMode:       string(spec.Mode),

@@ -93,6 +93,15 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 	if opts.User == "" && opts.Kerberos != nil && opts.Kerberos.Credentials != nil {
 		opts.User = opts.Kerberos.Credentials.CName().NameString[0]
 	}
+	if opts.Kerberos == nil && opts.Tokens == nil && opts.Hadoop.Authentication() == "kerberos" {
+		// In a YARN container, like Hadoop's UserGroupInformation: the
+		// tokens the NodeManager wrote for it.
+		if f := os.Getenv(yarnrpc.EnvTokenFile); f != "" {
+			if c, err := yarnrpc.ReadCredentialsFile(f); err == nil {
+				opts.Tokens = c
+			}
+		}
+	}
 	if opts.User == "" && opts.Kerberos == nil && opts.Tokens != nil {
 		if t, ok := opts.Tokens.TokenByKind(yarnrpc.KindHDFSDelegate); ok {
 			if owner, err := yarnrpc.TokenOwner(t); err == nil {

@@ -77,7 +77,11 @@ func newYarnEnv(ctx context.Context, c *cli.Context, cfg *conf.Config) (*yarnEnv
 		_ = rm.Close()
 		return nil, err
 	}
-	d, err := client.NewYarnDescriptor(ctx, client.YarnOptions{Config: cfg, RM: rm, Store: st, Out: c.App.ErrWriter, Logger: log})
+	yo := client.YarnOptions{Config: cfg, RM: rm, Store: st, Out: c.App.ErrWriter, Logger: log}
+	if krb != nil {
+		yo.Tokens = client.KerberosTokens(h, krb, rm)
+	}
+	d, err := client.NewYarnDescriptor(ctx, yo)
 	if err != nil {
 		_ = rm.Close()
 		_ = st.Close()
