@@ -54,79 +54,75 @@ func TestSecureYarnAuthentication(t *testing.T) { secureYarn(t, "authentication"
 func TestSecureYarnPrivacy(t *testing.T) { secureYarn(t, "privacy") }
 
 func secureYarn(t *testing.T, protection string) {
-	{
-		{
-			e, c, env := newSecureYC(t, protection)
-			keytab := []string{"-D" + conf.KerberosKeytab + "=" + c.Env["FLOE_TEST_KEYTAB"], "-D" + conf.KerberosPrincipal + "=" + c.Env["FLOE_TEST_PRINCIPAL"]}
+	e, c, env := newSecureYC(t, protection)
+	keytab := []string{"-D" + conf.KerberosKeytab + "=" + c.Env["FLOE_TEST_KEYTAB"], "-D" + conf.KerberosPrincipal + "=" + c.Env["FLOE_TEST_PRINCIPAL"]}
 
-			t.Run("per-job", func(t *testing.T) {
-				dir := e.testDir(t)
-				want := e.writeWords(t, dir+"/in/words.txt", 2000, 1)
-				args := append([]string{"run", "-t", "yarn-per-job", "-Dyarn.tags=" + e.tag, "-p", "2"}, keytab...)
-				out, err := e.floeEnv(t, 4*time.Minute, "", append(env, "KRB5CCNAME=FILE:/nonexistent"),
-					append(args, e.bins+"/wordcount", "--input", e.qualify(t, dir+"/in"), "--output", e.qualify(t, dir+"/out"))...)
-				if err != nil {
-					t.Fatalf("floe run -t yarn-per-job on the secure cluster: %v", err)
-				}
-				app := ycAppIDIn(t, out)
-				e.killAtEnd(t, app)
-				ycSameCounts(t, e.readCounts(t, dir+"/out"), want)
-				rep := e.waitAppEnd(t, app, time.Minute)
-				if rep.FinalStatus != yarnrpc.FinalSucceeded {
-					t.Errorf("application ended %s/%s: %s", rep.State, rep.FinalStatus, rep.Diagnostics)
-				}
-				e.waitStagingGone(t, app, 30*time.Second)
-			})
-
-			t.Run("session", func(t *testing.T) {
-				out, err := e.floeEnv(t, 3*time.Minute, "", env, "yarn-session", "-d", e.props(), "-Dyarn.tags="+e.tag)
-				if err != nil {
-					t.Fatalf("yarn-session -d: %v", err)
-				}
-				app := ycAppIDIn(t, out)
-				e.killAtEnd(t, app)
-				for i := 0; i < 2; i++ {
-					dir := e.testDir(t)
-					want := e.writeWords(t, dir+"/in/words.txt", 500, int64(10+i))
-					if _, err := e.floeEnv(t, 3*time.Minute, "", env, "run", "-t", "yarn-session", e.props(),
-						e.bins+"/wordcount", "--input", e.qualify(t, dir+"/in"), "--output", e.qualify(t, dir+"/out")); err != nil {
-						t.Fatalf("job %d in the session: %v", i+1, err)
-					}
-					ycSameCounts(t, e.readCounts(t, dir+"/out"), want)
-				}
-				out, err = e.floeEnv(t, 2*time.Minute, "stop\n", env, "yarn-session", "-id", app.String(), e.props())
-				if err != nil || !strings.Contains(out, "stopped: FINISHED (SUCCEEDED)") {
-					t.Fatalf("stop the session: %v\n%s", err, out)
-				}
-				e.waitStagingGone(t, app, 30*time.Second)
-			})
-
-			t.Run("application", func(t *testing.T) {
-				dir := e.testDir(t)
-				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-				defer cancel()
-				lib := dir + "/lib"
-				for _, f := range []struct{ local, remote string }{{e.bins + "/floe", lib + "/floe"}, {e.bins + "/wordcount", dir + "/jobs/wordcount"}} {
-					if err := e.st.Upload(ctx, f.local, f.remote, nil); err != nil {
-						t.Fatal(err)
-					}
-				}
-				want := e.writeWords(t, dir+"/in/words.txt", 1000, 3)
-				out, err := e.floeEnv(t, 4*time.Minute, "", env, "run-application", "-t", "yarn-application", "-d",
-					"-Dyarn.provided.lib.dirs="+e.qualify(t, lib), "-Dyarn.tags="+e.tag,
-					e.qualify(t, dir+"/jobs/wordcount"), "--input", e.qualify(t, dir+"/in"), "--output", e.qualify(t, dir+"/out"))
-				if err != nil {
-					t.Fatalf("floe run-application: %v", err)
-				}
-				app := ycAppIDIn(t, out)
-				e.killAtEnd(t, app)
-				rep := e.waitAppEnd(t, app, 3*time.Minute)
-				if rep.FinalStatus != yarnrpc.FinalSucceeded {
-					t.Fatalf("application ended %s/%s: %s", rep.State, rep.FinalStatus, rep.Diagnostics)
-				}
-				ycSameCounts(t, e.readCounts(t, dir+"/out"), want)
-				e.waitStagingGone(t, app, 30*time.Second)
-			})
+	t.Run("per-job", func(t *testing.T) {
+		dir := e.testDir(t)
+		want := e.writeWords(t, dir+"/in/words.txt", 2000, 1)
+		args := append([]string{"run", "-t", "yarn-per-job", "-Dyarn.tags=" + e.tag, "-p", "2"}, keytab...)
+		out, err := e.floeEnv(t, 4*time.Minute, "", append(env, "KRB5CCNAME=FILE:/nonexistent"),
+			append(args, e.bins+"/wordcount", "--input", e.qualify(t, dir+"/in"), "--output", e.qualify(t, dir+"/out"))...)
+		if err != nil {
+			t.Fatalf("floe run -t yarn-per-job on the secure cluster: %v", err)
 		}
-	}
+		app := ycAppIDIn(t, out)
+		e.killAtEnd(t, app)
+		ycSameCounts(t, e.readCounts(t, dir+"/out"), want)
+		rep := e.waitAppEnd(t, app, time.Minute)
+		if rep.FinalStatus != yarnrpc.FinalSucceeded {
+			t.Errorf("application ended %s/%s: %s", rep.State, rep.FinalStatus, rep.Diagnostics)
+		}
+		e.waitStagingGone(t, app, 30*time.Second)
+	})
+
+	t.Run("session", func(t *testing.T) {
+		out, err := e.floeEnv(t, 3*time.Minute, "", env, "yarn-session", "-d", e.props(), "-Dyarn.tags="+e.tag)
+		if err != nil {
+			t.Fatalf("yarn-session -d: %v", err)
+		}
+		app := ycAppIDIn(t, out)
+		e.killAtEnd(t, app)
+		for i := 0; i < 2; i++ {
+			dir := e.testDir(t)
+			want := e.writeWords(t, dir+"/in/words.txt", 500, int64(10+i))
+			if _, err := e.floeEnv(t, 3*time.Minute, "", env, "run", "-t", "yarn-session", e.props(),
+				e.bins+"/wordcount", "--input", e.qualify(t, dir+"/in"), "--output", e.qualify(t, dir+"/out")); err != nil {
+				t.Fatalf("job %d in the session: %v", i+1, err)
+			}
+			ycSameCounts(t, e.readCounts(t, dir+"/out"), want)
+		}
+		out, err = e.floeEnv(t, 2*time.Minute, "stop\n", env, "yarn-session", "-id", app.String(), e.props())
+		if err != nil || !strings.Contains(out, "stopped: FINISHED (SUCCEEDED)") {
+			t.Fatalf("stop the session: %v\n%s", err, out)
+		}
+		e.waitStagingGone(t, app, 30*time.Second)
+	})
+
+	t.Run("application", func(t *testing.T) {
+		dir := e.testDir(t)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		lib := dir + "/lib"
+		for _, f := range []struct{ local, remote string }{{e.bins + "/floe", lib + "/floe"}, {e.bins + "/wordcount", dir + "/jobs/wordcount"}} {
+			if err := e.st.Upload(ctx, f.local, f.remote, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want := e.writeWords(t, dir+"/in/words.txt", 1000, 3)
+		out, err := e.floeEnv(t, 4*time.Minute, "", env, "run-application", "-t", "yarn-application", "-d",
+			"-Dyarn.provided.lib.dirs="+e.qualify(t, lib), "-Dyarn.tags="+e.tag,
+			e.qualify(t, dir+"/jobs/wordcount"), "--input", e.qualify(t, dir+"/in"), "--output", e.qualify(t, dir+"/out"))
+		if err != nil {
+			t.Fatalf("floe run-application: %v", err)
+		}
+		app := ycAppIDIn(t, out)
+		e.killAtEnd(t, app)
+		rep := e.waitAppEnd(t, app, 3*time.Minute)
+		if rep.FinalStatus != yarnrpc.FinalSucceeded {
+			t.Fatalf("application ended %s/%s: %s", rep.State, rep.FinalStatus, rep.Diagnostics)
+		}
+		ycSameCounts(t, e.readCounts(t, dir+"/out"), want)
+		e.waitStagingGone(t, app, 30*time.Second)
+	})
 }
