@@ -244,6 +244,9 @@ func (d *YarnDescriptor) stage(ctx context.Context, spec DeploySpec, r resources
 	staging := d.staging.Dir(dep.App)
 	var sc yarnrpc.ApplicationSubmissionContext
 	if err := st.MkdirAll(ctx, staging, 0o700); err != nil {
+		if errors.Is(err, fs.ErrPermission) {
+			return sc, fmt.Errorf("%w: %w (user %s may not write there; set %s to a folder it owns)", ErrBadInput, err, st.User(), conf.YarnStagingDirectory)
+		}
 		return sc, err
 	}
 	qstaging, err := st.Qualify(staging)

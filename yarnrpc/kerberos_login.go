@@ -63,7 +63,7 @@ func LoginFromConfig(cfg *conf.Config, getenv func(string) string) (*KerberosLog
 		}
 		a, err := KerberosFromKeytab(p, kt, krb5)
 		if err != nil {
-			return nil, fmt.Errorf("%w: as %s with keytab %s (krb5.conf %s): %v; check that the keytab holds this principal's key (klist -kt) and that its realm's KDC is reachable", ErrNoKerberosLogin, p, kt, krb5, err)
+			return nil, fmt.Errorf("%w: as %s with keytab %s (krb5.conf %s): %s: %v", ErrNoKerberosLogin, p, kt, krb5, loginHint(err), err)
 		}
 		return &KerberosLogin{KerberosAuth: a, Principal: a.principalName(), Keytab: kt, Krb5Conf: krb5}, nil
 	}
@@ -109,4 +109,18 @@ func tgtEnd(c *credentials.CCache) (time.Time, error) {
 		}
 	}
 	return time.Time{}, errors.New("it holds no ticket-granting ticket")
+}
+
+// loginHint names the likely cause of a failed keytab login and its fix.
+func loginHint(err error) string {
+	m := err.Error()
+	switch {
+	case strings.Contains(m, "Networking_Error"):
+		return "no KDC of the realm answers; check that the KDC runs and the kdc entries of the realm in krb5.conf (the KDC is reachable?)"
+	case strings.Contains(m, "KDC_ERR_C_PRINCIPAL_UNKNOWN"):
+		return "the KDC does not know this principal; check the principal and its realm (default_realm and [realms] of krb5.conf)"
+	case strings.Contains(m, "key not found in keytab"), strings.Contains(m, "Decrypting_Error"):
+		return "the keytab holds no key of this principal (see klist -kt); use the principal's own keytab"
+	}
+	return "check that the keytab holds this principal's key (klist -kt) and that the realm's KDC is reachable"
 }
