@@ -74,6 +74,7 @@ func secureYarn(t *testing.T, protection string) {
 			t.Errorf("application ended %s/%s: %s", rep.State, rep.FinalStatus, rep.Diagnostics)
 		}
 		e.waitStagingGone(t, app, 30*time.Second)
+		secretScan(t, c, app, out)
 	})
 
 	t.Run("session", func(t *testing.T) {
