@@ -9,7 +9,17 @@ if ! "$mc" status >/dev/null 2>&1; then
   "$mc" start
   started=1
 fi
-cleanup() { if [ "$started" = 1 ]; then "$mc" stop || true; fi; }
+# The Kerberized cluster of the TestSecure* tests runs beside it (own ports
+# and state); started here when absent, stopped at the end only if so.
+secure_started=0
+if ! "$mc" --secure status >/dev/null 2>&1; then
+  "$mc" --secure start
+  secure_started=1
+fi
+cleanup() {
+  if [ "$secure_started" = 1 ]; then "$mc" --secure stop || true; fi
+  if [ "$started" = 1 ]; then "$mc" stop || true; fi
+}
 trap cleanup EXIT
 eval "$("$mc" env)"
 export FLOE_REPO_ROOT="$PWD"
