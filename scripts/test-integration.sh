@@ -12,15 +12,15 @@ fi
 # The Kerberized cluster of the TestSecure* tests runs beside it (own ports
 # and state); started here when absent, stopped at the end only if so.
 secure_started=0
-if ! "$mc" --secure status >/dev/null 2>&1; then
-  "$mc" --secure start
-  secure_started=1
-fi
 cleanup() {
   if [ "$secure_started" = 1 ]; then "$mc" --secure stop || true; fi
   if [ "$started" = 1 ]; then "$mc" stop || true; fi
 }
 trap cleanup EXIT
+if ! "$mc" --secure status >/dev/null 2>&1; then
+  secure_started=1
+  "$mc" --secure start
+fi
 eval "$("$mc" env)"
 export FLOE_REPO_ROOT="$PWD"
 # The yarnrpc smoke tests speak raw IPC to the real RM (SIMPLE, and DIGEST-MD5
