@@ -65,7 +65,11 @@ func TestTokenFromResponse(t *testing.T) {
 		{"token in field 1", withField(1, tp), ""},
 		{"no token", &emptypb.Empty{}, "no delegation token"},
 		{"other field only", withField(2, tp), "no delegation token"},
-		{"truncated", func() *emptypb.Empty { m := &emptypb.Empty{}; m.ProtoReflect().SetUnknown([]byte{0x0a, 0x40, 1}); return m }(), "malformed"},
+		{"truncated", func() *emptypb.Empty {
+			m := &emptypb.Empty{}
+			m.ProtoReflect().SetUnknown([]byte{0x0a, 0x40, 1})
+			return m
+		}(), "malformed"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
