@@ -34,13 +34,13 @@ func tokenIdentifier(owner string, maxDate time.Time) []byte {
 }
 
 func TestTokenOwnerAndMaxDate(t *testing.T) {
-	max := time.UnixMilli(1_800_000_000_123)
-	tok := Token{Identifier: tokenIdentifier("floe@FLOE.TEST", max), Kind: KindHDFSDelegate}
+	maxDate := time.UnixMilli(1_800_000_000_123)
+	tok := Token{Identifier: tokenIdentifier("floe@FLOE.TEST", maxDate), Kind: KindHDFSDelegate}
 	if got, err := TokenOwner(tok); err != nil || got != "floe@FLOE.TEST" {
 		t.Errorf("TokenOwner = %q, %v", got, err)
 	}
-	if got, err := TokenMaxDate(tok); err != nil || !got.Equal(max) {
-		t.Errorf("TokenMaxDate = %v, %v; want %v", got, err, max)
+	if got, err := TokenMaxDate(tok); err != nil || !got.Equal(maxDate) {
+		t.Errorf("TokenMaxDate = %v, %v; want %v", got, err, maxDate)
 	}
 	for _, bad := range [][]byte{nil, {0}, {0, 5, 'a'}} {
 		if _, err := TokenMaxDate(Token{Identifier: bad}); err == nil {
