@@ -68,12 +68,16 @@ func (l *TaskManagerLaunch) Build(ctx context.Context, spec jobmanager.TaskManag
 	var creds yarnrpc.Credentials
 	creds.SetSecret(contract.SecretAlias, l.Secret)
 	addDelegationTokens(&creds)
+	lrs := map[string]yarnrpc.LocalResource{contract.LinkJob: {
+		URL: fi.Path, Size: fi.Size, Timestamp: fi.ModTimeMillis(),
+		Type: yarnrpc.ResourceFile, Visibility: yarnrpc.VisibilityApplication,
+	}}
+	if err := l.addKeytab(ctx, lrs, env); err != nil {
+		return yarnrpc.ContainerLaunchContext{}, fmt.Errorf("TaskManager %s: %w", spec.ID, err)
+	}
 	return yarnrpc.ContainerLaunchContext{
-		LocalResources: map[string]yarnrpc.LocalResource{contract.LinkJob: {
-			URL: fi.Path, Size: fi.Size, Timestamp: fi.ModTimeMillis(),
-			Type: yarnrpc.ResourceFile, Visibility: yarnrpc.VisibilityApplication,
-		}},
-		Env:      env,
+		LocalResources: lrs,
+		Env:            env,
 		Commands: []string{contract.TaskManagerCommand(spec.Args)},
 		Tokens:   creds.Marshal(),
 	}, nil

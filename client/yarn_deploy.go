@@ -354,6 +354,11 @@ func (d *YarnDescriptor) stage(ctx context.Context, spec DeploySpec, r resources
 	if spec.Parallelism > 0 {
 		env[contract.EnvParallelism] = strconv.Itoa(spec.Parallelism)
 	}
+	n, err := d.shipKeytab(ctx, staging, lrs, env)
+	if err != nil {
+		return sc, err
+	}
+	dep.Uploaded += n
 	prio := int32(cfg.Int(conf.YarnApplicationPriority))
 	if prio < 0 {
 		prio = 0

@@ -3,10 +3,14 @@ package hdfsstore
 import (
 	"errors"
 	"net"
+	"os"
 	"strings"
 
 	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/yarnrpc"
+	krbclient "github.com/jcmturner/gokrb5/v8/client"
+	"github.com/rs/zerolog"
 )
 
 // keyNameNodePrincipal is the NameNode's Kerberos principal, e.g.
@@ -62,4 +66,25 @@ func shortName(principal string) string {
 	p, _, _ := strings.Cut(principal, "@")
 	p, _, _ = strings.Cut(p, "/")
 	return p
+}
+
+// containerKeytabLogin logs in from the keytab the client shipped into a
+// YARN container (contract.EnvKerberosKeytab, contract.EnvKerberosPrincipal,
+// KRB5_CONFIG); nil when none was shipped or the login fails (then the
+// container's delegation tokens are used, and the failure is logged).
+func containerKeytabLogin(log zerolog.Logger) *krbclient.Client {
+	kt, p := os.Getenv(contract.EnvKerberosKeytab), os.Getenv(contract.EnvKerberosPrincipal)
+	if kt == "" || p == "" {
+		return nil
+	}
+	krb5 := os.Getenv(contract.EnvKrb5Config)
+	if krb5 == "" {
+		krb5 = "/etc/krb5.conf"
+	}
+	a, err := yarnrpc.KerberosFromKeytab(p, kt, krb5)
+	if err != nil {
+		log.Warn().Err(err).Str("principal", p).Str("keytab", kt).Msg("login from the shipped keytab failed; using the delegation tokens")
+		return nil
+	}
+	return a.Client
 }

@@ -94,8 +94,12 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 		opts.User = opts.Kerberos.Credentials.CName().NameString[0]
 	}
 	if opts.Kerberos == nil && opts.Tokens == nil && opts.Hadoop.Authentication() == "kerberos" {
-		// In a YARN container, like Hadoop's UserGroupInformation: the
-		// tokens the NodeManager wrote for it.
+		// In a YARN container: the shipped keytab when there is one (it
+		// outlives every token), else, like Hadoop's UserGroupInformation,
+		// the tokens the NodeManager wrote for it.
+		opts.Kerberos = containerKeytabLogin(opts.Logger)
+	}
+	if opts.Kerberos == nil && opts.Tokens == nil && opts.Hadoop.Authentication() == "kerberos" {
 		if f := os.Getenv(yarnrpc.EnvTokenFile); f != "" {
 			if c, err := yarnrpc.ReadCredentialsFile(f); err == nil {
 				opts.Tokens = c

@@ -75,6 +75,15 @@ func secureYarn(t *testing.T, protection string) {
 		}
 		e.waitStagingGone(t, app, 30*time.Second)
 		secretScan(t, c, app, out)
+		// The keytab was shipped: no warning about the tokens' end, and
+		// every container (AM and both TaskManagers) had it localized.
+		if strings.Contains(out, "loses HDFS access") {
+			t.Errorf("the client warned about the tokens' end although a keytab is shipped:\n%s", out)
+		}
+		kts, _ := filepath.Glob(filepath.Join(c.Env["FLOE_MINICLUSTER_DIR"], "data", "nm*", "local", "usercache", "floe", "appcache", app.String(), "container_*", contract.LinkKeytab))
+		if len(kts) != 3 {
+			t.Errorf("the keytab was localized into %d containers, want 3 (AM and 2 TaskManagers): %v", len(kts), kts)
+		}
 	})
 
 	t.Run("session", func(t *testing.T) {
@@ -84,6 +93,9 @@ func secureYarn(t *testing.T, protection string) {
 		}
 		app := ycAppIDIn(t, out)
 		e.killAtEnd(t, app)
+		if !strings.Contains(out, "no keytab is shipped") || !strings.Contains(out, "loses HDFS access at") {
+			t.Errorf("without a keytab the client does not say when the session loses HDFS access:\n%s", out)
+		}
 		for i := 0; i < 2; i++ {
 			dir := e.testDir(t)
 			want := e.writeWords(t, dir+"/in/words.txt", 500, int64(10+i))
