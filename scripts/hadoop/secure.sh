@@ -256,6 +256,10 @@ secure_yarn_props() {
   prop yarn.resourcemanager.keytab "$kt/rm.keytab"
   prop yarn.nodemanager.principal "nm/$SPN_HOST@$REALM"
   prop yarn.nodemanager.keytab "$kt/nm.keytab"
+  # Under privacy the NodeManager's localizer decrypts every staged byte
+  # (3DES in the JDK's DIGEST-MD5): ~40 MB of binaries take longer than the
+  # plain cluster's 20 s AM expiry on a busy box. The last value wins.
+  prop yarn.am.liveness-monitor.expiry-interval-ms 120000
   if [ -n "${FLOE_MINICLUSTER_TOKEN_RENEW_MS:-}" ]; then
     prop yarn.resourcemanager.delegation.token.renew-interval "$FLOE_MINICLUSTER_TOKEN_RENEW_MS"
   fi
