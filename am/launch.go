@@ -78,8 +78,8 @@ func (l *TaskManagerLaunch) Build(ctx context.Context, spec jobmanager.TaskManag
 	return yarnrpc.ContainerLaunchContext{
 		LocalResources: lrs,
 		Env:            env,
-		Commands: []string{contract.TaskManagerCommand(spec.Args)},
-		Tokens:   creds.Marshal(),
+		Commands:       []string{contract.TaskManagerCommand(spec.Args)},
+		Tokens:         creds.Marshal(),
 	}, nil
 }
 
