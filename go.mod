@@ -60,3 +60,5 @@ require (
 	golang.org/x/sys v0.29.0 // indirect
 	golang.org/x/text v0.14.0 // indirect
 )
+
+replace github.com/colinmarc/hdfs/v2 => ./third_party/colinmarc-hdfs

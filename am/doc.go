@@ -19,6 +19,10 @@
 //     the per-application secret (contract.SecretAlias, added by the client).
 //     The secret signs every mutation of the REST API and every TaskManager
 //     request; it never appears in an environment variable or a command line.
+//     On a Kerberos cluster it also holds the client's HDFS and RM delegation
+//     tokens: the AM's hdfsstore reads HDFS with the HDFS token, and every
+//     TaskManager's launch context gets both (tokens.go), so its NodeManager
+//     localizes the job binary and the TaskManager reaches HDFS with them.
 //   - The JobManager listens on NM_HOST (rest.port when set, else a free
 //     port) and registers host NM_HOST, that port and the tracking URL
 //     http://NM_HOST:port/. GET endpoints are unsigned so that they work

@@ -70,6 +70,7 @@ func (l *TaskManagerLaunch) Build(ctx context.Context, spec jobmanager.TaskManag
 	}
 	var creds yarnrpc.Credentials
 	creds.SetSecret(contract.SecretAlias, l.Secret)
+	addDelegationTokens(&creds)
 	lrs := map[string]yarnrpc.LocalResource{contract.LinkJob: {
 		URL: fi.Path, Size: fi.Size, Timestamp: fi.ModTimeMillis(),
 		Type: yarnrpc.ResourceFile, Visibility: yarnrpc.VisibilityApplication,
@@ -77,6 +78,9 @@ func (l *TaskManagerLaunch) Build(ctx context.Context, spec jobmanager.TaskManag
 	for _, f := range l.Ship {
 		lrs[f.Link] = yarnrpc.LocalResource{URL: f.URL, Size: f.Size, Timestamp: f.Timestamp,
 			Type: yarnrpc.ResourceFile, Visibility: yarnrpc.VisibilityApplication}
+	}
+	if err := l.addKeytab(ctx, lrs, env); err != nil {
+		return yarnrpc.ContainerLaunchContext{}, fmt.Errorf("TaskManager %s: %w", spec.ID, err)
 	}
 	return yarnrpc.ContainerLaunchContext{
 		LocalResources: lrs,

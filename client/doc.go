@@ -20,6 +20,11 @@
 //     size and modification time, the environment of the AM contract, an
 //     HDTS credentials blob holding the secret) and submits it. A failed
 //     submission kills the application and removes the staging folder.
+//   - On a Kerberos cluster YarnOptions.Tokens (KerberosTokens) adds an
+//     HDFS delegation token and an RM delegation token, renewable by the RM,
+//     to that blob; without a keytab (security.kerberos.login.keytab) the
+//     client prints when the HDFS token's maximum lifetime ends, the moment
+//     the job loses HDFS access.
 //   - WaitRunning polls the report, showing YARN's diagnostics while
 //     ACCEPTED; when the application fails it returns an *ApplicationError
 //     with YARN's diagnostics and the AM's last log lines, read from the

@@ -53,6 +53,9 @@ type YarnOptions struct {
 	PollInterval time.Duration
 	// HTTPTimeout bounds each NodeManager web-service call (default 5 s).
 	HTTPTimeout time.Duration
+	// Tokens, on a Kerberos cluster, obtains the application's delegation
+	// tokens (KerberosTokens); nil on a SIMPLE cluster.
+	Tokens TokenSource
 }
 
 // YarnDescriptor deploys Floe clusters on YARN and reaches running ones,

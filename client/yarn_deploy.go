@@ -253,6 +253,9 @@ func (d *YarnDescriptor) stage(ctx context.Context, spec DeploySpec, r resources
 	staging := d.staging.Dir(dep.App)
 	var sc yarnrpc.ApplicationSubmissionContext
 	if err := st.MkdirAll(ctx, staging, 0o700); err != nil {
+		if errors.Is(err, fs.ErrPermission) {
+			return sc, fmt.Errorf("%w: %w (user %s may not write there; set %s to a folder it owns)", ErrBadInput, err, st.User(), conf.YarnStagingDirectory)
+		}
 		return sc, err
 	}
 	qstaging, err := st.Qualify(staging)
@@ -340,6 +343,11 @@ func (d *YarnDescriptor) stage(ctx context.Context, spec DeploySpec, r resources
 	}
 	var creds yarnrpc.Credentials
 	creds.SetSecret(contract.SecretAlias, secret)
+	if d.opts.Tokens != nil {
+		if err := addTokens(ctx, d.opts.Tokens, &creds, cfg.String(conf.KerberosKeytab) != "", d.opts.Out); err != nil {
+			return sc, err
+		}
+	}
 	env := map[string]string{
 		contract.EnvConfDir:        ".",
 		contract.EnvYarnMode:       string(spec.Mode),
@@ -363,6 +371,11 @@ func (d *YarnDescriptor) stage(ctx context.Context, spec DeploySpec, r resources
 	if err := shipEnv(ship, lrs, env); err != nil {
 		return sc, err
 	}
+	n, err = d.shipKeytab(ctx, staging, lrs, env)
+	if err != nil {
+		return sc, err
+	}
+	dep.Uploaded += n
 	prio := int32(cfg.Int(conf.YarnApplicationPriority))
 	if prio < 0 {
 		prio = 0

@@ -75,6 +75,10 @@ const (
 // declarations is the table of every option Floe reads. Keys and defaults
 // follow Flink where Flink has the option; where Floe differs the doc says so.
 func declarations() []Option {
+	return append(baseDeclarations(), securityDeclarations()...)
+}
+
+func baseDeclarations() []Option {
 	return []Option{
 		{YarnApplicationName, TypeString, "", "Name of the YARN application; empty means a name derived from the job or session."},
 		{YarnApplicationQueue, TypeString, "default", "YARN queue to submit the application to."},

@@ -39,8 +39,22 @@
 //     exactly (no umask), Rename replaces a file, RemoveAll of a missing path
 //     succeeds, Upload copies a file or a folder tree with progress.
 //
-// Kerberos is not supported yet (New succeeds, HDFS calls fail with
-// ErrUnsupported).
+// Kerberos (hadoop.security.authentication=kerberos): with
+// Options.Kerberos (a gokrb5 client logged in from a keytab or the ticket
+// cache, see yarnrpc.LoginFromConfig) the NameNode connection is SASL
+// GSSAPI to dfs.namenode.kerberos.principal (_HOST expanded to the
+// canonical name of the NameNode address), and the user is the principal's
+// first component. Without a login, an HDFS delegation token does
+// (Options.Tokens, or in a YARN container the credentials file that
+// HADOOP_TOKEN_FILE_LOCATION names, as Hadoop's UserGroupInformation
+// reads it): yarnrpc.TokenConn runs SASL DIGEST-MD5 under colinmarc's
+// client and wraps its frames under integrity or privacy
+// (hadoop.rpc.protection). DataNode streams use SASL data-transfer
+// protection (dfs.data.transfer.protection) with the block tokens; the
+// module is replaced by third_party/colinmarc-hdfs, which fixes its reads
+// under integrity and privacy (colinmarc/hdfs issue #353). A Kerberos
+// cluster with neither a login nor a token fails with fs.ErrPermission
+// naming kinit and the keytab options.
 //
 // # Example
 //

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	hdfs "github.com/colinmarc/hdfs/v2"
+	"github.com/floe-yarn/floe/yarnrpc"
+	krbclient "github.com/jcmturner/gokrb5/v8/client"
 	"github.com/rs/zerolog"
 )
 
@@ -32,6 +34,10 @@ type hdfsFS struct {
 	callTimeout   time.Duration
 	useDNHostname bool
 	protection    string
+	krb           *krbclient.Client // nil: SIMPLE, or token when token is set
+	token         *yarnrpc.Token    // an HDFS delegation token (DIGEST-MD5)
+	qop           []string          // SASL QOP of token connections
+	spn           string            // the NameNode's service principal, e.g. nn/host
 	log           zerolog.Logger
 
 	remote remoteLog
@@ -70,6 +76,13 @@ func (b *hdfsFS) clientFor(ctx context.Context) (*hdfs.Client, error) {
 		dctx, cancel := context.WithTimeout(ctx, b.dialTimeout)
 		c, err := (&net.Dialer{}).DialContext(dctx, "tcp", addr)
 		cancel()
+		if err == nil && b.token != nil {
+			raw := c
+			if c, err = yarnrpc.TokenConn(raw, *b.token, b.qop, b.dialTimeout); err != nil {
+				_ = raw.Close() // failed handshake; the error is reported
+				return nil, fmt.Errorf("%w: namenode %s: %w", fs.ErrPermission, addr, err)
+			}
+		}
 		if err == nil {
 			first, firstAddr = c, addr
 			break
@@ -91,6 +104,20 @@ func (b *hdfsFS) clientFor(ctx context.Context) (*hdfs.Client, error) {
 	// and hand it the connection already made.
 	addrs := append([]string{firstAddr}, without(b.addrs, firstAddr)...)
 	nnDial := set.dialer(b.dialTimeout, &b.remote)
+	if b.token != nil {
+		nnDial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := (&net.Dialer{Timeout: b.dialTimeout}).DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			tc, err := yarnrpc.TokenConn(c, *b.token, b.qop, b.dialTimeout)
+			if err != nil {
+				_ = c.Close() // failed handshake; the error is reported
+				return nil, err
+			}
+			return set.track(tc, &b.remote)
+		}
+	}
 	var once sync.Once
 	opts := hdfs.ClientOptions{
 		Addresses: addrs,
@@ -108,6 +135,15 @@ func (b *hdfsFS) clientFor(ctx context.Context) (*hdfs.Client, error) {
 		DatanodeDialFunc:       set.dialer(b.dialTimeout, nil),
 		UseDatanodeHostname:    b.useDNHostname,
 		DataTransferProtection: b.protection,
+	}
+	if b.krb != nil {
+		opts.User = ""
+		opts.KerberosClient, opts.KerberosServicePrincipleName = b.krb, b.spn
+	} else if b.token != nil {
+		// The connection context must name the token's owner (or nobody).
+		if owner, err := yarnrpc.TokenOwner(*b.token); err == nil {
+			opts.User = owner
+		}
 	}
 	client, err := hdfs.NewClient(opts)
 	if err != nil {

@@ -14,6 +14,8 @@ import (
 
 	"github.com/floe-yarn/floe/conf"
 	"github.com/floe-yarn/floe/contract"
+	"github.com/floe-yarn/floe/yarnrpc"
+	krbclient "github.com/jcmturner/gokrb5/v8/client"
 	"github.com/rs/zerolog"
 )
 
@@ -36,6 +38,16 @@ type Options struct {
 	// but never answers cannot hang a caller without a deadline. Zero means
 	// 60 s. File streams are bounded by the context given to Open/Create.
 	CallTimeout time.Duration
+	// Kerberos is the logged-in Kerberos client used when
+	// hadoop.security.authentication is kerberos (yarnrpc.KerberosLogin
+	// makes one from a keytab or the ticket cache). The user is then the
+	// principal's first component unless User is set.
+	Kerberos *krbclient.Client
+	// Tokens holds HDFS delegation tokens (a container's credentials), used
+	// on a Kerberos cluster when Kerberos is nil: the token whose service is
+	// the NameNode's ip:port, else the first HDFS_DELEGATION_TOKEN. The user
+	// is then the token owner's short name unless User is set.
+	Tokens *yarnrpc.Credentials
 }
 
 // backend is one file system: local disk, or the NameNode(s) of one
@@ -77,6 +89,29 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 	}
 	if opts.CallTimeout <= 0 {
 		opts.CallTimeout = 60 * time.Second
+	}
+	if opts.User == "" && opts.Kerberos != nil && opts.Kerberos.Credentials != nil {
+		opts.User = opts.Kerberos.Credentials.CName().NameString[0]
+	}
+	if opts.Kerberos == nil && opts.Tokens == nil && opts.Hadoop.Authentication() == "kerberos" {
+		// In a YARN container: the shipped keytab when there is one (it
+		// outlives every token), else, like Hadoop's UserGroupInformation,
+		// the tokens the NodeManager wrote for it.
+		opts.Kerberos = containerKeytabLogin(opts.Logger)
+	}
+	if opts.Kerberos == nil && opts.Tokens == nil && opts.Hadoop.Authentication() == "kerberos" {
+		if f := os.Getenv(yarnrpc.EnvTokenFile); f != "" {
+			if c, err := yarnrpc.ReadCredentialsFile(f); err == nil {
+				opts.Tokens = c
+			}
+		}
+	}
+	if opts.User == "" && opts.Kerberos == nil && opts.Tokens != nil {
+		if t, ok := opts.Tokens.TokenByKind(yarnrpc.KindHDFSDelegate); ok {
+			if owner, err := yarnrpc.TokenOwner(t); err == nil {
+				opts.User = shortName(owner)
+			}
+		}
 	}
 	if opts.User == "" {
 		opts.User = os.Getenv(contract.EnvHadoopUserName)
@@ -146,9 +181,22 @@ func (s *Store) backend(op, p string) (backend, location, error) {
 		return b, l, nil
 	}
 	h := s.opts.Hadoop
-	if h.Authentication() == "kerberos" {
-		return nil, l, &fs.PathError{Op: op, Path: l.String(),
-			Err: fmt.Errorf("%w: hadoop.security.authentication=kerberos is not supported by hdfsstore yet", ErrUnsupported)}
+	addrs := h.NameNodeAddresses(l.authority)
+	spn := ""
+	var token *yarnrpc.Token
+	var qop []string
+	if h.Authentication() == "kerberos" && s.opts.Kerberos == nil && s.opts.Tokens != nil {
+		token = hdfsToken(s.opts.Tokens, addrs)
+		qop, _ = yarnrpc.QOPFromProtection([]string{h.RPCProtection()})
+	}
+	if h.Authentication() == "kerberos" && token == nil {
+		if s.opts.Kerberos == nil {
+			return nil, l, &fs.PathError{Op: op, Path: l.String(),
+				Err: fmt.Errorf("%w: hadoop.security.authentication is kerberos but there is no Kerberos login: run kinit, or set security.kerberos.login.keytab and security.kerberos.login.principal", fs.ErrPermission)}
+		}
+		if spn, err = namenodeSPN(h, addrs); err != nil {
+			return nil, l, &fs.PathError{Op: op, Path: l.String(), Err: err}
+		}
 	}
 	protection := ""
 	for _, p := range strings.Split(strings.ToLower(h.Get("dfs.data.transfer.protection")), ",") {
@@ -161,7 +209,11 @@ func (s *Store) backend(op, p string) (backend, location, error) {
 	}
 	b := &hdfsFS{
 		authority:     l.authority,
-		addrs:         h.NameNodeAddresses(l.authority),
+		addrs:         addrs,
+		krb:           s.opts.Kerberos,
+		token:         token,
+		qop:           qop,
+		spn:           spn,
 		user:          s.user,
 		dialTimeout:   s.opts.DialTimeout,
 		callTimeout:   s.opts.CallTimeout,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what `make test` and `make demo` need on a fresh Debian machine:
-# a JDK (17) and Maven for the Hadoop test cluster, and Go. Everything else
+# a JDK (17) and Maven for the Hadoop test cluster, MIT Kerberos for its
+# secure mode, and Go. Everything else
 # (Hadoop jars, protoc) is fetched from Maven Central by the scripts that use it.
 set -euo pipefail
 need=()
@@ -8,6 +9,11 @@ command -v java >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
 command -v mvn  >/dev/null 2>&1 || need+=(maven)
 command -v go   >/dev/null 2>&1 || need+=(golang-go)
 for t in setsid tar gzip curl; do command -v "$t" >/dev/null 2>&1 || need+=("$t"); done
+# The KDC of `scripts/minicluster.sh --secure` (MIT Kerberos): krb5kdc and
+# kdb5_util (krb5-kdc), kadmin.local (krb5-admin-server), kinit (krb5-user).
+[ -x /usr/sbin/krb5kdc ] || command -v krb5kdc >/dev/null 2>&1 || need+=(krb5-kdc)
+[ -x /usr/sbin/kadmin.local ] || command -v kadmin.local >/dev/null 2>&1 || need+=(krb5-admin-server)
+command -v kinit >/dev/null 2>&1 || need+=(krb5-user)
 if [ ${#need[@]} -gt 0 ]; then
   # setsid lives in util-linux.
   pkgs=$(printf '%s\n' "${need[@]}" | sed 's/^setsid$/util-linux/' | sort -u | tr '\n' ' ')

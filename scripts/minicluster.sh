@@ -5,7 +5,7 @@
 # Hadoop jars (fetched once from Maven Central with scripts/hadoop/pom.xml):
 # one NameNode, one DataNode, one ResourceManager and two NodeManagers.
 #
-# Usage: scripts/minicluster.sh <command>
+# Usage: scripts/minicluster.sh [--secure [--rpc-protection P]] <command>
 #   start          start what is not running (fresh format when nothing runs); wait until usable
 #   stop           stop every daemon and every container process they launched
 #   status         one line per daemon; exit 0 usable, 3 nothing running, 1 partly up
@@ -17,6 +17,8 @@
 #   kill-nm N      SIGKILL NodeManager N; its containers stay; the node goes LOST after 10 s
 #   start-nm N     start NodeManager N and wait until it is RUNNING
 #   logs [D]       list log files, or tail daemon D's log (nn dn rm nm1 nm2)
+#   stop-kdc       (--secure) stop the KDC only, e.g. to test a KDC that is down
+#   start-kdc      (--secure) start the KDC again
 #
 # Fixed loopback ports (all on 127.0.0.1):
 #   NameNode         RPC 18020 (fs.defaultFS hdfs://127.0.0.1:18020), HTTP+WebHDFS 18070, HTTPS 18071
@@ -25,6 +27,24 @@
 #                    webapp+REST 18088, webapp HTTPS 18090
 #   NodeManager 1    IPC 18041 (NodeId host:18041), localizer 18040, webapp 18042, HTTPS 18044
 #   NodeManager 2    IPC 18051 (NodeId host:18051), localizer 18050, webapp 18052, HTTPS 18054
+#
+# Secure mode (--secure, any command): a Kerberized cluster BESIDE the plain one,
+# with its own state dir (default <repo>/.minicluster-secure, or
+# FLOE_MINICLUSTER_SECURE_DIR) and its own ports: every port above + 1000
+# (NameNode RPC 19020, HTTPS 19071; DataNode 19866/19864/19867/HTTPS 19865;
+# RM client 19032, scheduler 19030, tracker 19031, admin 19033, webapp 19088;
+# NM 1 IPC 19041 ...; NM 2 IPC 19051 ...) plus an MIT Kerberos KDC for realm
+# FLOE.TEST on 127.0.0.1:19750 (TCP and UDP). Principals nn dn rm nm HTTP
+# /localhost@FLOE.TEST and the users floe@ and alice@FLOE.TEST, keytabs in
+# <state>/keytabs. --rpc-protection authentication|integrity|privacy (default
+# authentication) sets hadoop.rpc.protection and dfs.data.transfer.protection;
+# it is kept in <state>/rpc-protection until the next fresh start. The HDFS
+# web servers are HTTPS only (WebHDFS with SPNEGO); `env --secure` adds
+# KRB5_CONFIG, FLOE_TEST_PRINCIPAL, FLOE_TEST_KEYTAB (and the other user's).
+# A state dir holding a `secure` marker is secure without the flag.
+#   FLOE_MINICLUSTER_TOKEN_RENEW_MS, FLOE_MINICLUSTER_TOKEN_MAX_LIFETIME_MS
+#                             shorten the HDFS and RM delegation-token renew
+#                             interval and max lifetime (token expiry tests)
 #
 # Environment:
 #   FLOE_MINICLUSTER_DIR      state dir (default <repo>/.minicluster): conf/ logs/ pids/ data/
@@ -47,8 +67,30 @@ set -euo pipefail
 HADOOP_VERSION=3.4.2
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 HADOOP_SRC=$ROOT/scripts/hadoop
-STATE=${FLOE_MINICLUSTER_DIR:-$ROOT/.minicluster}
+SECURE=0 RPC_PROTECTION="" ARGS=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --secure) SECURE=1 ;;
+    --rpc-protection) RPC_PROTECTION=${2:-}; shift ;;
+    --rpc-protection=*) RPC_PROTECTION=${1#*=} ;;
+    *) ARGS+=("$1") ;;
+  esac
+  shift
+done
+set -- ${ARGS[@]+"${ARGS[@]}"}
+if [ $SECURE = 1 ]; then
+  STATE=${FLOE_MINICLUSTER_SECURE_DIR:-$ROOT/.minicluster-secure}
+else
+  STATE=${FLOE_MINICLUSTER_DIR:-$ROOT/.minicluster}
+fi
 case $STATE in /*) ;; *) STATE=$PWD/$STATE ;; esac
+[ -f "$STATE/secure" ] && SECURE=1
+if [ -n "$RPC_PROTECTION" ] && [ $SECURE = 0 ]; then
+  echo "minicluster: --rpc-protection needs --secure" >&2; exit 2
+fi
+case ${RPC_PROTECTION:-authentication} in authentication | integrity | privacy) ;; *)
+  echo "minicluster: --rpc-protection must be authentication, integrity or privacy, not '$RPC_PROTECTION'" >&2; exit 2 ;;
+esac
 CONF=$STATE/conf
 LOGS=$STATE/logs
 PIDS=$STATE/pids
@@ -59,10 +101,21 @@ TIMEOUT=${FLOE_MINICLUSTER_TIMEOUT:-180}
 HOST=127.0.0.1
 USER_NAME=$(id -un)
 
-NN_RPC=18020 NN_HTTP=18070 NN_HTTPS=18071
-DN_XFER=18866 DN_HTTP=18864 DN_IPC=18867 DN_HTTPS=18865
-RM_CLIENT=18032 RM_SCHED=18030 RM_TRACKER=18031 RM_ADMIN=18033 RM_WEB=18088 RM_WEBS=18090
-NM_IPC=(x 18041 18051) NM_LOC=(x 18040 18050) NM_WEB=(x 18042 18052) NM_WEBS=(x 18044 18054)
+O=$((SECURE * 1000)) # secure mode: every port + 1000
+NN_RPC=$((18020 + O)) NN_HTTP=$((18070 + O)) NN_HTTPS=$((18071 + O))
+DN_XFER=$((18866 + O)) DN_HTTP=$((18864 + O)) DN_IPC=$((18867 + O)) DN_HTTPS=$((18865 + O))
+RM_CLIENT=$((18032 + O)) RM_SCHED=$((18030 + O)) RM_TRACKER=$((18031 + O)) RM_ADMIN=$((18033 + O))
+RM_WEB=$((18088 + O)) RM_WEBS=$((18090 + O))
+NM_IPC=(x $((18041 + O)) $((18051 + O))) NM_LOC=(x $((18040 + O)) $((18050 + O)))
+NM_WEB=(x $((18042 + O)) $((18052 + O))) NM_WEBS=(x $((18044 + O)) $((18054 + O)))
+# The HDFS web servers: plain HTTP, or HTTPS only in secure mode.
+NN_WEB=http://$HOST:$NN_HTTP DN_WEB=http://$HOST:$DN_HTTP
+if [ $SECURE = 1 ]; then
+  # SPNEGO derives the principal HTTP/<host> from the URL: name localhost.
+  NN_WEB=https://localhost:$NN_HTTPS DN_WEB=https://localhost:$DN_HTTPS
+  # shellcheck source=hadoop/secure.sh
+  . "$HADOOP_SRC/secure.sh"
+fi
 
 DAEMONS=(nn dn rm nm1 nm2)
 
@@ -103,8 +156,8 @@ daemon_class() {
 # daemon_ports D: "port:purpose" words for every port daemon D binds.
 daemon_ports() {
   case $1 in
-    nn) echo "$NN_RPC:RPC $NN_HTTP:HTTP" ;;
-    dn) echo "$DN_XFER:data-transfer $DN_HTTP:HTTP $DN_IPC:IPC" ;;
+    nn) if [ $SECURE = 1 ]; then echo "$NN_RPC:RPC $NN_HTTPS:HTTPS"; else echo "$NN_RPC:RPC $NN_HTTP:HTTP"; fi ;;
+    dn) if [ $SECURE = 1 ]; then echo "$DN_XFER:data-transfer $DN_HTTPS:HTTPS $DN_IPC:IPC"; else echo "$DN_XFER:data-transfer $DN_HTTP:HTTP $DN_IPC:IPC"; fi ;;
     rm) echo "$RM_CLIENT:client $RM_SCHED:scheduler $RM_TRACKER:resource-tracker $RM_ADMIN:admin $RM_WEB:webapp" ;;
     nm1 | nm2)
       local n=${1#nm}
@@ -325,16 +378,19 @@ write_conf() {
     xml_open
     prop fs.defaultFS "hdfs://$HOST:$NN_RPC"
     prop hadoop.tmp.dir "$DATA/tmp"
-    prop hadoop.security.authentication simple
+    if [ $SECURE = 1 ]; then secure_core_props; else prop hadoop.security.authentication simple; fi
     prop "hadoop.proxyuser.$USER_NAME.hosts" '*'
     prop "hadoop.proxyuser.$USER_NAME.groups" '*'
     # Simple HTTP auth with anonymous reads: ?user.name=<u> names the caller,
     # which lets tests submit and kill applications over the RM REST API (it
     # refuses the anonymous static user dr.who).
-    prop hadoop.http.filter.initializers org.apache.hadoop.security.AuthenticationFilterInitializer
-    prop hadoop.http.authentication.type simple
-    prop hadoop.http.authentication.simple.anonymous.allowed true
-    prop hadoop.http.authentication.signature.secret.file "$CONF/http-auth-secret"
+    # Secure mode: SPNEGO on the HDFS web servers only (hdfs-site.xml).
+    if [ $SECURE = 0 ]; then
+      prop hadoop.http.filter.initializers org.apache.hadoop.security.AuthenticationFilterInitializer
+      prop hadoop.http.authentication.type simple
+      prop hadoop.http.authentication.simple.anonymous.allowed true
+      prop hadoop.http.authentication.signature.secret.file "$CONF/http-auth-secret"
+    fi
     prop ipc.client.connect.retry.interval 500
     echo '</configuration>'
   } >"$CONF/core-site.xml.tmp"
@@ -355,6 +411,7 @@ write_conf() {
     prop dfs.datanode.https.address "$HOST:$DN_HTTPS"
     prop dfs.datanode.hostname "$HOST"
     prop dfs.namenode.datanode.registration.ip-hostname-check false
+    [ $SECURE = 1 ] && secure_hdfs_props
     prop dfs.webhdfs.enabled true
     prop dfs.blockreport.initialDelay 0
     prop dfs.namenode.metrics.logger.period.seconds 0
@@ -408,11 +465,13 @@ write_conf() {
     prop yarn.log-aggregation-enable false
     prop yarn.timeline-service.enabled false
     prop yarn.webapp.ui2.enable false
+    [ $SECURE = 1 ] && secure_yarn_props
     echo '</configuration>'
   } >"$CONF/yarn-site.xml.tmp"
   local f
   for f in core-site.xml hdfs-site.xml yarn-site.xml; do mv "$CONF/$f.tmp" "$CONF/$f"; done
   cp "$HADOOP_SRC/capacity-scheduler.xml" "$HADOOP_SRC/log4j.properties" "$CONF/"
+  [ $SECURE = 1 ] && write_keystore
   # The HDFS web apps live in the tarball's share/hadoop/hdfs/webapps, not in
   # the hadoop-hdfs jar on Maven Central; HttpServer2 only needs the folders
   # (WebHDFS and /jmx are registered in code), so an empty app will do.
@@ -444,6 +503,7 @@ jvm_opts() {
     --add-opens=java.base/sun.security.x509=ALL-UNNAMED --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED
     --add-opens=java.security.jgss/sun.security.krb5=ALL-UNNAMED
     -Dio.netty.tryReflectionSetAccessible=true)
+  [ $SECURE = 1 ] && JVM+=("-Djava.security.krb5.conf=$KRB/krb5.conf" -Dsun.security.krb5.disableReferrals=true)
   cds_opts "$d"
   JVM+=(-cp "$(classpath)" "-Dfloe.mc.dir=$STATE" "-Dfloe.mc.daemon=$d")
 }
@@ -537,11 +597,19 @@ format_nn() {
 
 # rest: one HTTP call to a daemon. Generous bound: when the 2-core box is busy
 # the RM can take seconds to answer, and a short one would report it down.
-rest() { curl -sf --connect-timeout 3 --max-time "${FLOE_MINICLUSTER_HTTP_TIMEOUT:-15}" "$@" 2>/dev/null; }
+rest() {
+  if [ $SECURE = 1 ]; then
+    admin_ticket
+    KRB5_CONFIG=$KRB/krb5.conf KRB5CCNAME=FILE:$KRB/ccache-admin \
+      curl -sfk --negotiate -u : --connect-timeout 3 --max-time "${FLOE_MINICLUSTER_HTTP_TIMEOUT:-15}" "$@" 2>/dev/null
+    return
+  fi
+  curl -sf --connect-timeout 3 --max-time "${FLOE_MINICLUSTER_HTTP_TIMEOUT:-15}" "$@" 2>/dev/null
+}
 
 hdfs_ready() {
   local j
-  j=$(rest "http://$HOST:$NN_HTTP/jmx?qry=Hadoop:service=NameNode,name=FSNamesystemState") || return 1
+  j=$(rest "$NN_WEB/jmx?qry=Hadoop:service=NameNode,name=FSNamesystemState") || return 1
   echo "$j" | grep -q '"FSState" *: *"Operational"' || return 1
   echo "$j" | grep -Eq '"NumLiveDataNodes" *: *[1-9]'
 }
@@ -549,7 +617,7 @@ hdfs_ready() {
 # dn_ready: the DataNode itself says it is registered and heartbeating (the
 # NameNode alone would count a just-killed DataNode as live for 10 minutes).
 dn_ready() {
-  rest "http://$HOST:$DN_HTTP/jmx?qry=Hadoop:service=DataNode,name=DataNodeInfo" |
+  rest "$DN_WEB/jmx?qry=Hadoop:service=DataNode,name=DataNodeInfo" |
     grep -q 'ActorState[^A-Za-z]*RUNNING'
 }
 
@@ -658,7 +726,7 @@ want_culprit() {
     case $w in
       hdfs)
         if ! hdfs_ready; then
-          if rest "http://$HOST:$NN_HTTP/jmx?qry=Hadoop:service=NameNode,name=FSNamesystemState" >/dev/null; then echo dn; else echo nn; fi
+          if rest "$NN_WEB/jmx?qry=Hadoop:service=NameNode,name=FSNamesystemState" >/dev/null; then echo dn; else echo nn; fi
           return
         fi ;;
       dn) dn_ready || { echo dn; return; } ;;
@@ -681,6 +749,7 @@ want_text() {
 }
 
 hdfs_setup() {
+  if [ $SECURE = 1 ]; then secure_hdfs_setup; return; fi
   local base="http://$HOST:$NN_HTTP/webhdfs/v1" u="user.name=$USER_NAME"
   rest -X PUT "$base/tmp?op=MKDIRS&permission=1777&$u" >/dev/null &&
     rest -X PUT "$base/tmp?op=SETPERMISSION&permission=1777&$u" >/dev/null &&
@@ -700,7 +769,12 @@ cmd_start() {
   done
   t0=$(now_ms)
   STARTED="" STARTUP_ERROR="" FAIL_LOG="" KILLED_CONTAINERS=""
+  if [ $SECURE = 1 ]; then
+    need_krb5
+    secure_protection "${#running[@]}"
+  fi
   if [ ${#missing[@]} -eq 0 ]; then
+    [ $SECURE = 1 ] && start_kdc
     check_want "hdfs dn nm1 nm2" || wait_for "$TIMEOUT" "hdfs dn nm1 nm2"
     say "already running (state $STATE); nothing to start"
     return 0
@@ -716,10 +790,18 @@ cmd_start() {
     fresh=1 FRESH=1
     kill_containers "$DATA"
     [ -n "$KILLED_CONTAINERS" ] && say "killed leftover container processes:$KILLED_CONTAINERS"
+    [ $SECURE = 1 ] && stop_kdc
     rm -rf "$DATA" "$LOGS" "$PIDS"
     say "fresh start in $STATE"
   else
     say "partly running (${running[*]}); starting ${missing[*]}"
+  fi
+  mkdir -p "$LOGS" "$PIDS"
+  if [ $SECURE = 1 ]; then
+    touch "$STATE/secure"
+    echo "$RPC_PROTECTION" >"$STATE/rpc-protection"
+    write_krb5_conf
+    start_kdc
   fi
   write_conf
   # YARN first: its JVMs start while the NameNode is formatted.
@@ -737,7 +819,11 @@ cmd_start() {
   FAIL_LOG=""
   wait_for "$TIMEOUT" "hdfs dn nm1 nm2"
   hdfs_setup
-  say "up in $(elapsed "$t0") (HADOOP_CONF_DIR=$CONF; eval \"\$(scripts/minicluster.sh env)\")"
+  if [ $SECURE = 1 ]; then
+    say "secure cluster (realm $REALM, hadoop.rpc.protection=$RPC_PROTECTION) up in $(elapsed "$t0") (eval \"\$(scripts/minicluster.sh --secure env)\")"
+  else
+    say "up in $(elapsed "$t0") (HADOOP_CONF_DIR=$CONF; eval \"\$(scripts/minicluster.sh env)\")"
+  fi
 }
 
 cmd_stop() {
@@ -763,15 +849,19 @@ cmd_stop() {
   KILLED_CONTAINERS=""
   kill_containers "$DATA"
   finish_cds
+  STOPPED_KDC=""
+  [ $SECURE = 1 ] && stop_kdc
   rm -f "$PIDS"/*.pid 2>/dev/null || true
   # Verify: nothing of this cluster may remain.
   scan_daemons
   local left="" c
   for d in "${DAEMONS[@]}"; do p=$(pid_of "$d"); alive "$p" && left="$left $d($p)"; done
   c=$(container_pids "$DATA" | tr '\n' ' ')
+  [ $SECURE = 1 ] && [ -n "$(kdc_pid)" ] && left="$left kdc($(kdc_pid))"
   if [ -n "$left" ] || [ -n "${c// /}" ]; then
     die "stop left processes running: daemons:${left:- none}; containers: ${c:-none}"
   fi
+  stopped="$stopped$STOPPED_KDC"
   if [ -z "$stopped" ] && [ -z "$KILLED_CONTAINERS" ]; then
     say "nothing was running"
     return 0
@@ -794,6 +884,12 @@ cmd_status() {
     fi
   done
   echo "nodemanagers running: $n"
+  if [ $SECURE = 1 ]; then
+    p=$(kdc_pid)
+    if [ -n "$p" ]; then printf '%-4s %-16s pid %-7s running (127.0.0.1:%s)\n' kdc "KDC $REALM" "$p" "$KDC_PORT"
+    else printf '%-4s %-16s %-11s not running\n' kdc "KDC $REALM" ""; fi
+    [ -n "$p" ] || [ $up -eq 0 ] || return 1
+  fi
   [ $up -eq 0 ] && return 3
   if alive "$(pid_of nn)" && alive "$(pid_of dn)" && alive "$(pid_of rm)" && [ "$n" -ge 1 ]; then return 0; fi
   return 1
@@ -803,6 +899,8 @@ cmd_env() {
   printf 'export HADOOP_CONF_DIR=%q\n' "$CONF"
   printf 'export YARN_CONF_DIR=%q\n' "$CONF"
   printf 'export FLOE_MINICLUSTER_DIR=%q\n' "$STATE"
+  [ $SECURE = 1 ] && secure_env_exports
+  return 0
 }
 
 require_conf() {
@@ -963,7 +1061,7 @@ main() {
   local cmd=${1:-}
   [ $# -gt 0 ] && shift
   case $cmd in
-    start | stop | restart-rm | stop-rm | start-rm | stop-nm | kill-nm | start-nm) lock ;;
+    start | stop | restart-rm | stop-rm | start-rm | stop-nm | kill-nm | start-nm | stop-kdc | start-kdc) lock ;;
   esac
   case $cmd in
     start) cmd_start ;;
@@ -977,6 +1075,9 @@ main() {
     kill-nm) cmd_kill_nm "$@" ;;
     start-nm) cmd_start_nm "$@" ;;
     logs) cmd_logs "$@" ;;
+    stop-kdc | start-kdc)
+      [ $SECURE = 1 ] || die "$cmd needs --secure"
+      if [ "$cmd" = stop-kdc ]; then STOPPED_KDC=""; stop_kdc; say "KDC stopped${STOPPED_KDC:- (was not running)}"; else start_kdc; fi ;;
     -h | --help | help) usage ;;
     "") usage >&2; exit 2 ;;
     *) err "unknown command '$cmd'; $(usage)"; exit 2 ;;

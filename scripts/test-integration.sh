@@ -12,14 +12,22 @@ if ! "$mc" status >/dev/null 2>&1; then
 fi
 kafka=scripts/kafka.sh
 kafka_started=0
+# The Kerberized cluster of the TestSecure* tests runs beside it (own ports
+# and state); started here when absent, stopped at the end only if so.
+secure_started=0
 cleanup() {
   if [ "$kafka_started" = 1 ]; then "$kafka" stop || true; fi
+  if [ "$secure_started" = 1 ]; then "$mc" --secure stop || true; fi
   if [ "$started" = 1 ]; then "$mc" stop || true; fi
 }
 trap cleanup EXIT
 if ! "$kafka" status >/dev/null 2>&1; then
   "$kafka" start
   kafka_started=1
+fi
+if ! "$mc" --secure status >/dev/null 2>&1; then
+  secure_started=1
+  "$mc" --secure start
 fi
 eval "$("$mc" env)"
 eval "$("$kafka" env)"

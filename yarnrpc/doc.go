@@ -29,6 +29,21 @@
 //     server principal checked against configuration (_HOST substituted);
 //     RFC 4121 wrap tokens carry integrity and privacy layers.
 //
+// LoginFromConfig logs in from Flink's keys: security.kerberos.login.keytab
+// and .principal, else the ticket cache (KRB5CCNAME) when
+// security.kerberos.login.use-ticket-cache is on, with krb5.conf from
+// security.kerberos.krb5-conf.path, KRB5_CONFIG or /etc/krb5.conf; its
+// errors (ErrNoKerberosLogin) name the cause (no cache, expired ticket,
+// keytab without the principal's key, unknown principal, KDC unreachable)
+// and the fix, never key material.
+//
+// Delegation tokens: RMClient.DelegationToken and HDFSDelegationToken
+// (ClientProtocol.getDelegationToken over Kerberos) ask for tokens a
+// renewer (the RM principal) may renew; TokenOwner and TokenMaxDate read
+// their identifiers. TokenConn authenticates a raw connection with a token
+// (DIGEST-MD5, any QOP) for a foreign IPC client that only knows SIMPLE:
+// hdfsstore uses it under colinmarc's NameNode client in containers.
+//
 // Server exceptions come back as *RemoteError (Java class and message,
 // reachable with errors.As). errors.Is maps the common ones to sentinels:
 // ErrApplicationNotFound, ErrStandby, ErrAccessControl, ErrInvalidToken,

@@ -75,7 +75,16 @@ func fsAction(minArgs int, f func(context.Context, *cli.Context, *hdfsstore.Stor
 		}
 		ctx, cancel := context.WithTimeout(c.Context, 10*time.Minute)
 		defer cancel()
-		st, err := hdfsstore.New(ctx, hdfsstore.Options{Hadoop: h})
+		o := hdfsstore.Options{Hadoop: h}
+		// Kerberos: the ticket cache, or a keytab in FLOE_CONF_DIR's config.
+		krb, err := kerberosLogin(conf.New(), h)
+		if err != nil {
+			return err
+		}
+		if krb != nil {
+			o.Kerberos = krb.Client
+		}
+		st, err := hdfsstore.New(ctx, o)
 		if err != nil {
 			return err
 		}

@@ -60,16 +60,29 @@ func newYarnEnv(ctx context.Context, c *cli.Context, cfg *conf.Config) (*yarnEnv
 	if os.Getenv("FLOE_DEBUG") != "" {
 		log = consolelog.New(os.Stderr, zerolog.DebugLevel)
 	}
-	rm, err := yarnrpc.NewRMClient(ctx, yarnrpc.RMClientOptions{Hadoop: h, DialTimeout: 5 * time.Second, CallTimeout: rmCallTimeout, Logger: log})
+	krb, err := kerberosLogin(cfg, h)
 	if err != nil {
 		return nil, err
 	}
-	st, err := hdfsstore.New(ctx, hdfsstore.Options{Hadoop: h, Logger: log, DialTimeout: 5 * time.Second, CallTimeout: 30 * time.Second})
+	rmo := yarnrpc.RMClientOptions{Hadoop: h, DialTimeout: 5 * time.Second, CallTimeout: rmCallTimeout, Logger: log}
+	sto := hdfsstore.Options{Hadoop: h, Logger: log, DialTimeout: 5 * time.Second, CallTimeout: 30 * time.Second}
+	if krb != nil {
+		rmo.Kerberos, sto.Kerberos = krb.KerberosAuth, krb.Client
+	}
+	rm, err := yarnrpc.NewRMClient(ctx, rmo)
+	if err != nil {
+		return nil, err
+	}
+	st, err := hdfsstore.New(ctx, sto)
 	if err != nil {
 		_ = rm.Close()
 		return nil, err
 	}
-	d, err := client.NewYarnDescriptor(ctx, client.YarnOptions{Config: cfg, RM: rm, Store: st, Out: c.App.ErrWriter, Logger: log})
+	yo := client.YarnOptions{Config: cfg, RM: rm, Store: st, Out: c.App.ErrWriter, Logger: log}
+	if krb != nil {
+		yo.Tokens = client.KerberosTokens(h, krb, rm)
+	}
+	d, err := client.NewYarnDescriptor(ctx, yo)
 	if err != nil {
 		_ = rm.Close()
 		_ = st.Close()
