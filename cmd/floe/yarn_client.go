@@ -68,7 +68,7 @@ func newYarnEnv(ctx context.Context, c *cli.Context, cfg *conf.Config) (*yarnEnv
 		_ = rm.Close()
 		return nil, err
 	}
-	d, err := client.NewYarnDescriptor(ctx, client.YarnOptions{Config: cfg, RM: rm, Store: st, Out: c.App.ErrWriter, Logger: log})
+	d, err := client.NewYarnDescriptor(ctx, client.YarnOptions{Config: cfg, RM: rm, Store: st, Hadoop: h, Out: c.App.ErrWriter, Logger: log})
 	if err != nil {
 		_ = rm.Close()
 		_ = st.Close()
