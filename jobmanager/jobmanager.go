@@ -37,6 +37,9 @@ type Options struct {
 	// checkpoint files (default: an hdfsstore.Store with Hadoop's defaults,
 	// made on first use).
 	CheckpointStorage CheckpointStorage
+	// Recorder, when set, records submitted jobs, completed checkpoints
+	// and final states for a later JobManager attempt (JobRecorder).
+	Recorder JobRecorder
 }
 
 // JobManager is the I/O shell around Core: it runs the core on one
@@ -301,6 +304,9 @@ func (jm *JobManager) do(ctx context.Context, a Action) {
 		close(jm.changed)
 		jm.changed = make(chan struct{})
 		jm.mu.Unlock()
+		if a.State.Terminal() && jm.opts.Recorder != nil {
+			jm.storage.add(recordJobEnd{st: st})
+		}
 	}
 }
 
@@ -322,6 +328,9 @@ type Submission struct {
 	// operator (execution.savepoint.ignore-unclaimed-state).
 	SavepointPath    string
 	AllowNonRestored bool
+	// Recover, set by a new JobManager attempt, resumes a job a former
+	// attempt ran (Recovery); the job is not recorded again.
+	Recover *Recovery
 }
 
 // Submit adds a job and returns its id.
@@ -335,8 +344,11 @@ func (jm *JobManager) Submit(ctx context.Context, s Submission) (string, error) 
 	if err := s.Restart.Validate(); err != nil {
 		return "", fmt.Errorf("submit %q: %w", s.Graph.Name, err)
 	}
-	restore, err := jm.readSavepoint(ctx, s)
-	if err != nil {
+	var restore *CheckpointMetadata
+	var err error
+	if s.Recover != nil {
+		restore = s.Recover.Checkpoint
+	} else if restore, err = jm.readSavepoint(ctx, s); err != nil {
 		return "", fmt.Errorf("submit %q: %w", s.Graph.Name, err)
 	}
 	id := s.ID
@@ -360,8 +372,21 @@ func (jm *JobManager) Submit(ctx context.Context, s Submission) (string, error) 
 	jm.status[id] = api.JobStatus{Version: api.Version, ID: id, Name: s.Graph.Name, State: api.JobCreated}
 	jm.jobIDs = append(jm.jobIDs, id)
 	jm.mu.Unlock()
-	jm.log.Info().Str("job", id).Str("name", s.Graph.Name).Int("slots", s.Graph.Slots()).Msg("job submitted")
-	jm.post(JobSubmitted{Job: id, Graph: s.Graph, Pool: s.Pool, Restart: s.Restart, Checkpointing: s.Checkpointing, Restore: restore})
+	if jm.opts.Recorder != nil && s.Recover == nil {
+		if err := jm.opts.Recorder.JobSubmitted(ctx, id, s); err != nil {
+			jm.mu.Lock()
+			delete(jm.status, id)
+			jm.jobIDs = jm.jobIDs[:len(jm.jobIDs)-1]
+			jm.mu.Unlock()
+			return "", fmt.Errorf("submit %q: record job %s: %w", s.Graph.Name, id, err)
+		}
+	}
+	jm.log.Info().Str("job", id).Str("name", s.Graph.Name).Int("slots", s.Graph.Slots()).Bool("recovered", s.Recover != nil).Msg("job submitted")
+	ev := JobSubmitted{Job: id, Graph: s.Graph, Pool: s.Pool, Restart: s.Restart, Checkpointing: s.Checkpointing, Restore: restore}
+	if s.Recover != nil {
+		ev.RestoreOwned, ev.Found, ev.RecoverCause = true, s.Recover.Found, s.Recover.Cause
+	}
+	jm.post(ev)
 	return id, nil
 }
 
