@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -108,7 +109,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 		return Result{}, fmt.Errorf("am: %w", err)
 	}
 	defer func() { _ = nm.Close() }()
-	a.out = outside{rm: amrm, nm: nm, store: store, ln: ln, secret: secret}
+	a.out = outside{rm: amrm, nm: nm, store: store, jobFS: store, ln: ln, secret: secret}
 	return a.serve(ctx)
 }
 
@@ -148,6 +149,8 @@ type outside struct {
 	store  stagingStore
 	ln     net.Listener // the JobManager endpoint, listening on NM_HOST
 	secret []byte
+	// jobFS holds the job store (HDFS); nil runs without one (tests).
+	jobFS jobStoreFS
 }
 
 type appMaster struct {
@@ -160,6 +163,10 @@ type appMaster struct {
 	restart  api.RestartStrategy
 	shutOnce sync.Once
 	shutdown chan string
+	// haDir is the job store's folder; recovered are the jobs a former
+	// attempt recorded (set by takeOver).
+	haDir     string
+	recovered []recoveredJob
 }
 
 // newAppMaster fills defaults and checks the configuration; the caller
@@ -203,7 +210,14 @@ func (a *appMaster) serve(ctx context.Context) (Result, error) {
 		return Result{}, fmt.Errorf("am: %w", err)
 	}
 	a.log.Info().Str("tracking_url", trackingURL(a.out.ln, env.NMHost)).Str("queue", reg.Queue).Stringer("max_container", reg.MaxCapability).
+		Int("attempt", env.Attempt()).Int("attempts", env.Attempts).Int("previous_attempt_containers", len(reg.PreviousAttemptContainers)).
 		Msg("registered with the ResourceManager")
+	rec, err := a.takeOver(ctx, reg)
+	if err != nil {
+		// Nothing is removed: a later attempt needs the staging folder
+		// and the job store.
+		return Result{}, fmt.Errorf("am: %w", err)
+	}
 
 	tmRes := TaskManagerResource(cfg)
 	if reg.MaxCapability.MemoryMB > 0 && (tmRes.MemoryMB > reg.MaxCapability.MemoryMB || tmRes.VCores > reg.MaxCapability.VCores) {
@@ -230,8 +244,11 @@ func (a *appMaster) serve(ctx context.Context) (Result, error) {
 	if st, ok := a.out.store.(*hdfsstore.Store); ok {
 		ckStorage = jobmanager.StoreCheckpointStorage(st)
 	}
-	jm, err := jobmanager.New(ctx, jobmanager.Options{Driver: drv, Core: CoreOptions(cfg), Address: advertised, Logger: a.base,
-		CheckpointStorage: ckStorage})
+	jmOpts := jobmanager.Options{Driver: drv, Core: CoreOptions(cfg), Address: advertised, Logger: a.base, CheckpointStorage: ckStorage}
+	if rec != nil {
+		jmOpts.Recorder = rec
+	}
+	jm, err := jobmanager.New(ctx, jmOpts)
 	if err != nil {
 		return a.finish(ctx, Result{Status: yarnrpc.FinalFailed, Diagnostics: err.Error()})
 	}
@@ -285,7 +302,12 @@ func (a *appMaster) serve(ctx context.Context) (Result, error) {
 // killed is the SIGTERM exit: the NodeManager follows SIGTERM with SIGKILL
 // within ~250 ms, so the staging folder is deleted first and logged after.
 func (a *appMaster) killed() Result {
-	staging := a.opts.Env.StagingDir
+	staging, env := a.opts.Env.StagingDir, a.opts.Env
+	if !env.LastAttempt() {
+		a.log.Warn().Str("staging", staging).Int("attempt", env.Attempt()).Int("attempts", env.Attempts).
+			Msg("killed (SIGTERM); kept the staging folder and the job store for the next attempt (the last attempt, or the client's sweep once the application ended, removes it)")
+		return Result{Status: yarnrpc.FinalKilled, Diagnostics: "killed", Killed: true}
+	}
 	dctx, cancel := context.WithTimeout(context.Background(), a.opts.KillCleanupTimeout)
 	err := a.out.store.RemoveAll(dctx, staging)
 	cancel()
@@ -313,6 +335,13 @@ func (a *appMaster) finish(ctx context.Context, res Result) (Result, error) {
 	} else {
 		a.log.Info().Str("staging", staging).Msg("removed the staging folder")
 	}
+	if a.haDir != "" && !strings.HasPrefix(a.haDir, strings.TrimRight(staging, "/")+"/") {
+		dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		if err := a.out.store.RemoveAll(dctx, a.haDir); err != nil {
+			a.log.Error().Err(err).Str("job_store", a.haDir).Msg("could not remove the job store")
+		}
+		cancel()
+	}
 	fctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	if err := a.out.rm.Finish(fctx, res.Status, res.Diagnostics, ""); err != nil {
@@ -327,6 +356,7 @@ func (a *appMaster) runMode(ctx context.Context) Result {
 	env := a.opts.Env
 	switch env.Mode {
 	case contract.ModeSession:
+		a.resumeSessionJobs(ctx)
 		select {
 		case reason := <-a.shutdown:
 			a.cancelAll(ctx)
@@ -335,6 +365,13 @@ func (a *appMaster) runMode(ctx context.Context) Result {
 			return Result{Status: yarnrpc.FinalKilled, Diagnostics: "stopped"}
 		}
 	case contract.ModePerJob, contract.ModeApplication:
+		if r, ok := a.recoveredJob(env.JobID); ok {
+			if r.Final != nil {
+				a.log.Info().Str("job", r.Final.ID).Str("state", string(r.Final.State)).Msg("the job had ended before this attempt; ending the application")
+				return JobResult(*r.Final)
+			}
+			return a.waitJob(ctx, r.Sub)
+		}
 		var g *graph.JobGraph
 		var err error
 		if env.Mode == contract.ModePerJob {
@@ -356,26 +393,32 @@ func (a *appMaster) runMode(ctx context.Context) Result {
 		if env.Parallelism != "" {
 			sub.Env = []string{contract.EnvParallelism + "=" + env.Parallelism}
 		}
-		id, err := a.jm.Submit(ctx, sub)
-		if err != nil {
-			return Result{Status: yarnrpc.FinalFailed, Diagnostics: err.Error()}
-		}
-		done := make(chan api.JobStatus, 1)
-		go func() {
-			st, _ := a.jm.Wait(ctx, id)
-			done <- st
-		}()
-		var st api.JobStatus
-		select {
-		case st = <-done:
-		case reason := <-a.shutdown:
-			a.cancelAll(ctx)
-			st = <-done
-			st.Cause = reason
-		}
-		return JobResult(st)
+		return a.waitJob(ctx, sub)
 	}
 	return Result{Status: yarnrpc.FinalFailed, Diagnostics: fmt.Sprintf("unknown mode %q", env.Mode)}
+}
+
+// waitJob submits the job of a per-job or application cluster and waits
+// for its end (or a shutdown request, which cancels it).
+func (a *appMaster) waitJob(ctx context.Context, sub jobmanager.Submission) Result {
+	id, err := a.jm.Submit(ctx, sub)
+	if err != nil {
+		return Result{Status: yarnrpc.FinalFailed, Diagnostics: err.Error()}
+	}
+	done := make(chan api.JobStatus, 1)
+	go func() {
+		st, _ := a.jm.Wait(ctx, id)
+		done <- st
+	}()
+	var st api.JobStatus
+	select {
+	case st = <-done:
+	case reason := <-a.shutdown:
+		a.cancelAll(ctx)
+		st = <-done
+		st.Cause = reason
+	}
+	return JobResult(st)
 }
 
 // cancelAll cancels unfinished jobs and waits (bounded) for them to end.

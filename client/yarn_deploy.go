@@ -349,11 +349,12 @@ func (d *YarnDescriptor) stage(ctx context.Context, spec DeploySpec, r resources
 	if spec.Parallelism > 0 {
 		env[contract.EnvParallelism] = strconv.Itoa(spec.Parallelism)
 	}
+	att := ApplicationAttempts(cfg, RMMaxAttempts(d.opts.Hadoop))
+	env[contract.EnvAppAttempts] = strconv.Itoa(att.N)
 	prio := int32(cfg.Int(conf.YarnApplicationPriority))
 	if prio < 0 {
 		prio = 0
 	}
-	att := ApplicationAttempts(cfg, RMMaxAttempts(d.opts.Hadoop))
 	if att.Note != "" && d.opts.Out != nil {
 		_, _ = fmt.Fprintln(d.opts.Out, att.Note)
 	}

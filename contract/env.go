@@ -56,6 +56,10 @@ const (
 	// EnvJobID is the id the AM gives the job of a per-job or application
 	// cluster, chosen by the client so it knows the id from the start.
 	EnvJobID = "FLOE_JOB_ID"
+	// EnvAppAttempts is the number of ApplicationMaster attempts the
+	// application was submitted with: an attempt that is not the last
+	// keeps the staging folder (and the job store in it) on SIGTERM.
+	EnvAppAttempts = "FLOE_APP_ATTEMPTS"
 )
 
 // Values of EnvRole.

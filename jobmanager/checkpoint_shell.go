@@ -226,7 +226,12 @@ func (w *storageWorker) do(ctx context.Context, st CheckpointStorage, a Action) 
 		}
 		w.jm.post(CheckpointReport{Job: a.Job, Event: ev})
 	case recordJobEnd:
-		if err := w.jm.opts.Recorder.JobEnded(ctx, a.st); err != nil {
+		// Not cut short by the JobManager's stop: a per-job cluster stops
+		// right after its job ended, and a later attempt must not run the
+		// job again.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), drainTimeout)
+		defer cancel()
+		if err := w.jm.opts.Recorder.JobEnded(rctx, a.st); err != nil {
 			log.Warn().Str("job", a.st.ID).Str("state", string(a.st.State)).Err(err).Msg("final state not recorded in the job store")
 		}
 	}

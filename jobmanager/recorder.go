@@ -73,3 +73,7 @@ func (jm *JobManager) recordCheckpoint(ctx context.Context, a WriteCheckpointMet
 	}
 	return nil
 }
+
+// JobCheckpointDir is the folder of a job's checkpoints under
+// state.checkpoints.dir: dir/<job>.
+func JobCheckpointDir(dir, job string) string { return jobCheckpointDir(dir, job) }

@@ -1,0 +1,70 @@
+package am
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/floe-yarn/floe/am/jobstore"
+	"github.com/floe-yarn/floe/yarnrpc"
+)
+
+// takeOver makes this attempt the owner of the application's job store
+// (jobstore.Open: the fence comes first) and, on a later attempt, prepares
+// the former attempt's jobs for resubmission and releases the containers
+// YARN kept from former attempts: their TaskManagers served the old
+// JobManager, and a new TaskManager per slot is asked for as the jobs are
+// resubmitted. It returns the JobRecorder for the JobManager (nil without a
+// job store).
+func (a *appMaster) takeOver(ctx context.Context, reg yarnrpc.RegisterResponse) (*recorder, error) {
+	env := a.opts.Env
+	for _, c := range reg.PreviousAttemptContainers {
+		a.out.rm.Release(c.ID)
+		a.log.Info().Stringer("container", c.ID).Stringer("node", c.Node).Msg("releasing a TaskManager container of a former attempt")
+	}
+	if a.out.jobFS == nil {
+		return nil, nil
+	}
+	a.haDir = JobStoreDir(a.opts.Config, env.StagingDir, env.Container.App().String())
+	st, state, err := jobstore.Open(ctx, a.out.jobFS, a.haDir, env.Attempt())
+	if err != nil {
+		return nil, fmt.Errorf("take over the job store: %w", err)
+	}
+	if state.From == 0 {
+		a.log.Info().Str("job_store", st.Dir()).Int("attempt", env.Attempt()).Msg("job store ready")
+		return newRecorder(st, a.out.jobFS, 0), nil
+	}
+	cause := fmt.Sprintf("JobManager failover: ApplicationMaster attempt %d took over from attempt %d (its container ended; the ResourceManager started a new attempt)",
+		env.Attempt(), state.From)
+	jobs, err := recoverJobs(ctx, a.out.jobFS, state, cause)
+	if err != nil {
+		return nil, fmt.Errorf("recover the jobs of attempt %d: %w", state.From, err)
+	}
+	a.recovered = jobs
+	a.log.Warn().Str("job_store", st.Dir()).Int("attempt", env.Attempt()).Int("from_attempt", state.From).Int("jobs", len(jobs)).
+		Int("released_containers", len(reg.PreviousAttemptContainers)).Msg("JobManager failed over: resuming the jobs of the former attempt")
+	return newRecorder(st, a.out.jobFS, len(state.Jobs)), nil
+}
+
+// recoveredJob returns the recovered job with id.
+func (a *appMaster) recoveredJob(id string) (recoveredJob, bool) {
+	for _, r := range a.recovered {
+		if (r.Final != nil && r.Final.ID == id) || (r.Final == nil && r.Sub.ID == id) {
+			return r, true
+		}
+	}
+	return recoveredJob{}, false
+}
+
+// resumeSessionJobs resubmits the unfinished jobs a former attempt ran in
+// this session; finished ones stay finished (they are not run again).
+func (a *appMaster) resumeSessionJobs(ctx context.Context) {
+	for _, r := range a.recovered {
+		if r.Final != nil {
+			a.log.Info().Str("job", r.Final.ID).Str("state", string(r.Final.State)).Msg("job had ended before the failover; not resumed")
+			continue
+		}
+		if _, err := a.jm.Submit(ctx, r.Sub); err != nil {
+			a.log.Error().Err(err).Str("job", r.Sub.ID).Msg("could not resume a job after the failover")
+		}
+	}
+}
