@@ -296,6 +296,11 @@ func (a *appMaster) serve(ctx context.Context) (Result, error) {
 		a.log.Debug().Err(err).Msg("final heartbeat")
 	}
 	cancel()
+	// The JobManager's storage work (the job's final state in the job
+	// store, checkpoint deletions) ends before the staging folder goes:
+	// a write after the removal would make the folder again.
+	stopRun()
+	wg.Wait()
 	return a.finish(ctx, res)
 }
 
