@@ -260,6 +260,12 @@ func (a *appMaster) serve(ctx context.Context) (Result, error) {
 		return a.finish(ctx, Result{Status: yarnrpc.FinalFailed, Diagnostics: err.Error()})
 	}
 
+	if env.Mode == contract.ModeSession {
+		// Before the endpoint serves: a client never sees the session
+		// without the jobs it had.
+		a.resumeSessionJobs(ctx)
+	}
+
 	// The parts run on runCtx, not ctx: on SIGTERM the staging folder goes
 	// first and they stop after. Every exit from here joins them.
 	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
@@ -361,7 +367,6 @@ func (a *appMaster) runMode(ctx context.Context) Result {
 	env := a.opts.Env
 	switch env.Mode {
 	case contract.ModeSession:
-		a.resumeSessionJobs(ctx)
 		select {
 		case reason := <-a.shutdown:
 			a.cancelAll(ctx)

@@ -39,7 +39,7 @@ type ContainerEnv struct {
 	// (FLOE_APP_ATTEMPTS, default 1); Attempt is this one's number (from
 	// CONTAINER_ID).
 	Attempts int
-	User        string
+	User     string
 }
 
 // ReadEnv checks and reads the AM container's environment; getenv is

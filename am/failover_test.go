@@ -104,6 +104,25 @@ func TestAppMasterFailover(t *testing.T) {
 		{name: "attempt 2 ends with a job that had finished", attempt: 2,
 			prefill: func(t *testing.T, fsys jobStoreFS, root string) { recordAttempt1(t, fsys, root, api.JobFinished) },
 			tc:      amCase{mode: contract.ModePerJob, tm: failTasks, wantStatus: yarnrpc.FinalSucceeded, wantDiag: "finished", wantFinish: true}},
+		{name: "a session's attempt 2 serves the jobs of attempt 1 from the start", attempt: 2,
+			prefill: func(t *testing.T, fsys jobStoreFS, root string) { recordAttempt1(t, fsys, root, "") },
+			tc: amCase{mode: contract.ModeSession, tm: runTasks, wantStatus: yarnrpc.FinalSucceeded, wantDiag: "shut down", wantFinish: true,
+				act: func(t *testing.T, c *api.Client, _ context.CancelFunc) {
+					var list api.JobList
+					var err error
+					for i := 0; i < 100; i++ { // the endpoint may not listen yet
+						if list, err = c.Jobs(context.Background()); err == nil {
+							break
+						}
+						time.Sleep(20 * time.Millisecond)
+					}
+					if err != nil || len(list.Jobs) != 1 || list.Jobs[0].ID != testJobID {
+						t.Errorf("first job list %+v (%v), want the recovered job %s", list, err, testJobID)
+					}
+					if err := c.Shutdown(context.Background(), "done"); err != nil {
+						t.Errorf("shutdown: %v", err)
+					}
+				}}},
 		{name: "a zombie attempt 1 finds attempt 2 and exits", attempt: 1,
 			prefill: func(t *testing.T, fsys jobStoreFS, root string) {
 				if _, _, err := jobstore.Open(context.Background(), fsys, root, 2); err != nil {
