@@ -124,7 +124,11 @@ func (e *ycEnv) waitJobEnd(t *testing.T, cc *client.ClusterClient, id string, bo
 // (the test cluster's yarn.am.liveness-monitor.expiry-interval-ms is 20 s)
 // and starts attempt 2, which resumes the job; then the first AM is resumed
 // with SIGCONT. It must not commit anything nor corrupt the job store (the
-// output stays exact) and must exit.
+// output stays exact) and must exit. In practice YARN stops the expired
+// attempt's container (the NodeManager's SIGKILL ends even a stopped
+// process), so the SIGCONT usually finds it gone; a zombie that survives
+// (a partitioned host) is fenced by the job store, as am/jobstore's
+// TestTakeoverAndFencing and am's TestAppMasterFailover show.
 func TestYarnAMZombie(t *testing.T) {
 	e := newYC(t)
 	dir := e.testDir(t)

@@ -93,7 +93,7 @@ func (e *ycEnv) jobManagerOfAttempt(t *testing.T, app yarnrpc.ApplicationID, n i
 
 // waitCheckpointed waits until job runs with every subtask and has a
 // completed checkpoint.
-func (e *ycEnv) waitCheckpointed(t *testing.T, cc *client.ClusterClient, job string, min int) {
+func (e *ycEnv) waitCheckpointed(t *testing.T, cc *client.ClusterClient, job string, least int) {
 	t.Helper()
 	waitUntil(t, 2*time.Minute, "job "+job+" running with a completed checkpoint", func() (bool, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -106,7 +106,7 @@ func (e *ycEnv) waitCheckpointed(t *testing.T, cc *client.ClusterClient, job str
 			return false, fmt.Errorf("job ended (%s) too early: %s", j.State, j.Cause)
 		}
 		st, err := cc.JM.Checkpoints(ctx, job)
-		return err == nil && st.Counts.Completed >= min && allRunning(j), nil
+		return err == nil && st.Counts.Completed >= least && allRunning(j), nil
 	})
 }
 
