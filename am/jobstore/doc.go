@@ -54,8 +54,14 @@
 //     ApplicationAttemptNotFound, on which it exits without unregistering
 //     or deleting the staging folder.
 //
-// A zombie may still write a chk-<n>/_metadata the store never names (its
-// record fails after the write); the new attempt's checkpoint ids continue
-// after every chk-<n> folder it found, and the job's checkpoint folder is
-// removed when the job ends (Flink's default retention).
+// What is left: a zombie may still write a chk-<n>/_metadata the store
+// never names (its record fails after the write) and then delete that
+// chk-<n> as the abort of its checkpoint. The new attempt's checkpoint ids
+// continue after every chk-<n> folder it found at takeover, which holds the
+// zombie's pending checkpoint whenever a task of it uploaded state; a
+// pending checkpoint of the zombie that no task had uploaded to cannot
+// complete, because the zombie's TaskManagers are released (step 4). The
+// job's checkpoint folder is removed when the job ends (Flink's default
+// retention). In practice YARN also kills an expired attempt's container:
+// the NodeManager's SIGKILL ends even a stopped process.
 package jobstore
