@@ -1,12 +1,15 @@
 package client
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/contract"
 )
 
 func TestApplicationAttempts(t *testing.T) {
@@ -65,5 +68,20 @@ func TestRMMaxAttempts(t *testing.T) {
 	h.Set("yarn.resourcemanager.am.max-attempts", "4")
 	if got := RMMaxAttempts(h); got != 4 {
 		t.Errorf("yarn-site value: %d, want 4", got)
+	}
+}
+
+// TestDeployWithCheckpointingAsksForTwoAttempts: checkpointing on gives the
+// application two AM attempts that keep their containers, the failures
+// validity interval, and tells the AM how many attempts there are.
+func TestDeployWithCheckpointingAsksForTwoAttempts(t *testing.T) {
+	f := newDeployFixture(t, []string{conf.CheckpointingInterval + "=1 s"}, Platform{})
+	if _, err := f.desc.Deploy(context.Background(), DeploySpec{Mode: contract.ModePerJob, JobBinary: f.job, JobGraph: []byte(`{"name":"wc"}`), JobName: "wc"}); err != nil {
+		t.Fatal(err)
+	}
+	sc := f.rm.submitted[0]
+	if sc.MaxAttempts != 2 || !sc.KeepContainers || sc.AttemptFailuresValidity != 10*time.Second || sc.AM.Env[contract.EnvAppAttempts] != "2" {
+		t.Errorf("attempts %d, keep containers %v, validity %v, %s=%q; want 2, true, 10s, 2", sc.MaxAttempts, sc.KeepContainers,
+			sc.AttemptFailuresValidity, contract.EnvAppAttempts, sc.AM.Env[contract.EnvAppAttempts])
 	}
 }
