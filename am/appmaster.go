@@ -231,11 +231,22 @@ func (a *appMaster) serve(ctx context.Context) (Result, error) {
 	if lvl := os.Getenv(contract.EnvLogLevel); lvl != "" {
 		launch.Env = map[string]string{contract.EnvLogLevel: lvl}
 	}
+	if a.haDir != "" {
+		// TaskManagers that lose this JobManager find the next attempt's
+		// there (adopt.go).
+		if launch.Env == nil {
+			launch.Env = map[string]string{}
+		}
+		launch.Env[contract.EnvJobStoreDir] = a.haDir
+	}
 	drv, err := NewDriver(DriverOptions{Allocator: a.out.rm, Launcher: a.out.nm, LaunchContext: launch.Build, Resource: tmRes, Logger: a.base})
 	if err != nil {
 		return a.finish(ctx, Result{Status: yarnrpc.FinalFailed, Diagnostics: err.Error()})
 	}
 	a.drv = drv
+	if rec != nil {
+		drv.SetAdoptable(reg.PreviousAttemptContainers, AdoptGrace)
+	}
 	advertised := net.JoinHostPort(env.NMHost, strconv.Itoa(listenPort(a.out.ln)))
 	// Checkpoints go through the AM's store (the cluster's HDFS, as the
 	// application's user); tests with a fake store get the JobManager's
@@ -244,7 +255,8 @@ func (a *appMaster) serve(ctx context.Context) (Result, error) {
 	if st, ok := a.out.store.(*hdfsstore.Store); ok {
 		ckStorage = jobmanager.StoreCheckpointStorage(st)
 	}
-	jmOpts := jobmanager.Options{Driver: drv, Core: CoreOptions(cfg), Address: advertised, Logger: a.base, CheckpointStorage: ckStorage}
+	jmOpts := jobmanager.Options{Driver: drv, Core: CoreOptions(cfg), Address: advertised, Logger: a.base, CheckpointStorage: ckStorage,
+		TaskManagerIDPrefix: taskManagerIDPrefix(env.Attempt())}
 	if rec != nil {
 		jmOpts.Recorder = rec
 	}

@@ -45,7 +45,7 @@ func newLocalJobFS(t *testing.T) localJobFS {
 func recordAttempt1(t *testing.T, fsys jobStoreFS, haRoot string, final api.JobState) {
 	t.Helper()
 	ctx := context.Background()
-	s, _, err := jobstore.Open(ctx, fsys, haRoot, 1)
+	s, _, err := jobstore.Open(ctx, fsys, haRoot, 1, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestAppMasterFailover(t *testing.T) {
 				}}},
 		{name: "a zombie attempt 1 finds attempt 2 and exits", attempt: 1,
 			prefill: func(t *testing.T, fsys jobStoreFS, root string) {
-				if _, _, err := jobstore.Open(context.Background(), fsys, root, 2); err != nil {
+				if _, _, err := jobstore.Open(context.Background(), fsys, root, 2, ""); err != nil {
 					t.Fatal(err)
 				}
 			},

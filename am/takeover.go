@@ -3,6 +3,9 @@ package am
 import (
 	"context"
 	"fmt"
+	"net"
+	"strconv"
+	"time"
 
 	"github.com/floe-yarn/floe/am/jobstore"
 	"github.com/floe-yarn/floe/yarnrpc"
@@ -17,15 +20,15 @@ import (
 // job store).
 func (a *appMaster) takeOver(ctx context.Context, reg yarnrpc.RegisterResponse) (*recorder, error) {
 	env := a.opts.Env
-	for _, c := range reg.PreviousAttemptContainers {
-		a.out.rm.Release(c.ID)
-		a.log.Info().Stringer("container", c.ID).Stringer("node", c.Node).Msg("releasing a TaskManager container of a former attempt")
-	}
 	if a.out.jobFS == nil {
+		for _, c := range reg.PreviousAttemptContainers {
+			a.out.rm.Release(c.ID)
+			a.log.Info().Stringer("container", c.ID).Stringer("node", c.Node).Msg("releasing a TaskManager container of a former attempt")
+		}
 		return nil, nil
 	}
 	a.haDir = JobStoreDir(a.opts.Config, env.StagingDir, env.Container.App().String())
-	st, state, err := jobstore.Open(ctx, a.out.jobFS, a.haDir, env.Attempt())
+	st, state, err := jobstore.Open(ctx, a.out.jobFS, a.haDir, env.Attempt(), net.JoinHostPort(env.NMHost, strconv.Itoa(listenPort(a.out.ln))))
 	if err != nil {
 		return nil, fmt.Errorf("take over the job store: %w", err)
 	}
@@ -41,7 +44,7 @@ func (a *appMaster) takeOver(ctx context.Context, reg yarnrpc.RegisterResponse) 
 	}
 	a.recovered = jobs
 	a.log.Warn().Str("job_store", st.Dir()).Int("attempt", env.Attempt()).Int("from_attempt", state.From).Int("jobs", len(jobs)).
-		Int("released_containers", len(reg.PreviousAttemptContainers)).Msg("JobManager failed over: resuming the jobs of the former attempt")
+		Int("kept_containers", len(reg.PreviousAttemptContainers)).Msg("JobManager failed over: resuming the jobs of the former attempt")
 	return newRecorder(st, a.out.jobFS, len(state.Jobs)), nil
 }
 
@@ -67,4 +70,19 @@ func (a *appMaster) resumeSessionJobs(ctx context.Context) {
 			a.log.Error().Err(err).Str("job", r.Sub.ID).Msg("could not resume a job after the failover")
 		}
 	}
+}
+
+// AdoptGrace is how long a new attempt waits for the TaskManagers of former
+// attempts to register before it asks YARN for new ones and releases the
+// containers nobody adopted.
+const AdoptGrace = 10 * time.Second
+
+// taskManagerIDPrefix is the prefix of the TaskManager ids an attempt
+// starts: "tm-" on the first, "tm-a<n>-" later (adopted TaskManagers keep
+// their ids).
+func taskManagerIDPrefix(attempt int) string {
+	if attempt <= 1 {
+		return "tm-"
+	}
+	return fmt.Sprintf("tm-a%d-", attempt)
 }

@@ -23,6 +23,13 @@ const (
 	// EnvJobManagerTimeout is how long (ms) a TaskManager keeps trying an
 	// unreachable JobManager before it exits.
 	EnvJobManagerTimeout = "FLOE_JM_TIMEOUT_MS"
+	// EnvTaskManagerPool is the pool (job binary) a TaskManager was
+	// started for; EnvJobStoreDir is the ApplicationMaster's job store,
+	// where a TaskManager that lost its JobManager finds the address of
+	// the attempt that took over (<dir>/attempt-<n>/_ready, JSON with
+	// "attempt" and "address").
+	EnvTaskManagerPool = "FLOE_TM_POOL"
+	EnvJobStoreDir     = "FLOE_JOB_STORE_DIR"
 	// EnvParallelism is the default parallelism (`floe run -p`) handed to
 	// the job binary's plan role and to the AM.
 	EnvParallelism = "FLOE_PARALLELISM"

@@ -37,6 +37,10 @@ type Options struct {
 	// checkpoint files (default: an hdfsstore.Store with Hadoop's defaults,
 	// made on first use).
 	CheckpointStorage CheckpointStorage
+	// TaskManagerIDPrefix starts the ids of the TaskManagers this
+	// JobManager starts (default "tm-"); a later ApplicationMaster attempt
+	// uses its own, so that ids never collide with adopted TaskManagers.
+	TaskManagerIDPrefix string
 	// Recorder, when set, records submitted jobs, completed checkpoints
 	// and final states for a later JobManager attempt (JobRecorder).
 	Recorder JobRecorder
@@ -83,6 +87,9 @@ func New(_ context.Context, opts Options) (*JobManager, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.TaskManagerIDPrefix == "" {
+		opts.TaskManagerIDPrefix = "tm-"
 	}
 	core, err := NewCore(opts.Core)
 	if err != nil {
@@ -228,24 +235,13 @@ func (jm *JobManager) do(ctx context.Context, a Action) {
 			jm.mu.Lock()
 			jm.nextTM++
 			spec := jm.pools[a.Pool]
-			spec.ID = "tm-" + strconv.Itoa(jm.nextTM)
+			spec.ID = jm.opts.TaskManagerIDPrefix + strconv.Itoa(jm.nextTM)
 			spec.Slots = a.Slots
 			spec.JobManagerAddress = jm.opts.Address // under jm.mu
 			jm.specs[spec.ID] = spec
 			jm.mu.Unlock()
 			jm.log.Info().Str("tm", spec.ID).Str("pool", spec.Pool).Int("slots", spec.Slots).Msg("starting TaskManager")
-			id, pool := spec.ID, spec.Pool
-			var once sync.Once
-			exited := func(cause string) {
-				once.Do(func() {
-					jm.mu.Lock()
-					delete(jm.specs, id)
-					delete(jm.tms, id)
-					jm.mu.Unlock()
-					jm.log.Info().Str("tm", id).Str("cause", cause).Msg("TaskManager exited")
-					jm.post(TaskManagerExited{TaskManager: id, Pool: pool, Cause: cause})
-				})
-			}
+			exited := jm.exitedFunc(spec.ID, spec.Pool)
 			if err := jm.opts.Driver.StartTaskManager(ctx, spec, exited); err != nil {
 				exited(err.Error())
 			}
@@ -299,14 +295,17 @@ func (jm *JobManager) do(ctx context.Context, a Action) {
 		}
 		ev.Str("job", a.Job).Str("state", string(a.State)).Str("cause", a.Cause).Msg("job state")
 		st, _ := jm.core.Job(a.Job)
+		if a.State.Terminal() && jm.opts.Recorder != nil {
+			// Queued before anyone waiting for the job learns it ended
+			// (a per-job AM stops the JobManager then; the worker drains
+			// its queue).
+			jm.storage.add(recordJobEnd{st: st})
+		}
 		jm.mu.Lock()
 		jm.status[a.Job] = st
 		close(jm.changed)
 		jm.changed = make(chan struct{})
 		jm.mu.Unlock()
-		if a.State.Terminal() && jm.opts.Recorder != nil {
-			jm.storage.add(recordJobEnd{st: st})
-		}
 	}
 }
 
@@ -438,13 +437,16 @@ func (jm *JobManager) RegisterTaskManager(reg api.Registration, gw TaskManagerGa
 	}
 	jm.mu.Lock()
 	spec, ok := jm.specs[reg.TaskManager]
-	if ok {
-		jm.tms[reg.TaskManager] = gw
-	}
 	jm.mu.Unlock()
+	if !ok {
+		spec, ok = jm.adopt(reg)
+	}
 	if !ok {
 		return fmt.Errorf("register %s: %w", reg.TaskManager, ErrUnknownTaskManager)
 	}
+	jm.mu.Lock()
+	jm.tms[reg.TaskManager] = gw
+	jm.mu.Unlock()
 	if reg.Slots <= 0 {
 		return fmt.Errorf("register %s: %d slots", reg.TaskManager, reg.Slots)
 	}

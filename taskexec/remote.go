@@ -26,7 +26,14 @@ type RemoteOptions struct {
 	// 127.0.0.1:0; in a YARN container NM_HOST:0, so that TaskManagers on
 	// other nodes reach it).
 	DataListenAddr string
-	Logger         zerolog.Logger
+	// Container, Pool and JobStoreDir let the TaskManager follow an
+	// ApplicationMaster failover (failover.go): its YARN container, the
+	// pool it was started for, and the job store naming the JobManager of
+	// the newest attempt. Without them it never leaves its JobManager.
+	Container   string
+	Pool        string
+	JobStoreDir string
+	Logger      zerolog.Logger
 }
 
 // RunRemote runs a TaskManager that registers with the JobManager at
@@ -45,6 +52,7 @@ func RunRemote(ctx context.Context, opts RemoteOptions) error {
 	defer func() { _ = x.Close() }() // teardown: the TaskManager's tasks have ended
 	gctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	gw := &channelGateway{addr: opts.JobManagerAddress, secret: opts.Secret, ctx: gctx, stop: stop,
+		container: opts.Container, pool: opts.Pool, storeDir: opts.JobStoreDir,
 		log: opts.Logger.With().Str("component", "control-channel").Str("tm", opts.ID).Logger()}
 	defer gw.Close()
 	tm, err := New(ctx, Options{ID: opts.ID, Slots: opts.Slots, Program: opts.Program, Exchange: x,
@@ -65,8 +73,10 @@ var errReleased = errors.New("released by the JobManager")
 // and handed to the TaskManager as they arrive; the channel sends its own
 // heartbeats, so Heartbeat only checks the channel and reconnects.
 type channelGateway struct {
-	addr   string
+	addr   string // guarded by mu once running (followLeader moves it)
 	secret []byte
+	// container, pool, storeDir: see RemoteOptions (failover.go).
+	container, pool, storeDir string
 	log    zerolog.Logger
 	tm     *TaskManager
 	// ctx ends the channel and any reconnect when the gateway closes.
@@ -91,7 +101,10 @@ func (g *channelGateway) Register(ctx context.Context, reg api.Registration) (ap
 
 // connect dials, registers and starts reading the new channel.
 func (g *channelGateway) connect(ctx context.Context, reg api.Registration) (api.RegistrationReply, error) {
-	ch, reply, err := api.Dial(ctx, g.addr, g.secret, reg)
+	g.mu.Lock()
+	addr := g.addr
+	g.mu.Unlock()
+	ch, reply, err := api.Dial(ctx, addr, g.secret, reg)
 	if err != nil {
 		return reply, err
 	}
@@ -117,9 +130,29 @@ func (g *channelGateway) connect(ctx context.Context, reg api.Registration) (api
 		}
 		g.log.Warn().Err(err).Msg("control channel lost; reconnecting")
 		// At once, rather than at the TaskManager's next heartbeat check
-		// (which retries until JobManagerTimeout if this fails).
-		if _, err := g.channel(g.ctx); err != nil && !errors.Is(err, errReleased) && !errors.Is(err, api.ErrClosed) {
+		// (which retries until JobManagerTimeout if this fails); a
+		// TaskManager that can follow a failover keeps trying every
+		// 500 ms, so it finds the new attempt's JobManager as soon as it
+		// serves.
+		for {
+			_, err := g.channel(g.ctx)
+			if err == nil || errors.Is(err, errReleased) || errors.Is(err, api.ErrClosed) || g.ctx.Err() != nil {
+				return
+			}
+			// The JobManager is gone: has another attempt taken over?
+			if ok, ferr := g.followLeader(g.ctx); ok || errors.Is(ferr, errReleased) {
+				return
+			}
 			g.log.Warn().Err(err).Msg("reconnect")
+			if g.storeDir == "" || sleepCtx(g.ctx, 500*time.Millisecond) != nil {
+				return
+			}
+			g.mu.Lock()
+			again := g.ch == nil && !g.released
+			g.mu.Unlock()
+			if !again {
+				return
+			}
 		}
 	}()
 	return reply, nil

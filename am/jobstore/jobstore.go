@@ -69,7 +69,10 @@ type Job struct {
 // it creates attempt-<attempt>, reads the newest complete former attempt's
 // records, copies them and marks the takeover complete. It fails with
 // ErrFenced when a later attempt already exists.
-func Open(ctx context.Context, fsys FS, root string, attempt int) (*Store, State, error) {
+//
+// address is the new attempt's JobManager address, written to _ready for
+// the TaskManagers of former attempts to find (Leader).
+func Open(ctx context.Context, fsys FS, root string, attempt int, address string) (*Store, State, error) {
 	if attempt <= 0 {
 		return nil, State{}, fmt.Errorf("job store %s: attempt %d: want a positive attempt number", root, attempt)
 	}
@@ -114,7 +117,7 @@ func Open(ctx context.Context, fsys FS, root string, attempt int) (*Store, State
 			}
 		}
 	}
-	if err := s.write(ctx, readyFile, readyRecord{Version: recordsVersion, Attempt: attempt, From: st.From}); err != nil {
+	if err := s.write(ctx, readyFile, readyRecord{Version: recordsVersion, Attempt: attempt, From: st.From, Address: address}); err != nil {
 		return nil, State{}, err
 	}
 	// The former attempts' folders are read no more.
@@ -133,9 +136,10 @@ func (s *Store) Attempt() int { return s.attempt }
 func (s *Store) Dir() string { return s.dir }
 
 type readyRecord struct {
-	Version int `json:"version"`
-	Attempt int `json:"attempt"`
-	From    int `json:"from,omitempty"`
+	Version int    `json:"version"`
+	Attempt int    `json:"attempt"`
+	From    int    `json:"from,omitempty"`
+	Address string `json:"address,omitempty"`
 }
 
 // attempts lists the attempt numbers under the root, ascending.

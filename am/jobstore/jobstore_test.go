@@ -24,7 +24,7 @@ func newFS(t *testing.T) *hdfsstore.Store {
 
 func open(t *testing.T, fsys FS, root string, attempt int) (*Store, State) {
 	t.Helper()
-	s, st, err := Open(context.Background(), fsys, root, attempt)
+	s, st, err := Open(context.Background(), fsys, root, attempt, "")
 	if err != nil {
 		t.Fatalf("Open attempt %d: %v", attempt, err)
 	}
@@ -78,7 +78,7 @@ func TestTakeoverAndFencing(t *testing.T) {
 	if err := a1.Check(ctx); !errors.Is(err, ErrFenced) {
 		t.Fatalf("zombie check: %v, want ErrFenced", err)
 	}
-	if _, _, err := Open(ctx, fsys, root, 1); !errors.Is(err, ErrFenced) {
+	if _, _, err := Open(ctx, fsys, root, 1, ""); !errors.Is(err, ErrFenced) {
 		t.Fatalf("zombie Open: %v, want ErrFenced", err)
 	}
 	if err := a2.PutCheckpoint(ctx, "bbb", 9, "/ck/bbb/chk-9/_metadata"); err != nil {
@@ -119,7 +119,7 @@ func TestOpenBadInput(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, _, err := Open(context.Background(), newFS(t), t.TempDir(), tc.attempt); err == nil {
+			if _, _, err := Open(context.Background(), newFS(t), t.TempDir(), tc.attempt, ""); err == nil {
 				t.Fatal("Open succeeded, want an error naming the attempt")
 			}
 		})
