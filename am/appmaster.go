@@ -167,6 +167,7 @@ type appMaster struct {
 	// attempt recorded (set by takeOver).
 	haDir     string
 	recovered []recoveredJob
+	adoptable []yarnrpc.Container // former attempts' containers to adopt
 }
 
 // newAppMaster fills defaults and checks the configuration; the caller
@@ -244,9 +245,7 @@ func (a *appMaster) serve(ctx context.Context) (Result, error) {
 		return a.finish(ctx, Result{Status: yarnrpc.FinalFailed, Diagnostics: err.Error()})
 	}
 	a.drv = drv
-	if rec != nil {
-		drv.SetAdoptable(reg.PreviousAttemptContainers, AdoptGrace)
-	}
+	drv.SetAdoptable(a.adoptable, AdoptGrace)
 	advertised := net.JoinHostPort(env.NMHost, strconv.Itoa(listenPort(a.out.ln)))
 	// Checkpoints go through the AM's store (the cluster's HDFS, as the
 	// application's user); tests with a fake store get the JobManager's

@@ -8,24 +8,30 @@ import (
 	"time"
 
 	"github.com/floe-yarn/floe/am/jobstore"
+	"github.com/floe-yarn/floe/conf"
 	"github.com/floe-yarn/floe/yarnrpc"
 )
 
 // takeOver makes this attempt the owner of the application's job store
-// (jobstore.Open: the fence comes first) and, on a later attempt, prepares
-// the former attempt's jobs for resubmission and releases the containers
-// YARN kept from former attempts: their TaskManagers served the old
-// JobManager, and a new TaskManager per slot is asked for as the jobs are
-// resubmitted. It returns the JobRecorder for the JobManager (nil without a
-// job store).
+// (jobstore.Open: the fence comes first, then _ready with this attempt's
+// JobManager address) and, on a later attempt, prepares the former
+// attempt's jobs for resubmission. The containers YARN kept from former
+// attempts are to be adopted (a.adoptable, adopt.go), or released when
+// yarn.application-master.adopt-taskmanagers is false or there is no job
+// store for their TaskManagers to find the new JobManager in. It returns
+// the JobRecorder for the JobManager (nil without a job store).
 func (a *appMaster) takeOver(ctx context.Context, reg yarnrpc.RegisterResponse) (*recorder, error) {
 	env := a.opts.Env
-	if a.out.jobFS == nil {
+	if a.out.jobFS == nil || !a.opts.Config.Bool(conf.YarnAdoptTaskManagers) {
 		for _, c := range reg.PreviousAttemptContainers {
 			a.out.rm.Release(c.ID)
 			a.log.Info().Stringer("container", c.ID).Stringer("node", c.Node).Msg("releasing a TaskManager container of a former attempt")
 		}
-		return nil, nil
+		if a.out.jobFS == nil {
+			return nil, nil
+		}
+	} else {
+		a.adoptable = reg.PreviousAttemptContainers
 	}
 	a.haDir = JobStoreDir(a.opts.Config, env.StagingDir, env.Container.App().String())
 	st, state, err := jobstore.Open(ctx, a.out.jobFS, a.haDir, env.Attempt(), net.JoinHostPort(env.NMHost, strconv.Itoa(listenPort(a.out.ln))))

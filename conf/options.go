@@ -24,6 +24,7 @@ const (
 	YarnApplicationAttempts     = "yarn.application-attempts"
 	YarnAttemptFailuresValidity = "yarn.application-attempt-failures-validity-interval"
 	HAStorageDir                = "high-availability.storageDir"
+	YarnAdoptTaskManagers       = "yarn.application-master.adopt-taskmanagers"
 	YarnContainersVcores        = "yarn.containers.vcores"
 	YarnAppMasterVcores         = "yarn.appmaster.vcores"
 	YarnStagingDirectory        = "yarn.staging-directory"
@@ -82,6 +83,7 @@ func declarations() []Option {
 		{YarnTags, TypeString, "", "Comma-separated YARN application tags."},
 		{YarnApplicationAttempts, TypeInt, "1", "Number of ApplicationMaster attempts; when unset, 2 with execution.checkpointing.interval set (a new attempt resumes the jobs from the job store), else 1. Capped by the ResourceManager's yarn.resourcemanager.am.max-attempts."},
 		{YarnAttemptFailuresValidity, TypeDuration, "10 s", "Only AM attempt failures within this window count against yarn.application-attempts (Flink's default, 10 s); 0 counts every failure."},
+		{YarnAdoptTaskManagers, TypeBool, "true", "Floe: a new ApplicationMaster attempt adopts the TaskManagers YARN kept from the former one (they register with its JobManager and the jobs resume on them); false releases them and starts new ones."},
 		{HAStorageDir, TypeString, "", "Folder of the ApplicationMaster's job store on HDFS (jobs, their latest completed checkpoint, finished jobs' states), fenced by attempt; empty means <staging folder>/ha."},
 		{YarnContainersVcores, TypeInt, "-1", "Vcores per TaskManager container; -1 means taskmanager.numberOfTaskSlots."},
 		{YarnAppMasterVcores, TypeInt, "1", "Vcores of the ApplicationMaster (JobManager) container."},

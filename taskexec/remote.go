@@ -77,8 +77,8 @@ type channelGateway struct {
 	secret []byte
 	// container, pool, storeDir: see RemoteOptions (failover.go).
 	container, pool, storeDir string
-	log    zerolog.Logger
-	tm     *TaskManager
+	log                       zerolog.Logger
+	tm                        *TaskManager
 	// ctx ends the channel and any reconnect when the gateway closes.
 	ctx  context.Context
 	stop context.CancelFunc

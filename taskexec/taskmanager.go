@@ -61,10 +61,10 @@ type TaskManager struct {
 	// are not reported (failover.go).
 	abandoned map[taskKey]bool
 	wg        sync.WaitGroup
-	done     chan struct{}
-	doneOnce sync.Once
-	base     context.Context
-	stop     context.CancelFunc
+	done      chan struct{}
+	doneOnce  sync.Once
+	base      context.Context
+	stop      context.CancelFunc
 }
 
 // runningTask is a subtask this TaskManager runs.
