@@ -51,14 +51,24 @@
 // JobManager a JobRecorder on it: each submitted job (graph, job binary
 // with its HDFS size and modification time, arguments, restart strategy,
 // checkpointing) is recorded before it runs, each completed checkpoint
-// before tasks are notified, each final state when reached. A later
-// attempt releases the TaskManager containers of former attempts
-// (RegisterApplicationMaster's containers from previous attempts: they
-// served the old JobManager) and resubmits every unfinished recorded job
-// under its id from its latest completed checkpoint (jobmanager.Recovery:
-// adopted as the job's own, so its retention and the cleanup of checkpoints
-// in progress continue), with the failover and its cause in the job's
-// exception history; new TaskManagers are asked for as usual. A per-job or
+// before tasks are notified, each final state when reached. The takeover
+// writes the attempt's JobManager address into the store (_ready), and
+// every TaskManager is launched with the store's folder
+// (contract.EnvJobStoreDir) and its pool. A later attempt resubmits every
+// unfinished recorded job under its id from its latest completed
+// checkpoint (jobmanager.Recovery: adopted as the job's own, so its
+// retention and the cleanup of checkpoints in progress continue), with the
+// failover and its cause in the job's exception history, and adopts the
+// TaskManager containers YARN kept (RegisterApplicationMaster's containers
+// from previous attempts; adopt.go): their TaskManagers, cut off from the
+// dead JobManager, read the new address from the store, drop the old
+// attempt's tasks and register again with their container and pool; the
+// driver lets each stand in for a TaskManager the new JobManager asks for
+// (jobmanager.Adopter) and holds asks to YARN back for AdoptGrace, after
+// which it asks for the rest and releases what nobody adopted. The new
+// attempt's own TaskManagers are named tm-a<n>-<k>, so ids never collide.
+// yarn.application-master.adopt-taskmanagers false releases the kept
+// containers instead and starts new TaskManagers. A per-job or
 // application cluster whose job had already ended ends with that job's
 // result; a session's finished jobs are not run again. An attempt that
 // finds a later one in the job store (a zombie) fails without removing or

@@ -102,7 +102,11 @@
 // attempt resubmits a job with Submission.Recover (Recovery): the job's
 // latest completed checkpoint is adopted as its own (CheckpointRestored
 // with Owned, the chk-<n> folders found cleaned), and the failover's cause
-// opens the job's exception history.
+// opens the job's exception history. A TaskManager the JobManager did not
+// start may register with its container and pool when the resource driver
+// adopts it (Adopter: on YARN, a TaskManager of a former ApplicationMaster
+// attempt); it then stands in for one the core asked for, under its own id
+// (Options.TaskManagerIDPrefix keeps new ids apart).
 //
 // Savepoints: POST /v1/jobs/{id}/savepoints (signed; TriggerSavepoint)
 // asks the job's coordinator for a checkpoint flagged Savepoint whose

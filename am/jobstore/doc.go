@@ -8,7 +8,9 @@
 // <staging folder>/ha) each attempt n that ever took over has a folder
 // attempt-<n>:
 //
-//	attempt-<n>/_ready                the takeover of attempt n is complete
+//	attempt-<n>/_ready                the takeover of attempt n is complete;
+//	                                  JSON with its JobManager's address, which
+//	                                  TaskManagers of former attempts follow
 //	attempt-<n>/<job>.job             the submission: graph, job binary (HDFS
 //	                                  path, size, modification time), arguments,
 //	                                  environment, restart strategy, checkpointing
@@ -48,9 +50,12 @@
 //     (jobmanager.JobRecorder); a fenced record aborts the checkpoint, so
 //     a zombie's checkpoints are never notified and two-phase-commit sinks
 //     never commit them. Savepoints pass the same check.
-//  4. A new attempt releases the containers of the former attempts (YARN
-//     stops them), so no TaskManager keeps serving a zombie JobManager, and
-//     a zombie's next heartbeat to the ResourceManager is answered with
+//  4. TaskManagers dial their JobManager, never the reverse. A TaskManager
+//     that lost its JobManager and found a newer attempt's address in
+//     _ready drops every task of the old one and registers with the new
+//     one; from then on the old JobManager cannot reach it. Containers
+//     nobody adopts are released (YARN stops them). A zombie's next
+//     heartbeat to the ResourceManager is answered with
 //     ApplicationAttemptNotFound, on which it exits without unregistering
 //     or deleting the staging folder.
 //
@@ -60,7 +65,7 @@
 // continue after every chk-<n> folder it found at takeover, which holds the
 // zombie's pending checkpoint whenever a task of it uploaded state; a
 // pending checkpoint of the zombie that no task had uploaded to cannot
-// complete, because the zombie's TaskManagers are released (step 4). The
+// complete, because the zombie's TaskManagers have left it (step 4). The
 // job's checkpoint folder is removed when the job ends (Flink's default
 // retention). In practice YARN also kills an expired attempt's container:
 // the NodeManager's SIGKILL ends even a stopped process.
