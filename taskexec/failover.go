@@ -145,3 +145,11 @@ func (tm *TaskManager) abandonAll(bound time.Duration) {
 		tm.releasePartitions(job, func(int) bool { return true })
 	}
 }
+
+// isAbandoned reports whether a subtask ran for a JobManager that failed
+// over: nothing of it goes to the new one.
+func (tm *TaskManager) isAbandoned(job string, attempt, vertex, subtask int) bool {
+	tm.mu.Lock()
+	defer tm.mu.Unlock()
+	return tm.abandoned[taskKey{job, attempt, vertex, subtask}]
+}

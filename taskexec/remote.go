@@ -264,6 +264,9 @@ func (g *channelGateway) UpdateTask(ctx context.Context, u api.TaskUpdate) error
 
 // AcknowledgeCheckpoint sends a subtask's acknowledgement.
 func (g *channelGateway) AcknowledgeCheckpoint(ctx context.Context, a api.AcknowledgeCheckpoint) error {
+	if g.tm.isAbandoned(a.Job, a.Attempt, a.Vertex, a.Subtask) {
+		return nil // for a JobManager that failed over (failover.go)
+	}
 	ch, err := g.channel(ctx)
 	if err != nil {
 		return err
@@ -273,6 +276,9 @@ func (g *channelGateway) AcknowledgeCheckpoint(ctx context.Context, a api.Acknow
 
 // DeclineCheckpoint sends a subtask's decline.
 func (g *channelGateway) DeclineCheckpoint(ctx context.Context, d api.DeclineCheckpoint) error {
+	if g.tm.isAbandoned(d.Job, d.Attempt, d.Vertex, d.Subtask) {
+		return nil
+	}
 	ch, err := g.channel(ctx)
 	if err != nil {
 		return err
