@@ -37,6 +37,12 @@ func JobStoreDir(cfg *conf.Config, staging, app string) string {
 	return strings.TrimRight(staging, "/") + "/ha"
 }
 
+// CheckpointIDGap is how many checkpoint ids a new attempt skips after the
+// highest it found: a zombie attempt may trigger a few more before it
+// learns it was fenced (at its next ResourceManager heartbeat), and they
+// must never share a chk-<n> folder with the new attempt's.
+const CheckpointIDGap = 1000
+
 // recorder is the JobManager's JobRecorder on the job store.
 type recorder struct {
 	store *jobstore.Store
@@ -108,7 +114,7 @@ func recoverJobs(ctx context.Context, fsys jobStoreFS, st jobstore.State, cause 
 		}
 		sub := jobmanager.Submission{ID: r.ID, Graph: g, Pool: r.Pool, Binary: r.Binary, Args: r.Args, Env: r.Env, Restart: r.Restart,
 			SavepointPath: r.SavepointPath, AllowNonRestored: r.AllowNonRestored}
-		rec := &jobmanager.Recovery{Cause: cause}
+		rec := &jobmanager.Recovery{Cause: cause, SkipIDs: CheckpointIDGap}
 		if len(r.Checkpointing) > 0 {
 			sub.Checkpointing = &jobmanager.JobCheckpointing{}
 			if err := json.Unmarshal(r.Checkpointing, sub.Checkpointing); err != nil {

@@ -172,7 +172,7 @@ func (c *Core) submit(e JobSubmitted) {
 		}
 		j.checkpointing, j.ckpt = e.Checkpointing, ck
 		if e.Restore != nil || e.RestoreOwned {
-			ev := CheckpointRestored{Owned: e.RestoreOwned, Found: e.Found}
+			ev := CheckpointRestored{Owned: e.RestoreOwned, Found: e.Found, SkipIDs: e.SkipIDs}
 			if e.Restore != nil {
 				ev.Checkpoints = []*CheckpointMetadata{e.Restore}
 			}

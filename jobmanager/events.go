@@ -32,6 +32,7 @@ type JobSubmitted struct {
 	RestoreOwned bool
 	Found        []string
 	RecoverCause string
+	SkipIDs      int64
 }
 
 // JobCancelRequested asks to cancel a job.

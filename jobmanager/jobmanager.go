@@ -383,7 +383,7 @@ func (jm *JobManager) Submit(ctx context.Context, s Submission) (string, error) 
 	jm.log.Info().Str("job", id).Str("name", s.Graph.Name).Int("slots", s.Graph.Slots()).Bool("recovered", s.Recover != nil).Msg("job submitted")
 	ev := JobSubmitted{Job: id, Graph: s.Graph, Pool: s.Pool, Restart: s.Restart, Checkpointing: s.Checkpointing, Restore: restore}
 	if s.Recover != nil {
-		ev.RestoreOwned, ev.Found, ev.RecoverCause = true, s.Recover.Found, s.Recover.Cause
+		ev.RestoreOwned, ev.Found, ev.RecoverCause, ev.SkipIDs = true, s.Recover.Found, s.Recover.Cause, s.Recover.SkipIDs
 	}
 	jm.post(ev)
 	return id, nil

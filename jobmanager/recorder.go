@@ -48,6 +48,8 @@ type Recovery struct {
 	// Cause says why the job is recovered (recorded in its exception
 	// history).
 	Cause string
+	// SkipIDs is the gap left in checkpoint ids (CheckpointRestored).
+	SkipIDs int64
 }
 
 // recordJobEnd is the storage worker's action for JobRecorder.JobEnded.
