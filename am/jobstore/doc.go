@@ -59,14 +59,14 @@
 //     ApplicationAttemptNotFound, on which it exits without unregistering
 //     or deleting the staging folder.
 //
-// What is left: a zombie may still write a chk-<n>/_metadata the store
-// never names (its record fails after the write) and then delete that
-// chk-<n> as the abort of its checkpoint. The new attempt's checkpoint ids
-// continue after every chk-<n> folder it found at takeover, which holds the
-// zombie's pending checkpoint whenever a task of it uploaded state; a
-// pending checkpoint of the zombie that no task had uploaded to cannot
-// complete, because the zombie's TaskManagers have left it (step 4). The
-// job's checkpoint folder is removed when the job ends (Flink's default
-// retention). In practice YARN also kills an expired attempt's container:
-// the NodeManager's SIGKILL ends even a stopped process.
+// Checkpoint folders: a zombie may still write a chk-<n>/_metadata the
+// store never names (its record fails after the write) and then delete
+// that chk-<n> as the abort of its checkpoint. The new attempt's
+// checkpoint ids therefore continue 1000 after the highest chk-<n> it found
+// (am.CheckpointIDGap, jobmanager.CheckpointRestored.SkipIDs): the zombie
+// stops at its next ResourceManager heartbeat, long before it could
+// trigger that many. The job's checkpoint folder is removed when the job
+// ends (Flink's default retention). In practice YARN also kills an expired
+// attempt's container: the NodeManager's SIGKILL ends even a stopped
+// process.
 package jobstore
