@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -108,7 +109,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 		return Result{}, fmt.Errorf("am: %w", err)
 	}
 	defer func() { _ = nm.Close() }()
-	a.out = outside{rm: amrm, nm: nm, store: store, ln: ln, secret: secret}
+	a.out = outside{rm: amrm, nm: nm, store: store, jobFS: store, ln: ln, secret: secret}
 	return a.serve(ctx)
 }
 
@@ -148,6 +149,8 @@ type outside struct {
 	store  stagingStore
 	ln     net.Listener // the JobManager endpoint, listening on NM_HOST
 	secret []byte
+	// jobFS holds the job store (HDFS); nil runs without one (tests).
+	jobFS jobStoreFS
 }
 
 type appMaster struct {
@@ -160,6 +163,11 @@ type appMaster struct {
 	restart  api.RestartStrategy
 	shutOnce sync.Once
 	shutdown chan string
+	// haDir is the job store's folder; recovered are the jobs a former
+	// attempt recorded (set by takeOver).
+	haDir     string
+	recovered []recoveredJob
+	adoptable []yarnrpc.Container // former attempts' containers to adopt
 }
 
 // newAppMaster fills defaults and checks the configuration; the caller
@@ -203,7 +211,14 @@ func (a *appMaster) serve(ctx context.Context) (Result, error) {
 		return Result{}, fmt.Errorf("am: %w", err)
 	}
 	a.log.Info().Str("tracking_url", trackingURL(a.out.ln, env.NMHost)).Str("queue", reg.Queue).Stringer("max_container", reg.MaxCapability).
+		Int("attempt", env.Attempt()).Int("attempts", env.Attempts).Int("previous_attempt_containers", len(reg.PreviousAttemptContainers)).
 		Msg("registered with the ResourceManager")
+	rec, err := a.takeOver(ctx, reg)
+	if err != nil {
+		// Nothing is removed: a later attempt needs the staging folder
+		// and the job store.
+		return Result{}, fmt.Errorf("am: %w", err)
+	}
 
 	tmRes := TaskManagerResource(cfg)
 	if reg.MaxCapability.MemoryMB > 0 && (tmRes.MemoryMB > reg.MaxCapability.MemoryMB || tmRes.VCores > reg.MaxCapability.VCores) {
@@ -217,11 +232,20 @@ func (a *appMaster) serve(ctx context.Context) (Result, error) {
 	if lvl := os.Getenv(contract.EnvLogLevel); lvl != "" {
 		launch.Env = map[string]string{contract.EnvLogLevel: lvl}
 	}
+	if a.haDir != "" {
+		// TaskManagers that lose this JobManager find the next attempt's
+		// there (adopt.go).
+		if launch.Env == nil {
+			launch.Env = map[string]string{}
+		}
+		launch.Env[contract.EnvJobStoreDir] = a.haDir
+	}
 	drv, err := NewDriver(DriverOptions{Allocator: a.out.rm, Launcher: a.out.nm, LaunchContext: launch.Build, Resource: tmRes, Logger: a.base})
 	if err != nil {
 		return a.finish(ctx, Result{Status: yarnrpc.FinalFailed, Diagnostics: err.Error()})
 	}
 	a.drv = drv
+	drv.SetAdoptable(a.adoptable, AdoptGrace)
 	advertised := net.JoinHostPort(env.NMHost, strconv.Itoa(listenPort(a.out.ln)))
 	// Checkpoints go through the AM's store (the cluster's HDFS, as the
 	// application's user); tests with a fake store get the JobManager's
@@ -230,8 +254,12 @@ func (a *appMaster) serve(ctx context.Context) (Result, error) {
 	if st, ok := a.out.store.(*hdfsstore.Store); ok {
 		ckStorage = jobmanager.StoreCheckpointStorage(st)
 	}
-	jm, err := jobmanager.New(ctx, jobmanager.Options{Driver: drv, Core: CoreOptions(cfg), Address: advertised, Logger: a.base,
-		CheckpointStorage: ckStorage})
+	jmOpts := jobmanager.Options{Driver: drv, Core: CoreOptions(cfg), Address: advertised, Logger: a.base, CheckpointStorage: ckStorage,
+		TaskManagerIDPrefix: taskManagerIDPrefix(env.Attempt())}
+	if rec != nil {
+		jmOpts.Recorder = rec
+	}
+	jm, err := jobmanager.New(ctx, jmOpts)
 	if err != nil {
 		return a.finish(ctx, Result{Status: yarnrpc.FinalFailed, Diagnostics: err.Error()})
 	}
@@ -241,6 +269,12 @@ func (a *appMaster) serve(ctx context.Context) (Result, error) {
 		Config: jobmanager.ConfigLookup(cfg)})
 	if err != nil {
 		return a.finish(ctx, Result{Status: yarnrpc.FinalFailed, Diagnostics: err.Error()})
+	}
+
+	if env.Mode == contract.ModeSession {
+		// Before the endpoint serves: a client never sees the session
+		// without the jobs it had.
+		a.resumeSessionJobs(ctx)
 	}
 
 	// The parts run on runCtx, not ctx: on SIGTERM the staging folder goes
@@ -279,13 +313,23 @@ func (a *appMaster) serve(ctx context.Context) (Result, error) {
 		a.log.Debug().Err(err).Msg("final heartbeat")
 	}
 	cancel()
+	// The JobManager's storage work (the job's final state in the job
+	// store, checkpoint deletions) ends before the staging folder goes:
+	// a write after the removal would make the folder again.
+	stopRun()
+	wg.Wait()
 	return a.finish(ctx, res)
 }
 
 // killed is the SIGTERM exit: the NodeManager follows SIGTERM with SIGKILL
 // within ~250 ms, so the staging folder is deleted first and logged after.
 func (a *appMaster) killed() Result {
-	staging := a.opts.Env.StagingDir
+	staging, env := a.opts.Env.StagingDir, a.opts.Env
+	if !env.LastAttempt() {
+		a.log.Warn().Str("staging", staging).Int("attempt", env.Attempt()).Int("attempts", env.Attempts).
+			Msg("killed (SIGTERM); kept the staging folder and the job store for the next attempt (the last attempt, or the client's sweep once the application ended, removes it)")
+		return Result{Status: yarnrpc.FinalKilled, Diagnostics: "killed", Killed: true}
+	}
 	dctx, cancel := context.WithTimeout(context.Background(), a.opts.KillCleanupTimeout)
 	err := a.out.store.RemoveAll(dctx, staging)
 	cancel()
@@ -313,6 +357,13 @@ func (a *appMaster) finish(ctx context.Context, res Result) (Result, error) {
 	} else {
 		a.log.Info().Str("staging", staging).Msg("removed the staging folder")
 	}
+	if a.haDir != "" && !strings.HasPrefix(a.haDir, strings.TrimRight(staging, "/")+"/") {
+		dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		if err := a.out.store.RemoveAll(dctx, a.haDir); err != nil {
+			a.log.Error().Err(err).Str("job_store", a.haDir).Msg("could not remove the job store")
+		}
+		cancel()
+	}
 	fctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	if err := a.out.rm.Finish(fctx, res.Status, res.Diagnostics, ""); err != nil {
@@ -335,6 +386,13 @@ func (a *appMaster) runMode(ctx context.Context) Result {
 			return Result{Status: yarnrpc.FinalKilled, Diagnostics: "stopped"}
 		}
 	case contract.ModePerJob, contract.ModeApplication:
+		if r, ok := a.recoveredJob(env.JobID); ok {
+			if r.Final != nil {
+				a.log.Info().Str("job", r.Final.ID).Str("state", string(r.Final.State)).Msg("the job had ended before this attempt; ending the application")
+				return JobResult(*r.Final)
+			}
+			return a.waitJob(ctx, r.Sub)
+		}
 		var g *graph.JobGraph
 		var err error
 		if env.Mode == contract.ModePerJob {
@@ -367,26 +425,32 @@ func (a *appMaster) runMode(ctx context.Context) Result {
 		if env.Parallelism != "" {
 			sub.Env = []string{contract.EnvParallelism + "=" + env.Parallelism}
 		}
-		id, err := a.jm.Submit(ctx, sub)
-		if err != nil {
-			return Result{Status: yarnrpc.FinalFailed, Diagnostics: err.Error()}
-		}
-		done := make(chan api.JobStatus, 1)
-		go func() {
-			st, _ := a.jm.Wait(ctx, id)
-			done <- st
-		}()
-		var st api.JobStatus
-		select {
-		case st = <-done:
-		case reason := <-a.shutdown:
-			a.cancelAll(ctx)
-			st = <-done
-			st.Cause = reason
-		}
-		return JobResult(st)
+		return a.waitJob(ctx, sub)
 	}
 	return Result{Status: yarnrpc.FinalFailed, Diagnostics: fmt.Sprintf("unknown mode %q", env.Mode)}
+}
+
+// waitJob submits the job of a per-job or application cluster and waits
+// for its end (or a shutdown request, which cancels it).
+func (a *appMaster) waitJob(ctx context.Context, sub jobmanager.Submission) Result {
+	id, err := a.jm.Submit(ctx, sub)
+	if err != nil {
+		return Result{Status: yarnrpc.FinalFailed, Diagnostics: err.Error()}
+	}
+	done := make(chan api.JobStatus, 1)
+	go func() {
+		st, _ := a.jm.Wait(ctx, id)
+		done <- st
+	}()
+	var st api.JobStatus
+	select {
+	case st = <-done:
+	case reason := <-a.shutdown:
+		a.cancelAll(ctx)
+		st = <-done
+		st.Cause = reason
+	}
+	return JobResult(st)
 }
 
 // cancelAll cancels unfinished jobs and waits (bounded) for them to end.

@@ -227,6 +227,11 @@ type amCase struct {
 	wantKilled  bool
 	wantRemoved bool // the staging folder is removed
 	wantFinish  bool // unregistered (with wantStatus and wantDiag)
+
+	// attempt is this AM's attempt (default 1) of attempts (default 1);
+	// jobFS, when set, holds the job store (set high-availability.storageDir).
+	attempt, attempts int32
+	jobFS             jobStoreFS
 }
 
 func TestAppMasterExits(t *testing.T) {
@@ -296,6 +301,18 @@ func TestAppMasterExits(t *testing.T) {
 			},
 			wantStatus: yarnrpc.FinalSucceeded, wantDiag: "Floe session shut down: done for today", wantRemoved: true, wantFinish: true},
 		{name: "SIGTERM while a job runs", mode: contract.ModePerJob, tm: runTasks,
+			act: func(t *testing.T, c *api.Client, cancel context.CancelFunc) {
+				waitJob(t, c, api.JobRunning)
+				cancel()
+			},
+			wantStatus: yarnrpc.FinalKilled, wantDiag: "killed", wantKilled: true, wantRemoved: true},
+		{name: "SIGTERM on an attempt that is not the last keeps the staging folder", mode: contract.ModePerJob, tm: runTasks, attempts: 2,
+			act: func(t *testing.T, c *api.Client, cancel context.CancelFunc) {
+				waitJob(t, c, api.JobRunning)
+				cancel()
+			},
+			wantStatus: yarnrpc.FinalKilled, wantDiag: "killed", wantKilled: true},
+		{name: "SIGTERM on the last attempt removes the staging folder", mode: contract.ModePerJob, tm: runTasks, attempt: 2, attempts: 2,
 			act: func(t *testing.T, c *api.Client, cancel context.CancelFunc) {
 				waitJob(t, c, api.JobRunning)
 				cancel()
@@ -382,15 +399,19 @@ func runAppMaster(t *testing.T, tc amCase, returned func()) (Result, *amRM, *fak
 		}()
 	}
 	store := &fakeStore{}
+	id := ctr(1).ID
+	if tc.attempt > 0 {
+		id.Attempt.Attempt = tc.attempt
+	}
 	a, err := newAppMaster(Options{
-		Env: ContainerEnv{Container: ctr(1).ID, NMHost: "127.0.0.1", Mode: tc.mode, StagingDir: testStaging,
-			JobBinary: "hdfs://nn:8020/user/floe/.floe/application_1700000000000_0007/job"},
+		Env: ContainerEnv{Container: id, NMHost: "127.0.0.1", Mode: tc.mode, StagingDir: testStaging, Attempts: int(max(1, tc.attempts)),
+			JobID: "0123456789abcdef0123456789abcdef", JobBinary: "hdfs://nn:8020/user/floe/.floe/application_1700000000000_0007/job"},
 		Config: cfg, WorkDir: work, KillCleanupTimeout: 5 * time.Second, Logger: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.out = outside{rm: rm, nm: rm.fakeRM, store: store, ln: ln, secret: amSecret}
+	a.out = outside{rm: rm, nm: rm.fakeRM, store: store, ln: ln, secret: amSecret, jobFS: tc.jobFS}
 	actDone := make(chan struct{})
 	go func() {
 		defer close(actDone)

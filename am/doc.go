@@ -33,12 +33,50 @@
 //     SUCCEEDED, FAILED → FAILED, CANCELED → KILLED, with a diagnostics line.
 //     session: no job and no TaskManagers at start; jobs arrive over REST
 //     and POST /v1/cluster/shutdown cancels them and ends with SUCCEEDED.
-//   - At the end the AM removes the staging folder, then unregisters. On
+//   - At the end the AM stops the JobManager (its storage work drains),
+//     removes the staging folder and the job store, then unregisters. On
 //     SIGTERM (the application is killed; the NodeManager sends SIGKILL
-//     about 250 ms later) it deletes the staging folder at once over its
-//     already open HDFS connection and logs afterwards. An AM that fails
-//     before unregistering leaves the folder for the client's sweep, since
-//     another attempt may still need it.
+//     about 250 ms later) the last attempt (FLOE_APP_ATTEMPTS, from the
+//     client) deletes the staging folder at once over its already open
+//     HDFS connection and logs afterwards; an earlier attempt keeps it,
+//     since the RM may start another attempt that needs it (the AM cannot
+//     tell an expired attempt's kill from a user's within the 250 ms), and
+//     says so in its log. An AM that fails before unregistering leaves the
+//     folder for the client's sweep.
+//
+// # Failover (takeover.go, recovery.go, package jobstore)
+//
+// The client submits the application with yarn.application-attempts
+// attempts (2 by default with checkpointing on), keeping containers across
+// attempts, and yarn.application-attempt-failures-validity-interval. Right
+// after registering, every attempt takes the job store over
+// (jobstore.Open: high-availability.storageDir/<appId>, by default
+// <staging>/ha; the fence comes first, see package jobstore) and gives the
+// JobManager a JobRecorder on it: each submitted job (graph, job binary
+// with its HDFS size and modification time, arguments, restart strategy,
+// checkpointing) is recorded before it runs, each completed checkpoint
+// before tasks are notified, each final state when reached. The takeover
+// writes the attempt's JobManager address into the store (_ready), and
+// every TaskManager is launched with the store's folder
+// (contract.EnvJobStoreDir) and its pool. A later attempt resubmits every
+// unfinished recorded job under its id from its latest completed
+// checkpoint (jobmanager.Recovery: adopted as the job's own, so its
+// retention and the cleanup of checkpoints in progress continue), with the
+// failover and its cause in the job's exception history, and adopts the
+// TaskManager containers YARN kept (RegisterApplicationMaster's containers
+// from previous attempts; adopt.go): their TaskManagers, cut off from the
+// dead JobManager, read the new address from the store, drop the old
+// attempt's tasks and register again with their container and pool; the
+// driver lets each stand in for a TaskManager the new JobManager asks for
+// (jobmanager.Adopter) and holds asks to YARN back for AdoptGrace, after
+// which it asks for the rest and releases what nobody adopted. The new
+// attempt's own TaskManagers are named tm-a<n>-<k>, so ids never collide.
+// yarn.application-master.adopt-taskmanagers false releases the kept
+// containers instead and starts new TaskManagers. A per-job or
+// application cluster whose job had already ended ends with that job's
+// result; a session's finished jobs are not run again. An attempt that
+// finds a later one in the job store (a zombie) fails without removing or
+// unregistering anything.
 //   - Run only connects (credentials, HDFS, the RM and NM clients, the
 //     listener); the life itself is appMaster.serve, written against narrow
 //     interfaces (resourceManager, Launcher, stagingStore) so that every

@@ -75,6 +75,9 @@ type Driver struct {
 	headroom    yarnrpc.Resource // the RM's last answer: what the application may still get
 	nodes       int32            // the RM's last count of cluster nodes
 	wg          sync.WaitGroup
+	// adoptable are former attempts' containers not adopted yet (adopt.go).
+	adoptable  map[yarnrpc.ContainerID]yarnrpc.Container
+	adoptUntil time.Time
 }
 
 type workerState int
@@ -91,6 +94,7 @@ type worker struct {
 	state    workerState
 	ctr      yarnrpc.Container
 	stopping bool // the JobManager asked for it to stop
+	deferred bool // waiting, not asked of YARN yet (adoption)
 }
 
 // NewDriver validates opts and fills defaults.
@@ -132,9 +136,12 @@ func (d *Driver) StartTaskManager(_ context.Context, spec jobmanager.TaskManager
 		d.mu.Unlock()
 		return fmt.Errorf("yarn driver: TaskManager %s already started", spec.ID)
 	}
-	d.workers[spec.ID] = &worker{spec: spec, exited: exited, state: waiting}
+	w := &worker{spec: spec, exited: exited, state: waiting, deferred: d.adopting()}
+	d.workers[spec.ID] = w
 	d.queue = append(d.queue, spec.ID)
-	d.opts.Allocator.AddRequest(d.req, 1)
+	if !w.deferred {
+		d.opts.Allocator.AddRequest(d.req, 1)
+	}
 	d.mu.Unlock()
 	d.log.Info().Str("tm", spec.ID).Stringer("resource", d.opts.Resource).Msg("requesting TaskManager container")
 	d.poke()
@@ -156,7 +163,9 @@ func (d *Driver) StopTaskManager(_ context.Context, id string) error {
 	case waiting:
 		d.dequeue(id)
 		delete(d.workers, id)
-		d.opts.Allocator.RemoveRequest(d.req, 1)
+		if !w.deferred {
+			d.opts.Allocator.RemoveRequest(d.req, 1)
+		}
 		d.mu.Unlock()
 		d.log.Info().Str("tm", id).Msg("withdrew the container request of a TaskManager no longer needed")
 		w.exited("stopped before a container was allocated")
@@ -257,6 +266,7 @@ func (d *Driver) interval(failures int) time.Duration {
 // Heartbeat is one allocate call and its consequences: launches,
 // surplus releases and completions.
 func (d *Driver) Heartbeat(ctx context.Context) error {
+	d.endAdoption()
 	var progress float32
 	if d.opts.Progress != nil {
 		progress = d.opts.Progress()
@@ -349,6 +359,7 @@ func (d *Driver) completed(sts []yarnrpc.ContainerStatus) {
 		d.mu.Lock()
 		id, ok := d.byContainer[st.ID]
 		if !ok {
+			delete(d.adoptable, st.ID) // a former attempt's container that ended before it was adopted
 			d.mu.Unlock()
 			d.log.Debug().Stringer("container", st.ID).Int32("exit_status", st.ExitStatus).Msg("released container completed")
 			continue
@@ -373,9 +384,19 @@ func (d *Driver) completed(sts []yarnrpc.ContainerStatus) {
 func (d *Driver) ReleaseAll() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if n := len(d.queue); n > 0 {
+	n := 0
+	for _, q := range d.queue {
+		if !d.workers[q].deferred {
+			n++
+		}
+	}
+	if n > 0 {
 		d.opts.Allocator.RemoveRequest(d.req, int32(n))
 	}
+	for id := range d.adoptable {
+		d.opts.Allocator.Release(id)
+	}
+	d.adoptable = nil
 	ids := make([]string, 0, len(d.byContainer))
 	for _, id := range d.byContainer {
 		ids = append(ids, id)

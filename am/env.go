@@ -35,7 +35,11 @@ type ContainerEnv struct {
 	JobID string
 	// Parallelism is FLOE_PARALLELISM ("" when not given).
 	Parallelism string
-	User        string
+	// Attempts is how many ApplicationMaster attempts the application has
+	// (FLOE_APP_ATTEMPTS, default 1); Attempt is this one's number (from
+	// CONTAINER_ID).
+	Attempts int
+	User     string
 	// ShipFiles are yarn.ship-files (contract.EnvShipFiles).
 	ShipFiles []contract.ShippedFile
 }
@@ -93,6 +97,14 @@ func ReadEnv(getenv func(string) string) (ContainerEnv, error) {
 			bad = append(bad, fmt.Sprintf("%s=%q: want a positive number", contract.EnvParallelism, e.Parallelism))
 		}
 	}
+	e.Attempts = 1
+	if s := getenv(contract.EnvAppAttempts); s != "" {
+		if n, err := strconv.Atoi(s); err != nil || n <= 0 {
+			bad = append(bad, fmt.Sprintf("%s=%q: want a positive number", contract.EnvAppAttempts, s))
+		} else {
+			e.Attempts = n
+		}
+	}
 	e.User = getenv(contract.EnvHadoopUserName)
 	if s := getenv(contract.EnvShipFiles); s != "" {
 		var err error
@@ -118,3 +130,11 @@ func validJobID(id string) bool {
 	_, err := hex.DecodeString(id)
 	return err == nil && strings.ToLower(id) == id
 }
+
+// Attempt is this ApplicationMaster's attempt number (1 for the first),
+// from its container id.
+func (e ContainerEnv) Attempt() int { return max(1, int(e.Container.Attempt.Attempt)) }
+
+// LastAttempt reports whether no further ApplicationMaster attempt can
+// follow this one.
+func (e ContainerEnv) LastAttempt() bool { return e.Attempt() >= e.Attempts }

@@ -45,6 +45,7 @@ func TestReadEnv(t *testing.T) {
 		{"bad parallelism", with("FLOE_PARALLELISM", "0"), []string{"FLOE_PARALLELISM"}, false},
 		{"short job id", with("FLOE_JOB_ID", "job-1"), []string{`FLOE_JOB_ID="job-1": want 32 hex digits`}, false},
 		{"upper-case job id", with("FLOE_JOB_ID", "0123456789ABCDEF0123456789ABCDEF"), []string{"FLOE_JOB_ID"}, false},
+		{"bad attempts", with("FLOE_APP_ATTEMPTS", "two"), []string{`FLOE_APP_ATTEMPTS="two": want a positive number`}, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -72,6 +73,18 @@ func TestReadEnv(t *testing.T) {
 				t.Errorf("errors.Is(ErrNotInContainer) = %v", !tc.notIn)
 			}
 		})
+	}
+	// Attempts: this one is the first of FLOE_APP_ATTEMPTS (default 1).
+	if e, err := ReadEnv(func(k string) string { return full[k] }); err != nil || e.Attempts != 1 || e.Attempt() != 1 || !e.LastAttempt() {
+		t.Fatalf("attempts by default: %+v, %v", e, err)
+	}
+	if e, err := ReadEnv(func(k string) string { return with("FLOE_APP_ATTEMPTS", "2")[k] }); err != nil || e.Attempts != 2 || e.LastAttempt() {
+		t.Fatalf("attempt 1 of 2: %+v, %v", e, err)
+	}
+	second := with("FLOE_APP_ATTEMPTS", "2")
+	second["CONTAINER_ID"] = "container_e02_1700000000000_0007_02_000001"
+	if e, err := ReadEnv(func(k string) string { return second[k] }); err != nil || e.Attempt() != 2 || !e.LastAttempt() {
+		t.Fatalf("attempt 2 of 2: %+v, %v", e, err)
 	}
 	// Without a job id the JobManager chooses one.
 	if e, err := ReadEnv(func(k string) string { return with("FLOE_JOB_ID", "")[k] }); err != nil || e.JobID != "" {

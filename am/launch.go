@@ -58,6 +58,7 @@ func (l *TaskManagerLaunch) Build(ctx context.Context, spec jobmanager.TaskManag
 	env[contract.EnvRole] = contract.RoleTaskManager
 	env[contract.EnvJobManagerAddress] = spec.JobManagerAddress
 	env[contract.EnvTaskManagerID] = spec.ID
+	env[contract.EnvTaskManagerPool] = spec.Pool
 	env[contract.EnvTaskManagerSlots] = strconv.Itoa(spec.Slots)
 	if l.NetworkMemory > 0 {
 		env[contract.EnvNetworkMemory] = strconv.FormatInt(l.NetworkMemory, 10)

@@ -38,6 +38,17 @@
 // SubmitToSession checks and plans a job, puts its binary in the cache and
 // submits it to a running session.
 //
+// ApplicationMaster failover: the submission asks for ApplicationAttempts
+// attempts (yarn.application-attempts, 2 by default with checkpointing on,
+// capped by the RM's yarn.resourcemanager.am.max-attempts from the client's
+// Hadoop configuration, with a message), keeps containers across attempts
+// and sets yarn.application-attempt-failures-validity-interval. Retrieve
+// waits through a failover in progress (a later attempt not yet serving)
+// and says "JobManager failed over to attempt N"; a ClusterClient the
+// descriptor Follows (Retrieve's do; the attached run calls Follow) finds
+// the new attempt's JobManager from the application report when its
+// JobManager becomes unreachable in WatchJob, and says so once.
+//
 // The descriptor's parts with their own job have their own types: Staging
 // is the staging root (a job concept, so it lives here and not in
 // hdfsstore): each application's folder, its secret, Sweep of folders

@@ -40,6 +40,10 @@ type YarnOptions struct {
 	RM RM
 	// Store reaches HDFS (the staging root lives on fs.defaultFS).
 	Store *hdfsstore.Store
+	// Hadoop is the client's Hadoop configuration; its
+	// yarn.resourcemanager.am.max-attempts caps yarn.application-attempts
+	// (nil: no cap, the RM caps silently).
+	Hadoop *conf.Hadoop
 	// Framework is the local floe binary shipped as the AM; empty means
 	// this process's executable.
 	Framework string

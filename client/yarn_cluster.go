@@ -22,6 +22,12 @@ type ClusterClient struct {
 	// Addr is the JobManager's REST address (AM host:rpc port).
 	Addr string
 	JM   *api.Client
+
+	// Set by YarnDescriptor.Follow: how to find a new attempt's
+	// JobManager, where to say so, and the last attempt announced.
+	report    reporter
+	out       io.Writer
+	announced int
 }
 
 // JobDetails is a job's status with its exception history (the AM adds
@@ -45,7 +51,7 @@ func Connect(rep yarnrpc.ApplicationReport, secret []byte) (*ClusterClient, erro
 // Retrieve connects to a running application: it must be RUNNING, and its
 // secret is read from its staging folder.
 func (d *YarnDescriptor) Retrieve(ctx context.Context, app yarnrpc.ApplicationID) (*ClusterClient, error) {
-	rep, err := d.opts.RM.ApplicationReport(ctx, app)
+	rep, err := d.waitFailover(ctx, app)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +66,12 @@ func (d *YarnDescriptor) Retrieve(ctx context.Context, app yarnrpc.ApplicationID
 	if err != nil {
 		return nil, err
 	}
-	return Connect(rep, secret)
+	cc, err := Connect(rep, secret)
+	if err != nil {
+		return nil, err
+	}
+	d.Follow(cc, nil)
+	return cc, nil
 }
 
 // WebAddress is the JobManager's web address (http://host:port/).
@@ -174,6 +185,13 @@ func (c *ClusterClient) WatchJob(ctx context.Context, id string, every time.Dura
 			lastErr = err
 			fails++
 			if fails >= 4 {
+				// An ApplicationMaster failover: follow the new attempt.
+				if ok, ferr := c.reresolve(ctx); ok {
+					fails = 0
+					continue
+				} else if ferr != nil {
+					return j, fmt.Errorf("job %s: JobManager at %s unreachable (%v): %w", id, c.Addr, lastErr, ferr)
+				}
 				return j, fmt.Errorf("job %s: JobManager at %s unreachable: %w", id, c.Addr, lastErr)
 			}
 		}

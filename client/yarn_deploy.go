@@ -59,6 +59,9 @@ type Deployment struct {
 	JobID string
 	// JobName is the job's name (the graph's, per-job) or the binary's.
 	JobName string
+	// Attempts is the number of ApplicationMaster attempts asked for
+	// (ApplicationAttempts).
+	Attempts int
 }
 
 // resources is the validated resource request of a deployment.
@@ -376,10 +379,16 @@ func (d *YarnDescriptor) stage(ctx context.Context, spec DeploySpec, r resources
 		return sc, err
 	}
 	dep.Uploaded += n
+	att := ApplicationAttempts(cfg, RMMaxAttempts(d.opts.Hadoop))
+	env[contract.EnvAppAttempts] = strconv.Itoa(att.N)
 	prio := int32(cfg.Int(conf.YarnApplicationPriority))
 	if prio < 0 {
 		prio = 0
 	}
+	if att.Note != "" && d.opts.Out != nil {
+		_, _ = fmt.Fprintln(d.opts.Out, att.Note)
+	}
+	dep.Attempts = att.N
 	sc = yarnrpc.ApplicationSubmissionContext{
 		ID:          dep.App,
 		Name:        d.applicationName(spec),
@@ -387,8 +396,13 @@ func (d *YarnDescriptor) stage(ctx context.Context, spec DeploySpec, r resources
 		Type:        cfg.String(conf.YarnApplicationType),
 		Tags:        conf.ParseList(cfg.String(conf.YarnTags)),
 		Priority:    prio,
-		MaxAttempts: int32(max(1, cfg.Int(conf.YarnApplicationAttempts))),
-		AMResource:  yarnrpc.Resource{MemoryMB: r.jmMB, VCores: r.amVcores},
+		MaxAttempts: int32(att.N),
+		// TaskManagers outlive a failed AM attempt: the next one adopts
+		// them (RegisterApplicationMaster's containers from previous
+		// attempts), and only failures within the window count.
+		KeepContainers:          att.N > 1,
+		AttemptFailuresValidity: cfg.Duration(conf.YarnAttemptFailuresValidity),
+		AMResource:              yarnrpc.Resource{MemoryMB: r.jmMB, VCores: r.amVcores},
 		AM: yarnrpc.ContainerLaunchContext{
 			LocalResources: lrs,
 			Env:            env,

@@ -257,6 +257,9 @@ func TestDeployPerJobStagesExactResources(t *testing.T) {
 	if sc.Name != "Floe per-job: wc" || sc.Queue != "default" || sc.Type != "Floe" || strings.Join(sc.Tags, ",") != "a,b" || sc.MaxAttempts != 1 {
 		t.Errorf("submission context = %+v", sc)
 	}
+	if sc.KeepContainers || sc.AM.Env[contract.EnvAppAttempts] != "1" {
+		t.Errorf("one attempt: keep containers %v, %s=%q", sc.KeepContainers, contract.EnvAppAttempts, sc.AM.Env[contract.EnvAppAttempts])
+	}
 	if sc.AMResource.MemoryMB != 256 || sc.AMResource.VCores != 1 {
 		t.Errorf("AM resource = %v", sc.AMResource)
 	}

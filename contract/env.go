@@ -29,6 +29,13 @@ const (
 	// listens on (taskmanager.host of its worker); on YARN the
 	// NodeManager's host is used instead.
 	EnvTaskManagerHost = "FLOE_TM_HOST"
+	// EnvTaskManagerPool is the pool (job binary) a TaskManager was
+	// started for; EnvJobStoreDir is the ApplicationMaster's job store,
+	// where a TaskManager that lost its JobManager finds the address of
+	// the attempt that took over (<dir>/attempt-<n>/_ready, JSON with
+	// "attempt" and "address").
+	EnvTaskManagerPool = "FLOE_TM_POOL"
+	EnvJobStoreDir     = "FLOE_JOB_STORE_DIR"
 	// EnvParallelism is the default parallelism (`floe run -p`) handed to
 	// the job binary's plan role and to the AM.
 	EnvParallelism = "FLOE_PARALLELISM"
@@ -66,6 +73,10 @@ const (
 	// (EncodeShipFiles), so that it localizes them into every TaskManager
 	// container too.
 	EnvShipFiles = "FLOE_SHIP_FILES"
+	// EnvAppAttempts is the number of ApplicationMaster attempts the
+	// application was submitted with: an attempt that is not the last
+	// keeps the staging folder (and the job store in it) on SIGTERM.
+	EnvAppAttempts = "FLOE_APP_ATTEMPTS"
 )
 
 // Values of EnvRole.

@@ -91,6 +91,11 @@ type CheckpointRestored struct {
 	Checkpoints []*CheckpointMetadata
 	Owned       bool
 	Found       []string
+	// SkipIDs leaves a gap of ids after the restored ones: a JobManager
+	// that took over from one that may still be alive (a zombie) never
+	// uses an id the zombie could still trigger before it learns it was
+	// fenced.
+	SkipIDs int64
 }
 
 // SavepointRequested asks for a savepoint: a checkpoint taken now (after

@@ -22,6 +22,7 @@ func (c *CheckpointCoordinator) restored(e CheckpointRestored) {
 	} else if len(ms) > 0 {
 		c.external = ms[len(ms)-1]
 	}
+	c.nextID += e.SkipIDs
 	if l := c.retention.latest(); l != nil && (c.stats.Latest == nil || c.stats.Latest.ID < l.ID) {
 		c.stats.Latest = &CompletedCheckpointStats{ID: l.ID, Path: c.retention.chkDir(l.ID), Size: l.Size(),
 			Duration: l.Duration()}

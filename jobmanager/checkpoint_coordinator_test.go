@@ -144,6 +144,9 @@ func (s *checkpointScript) run(line string) []string {
 		if v := kv["found"]; v != "" {
 			e.Found = strings.Split(v, ",")
 		}
+		if v := kv["skip"]; v != "" {
+			e.SkipIDs = int64(s.atoi(v))
+		}
 		ev = e
 	case "savepoint":
 		s.c = s.newCoordinator()

@@ -207,6 +207,11 @@ func (w *storageWorker) do(ctx context.Context, st CheckpointStorage, a Action) 
 		if err := st.WriteAtomic(ctx, a.Path, EncodeCheckpointMetadata(a.Metadata)); err != nil {
 			ev.Err = fmt.Sprintf("write %s: %v", a.Path, err)
 			log.Warn().Str("job", a.Job).Int64("checkpoint", a.ID).Err(err).Msg("checkpoint metadata")
+		} else if err := w.jm.recordCheckpoint(ctx, a); err != nil {
+			// Not in the job store: a new attempt would not restore it,
+			// so it must not complete (nor be notified).
+			ev.Err = err.Error()
+			log.Warn().Str("job", a.Job).Int64("checkpoint", a.ID).Err(err).Msg("checkpoint not recorded")
 		}
 		w.jm.post(CheckpointReport{Job: a.Job, Event: ev})
 	case DeleteCheckpointFiles:
@@ -220,6 +225,15 @@ func (w *storageWorker) do(ctx context.Context, st CheckpointStorage, a Action) 
 			ev.Paths = append(ev.Paths, p)
 		}
 		w.jm.post(CheckpointReport{Job: a.Job, Event: ev})
+	case recordJobEnd:
+		// Not cut short by the JobManager's stop: a per-job cluster stops
+		// right after its job ended, and a later attempt must not run the
+		// job again.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), drainTimeout)
+		defer cancel()
+		if err := w.jm.opts.Recorder.JobEnded(rctx, a.st); err != nil {
+			log.Warn().Str("job", a.st.ID).Str("state", string(a.st.State)).Err(err).Msg("final state not recorded in the job store")
+		}
 	}
 }
 

@@ -160,6 +160,9 @@ func (c *Core) submit(e JobSubmitted) {
 	c.jobs[e.Job] = j
 	c.order = append(c.order, e.Job)
 	c.emit(JobChanged{Job: j.id, State: api.JobCreated})
+	if e.RecoverCause != "" {
+		c.recordException(j, e.RecoverCause)
+	}
 	if e.Checkpointing.Enabled() {
 		ck, err := newJobCoordinator(j, e.Checkpointing)
 		if err != nil {
@@ -168,8 +171,12 @@ func (c *Core) submit(e JobSubmitted) {
 			return
 		}
 		j.checkpointing, j.ckpt = e.Checkpointing, ck
-		if e.Restore != nil {
-			c.checkpointStep(j, CheckpointRestored{Checkpoints: []*CheckpointMetadata{e.Restore}})
+		if e.Restore != nil || e.RestoreOwned {
+			ev := CheckpointRestored{Owned: e.RestoreOwned, Found: e.Found, SkipIDs: e.SkipIDs}
+			if e.Restore != nil {
+				ev.Checkpoints = []*CheckpointMetadata{e.Restore}
+			}
+			c.checkpointStep(j, ev)
 		}
 	}
 	c.schedule(j)

@@ -97,6 +97,21 @@
 // /jobs/{id}/checkpoints serve the coordinator's figures with Flink's
 // field names.
 //
+// A JobRecorder (Options.Recorder; on YARN the ApplicationMaster's job
+// store) is told of each submission before the job is accepted, of each
+// checkpoint after its _metadata is written and before the coordinator
+// completes it (a refusal, such as a fenced attempt's, aborts the
+// checkpoint: it is never notified, so sinks commit only what a new
+// attempt would restore), and of each final state. A new JobManager
+// attempt resubmits a job with Submission.Recover (Recovery): the job's
+// latest completed checkpoint is adopted as its own (CheckpointRestored
+// with Owned, the chk-<n> folders found cleaned), and the failover's cause
+// opens the job's exception history. A TaskManager the JobManager did not
+// start may register with its container and pool when the resource driver
+// adopts it (Adopter: on YARN, a TaskManager of a former ApplicationMaster
+// attempt); it then stands in for one the core asked for, under its own id
+// (Options.TaskManagerIDPrefix keeps new ids apart).
+//
 // Savepoints: POST /v1/jobs/{id}/savepoints (signed; TriggerSavepoint)
 // asks the job's coordinator for a checkpoint flagged Savepoint whose
 // _metadata goes to target/savepoint-<short id>-<random>/ (SavepointDir);

@@ -25,6 +25,14 @@ type JobSubmitted struct {
 	// Restore is the savepoint the job starts from (MatchSavepoint's
 	// result), nil for none.
 	Restore *CheckpointMetadata
+	// RestoreOwned: Restore is the job's own latest checkpoint, recovered
+	// by a new JobManager attempt (Recovery), with Found the paths under
+	// the job's checkpoint folder; RecoverCause goes to the exception
+	// history.
+	RestoreOwned bool
+	Found        []string
+	RecoverCause string
+	SkipIDs      int64
 }
 
 // JobCancelRequested asks to cancel a job.

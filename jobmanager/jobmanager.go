@@ -37,6 +37,13 @@ type Options struct {
 	// checkpoint files (default: an hdfsstore.Store with Hadoop's defaults,
 	// made on first use).
 	CheckpointStorage CheckpointStorage
+	// TaskManagerIDPrefix starts the ids of the TaskManagers this
+	// JobManager starts (default "tm-"); a later ApplicationMaster attempt
+	// uses its own, so that ids never collide with adopted TaskManagers.
+	TaskManagerIDPrefix string
+	// Recorder, when set, records submitted jobs, completed checkpoints
+	// and final states for a later JobManager attempt (JobRecorder).
+	Recorder JobRecorder
 }
 
 // JobManager is the I/O shell around Core: it runs the core on one
@@ -80,6 +87,9 @@ func New(_ context.Context, opts Options) (*JobManager, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.TaskManagerIDPrefix == "" {
+		opts.TaskManagerIDPrefix = "tm-"
 	}
 	core, err := NewCore(opts.Core)
 	if err != nil {
@@ -225,24 +235,13 @@ func (jm *JobManager) do(ctx context.Context, a Action) {
 			jm.mu.Lock()
 			jm.nextTM++
 			spec := jm.pools[a.Pool]
-			spec.ID = "tm-" + strconv.Itoa(jm.nextTM)
+			spec.ID = jm.opts.TaskManagerIDPrefix + strconv.Itoa(jm.nextTM)
 			spec.Slots = a.Slots
 			spec.JobManagerAddress = jm.opts.Address // under jm.mu
 			jm.specs[spec.ID] = spec
 			jm.mu.Unlock()
 			jm.log.Info().Str("tm", spec.ID).Str("pool", spec.Pool).Int("slots", spec.Slots).Msg("starting TaskManager")
-			id, pool := spec.ID, spec.Pool
-			var once sync.Once
-			exited := func(cause string) {
-				once.Do(func() {
-					jm.mu.Lock()
-					delete(jm.specs, id)
-					delete(jm.tms, id)
-					jm.mu.Unlock()
-					jm.log.Info().Str("tm", id).Str("cause", cause).Msg("TaskManager exited")
-					jm.post(TaskManagerExited{TaskManager: id, Pool: pool, Cause: cause})
-				})
-			}
+			exited := jm.exitedFunc(spec.ID, spec.Pool)
 			if err := jm.opts.Driver.StartTaskManager(ctx, spec, exited); err != nil {
 				exited(err.Error())
 			}
@@ -296,6 +295,12 @@ func (jm *JobManager) do(ctx context.Context, a Action) {
 		}
 		ev.Str("job", a.Job).Str("state", string(a.State)).Str("cause", a.Cause).Msg("job state")
 		st, _ := jm.core.Job(a.Job)
+		if a.State.Terminal() && jm.opts.Recorder != nil {
+			// Queued before anyone waiting for the job learns it ended
+			// (a per-job AM stops the JobManager then; the worker drains
+			// its queue).
+			jm.storage.add(recordJobEnd{st: st})
+		}
 		jm.mu.Lock()
 		jm.status[a.Job] = st
 		close(jm.changed)
@@ -322,6 +327,9 @@ type Submission struct {
 	// operator (execution.savepoint.ignore-unclaimed-state).
 	SavepointPath    string
 	AllowNonRestored bool
+	// Recover, set by a new JobManager attempt, resumes a job a former
+	// attempt ran (Recovery); the job is not recorded again.
+	Recover *Recovery
 }
 
 // Submit adds a job and returns its id.
@@ -335,8 +343,11 @@ func (jm *JobManager) Submit(ctx context.Context, s Submission) (string, error) 
 	if err := s.Restart.Validate(); err != nil {
 		return "", fmt.Errorf("submit %q: %w", s.Graph.Name, err)
 	}
-	restore, err := jm.readSavepoint(ctx, s)
-	if err != nil {
+	var restore *CheckpointMetadata
+	var err error
+	if s.Recover != nil {
+		restore = s.Recover.Checkpoint
+	} else if restore, err = jm.readSavepoint(ctx, s); err != nil {
 		return "", fmt.Errorf("submit %q: %w", s.Graph.Name, err)
 	}
 	id := s.ID
@@ -360,11 +371,24 @@ func (jm *JobManager) Submit(ctx context.Context, s Submission) (string, error) 
 	jm.status[id] = api.JobStatus{Version: api.Version, ID: id, Name: s.Graph.Name, State: api.JobCreated}
 	jm.jobIDs = append(jm.jobIDs, id)
 	jm.mu.Unlock()
-	jm.log.Info().Str("job", id).Str("name", s.Graph.Name).Int("slots", s.Graph.Slots()).Msg("job submitted")
+	if jm.opts.Recorder != nil && s.Recover == nil {
+		if err := jm.opts.Recorder.JobSubmitted(ctx, id, s); err != nil {
+			jm.mu.Lock()
+			delete(jm.status, id)
+			jm.jobIDs = jm.jobIDs[:len(jm.jobIDs)-1]
+			jm.mu.Unlock()
+			return "", fmt.Errorf("submit %q: record job %s: %w", s.Graph.Name, id, err)
+		}
+	}
+	jm.log.Info().Str("job", id).Str("name", s.Graph.Name).Int("slots", s.Graph.Slots()).Bool("recovered", s.Recover != nil).Msg("job submitted")
 	if w := ReplayWarning(s.Graph, s.Checkpointing); w != "" {
 		jm.log.Warn().Str("job", id).Msg(w)
 	}
-	jm.post(JobSubmitted{Job: id, Graph: s.Graph, Pool: s.Pool, Restart: s.Restart, Checkpointing: s.Checkpointing, Restore: restore})
+	ev := JobSubmitted{Job: id, Graph: s.Graph, Pool: s.Pool, Restart: s.Restart, Checkpointing: s.Checkpointing, Restore: restore}
+	if s.Recover != nil {
+		ev.RestoreOwned, ev.Found, ev.RecoverCause, ev.SkipIDs = true, s.Recover.Found, s.Recover.Cause, s.Recover.SkipIDs
+	}
+	jm.post(ev)
 	return id, nil
 }
 
@@ -428,13 +452,16 @@ func (jm *JobManager) RegisterTaskManager(reg api.Registration, gw TaskManagerGa
 	}
 	jm.mu.Lock()
 	spec, ok := jm.specs[reg.TaskManager]
-	if ok {
-		jm.tms[reg.TaskManager] = gw
-	}
 	jm.mu.Unlock()
+	if !ok {
+		spec, ok = jm.adopt(reg)
+	}
 	if !ok {
 		return fmt.Errorf("register %s: %w", reg.TaskManager, ErrUnknownTaskManager)
 	}
+	jm.mu.Lock()
+	jm.tms[reg.TaskManager] = gw
+	jm.mu.Unlock()
 	if reg.Slots <= 0 {
 		return fmt.Errorf("register %s: %d slots", reg.TaskManager, reg.Slots)
 	}

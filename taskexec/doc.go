@@ -16,6 +16,17 @@
 // TaskManager that cannot reach its JobManager for JobManagerTimeout, or
 // that the JobManager no longer knows, exits, so nothing is left behind.
 //
+// ApplicationMaster failover (failover.go): a TaskManager launched with the
+// job store's folder, its pool and its container (RemoteOptions.JobStoreDir,
+// Pool, Container) keeps trying every 500 ms once its JobManager is gone,
+// and looks in the job store for the newest attempt's JobManager
+// (attempt-<n>/_ready); when that is another address it cancels every task
+// of the old JobManager without reporting them (the new one redeploys the
+// jobs from their latest checkpoint), releases their partitions and
+// registers afresh with container and pool, so that the new attempt adopts
+// it. TaskManagers dial their JobManager, so a former attempt, even one
+// still alive, cannot reach it any more.
+//
 // Checkpoints: a subtask deployed with api.TaskCheckpointing gets a
 // buffered command channel; TriggerCheckpoint (for source subtasks) and
 // NotifyCheckpoint (every subtask of the attempt) put commands in it
@@ -30,7 +41,8 @@
 //
 // RunProcess is the TaskManager process of a job binary in the taskmanager
 // role: it reads the contract's environment (id, JobManager address, slots,
-// network memory, JobManager timeout, the NodeManager host to listen on),
+// network memory, JobManager timeout, the NodeManager host to listen on,
+// the container id, pool and job store folder),
 // the application secret (a 0600 secret file, or the YARN container's
 // token file through yarnrpc's Credentials), opens the container's log
 // file, and calls RunRemote.

@@ -29,7 +29,14 @@ type RemoteOptions struct {
 	// LocalDir is the folder state backends keep their files in (pebble);
 	// in a YARN container one of $LOCAL_DIRS, empty: the system's.
 	LocalDir string
-	Logger   zerolog.Logger
+	// Container, Pool and JobStoreDir let the TaskManager follow an
+	// ApplicationMaster failover (failover.go): its YARN container, the
+	// pool it was started for, and the job store naming the JobManager of
+	// the newest attempt. Without them it never leaves its JobManager.
+	Container   string
+	Pool        string
+	JobStoreDir string
+	Logger      zerolog.Logger
 }
 
 // RunRemote runs a TaskManager that registers with the JobManager at
@@ -48,6 +55,7 @@ func RunRemote(ctx context.Context, opts RemoteOptions) error {
 	defer func() { _ = x.Close() }() // teardown: the TaskManager's tasks have ended
 	gctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	gw := &channelGateway{addr: opts.JobManagerAddress, secret: opts.Secret, ctx: gctx, stop: stop,
+		container: opts.Container, pool: opts.Pool, storeDir: opts.JobStoreDir,
 		log: opts.Logger.With().Str("component", "control-channel").Str("tm", opts.ID).Logger()}
 	defer gw.Close()
 	tm, err := New(ctx, Options{ID: opts.ID, Slots: opts.Slots, Program: opts.Program, Exchange: x,
@@ -68,10 +76,12 @@ var errReleased = errors.New("released by the JobManager")
 // and handed to the TaskManager as they arrive; the channel sends its own
 // heartbeats, so Heartbeat only checks the channel and reconnects.
 type channelGateway struct {
-	addr   string
+	addr   string // guarded by mu once running (followLeader moves it)
 	secret []byte
-	log    zerolog.Logger
-	tm     *TaskManager
+	// container, pool, storeDir: see RemoteOptions (failover.go).
+	container, pool, storeDir string
+	log                       zerolog.Logger
+	tm                        *TaskManager
 	// ctx ends the channel and any reconnect when the gateway closes.
 	ctx  context.Context
 	stop context.CancelFunc
@@ -94,7 +104,10 @@ func (g *channelGateway) Register(ctx context.Context, reg api.Registration) (ap
 
 // connect dials, registers and starts reading the new channel.
 func (g *channelGateway) connect(ctx context.Context, reg api.Registration) (api.RegistrationReply, error) {
-	ch, reply, err := api.Dial(ctx, g.addr, g.secret, reg)
+	g.mu.Lock()
+	addr := g.addr
+	g.mu.Unlock()
+	ch, reply, err := api.Dial(ctx, addr, g.secret, reg)
 	if err != nil {
 		return reply, err
 	}
@@ -120,9 +133,29 @@ func (g *channelGateway) connect(ctx context.Context, reg api.Registration) (api
 		}
 		g.log.Warn().Err(err).Msg("control channel lost; reconnecting")
 		// At once, rather than at the TaskManager's next heartbeat check
-		// (which retries until JobManagerTimeout if this fails).
-		if _, err := g.channel(g.ctx); err != nil && !errors.Is(err, errReleased) && !errors.Is(err, api.ErrClosed) {
+		// (which retries until JobManagerTimeout if this fails); a
+		// TaskManager that can follow a failover keeps trying every
+		// 500 ms, so it finds the new attempt's JobManager as soon as it
+		// serves.
+		for {
+			_, err := g.channel(g.ctx)
+			if err == nil || errors.Is(err, errReleased) || errors.Is(err, api.ErrClosed) || g.ctx.Err() != nil {
+				return
+			}
+			// The JobManager is gone: has another attempt taken over?
+			if ok, ferr := g.followLeader(g.ctx); ok || errors.Is(ferr, errReleased) {
+				return
+			}
 			g.log.Warn().Err(err).Msg("reconnect")
+			if g.storeDir == "" || sleepCtx(g.ctx, 500*time.Millisecond) != nil {
+				return
+			}
+			g.mu.Lock()
+			again := g.ch == nil && !g.released
+			g.mu.Unlock()
+			if !again {
+				return
+			}
 		}
 	}()
 	return reply, nil
@@ -234,6 +267,9 @@ func (g *channelGateway) UpdateTask(ctx context.Context, u api.TaskUpdate) error
 
 // AcknowledgeCheckpoint sends a subtask's acknowledgement.
 func (g *channelGateway) AcknowledgeCheckpoint(ctx context.Context, a api.AcknowledgeCheckpoint) error {
+	if g.tm.isAbandoned(a.Job, a.Attempt, a.Vertex, a.Subtask) {
+		return nil // for a JobManager that failed over (failover.go)
+	}
 	ch, err := g.channel(ctx)
 	if err != nil {
 		return err
@@ -243,6 +279,9 @@ func (g *channelGateway) AcknowledgeCheckpoint(ctx context.Context, a api.Acknow
 
 // DeclineCheckpoint sends a subtask's decline.
 func (g *channelGateway) DeclineCheckpoint(ctx context.Context, d api.DeclineCheckpoint) error {
+	if g.tm.isAbandoned(d.Job, d.Attempt, d.Vertex, d.Subtask) {
+		return nil
+	}
 	ch, err := g.channel(ctx)
 	if err != nil {
 		return err

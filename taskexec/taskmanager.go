@@ -57,11 +57,14 @@ type TaskManager struct {
 	// finished are the subtasks of the newest attempts that ended
 	// successfully (a checkpoint trigger for them acknowledges empty).
 	finished map[taskKey]struct{}
-	wg       sync.WaitGroup
-	done     chan struct{}
-	doneOnce sync.Once
-	base     context.Context
-	stop     context.CancelFunc
+	// abandoned are tasks of a JobManager that failed over: their updates
+	// are not reported (failover.go).
+	abandoned map[taskKey]bool
+	wg        sync.WaitGroup
+	done      chan struct{}
+	doneOnce  sync.Once
+	base      context.Context
+	stop      context.CancelFunc
 }
 
 // runningTask is a subtask this TaskManager runs.
@@ -95,7 +98,7 @@ func New(ctx context.Context, opts Options) (*TaskManager, error) {
 	base, stop := context.WithCancel(context.WithoutCancel(ctx))
 	return &TaskManager{
 		opts: opts, log: opts.Logger.With().Str("component", "taskmanager").Str("tm", opts.ID).Logger(),
-		fp: opts.Program.Graph().Fingerprint, tasks: map[taskKey]*runningTask{}, finished: map[taskKey]struct{}{}, done: make(chan struct{}),
+		fp: opts.Program.Graph().Fingerprint, tasks: map[taskKey]*runningTask{}, finished: map[taskKey]struct{}{}, abandoned: map[taskKey]bool{}, done: make(chan struct{}),
 		base: base, stop: stop,
 	}, nil
 }
@@ -207,6 +210,7 @@ func (tm *TaskManager) Deploy(_ context.Context, d api.DeployTask) error {
 		rt.cmds = make(chan runtime.CheckpointCommand, commandBuffer)
 	}
 	tm.tasks[key] = rt
+	delete(tm.abandoned, key)
 	for k := range tm.finished {
 		if k.job == d.Job && k.attempt < d.Attempt {
 			delete(tm.finished, k)
@@ -246,6 +250,12 @@ func (tm *TaskManager) Cancel(_ context.Context, c api.CancelTask) error {
 }
 
 func (tm *TaskManager) report(u api.TaskUpdate) {
+	tm.mu.Lock()
+	dropped := tm.abandoned[taskKey{u.Job, u.Attempt, u.Vertex, u.Subtask}]
+	tm.mu.Unlock()
+	if dropped {
+		return
+	}
 	u.Version, u.TaskManager = api.Version, tm.opts.ID
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(tm.base), 10*time.Second)
 	defer cancel()

@@ -41,6 +41,9 @@ func listCommand() *cli.Command {
 				return err
 			}
 			out := c.App.Writer
+			if n := cc.Attempt(); n > 1 {
+				fmt.Fprintf(out, "Application %s: JobManager attempt %d at %s (failed over %d time(s))\n", app, n, cc.Addr, n-1)
+			}
 			if len(jobs) == 0 {
 				fmt.Fprintf(out, "No jobs in %s.\n", app)
 				return nil

@@ -113,6 +113,7 @@ func (r yarnRun) deployAndWatch(ctx context.Context, spec client.DeploySpec) err
 	if err != nil {
 		return err
 	}
+	env.desc.Follow(cc, r.out) // across an ApplicationMaster failover
 	fmt.Fprintf(r.out, "JobManager web interface: %s\nYARN tracking URL: %s\n", cc.WebAddress(), rep.TrackingURL)
 	if r.detached {
 		fmt.Fprintf(r.out, "Application %s, job %s (%s) submitted; detached.\n", dep.App, dep.JobID, dep.JobName)

@@ -78,7 +78,7 @@ func newYarnEnv(ctx context.Context, c *cli.Context, cfg *conf.Config) (*yarnEnv
 		_ = rm.Close()
 		return nil, err
 	}
-	yo := client.YarnOptions{Config: cfg, RM: rm, Store: st, Out: c.App.ErrWriter, Logger: log}
+	yo := client.YarnOptions{Config: cfg, RM: rm, Store: st, Hadoop: h, Out: c.App.ErrWriter, Logger: log}
 	if krb != nil {
 		yo.Tokens = client.KerberosTokens(h, krb, rm)
 	}

@@ -193,6 +193,13 @@ type Registration struct {
 	// Reconnect marks a TaskManager that was registered and lost its
 	// connection: the JobManager takes it back only if it still knows it.
 	Reconnect bool `json:"reconnect,omitempty"`
+	// Container and Pool are set by a TaskManager of a former
+	// ApplicationMaster attempt registering with the attempt that took
+	// over: the YARN container it runs in and the pool (job binary) it was
+	// started for. The new JobManager adopts it in place of a TaskManager
+	// it would otherwise ask YARN for.
+	Container string `json:"container,omitempty"`
+	Pool      string `json:"pool,omitempty"`
 }
 
 // RegistrationReply accepts a registration.
