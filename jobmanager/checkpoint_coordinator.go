@@ -53,7 +53,10 @@ type CheckpointCoordinator struct {
 	failures    int // consecutive counted failures
 	retention   checkpointRetention
 	external    *CheckpointMetadata // restored from, not owned (a savepoint): Latest until a checkpoint completes
-	lateWrites  map[int64]bool      // aborted while its _metadata was being written
+	// lastSavepoint is the job's latest completed savepoint: never
+	// deleted, Latest while newer than every retained checkpoint.
+	lastSavepoint *CheckpointMetadata
+	lateWrites    map[int64]bool // aborted while its _metadata was being written
 
 	undeleted map[string]bool // deletions that failed, retried at retryAt
 	retryAt   time.Time

@@ -10,7 +10,9 @@ import (
 // the tasks write keyed state in the canonical format. Its _metadata goes
 // to the savepoint's own folder, and once complete it is neither retained
 // (a failover restores the latest checkpoint) nor ever deleted; an aborted
-// savepoint's files are deleted like an aborted checkpoint's. Requests wait
+// savepoint's files are deleted like an aborted checkpoint's. As its
+// completion notice lets the sinks commit, a failover restores from the
+// savepoint while it is newer than the latest checkpoint (Latest). Requests wait
 // for a pending checkpoint to end, then run one at a time, in order, and
 // ignore min-pause; a job that is not running fails them.
 
@@ -71,6 +73,7 @@ func (c *CheckpointCoordinator) metadataDir(p *pendingCheckpoint) string {
 // triggered and the savepoints still requested fail.
 func (c *CheckpointCoordinator) completeSavepoint(p *pendingCheckpoint) {
 	p.meta.Completed = c.now.UnixMilli()
+	c.lastSavepoint = p.meta
 	c.pending, c.lastEnd, c.failures = nil, c.now, 0
 	c.stats.Completed++
 	c.emit(NotifyCheckpointComplete{Job: c.opts.Job, Attempt: c.attempt, ID: p.id, Tasks: p.tasks})

@@ -36,10 +36,16 @@ type CompletedCheckpointStats struct {
 
 // Latest returns the latest completed checkpoint, the one a failover
 // restores from (nil before the first): before the job's own first one,
-// the savepoint it was restored from, if any. It is shared: do not modify
-// it.
+// the savepoint it was restored from, if any. A savepoint of the job newer
+// than its latest checkpoint wins: its completion let the sinks commit,
+// so restoring an older checkpoint would repeat output (its files are the
+// job's to read, never to delete). It is shared: do not modify it.
 func (c *CheckpointCoordinator) Latest() *CheckpointMetadata {
-	if l := c.retention.latest(); l != nil {
+	l := c.retention.latest()
+	if sp := c.lastSavepoint; sp != nil && (l == nil || sp.ID > l.ID) {
+		return sp
+	}
+	if l != nil {
 		return l
 	}
 	return c.external
@@ -48,7 +54,7 @@ func (c *CheckpointCoordinator) Latest() *CheckpointMetadata {
 // LatestIsExternal tells whether Latest is the savepoint (or another
 // job's checkpoint) the job started from rather than one of its own.
 func (c *CheckpointCoordinator) LatestIsExternal() bool {
-	return c.retention.latest() == nil && c.external != nil
+	return c.external != nil && c.Latest() == c.external
 }
 
 // Retained returns the retained completed checkpoints, oldest first (the

@@ -115,7 +115,9 @@
 // Savepoints: POST /v1/jobs/{id}/savepoints (signed; TriggerSavepoint)
 // asks the job's coordinator for a checkpoint flagged Savepoint whose
 // _metadata goes to target/savepoint-<short id>-<random>/ (SavepointDir);
-// it is never retained nor deleted, and the request is answered with the
+// it is never retained nor deleted (a failover restores it while it is
+// newer than the latest checkpoint: its notice let the sinks commit), and
+// the request is answered with the
 // folder once complete (synchronously, within api.SavepointWait, where
 // Flink answers a trigger id to poll). A submission with
 // execution.savepoint.path reads <path>/_metadata (errors name the path),

@@ -35,9 +35,12 @@
 // that already finished is acknowledged with no state (FLIP-147), for a
 // subtask not running otherwise declined. The acknowledgement writes each
 // operator's inline state to Dir/chk-<n>/<operator>-<vertex>-<subtask>-state
-// (hdfsstore: hdfs:// or local), adds the handles operators uploaded, and
-// goes to the JobManager through a CheckpointGateway with the alignment
-// time; DeployTask.Restore's handles reach the operators by UID.
+// (a savepoint's to its own folder, which the trigger and the barriers
+// carry; hdfsstore: hdfs:// or local), adds the handles operators
+// uploaded, and goes to the JobManager through a CheckpointGateway with the
+// alignment time; DeployTask.Restore's handles reach the operators by UID
+// (its Fresh operators, new to a savepoint, open without a restore). A
+// trigger's Stop and Drain (stop-with-savepoint) reach the source task.
 //
 // RunProcess is the TaskManager process of a job binary in the taskmanager
 // role: it reads the contract's environment (id, JobManager address, slots,
