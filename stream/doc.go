@@ -198,7 +198,8 @@
 // SideOutput(stream, tag) reads it.
 //
 // Windows: Window(keyed, assigner) or WindowAll(stream, assigner) (one
-// instance) give a WindowedStream; CountWindow fires every n records.
+// instance) give a WindowedStream; CountWindow fires every n records,
+// CountWindowSlide every slide records with the last size (an evictor).
 // Assigners: TumblingEventTimeWindows, SlidingEventTimeWindows,
 // EventTimeSessionWindows (sessions merge when they overlap or touch),
 // their processing-time variants and GlobalWindows; windows are aligned to

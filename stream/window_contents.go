@@ -131,3 +131,34 @@ func (l *listContents[T]) merge(ns []byte, froms [][]byte) error {
 	}
 	return l.st.AddAll(all)
 }
+
+// evictingContents keeps a window's records and, when the window is read,
+// only the last keep of them (Flink's CountEvictor before the function),
+// folded into ACC: sliding count windows.
+type evictingContents[T, ACC any] struct {
+	list *listContents[T]
+	keep int
+	fold func([]T) ACC
+}
+
+func (e *evictingContents[T, ACC]) setWindow(ns []byte) { e.list.setWindow(ns) }
+func (e *evictingContents[T, ACC]) add(v T) error       { return e.list.add(v) }
+func (e *evictingContents[T, ACC]) clear() error        { return e.list.clear() }
+func (e *evictingContents[T, ACC]) merge(ns []byte, froms [][]byte) error {
+	return e.list.merge(ns, froms)
+}
+
+func (e *evictingContents[T, ACC]) get() (ACC, bool, error) {
+	var zero ACC
+	vs, ok, err := e.list.get()
+	if err != nil || !ok {
+		return zero, false, err
+	}
+	if len(vs) > e.keep {
+		vs = vs[len(vs)-e.keep:]
+		if err := e.list.st.Update(vs); err != nil {
+			return zero, false, err
+		}
+	}
+	return e.fold(vs), true, nil
+}

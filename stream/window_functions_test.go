@@ -57,6 +57,10 @@ func TestWindowFunctions(t *testing.T) {
 				out(fmt.Sprintf("%s%d", c.Key(), len(els)))
 			})
 		}, "[a2 a2 b2]"},
+		{"sliding count window", func(env *Environment) Stream[string] {
+			ws := CountWindowSlide(KeyBy(timed(env, events, 100), byKey), 3, 2)
+			return Map(ws.Reduce(sum), func(e tsEvent) string { return fmt.Sprintf("%s:%d", e.Key, e.TS) })
+		}, "[a:30 a:6 b:13]"}, // a: 1+5, then 5+12+13
 		{"allowed lateness fires again", func(env *Environment) Stream[string] {
 			evs := []tsEvent{{1, "a"}, {12, "a"}, {3, "a"}, {30, "a"}, {4, "a"}}
 			ws := Window(KeyBy(timed(env, evs, 0), byKey), TumblingEventTimeWindows(10*time.Millisecond)).AllowedLateness(10 * time.Millisecond)
@@ -109,6 +113,9 @@ func TestWindowBuildErrors(t *testing.T) {
 		{"count window of 0", func(env *Environment) {
 			CountWindow(KeyBy(FromSlice(env, []int{1}), func(i int) int { return i }), 0).Reduce(sum).Discard()
 		}, "count window of 0 records"},
+		{"count window slide larger than size", func(env *Environment) {
+			CountWindowSlide(KeyBy(FromSlice(env, []int{1}), func(i int) int { return i }), 2, 3).Reduce(sum).Discard()
+		}, "slide 3 is larger than its size 2"},
 		{"session aggregate without merge", func(env *Environment) {
 			ws := Window(KeyBy(FromSlice(env, []int{1}), func(i int) int { return i }), ProcessingTimeSessionWindows(time.Second))
 			WindowAggregate(ws, AggregateFunction[int, int, int]{Create: func() int { return 0 }, Add: sum, Result: func(i int) int { return i }}).Discard()

@@ -21,6 +21,7 @@ type WindowedStream[T any, K comparable] struct {
 	lateness time.Duration
 	lateTag  *OutputTag[T]
 	all      bool
+	evict    int64 // keep the last evict records of a window (0: all)
 }
 
 // Window cuts the keyed stream into windows of a.
@@ -42,6 +43,20 @@ func CountWindow[T any, K comparable](ks KeyedStream[T, K], n int64) WindowedStr
 		ws.assigner.err = fmt.Errorf("count window of %d records: must be positive", n)
 	}
 	return ws.Trigger(PurgingTrigger(CountTrigger(n)))
+}
+
+// CountWindowSlide fires every slide records of a key with the last size
+// records (global windows, a count trigger and a count evictor).
+func CountWindowSlide[T any, K comparable](ks KeyedStream[T, K], size, slide int64) WindowedStream[T, K] {
+	ws := Window(ks, GlobalWindows())
+	switch {
+	case size <= 0 || slide <= 0:
+		ws.assigner.err = fmt.Errorf("count window of %d records sliding by %d: both must be positive", size, slide)
+	case slide > size:
+		ws.assigner.err = fmt.Errorf("count window slide %d is larger than its size %d (use a slide <= size)", slide, size)
+	}
+	ws.evict = size
+	return ws.Trigger(CountTrigger(slide))
 }
 
 // Trigger replaces the assigner's default trigger.
@@ -74,6 +89,13 @@ func WindowReduce[T any, K comparable](ws WindowedStream[T, K], fn func(a, b T) 
 		func(b state.KeyedBackend, c runtime.Codec[T]) (windowContents[T, T], error) {
 			return newAggContents(b, c, func(v T) T { return v }, fn, fn)
 		},
+		func(vs []T) T {
+			acc := vs[0]
+			for _, v := range vs[1:] {
+				acc = fn(acc, v)
+			}
+			return acc
+		},
 		func(_ *WindowContext[K], acc T, out func(T)) { out(acc) })
 }
 
@@ -98,6 +120,13 @@ func WindowAggregateProcess[T any, K comparable, ACC, R, O any](ws WindowedStrea
 		func(b state.KeyedBackend, c runtime.Codec[ACC]) (windowContents[T, ACC], error) {
 			return newAggContents(b, c, func(v T) ACC { return agg.Add(agg.Create(), v) }, agg.Add, agg.Merge)
 		},
+		func(vs []T) ACC {
+			acc := agg.Create()
+			for _, v := range vs {
+				acc = agg.Add(acc, v)
+			}
+			return acc
+		},
 		func(ctx *WindowContext[K], acc ACC, out func(O)) { fn(ctx, agg.Result(acc), out) })
 }
 
@@ -108,12 +137,13 @@ func WindowProcess[T any, K comparable, O any](ws WindowedStream[T, K], fn func(
 	return addWindow(ws, "WindowProcess", nil, codecFor[O](env, "WindowProcess"),
 		func(b state.KeyedBackend, _ runtime.Codec[[]T]) (windowContents[T, []T], error) {
 			return newListContents(b, ws.ks.s.codec)
-		}, fn)
+		}, func(vs []T) []T { return vs }, fn)
 }
 
 // addWindow adds the window operator.
 func addWindow[T any, K comparable, ACC, O any](ws WindowedStream[T, K], name string, accCodec runtime.Codec[ACC], outCodec runtime.Codec[O],
 	contents func(b state.KeyedBackend, c runtime.Codec[ACC]) (windowContents[T, ACC], error),
+	fold func([]T) ACC,
 	result func(ctx *WindowContext[K], acc ACC, out func(O))) Stream[O] {
 	in := ws.ks.s
 	env := in.env
@@ -149,7 +179,13 @@ func addWindow[T any, K comparable, ACC, O any](ws WindowedStream[T, K], name st
 				op.lateOut, _ = sides[ws.lateTag.name].(func(T))
 			}
 			op.tctx.op, op.wctx.op, op.wctx.sideOutputs = op, op, sides
-			if op.contents, err = contents(kb.b, accCodec); err != nil {
+			if ws.evict > 0 {
+				l, err := newListContents(kb.b, in.codec)
+				if err != nil {
+					return fail(err)
+				}
+				op.contents = &evictingContents[T, ACC]{list: l, keep: int(ws.evict), fold: fold}
+			} else if op.contents, err = contents(kb.b, accCodec); err != nil {
 				return fail(err)
 			}
 			if op.trig, err = state.NewValueState(kb.b, state.ValueDescriptor[int64]{Name: "window-trigger", Codec: trigCodec}); err != nil {
