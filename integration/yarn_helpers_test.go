@@ -47,7 +47,7 @@ func ycBinaries(t *testing.T, root string) string {
 			return
 		}
 		for out, pkg := range map[string]string{"floe": "./cmd/floe", "wordcount": "./examples/wordcount", "clicks": "./examples/clicks",
-			"ledger": "./examples/ledger", "windows": "./examples/windows", "testjob": "./jobmanager/testdata/testjob"} {
+			"ledger": "./examples/ledger", "windows": "./examples/windows", "rules": "./examples/rules", "testjob": "./jobmanager/testdata/testjob"} {
 			cmd := exec.Command("go", "build", "-trimpath", "-o", filepath.Join(dir, out), pkg)
 			cmd.Dir = root
 			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
