@@ -55,6 +55,8 @@ type task struct {
 	v       graph.Vertex
 	ops     map[int]Operator
 	outputs []*RecordOutput
+	// stopped is set when a stop-with-savepoint ended this source task.
+	stopped bool
 	current string // operator name, for panic reports
 	cp      checkpoints
 	tm      taskWatermarks
@@ -107,8 +109,11 @@ func RunTask(ctx context.Context, opts TaskOptions) (err error) {
 	if err := t.run(ctx); err != nil {
 		return err
 	}
-	if t.v.Source {
-		// A bounded input ends event time: every timer fires.
+	if t.v.Source && !t.stopped {
+		// A bounded input ends event time: every timer fires. A source
+		// stopped with a savepoint does not (--drain sent MaxWatermark
+		// before the barrier): what fires after the barrier would be
+		// output the savepoint does not cover.
 		t.watermarkTo(t.v.Operators[0], MaxWatermark)
 	}
 	for _, n := range t.v.Operators {

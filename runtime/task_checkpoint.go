@@ -34,6 +34,7 @@ func (t *task) runSource(ctx context.Context, head Operator) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			if a, ok := r.(abort); ok && errors.Is(a.err, errStopped) {
+				t.stopped = true
 				err = nil
 				return
 			}
