@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/floe-yarn/floe/graph"
+	"github.com/floe-yarn/floe/metrics"
 	"github.com/rs/zerolog"
 )
 
@@ -24,6 +25,9 @@ type OperatorContext struct {
 	// Restore is the operator's state to start from; nil on a fresh
 	// start.
 	Restore *OperatorRestore
+	// Metrics is the operator's metric group (Flink's operator scope):
+	// user code registers its counters, gauges and histograms here.
+	Metrics *metrics.Group
 }
 
 // Operator is one running operator instance inside a chain. Chained

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	rtdebug "runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"github.com/floe-yarn/floe/graph"
+	"github.com/floe-yarn/floe/metrics"
 	"github.com/rs/zerolog"
 )
 
@@ -31,6 +33,9 @@ type TaskOptions struct {
 	Checkpointing *CheckpointSettings
 	// Restore is the state the subtask starts from; nil on a fresh start.
 	Restore *TaskRestore
+	// Metrics is the task's metric group (scope task); its operators'
+	// groups are added under it. Nil keeps the figures unreported.
+	Metrics *metrics.Group
 }
 
 // PanicError is a user function's panic, with the value and the stack of
@@ -57,6 +62,7 @@ type task struct {
 	outputs []*RecordOutput
 	current string // operator name, for panic reports
 	cp      checkpoints
+	m       taskMetrics
 }
 
 // RunTask runs one subtask (an operator chain) to its end: a source until
@@ -71,6 +77,8 @@ func RunTask(ctx context.Context, opts TaskOptions) (err error) {
 	}
 	t := &task{opts: opts, g: g, v: g.Vertices[opts.Vertex], ops: map[int]Operator{}}
 	t.current = t.v.Name
+	t.initMetrics()
+	defer t.publish()
 	uploadCtx, cancelUploads := context.WithCancel(ctx)
 	t.cp = checkpoints{ctx: ctx, uploadCtx: uploadCtx, hooks: opts.Checkpoints}
 	defer func() {
@@ -140,6 +148,7 @@ func (t *task) build(ctx context.Context) error {
 		t.outputs = append(t.outputs, o)
 		netOut[e.FromNode] = append(netOut[e.FromNode], o)
 	}
+	t.m.outRecords = make([]atomic.Int64, len(t.outputs))
 	// Downstream first, so every operator's consumers exist when it opens.
 	for i := len(t.v.Operators) - 1; i >= 0; i-- {
 		n := t.v.Operators[i]
@@ -164,7 +173,8 @@ func (t *task) build(ctx context.Context) error {
 			Job: opts.Job, Attempt: opts.Attempt, Operator: op, Subtask: opts.Subtask,
 			Parallelism: t.v.Parallelism, MaxParallelism: g.MaxParallelism, Vertex: t.v.Index,
 			Checkpointing: opts.Checkpointing, Restore: opts.Restore.forOperator(op.ID),
-			Logger: opts.Logger.With().Str("operator", op.Node.Name).Int("subtask", opts.Subtask).Logger(),
+			Logger:  opts.Logger.With().Str("operator", op.Node.Name).Int("subtask", opts.Subtask).Logger(),
+			Metrics: t.operatorGroup(n),
 		}, out)
 		if err != nil {
 			return fmt.Errorf("open %q: %w", op.Node.Name, err)
@@ -219,7 +229,11 @@ func (t *task) run(ctx context.Context) (err error) {
 			// Nothing to read: ship what we have before blocking, which
 			// bounds latency without a timer.
 			t.flush()
-			if el, err = t.next(ctx, gate); err != nil {
+			t.publish()
+			start := time.Now()
+			el, err = t.next(ctx, gate)
+			t.idleSince(start)
+			if err != nil {
 				return err
 			}
 		}
@@ -229,6 +243,8 @@ func (t *task) run(ctx context.Context) (err error) {
 		}
 		switch el.Event.Kind {
 		case EventNone:
+			t.m.io.RecordsIn++
+			t.m.io.BytesIn += int64(len(el.Record)) + 4
 			if err := head.PushRecord(el.Record); err != nil {
 				return fmt.Errorf("input edge %d from subtask %d: %w", el.Edge, el.Producer, err)
 			}

@@ -45,6 +45,7 @@ func (t *task) idle() {
 // Its failures travel up through the source's Run as an abort panic, as
 // the emitters' do.
 func (t *task) safePoint() {
+	t.publish()
 	for {
 		select {
 		case c := <-t.opts.Checkpoints.Commands:
