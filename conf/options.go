@@ -68,6 +68,12 @@ const (
 	TaskManagerNetworkMemory  = "taskmanager.network.memory"
 )
 
+// Metric reporter options (package metrics reads them).
+const (
+	MetricsPromFactoryClass = "metrics.reporter.prom.factory.class"
+	MetricsPromPort         = "metrics.reporter.prom.port"
+)
+
 // declarations is the table of every option Floe reads. Keys and defaults
 // follow Flink where Flink has the option; where Floe differs the doc says so.
 func declarations() []Option {
@@ -123,6 +129,8 @@ func declarations() []Option {
 		{RestPort, TypeInt, "8081", "Port of the JobManager's REST endpoint; on YARN a free port is chosen unless set."},
 		{LocalNumberTaskManager, TypeInt, "1", "Number of in-process TaskManagers when a job runs locally."},
 		{TaskManagerNetworkMemory, TypeMemory, "64m", "Budget of network buffers per TaskManager for data exchange (Flink splits this into fraction/min/max)."},
+		{MetricsPromFactoryClass, TypeString, "", "Set to org.apache.flink.metrics.prometheus.PrometheusReporterFactory to serve metrics to Prometheus from the JobManager and every TaskManager."},
+		{MetricsPromPort, TypeString, "9249", "Port, or range like 9250-9260, of the Prometheus endpoints; each process takes the first free one."},
 	}
 }
 

@@ -23,6 +23,9 @@ const (
 	// EnvJobManagerTimeout is how long (ms) a TaskManager keeps trying an
 	// unreachable JobManager before it exits.
 	EnvJobManagerTimeout = "FLOE_JM_TIMEOUT_MS"
+	// EnvPrometheusPorts turns a TaskManager's Prometheus endpoint on: the
+	// JobManager's metrics.reporter.prom.port (a port or a range).
+	EnvPrometheusPorts = "FLOE_METRICS_PROM_PORTS"
 	// EnvParallelism is the default parallelism (`floe run -p`) handed to
 	// the job binary's plan role and to the AM.
 	EnvParallelism = "FLOE_PARALLELISM"

@@ -66,6 +66,9 @@ type JobManager struct {
 	changed chan struct{}         // closed and replaced on every job change
 	spWait  map[string]chan error // savepoints requested, by folder
 	nextTM  int
+
+	// times are the jobs' graphs and state times for the REST API (own lock).
+	times jobTimes
 }
 
 // New validates opts and returns a JobManager; call Run to start it. New
@@ -296,6 +299,7 @@ func (jm *JobManager) do(ctx context.Context, a Action) {
 		}
 		ev.Str("job", a.Job).Str("state", string(a.State)).Str("cause", a.Cause).Msg("job state")
 		st, _ := jm.core.Job(a.Job)
+		jm.times.changed(a.Job, st.State, jm.opts.Now())
 		jm.mu.Lock()
 		jm.status[a.Job] = st
 		close(jm.changed)
@@ -358,6 +362,7 @@ func (jm *JobManager) Submit(ctx context.Context, s Submission) (string, error) 
 		jm.pools[s.Pool] = TaskManagerSpec{Pool: s.Pool, Binary: s.Binary, Args: s.Args, Env: s.Env}
 	}
 	jm.status[id] = api.JobStatus{Version: api.Version, ID: id, Name: s.Graph.Name, State: api.JobCreated}
+	jm.times.submitted(id, s.Graph, jm.opts.Now())
 	jm.jobIDs = append(jm.jobIDs, id)
 	jm.mu.Unlock()
 	jm.log.Info().Str("job", id).Str("name", s.Graph.Name).Int("slots", s.Graph.Slots()).Msg("job submitted")

@@ -50,6 +50,9 @@ type ServerOptions struct {
 	// cluster): the checkpoint settings of submissions, under the options
 	// each submission carries. Nil means none set.
 	Config func(key string) (string, bool)
+	// ConfigEntries are the cluster's options as GET /jobmanager/config
+	// lists them (key, value); never secrets.
+	ConfigEntries [][2]string
 	// Mode is reported in the overview (session, per-job, application).
 	Mode   string
 	Logger zerolog.Logger
@@ -81,6 +84,8 @@ type Server struct {
 	mu       sync.Mutex
 	stopping bool                 // Serve is ending: no new sessions
 	tms      map[string]*remoteTM // the TaskManagers with a control channel, by id
+
+	metrics *jmMetrics // the JobManager's metrics and the TaskManagers' reports
 }
 
 // NewServer listens on opts.Addr; call Serve to answer requests.
@@ -107,11 +112,18 @@ func NewServer(jm *JobManager, opts ServerOptions) (*Server, error) {
 	s := &Server{jm: jm, opts: opts, ln: ln, ver: api.NewVerifier(opts.Secret), tms: map[string]*remoteTM{},
 		timing: opts.Heartbeat.WithDefaults(), bodies: newBudget(opts.MaxInFlightBytes), ctx: context.Background(),
 		log: opts.Logger.With().Str("component", "control-api").Logger()}
+	if err := s.initMetrics(); err != nil {
+		if opts.Listener == nil {
+			_ = ln.Close()
+		}
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	read := s.auth
 	if opts.OpenReads {
 		read = s.open
 	}
+	s.routeFlink(mux, read)
 	mux.HandleFunc("POST /v1/jobs", s.auth(s.submit))
 	mux.HandleFunc("GET /v1/jobs", read(s.jobs))
 	mux.HandleFunc("GET /v1/jobs/{id}", read(s.job))
@@ -140,6 +152,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	defer cancel()
 	s.ctx = ctx
 	var wg sync.WaitGroup
+	s.runMetrics(ctx, &wg)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -237,6 +250,9 @@ func (s *Server) open(h handler) http.HandlerFunc {
 // *httpError carries (400 otherwise).
 func reply(w http.ResponseWriter, r *http.Request, body []byte, h handler) {
 	out, err := h(w, r, body)
+	if _, ok := out.(written); ok && err == nil {
+		return
+	}
 	if err != nil {
 		status := http.StatusBadRequest
 		var he *httpError
@@ -327,7 +343,8 @@ func (s *Server) submit(_ http.ResponseWriter, r *http.Request, body []byte) (an
 		return nil, fmt.Errorf("submit %q: %w", g.Name, err)
 	}
 	sp, allow := SavepointSubmission(lookup)
-	id, err := s.jm.Submit(r.Context(), Submission{Graph: g, Pool: pool, Binary: req.Binary, Args: req.Args, Env: req.Env,
+	env := append(append([]string(nil), req.Env...), s.taskManagerEnv()...)
+	id, err := s.jm.Submit(r.Context(), Submission{Graph: g, Pool: pool, Binary: req.Binary, Args: req.Args, Env: env,
 		Restart: restart, Checkpointing: ckp, SavepointPath: sp, AllowNonRestored: allow})
 	if err != nil {
 		return nil, err

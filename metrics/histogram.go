@@ -51,6 +51,9 @@ type HistogramStatistics struct {
 // p95, p98, p99, p999).
 var Quantiles = []float64{0.5, 0.75, 0.95, 0.98, 0.99, 0.999}
 
+// QuantileNames name Quantiles' levels in flattened dumps.
+var QuantileNames = []string{"p50", "p75", "p95", "p98", "p99", "p999"}
+
 // Statistics computes the figures of the values in the window; Count is
 // every value ever added.
 func (h *Histogram) Statistics() HistogramStatistics {

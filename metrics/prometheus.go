@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/floe-yarn/floe/conf"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -18,12 +19,6 @@ import (
 // PrometheusFactoryClass is Flink's Prometheus reporter factory, the value
 // of metrics.reporter.prom.factory.class that turns the endpoint on.
 const PrometheusFactoryClass = "org.apache.flink.metrics.prometheus.PrometheusReporterFactory"
-
-// Config keys of the Prometheus reporter (Flink's).
-const (
-	KeyPromFactoryClass = "metrics.reporter.prom.factory.class"
-	KeyPromPort         = "metrics.reporter.prom.port"
-)
 
 // DefaultPromPort is Flink's default metrics.reporter.prom.port.
 const DefaultPromPort = "9249"
@@ -97,8 +92,9 @@ type ReporterOptions struct {
 	// separated by commas; the first free one is taken.
 	Ports    string
 	Registry *Registry
-	// Update is how often the registry's meters are sampled (default 5s,
-	// Flink's MeterView update interval); 0 or less samples at that rate.
+	// Update is how often the reporter samples the registry's meters
+	// (0: every 5s, Flink's MeterView update interval; negative: never,
+	// someone else does).
 	Update time.Duration
 }
 
@@ -123,7 +119,7 @@ func ParsePorts(spec string) ([]int, error) {
 			b, err = strconv.Atoi(strings.TrimSpace(hi))
 		}
 		if err != nil || a < 0 || b > 65535 || b < a {
-			return nil, fmt.Errorf("%s %q: want a port or a range like 9250-9260", KeyPromPort, spec)
+			return nil, fmt.Errorf("%s %q: want a port or a range like 9250-9260", conf.MetricsPromPort, spec)
 		}
 		for p := a; p <= b; p++ {
 			out = append(out, p)
@@ -147,7 +143,7 @@ func Listen(opts ReporterOptions) (*Reporter, error) {
 		}
 		return newReporter(ln, opts), nil
 	}
-	return nil, fmt.Errorf("prometheus reporter: no free port in %s %q: %w", KeyPromPort, opts.Ports, errors.Join(errs...))
+	return nil, fmt.Errorf("prometheus reporter: no free port in %s %q: %w", conf.MetricsPromPort, opts.Ports, errors.Join(errs...))
 }
 
 func newReporter(ln net.Listener, opts ReporterOptions) *Reporter {
@@ -156,7 +152,7 @@ func newReporter(ln net.Listener, opts ReporterOptions) *Reporter {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(preg, promhttp.HandlerOpts{}))
 	upd := opts.Update
-	if upd <= 0 {
+	if upd == 0 {
 		upd = 5 * time.Second
 	}
 	return &Reporter{ln: ln, reg: opts.Registry, upd: upd,
@@ -172,7 +168,11 @@ func (r *Reporter) Serve(ctx context.Context) error {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		RunUpdates(ctx, r.reg, r.upd)
+		if r.upd > 0 {
+			RunUpdates(ctx, r.reg, r.upd)
+		} else {
+			<-ctx.Done()
+		}
 		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		_ = r.srv.Shutdown(sctx)
@@ -205,14 +205,14 @@ func RunUpdates(ctx context.Context, reg *Registry, every time.Duration) {
 // Flink's factory), and false when it is off. Another factory class is an
 // error naming the one supported.
 func PrometheusPorts(lookup func(string) (string, bool)) (string, bool, error) {
-	class, ok := lookup(KeyPromFactoryClass)
+	class, ok := lookup(conf.MetricsPromFactoryClass)
 	if !ok || class == "" {
 		return "", false, nil
 	}
 	if class != PrometheusFactoryClass {
-		return "", false, fmt.Errorf("%s %q: Floe has the Prometheus reporter only; set it to %s", KeyPromFactoryClass, class, PrometheusFactoryClass)
+		return "", false, fmt.Errorf("%s %q: Floe has the Prometheus reporter only; set it to %s", conf.MetricsPromFactoryClass, class, PrometheusFactoryClass)
 	}
-	ports, ok := lookup(KeyPromPort)
+	ports, ok := lookup(conf.MetricsPromPort)
 	if !ok || ports == "" {
 		ports = DefaultPromPort
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/floe-yarn/floe/conf"
 )
 
 // TestReporterServesFlinkNames scrapes a reporter that took the second
@@ -64,10 +66,10 @@ func TestPrometheusPorts(t *testing.T) {
 		wantErr string
 	}{
 		{"off", nil, "", false, ""},
-		{"default port", map[string]string{KeyPromFactoryClass: PrometheusFactoryClass}, "9249", true, ""},
-		{"range", map[string]string{KeyPromFactoryClass: PrometheusFactoryClass, KeyPromPort: "9250-9260"}, "9250-9260", true, ""},
-		{"other reporter", map[string]string{KeyPromFactoryClass: "org.apache.flink.metrics.jmx.JMXReporterFactory"}, "", false, "Prometheus reporter only"},
-		{"bad port", map[string]string{KeyPromFactoryClass: PrometheusFactoryClass, KeyPromPort: "x"}, "", false, "want a port or a range"},
+		{"default port", map[string]string{conf.MetricsPromFactoryClass: PrometheusFactoryClass}, "9249", true, ""},
+		{"range", map[string]string{conf.MetricsPromFactoryClass: PrometheusFactoryClass, conf.MetricsPromPort: "9250-9260"}, "9250-9260", true, ""},
+		{"other reporter", map[string]string{conf.MetricsPromFactoryClass: "org.apache.flink.metrics.jmx.JMXReporterFactory"}, "", false, "Prometheus reporter only"},
+		{"bad port", map[string]string{conf.MetricsPromFactoryClass: PrometheusFactoryClass, conf.MetricsPromPort: "x"}, "", false, "want a port or a range"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -197,7 +197,20 @@ func (g *Group) Meter(name string, count func() float64) *Meter {
 	return m
 }
 
+// Visit calls fn for the group's metrics and its descendants'.
+func (g *Group) Visit(fn func(Point)) { g.visit(fn) }
+
+// VisitOwn calls fn for the group's own metrics, not its children's.
+func (g *Group) VisitOwn(fn func(Point)) { g.visitOwn(fn) }
+
 func (g *Group) visit(fn func(Point)) {
+	for _, c := range g.visitOwn(fn) {
+		c.visit(fn)
+	}
+}
+
+// visitOwn reports the group's metrics and returns its children.
+func (g *Group) visitOwn(fn func(Point)) []*Group {
 	g.mu.Lock()
 	names := make([]string, 0, len(g.metrics))
 	for n := range g.metrics {
@@ -225,9 +238,7 @@ func (g *Group) visit(fn func(Point)) {
 		}
 		fn(p)
 	}
-	for _, c := range children {
-		c.visit(fn)
-	}
+	return children
 }
 
 // Counter is a count any goroutine may add to.
@@ -285,4 +296,22 @@ func (m *Meter) Rate() float64 {
 		return 0
 	}
 	return (b.count - a.count) / d
+}
+
+// Flatten adds p to m under its name; a histogram adds Flink's dumped
+// fields (<name>_count, _min, _max, _mean, _stddev, _p50 … _p999).
+func Flatten(m map[string]float64, p Point) {
+	h := p.Histogram
+	if h == nil {
+		m[p.Name] = p.Value
+		return
+	}
+	m[p.Name+"_count"] = float64(h.Count)
+	m[p.Name+"_min"] = float64(h.Min)
+	m[p.Name+"_max"] = float64(h.Max)
+	m[p.Name+"_mean"] = h.Mean
+	m[p.Name+"_stddev"] = h.StdDev
+	for i := range Quantiles {
+		m[p.Name+"_"+QuantileNames[i]] = h.Quantiles[i]
+	}
 }

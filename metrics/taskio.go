@@ -70,6 +70,12 @@ func (t *TaskIO) Register(g *Group) {
 	idle := g.Meter(IdleTimeMsPerSecond, ms(&t.pub.idle))
 	bp := g.Meter(BackPressuredTimeMsPerSecond, ms(&t.pub.bp))
 	g.Gauge(BusyTimeMsPerSecond, func() float64 { return BusyTime(idle.Rate(), bp.Rate()) })
+	g.Gauge(AccumulatedIdleTimeMs, ms(&t.pub.idle))
+	g.Gauge(AccumulatedBackPressuredTimeMs, ms(&t.pub.bp))
+	g.Gauge(AccumulatedBusyTimeMs, func() float64 {
+		wall := float64(time.Since(t.start).Nanoseconds())
+		return max(0, wall-float64(t.pub.idle.Load())-float64(t.pub.bp.Load())) / 1e6
+	})
 	t.RegisterWatermarks(g)
 }
 

@@ -66,7 +66,8 @@ func RunProcess(ctx context.Context, opts ProcessOptions) error {
 
 // remoteOptionsFromEnv reads the TaskManager's part of the contract.
 func remoteOptionsFromEnv(getenv func(string) string) (RemoteOptions, error) {
-	o := RemoteOptions{ID: getenv(contract.EnvTaskManagerID), JobManagerAddress: getenv(contract.EnvJobManagerAddress), Slots: 1}
+	o := RemoteOptions{ID: getenv(contract.EnvTaskManagerID), JobManagerAddress: getenv(contract.EnvJobManagerAddress), Slots: 1,
+		PrometheusPorts: getenv(contract.EnvPrometheusPorts)}
 	switch {
 	case o.ID == "":
 		return o, fmt.Errorf("%s is not set", contract.EnvTaskManagerID)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/floe-yarn/floe/jobmanager/api"
+	"github.com/floe-yarn/floe/metrics"
 	"github.com/floe-yarn/floe/runtime"
 	"github.com/rs/zerolog"
 )
@@ -26,7 +27,11 @@ type RemoteOptions struct {
 	// 127.0.0.1:0; in a YARN container NM_HOST:0, so that TaskManagers on
 	// other nodes reach it).
 	DataListenAddr string
-	Logger         zerolog.Logger
+	// PrometheusPorts, when set, serves the TaskManager's metrics to
+	// Prometheus on the first free port of it (metrics.reporter.prom.port)
+	// on the data listener's host.
+	PrometheusPorts string
+	Logger          zerolog.Logger
 }
 
 // RunRemote runs a TaskManager that registers with the JobManager at
@@ -47,8 +52,17 @@ func RunRemote(ctx context.Context, opts RemoteOptions) error {
 	gw := &channelGateway{addr: opts.JobManagerAddress, secret: opts.Secret, ctx: gctx, stop: stop,
 		log: opts.Logger.With().Str("component", "control-channel").Str("tm", opts.ID).Logger()}
 	defer gw.Close()
-	tm, err := New(ctx, Options{ID: opts.ID, Slots: opts.Slots, Program: opts.Program, Exchange: x,
-		DataAddress: x.DataAddress(), JobManager: gw, JobManagerTimeout: opts.JobManagerTimeout, Logger: opts.Logger})
+	tmo := Options{ID: opts.ID, Slots: opts.Slots, Program: opts.Program, Exchange: x,
+		DataAddress: x.DataAddress(), JobManager: gw, JobManagerTimeout: opts.JobManagerTimeout, Logger: opts.Logger,
+		Metrics: metrics.NewRegistry()}
+	if opts.PrometheusPorts != "" {
+		stopProm, err := servePrometheus(ctx, &tmo, opts.DataListenAddr, opts.PrometheusPorts)
+		if err != nil {
+			return fmt.Errorf("taskmanager %s: %w", opts.ID, err)
+		}
+		defer stopProm()
+	}
+	tm, err := New(ctx, tmo)
 	if err != nil {
 		return err
 	}
