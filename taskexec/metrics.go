@@ -49,11 +49,11 @@ func (tm *TaskManager) taskGroup(d api.DeployTask) (job, task *metrics.Group) {
 	job = tm.metrics.Child(metrics.ScopeJob,
 		metrics.Label{Key: metrics.VarJobID, Value: d.Job}, metrics.Label{Key: metrics.VarJobName, Value: d.JobName})
 	return job, job.Child(metrics.ScopeTask,
-			metrics.Label{Key: metrics.VarTaskID, Value: vid},
-			metrics.Label{Key: metrics.VarTaskAttemptID, Value: hex.EncodeToString(sum[:16])},
-			metrics.Label{Key: metrics.VarTaskName, Value: vname},
-			metrics.Label{Key: metrics.VarTaskAttemptNum, Value: strconv.Itoa(d.Attempt)},
-			metrics.Label{Key: metrics.VarSubtaskIndex, Value: strconv.Itoa(d.Subtask)})
+		metrics.Label{Key: metrics.VarTaskID, Value: vid},
+		metrics.Label{Key: metrics.VarTaskAttemptID, Value: hex.EncodeToString(sum[:16])},
+		metrics.Label{Key: metrics.VarTaskName, Value: vname},
+		metrics.Label{Key: metrics.VarTaskAttemptNum, Value: strconv.Itoa(d.Attempt)},
+		metrics.Label{Key: metrics.VarSubtaskIndex, Value: strconv.Itoa(d.Subtask)})
 }
 
 // MetricReport is the TaskManager's figures now, as the JobManager gets
