@@ -69,6 +69,8 @@ type JobManager struct {
 
 	// times are the jobs' graphs and state times for the REST API (own lock).
 	times jobTimes
+	// tmEnv are variables every TaskManager gets (metrics reporters).
+	tmEnv []string
 }
 
 // New validates opts and returns a JobManager; call Run to start it. New
@@ -359,7 +361,7 @@ func (jm *JobManager) Submit(ctx context.Context, s Submission) (string, error) 
 		return "", fmt.Errorf("submit %q: job id %s is taken", s.Graph.Name, id)
 	}
 	if _, ok := jm.pools[s.Pool]; !ok {
-		jm.pools[s.Pool] = TaskManagerSpec{Pool: s.Pool, Binary: s.Binary, Args: s.Args, Env: s.Env}
+		jm.pools[s.Pool] = TaskManagerSpec{Pool: s.Pool, Binary: s.Binary, Args: s.Args, Env: append(append([]string(nil), s.Env...), jm.tmEnv...)}
 	}
 	jm.status[id] = api.JobStatus{Version: api.Version, ID: id, Name: s.Graph.Name, State: api.JobCreated}
 	jm.times.submitted(id, s.Graph, jm.opts.Now())

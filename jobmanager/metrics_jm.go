@@ -20,7 +20,7 @@ type jmMetrics struct {
 	root *metrics.Group
 	prom *metrics.Reporter // nil when off
 	// promPorts is metrics.reporter.prom.port when the reporter is on;
-	// TaskManagers get it (contract.EnvPrometheusPorts).
+	// TaskManagers get it (contract.EnvPrometheusPorts in JobManager.tmEnv).
 	promPorts string
 	store     *metricStore
 
@@ -56,6 +56,9 @@ func (s *Server) initMetrics() error {
 		return fmt.Errorf("control server: %w", err)
 	}
 	m.prom, m.promPorts = rep, ports
+	s.jm.mu.Lock()
+	s.jm.tmEnv = append(s.jm.tmEnv, contract.EnvPrometheusPorts+"="+ports)
+	s.jm.mu.Unlock()
 	s.log.Info().Int("port", rep.Port()).Msg("prometheus endpoint listening")
 	return nil
 }
@@ -66,15 +69,6 @@ func (s *Server) PrometheusPort() int {
 		return 0
 	}
 	return s.metrics.prom.Port()
-}
-
-// taskManagerEnv are the variables every TaskManager of a submission gets
-// for metrics.
-func (s *Server) taskManagerEnv() []string {
-	if s.metrics.promPorts == "" {
-		return nil
-	}
-	return []string{contract.EnvPrometheusPorts + "=" + s.metrics.promPorts}
 }
 
 // runMetrics samples the meters, keeps a group per unfinished job and

@@ -343,8 +343,7 @@ func (s *Server) submit(_ http.ResponseWriter, r *http.Request, body []byte) (an
 		return nil, fmt.Errorf("submit %q: %w", g.Name, err)
 	}
 	sp, allow := SavepointSubmission(lookup)
-	env := append(append([]string(nil), req.Env...), s.taskManagerEnv()...)
-	id, err := s.jm.Submit(r.Context(), Submission{Graph: g, Pool: pool, Binary: req.Binary, Args: req.Args, Env: env,
+	id, err := s.jm.Submit(r.Context(), Submission{Graph: g, Pool: pool, Binary: req.Binary, Args: req.Args, Env: req.Env,
 		Restart: restart, Checkpointing: ckp, SavepointPath: sp, AllowNonRestored: allow})
 	if err != nil {
 		return nil, err
