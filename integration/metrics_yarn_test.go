@@ -18,7 +18,7 @@ import (
 // TestYarnMetricsPrometheus runs an unbounded job with a user counter on
 // YARN with Flink's Prometheus reporter on a port range: each
 // TaskManager's endpoint is found through the REST API
-// (/taskmanagers/:tmid), scraped twice with numRecordsOut rising, and the
+// (/v1/taskmanagers), scraped twice with numRecordsOut rising, and the
 // user metric is visible both in the scrape (Flink's Prometheus name and
 // labels) and in the vertex metrics of the REST API.
 func TestYarnMetricsPrometheus(t *testing.T) {
@@ -37,20 +37,19 @@ func TestYarnMetricsPrometheus(t *testing.T) {
 	// Every TaskManager's endpoint, once both reported.
 	var endpoints []string
 	waitUntil(t, time.Minute, "TaskManagers' Prometheus endpoints in the REST API", func() (bool, error) {
-		var tms api.FlinkTaskManagers
-		if err := get("/taskmanagers", &tms); err != nil || len(tms.TaskManagers) != 2 {
+		var tms api.TaskManagerList
+		if err := get("/v1/taskmanagers", &tms); err != nil || len(tms.TaskManagers) != 2 {
 			return false, nil
 		}
 		endpoints = endpoints[:0]
 		for _, tm := range tms.TaskManagers {
-			var d api.FlinkTaskManager
-			if err := get("/taskmanagers/"+tm.ID, &d); err != nil || d.Prometheus == nil {
+			if tm.PrometheusPort == 0 {
 				return false, nil
 			}
-			if d.Prometheus.Port < 9250 || d.Prometheus.Port > 9290 {
-				return false, fmt.Errorf("TaskManager %s: Prometheus port %d outside 9250-9290", tm.ID, d.Prometheus.Port)
+			if tm.PrometheusPort < 9250 || tm.PrometheusPort > 9290 {
+				return false, fmt.Errorf("TaskManager %s: Prometheus port %d outside 9250-9290", tm.ID, tm.PrometheusPort)
 			}
-			endpoints = append(endpoints, net.JoinHostPort(d.Prometheus.Host, strconv.Itoa(d.Prometheus.Port)))
+			endpoints = append(endpoints, net.JoinHostPort(tm.PrometheusHost, strconv.Itoa(tm.PrometheusPort)))
 		}
 		return true, nil
 	})

@@ -282,6 +282,12 @@ func (s *Server) handle(t *remoteTM, f api.Frame) error {
 			return err
 		}
 		s.metrics.store.put(t.id, r)
+	case api.MsgLogReply:
+		var r api.LogReply
+		if err := f.Decode(&r); err != nil {
+			return err
+		}
+		s.logs.deliver(r)
 	default:
 		return fmt.Errorf("control channel from %s: %w: unexpected %s", t.id, api.ErrFrame, f.Type)
 	}

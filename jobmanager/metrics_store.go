@@ -65,14 +65,6 @@ func (m *metricStore) taskManager(tm string) (api.MetricReport, bool) {
 	return r, ok
 }
 
-// subtask returns the newest figures of one subtask.
-func (m *metricStore) subtask(job string, vertex, subtask int) (subtaskMetrics, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	s, ok := m.tasks[metricKey{job, vertex, subtask}]
-	return s, ok
-}
-
 // forJob returns the figures of every subtask of job, by vertex and then
 // subtask.
 func (m *metricStore) forJob(job string) []subtaskMetrics {

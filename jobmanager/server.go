@@ -53,6 +53,8 @@ type ServerOptions struct {
 	// ConfigEntries are the cluster's options as GET /jobmanager/config
 	// lists them (key, value); never secrets.
 	ConfigEntries [][2]string
+	// LogDir holds the JobManager's log files (GET /jobmanager/logs).
+	LogDir string
 	// Mode is reported in the overview (session, per-job, application).
 	Mode   string
 	Logger zerolog.Logger
@@ -86,6 +88,7 @@ type Server struct {
 	tms      map[string]*remoteTM // the TaskManagers with a control channel, by id
 
 	metrics *jmMetrics // the JobManager's metrics and the TaskManagers' reports
+	logs    logRequests
 }
 
 // NewServer listens on opts.Addr; call Serve to answer requests.
@@ -126,7 +129,7 @@ func NewServer(jm *JobManager, opts ServerOptions) (*Server, error) {
 	s.routeFlink(mux, read)
 	mux.HandleFunc("POST /v1/jobs", s.auth(s.submit))
 	mux.HandleFunc("GET /v1/jobs", read(s.jobs))
-	mux.HandleFunc("GET /v1/jobs/{id}", read(s.job))
+	mux.HandleFunc("GET /v1/jobs/{id}", read(s.jobOrFlink))
 	mux.HandleFunc("GET /v1/jobs/{id}/checkpoints", read(s.checkpoints))
 	mux.HandleFunc("GET /jobs/{id}/checkpoints", read(s.checkpoints))
 	mux.HandleFunc("GET /v1/overview", read(s.overview))
@@ -276,7 +279,7 @@ func (s *Server) overview(http.ResponseWriter, *http.Request, []byte) (any, erro
 }
 
 func (s *Server) taskManagers(http.ResponseWriter, *http.Request, []byte) (any, error) {
-	return api.TaskManagerList{Version: api.Version, TaskManagers: s.jm.TaskManagerInfos()}, nil
+	return api.TaskManagerList{Version: api.Version, TaskManagers: s.withPrometheus(s.jm.TaskManagerInfos())}, nil
 }
 
 func (s *Server) shutdown(_ http.ResponseWriter, r *http.Request, body []byte) (any, error) {

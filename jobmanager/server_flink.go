@@ -25,11 +25,18 @@ type flinkHandler func(r *http.Request) (any, error)
 
 // routeFlink registers Flink's paths on mux; read wraps the reads.
 func (s *Server) routeFlink(mux *http.ServeMux, read func(handler) http.HandlerFunc) {
+	// Flink's clients put /v1 in front of every path: the paths Floe's own
+	// /v1 API does not use are served there too.
+	floeV1 := map[string]bool{"/overview": true, "/jobs": true, "/jobs/{id}": true, "/taskmanagers": true}
 	get := func(path string, h flinkHandler) {
-		mux.HandleFunc("GET "+path, read(func(w http.ResponseWriter, r *http.Request, _ []byte) (any, error) {
+		hf := read(func(w http.ResponseWriter, r *http.Request, _ []byte) (any, error) {
 			flinkReply(w, r, h)
 			return written{}, nil
-		}))
+		})
+		mux.HandleFunc("GET "+path, hf)
+		if !floeV1[path] {
+			mux.HandleFunc("GET /v1"+path, hf)
+		}
 	}
 	get("/config", s.flinkConfig)
 	get("/overview", s.flinkOverview)
@@ -38,6 +45,9 @@ func (s *Server) routeFlink(mux *http.ServeMux, read func(handler) http.HandlerF
 	get("/jobs/{id}", s.withJob(func(v flinkJobView, _ *http.Request) (any, error) { return v.details(), nil }))
 	get("/jobs/{id}/plan", s.withJob(func(v flinkJobView, _ *http.Request) (any, error) {
 		return api.FlinkPlanResponse{Plan: v.plan()}, nil
+	}))
+	get("/jobs/{id}/status", s.withJob(func(v flinkJobView, _ *http.Request) (any, error) {
+		return api.FlinkJobStatus{Status: flinkJobState(v.status.State)}, nil
 	}))
 	get("/jobs/{id}/exceptions", s.withJob(func(v flinkJobView, _ *http.Request) (any, error) { return v.exceptions(), nil }))
 	get("/jobs/{id}/metrics", s.flinkJobMetrics)
@@ -57,15 +67,31 @@ func (s *Server) routeFlink(mux *http.ServeMux, read func(handler) http.HandlerF
 	get("/taskmanagers/{tmid}", s.flinkTaskManager)
 	get("/taskmanagers/{tmid}/metrics", s.flinkTaskManagerMetrics)
 	get("/jobmanager/config", s.flinkJobManagerConfig)
+	get("/jobmanager/logs", s.jobManagerLogs)
+	get("/taskmanagers/{tmid}/logs", s.taskManagerLogs)
+	text := func(path string, h func(http.ResponseWriter, *http.Request) error) {
+		mux.HandleFunc("GET "+path, read(func(w http.ResponseWriter, r *http.Request, _ []byte) (any, error) {
+			if err := h(w, r); err != nil {
+				flinkReply(w, r, func(*http.Request) (any, error) { return nil, err })
+			}
+			return written{}, nil
+		}))
+	}
+	text("/jobmanager/logs/{name}", s.jobManagerLog)
+	text("/taskmanagers/{tmid}/logs/{name}", s.taskManagerLog)
+	text("/v1/jobmanager/logs/{name}", s.jobManagerLog)
+	text("/v1/taskmanagers/{tmid}/logs/{name}", s.taskManagerLog)
 	get("/jobmanager/metrics", func(r *http.Request) (any, error) {
 		m := map[string]float64{}
 		s.metrics.root.VisitOwn(func(p metrics.Point) { metrics.Flatten(m, p) })
 		return metricQuery(r, m), nil
 	})
-	mux.HandleFunc("PATCH /jobs/{id}", s.auth(func(w http.ResponseWriter, r *http.Request, _ []byte) (any, error) {
+	terminate := s.auth(func(w http.ResponseWriter, r *http.Request, _ []byte) (any, error) {
 		flinkReplyStatus(w, r, http.StatusAccepted, s.flinkTerminate)
 		return written{}, nil
-	}))
+	})
+	mux.HandleFunc("PATCH /jobs/{id}", terminate)
+	mux.HandleFunc("PATCH /v1/jobs/{id}", terminate)
 }
 
 // flinkReply writes h's answer, or its error as Flink's error body with
@@ -260,4 +286,27 @@ func (s *Server) flinkTerminate(r *http.Request) (any, error) {
 		return nil, err
 	}
 	return struct{}{}, nil
+}
+
+// jobOrFlink serves GET /v1/jobs/{id}: Floe's JobStatus to a signed
+// request (Floe's clients sign every request), Flink's JobDetailsInfo to
+// an unsigned one (Flink's clients ask /v1/jobs/:jobid and refuse fields
+// they do not know).
+func (s *Server) jobOrFlink(w http.ResponseWriter, r *http.Request, body []byte) (any, error) {
+	if api.IsSigned(r) {
+		return s.job(w, r, body)
+	}
+	flinkReply(w, r, s.withJob(func(v flinkJobView, _ *http.Request) (any, error) { return v.details(), nil }))
+	return written{}, nil
+}
+
+// withPrometheus adds each TaskManager's Prometheus endpoint from its
+// newest metric report.
+func (s *Server) withPrometheus(tms []api.TaskManagerInfo) []api.TaskManagerInfo {
+	for i, tm := range tms {
+		if rep, ok := s.metrics.store.taskManager(tm.ID); ok {
+			tms[i].PrometheusHost, tms[i].PrometheusPort = rep.PrometheusHost, rep.PrometheusPort
+		}
+	}
+	return tms
 }

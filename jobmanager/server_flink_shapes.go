@@ -146,7 +146,7 @@ func (v flinkJobView) overview() api.FlinkJobOverview {
 
 func (v flinkJobView) details() api.FlinkJobDetails {
 	start, end, dur := jobSpan(v.status, v.info, v.now)
-	d := api.FlinkJobDetails{JID: v.status.ID, Name: v.status.Name, State: flinkJobState(v.status.State), JobType: "STREAMING",
+	d := api.FlinkJobDetails{JID: v.status.ID, Name: v.status.Name, State: flinkJobState(v.status.State),
 		StartTime: start, EndTime: end, Duration: dur, MaxParallelism: -1, Now: v.now, Timestamps: map[string]int64{},
 		Vertices: []api.FlinkJobVertex{}, StatusCounts: stateCounts(true), Plan: v.plan()}
 	for _, s := range []api.JobState{"INITIALIZING", api.JobCreated, api.JobRunning, api.JobFailing, api.JobFailed, "CANCELLING",
@@ -367,9 +367,6 @@ func flinkTaskManager(tm api.TaskManagerInfo, rep api.MetricReport, haveRep bool
 	out.Metrics = &api.FlinkTaskManagerMetrics{HeapUsed: int64(m[metrics.StatusMemoryHeapUsed]), HeapCommitted: int64(m[metrics.StatusMemoryHeapCommitted]),
 		HeapMax: -1, NonHeapUsed: int64(m[metrics.StatusMemoryNonHeapUsed]), NonHeapCommitted: int64(m[metrics.StatusMemoryNonHeapUsed]), NonHeapMax: -1,
 		GarbageCollectors: []api.FlinkGarbageCollector{{Name: "Go", Count: int64(m[metrics.StatusGarbageCollectorCount]), Time: int64(m[metrics.StatusGarbageCollectorTime])}}}
-	if rep.PrometheusPort > 0 {
-		out.Prometheus = &api.FlinkPrometheus{Host: rep.PrometheusHost, Port: rep.PrometheusPort}
-	}
 	return out
 }
 

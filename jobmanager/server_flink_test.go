@@ -100,31 +100,6 @@ func TestFlinkRESTGolden(t *testing.T) {
 	}
 }
 
-// shape is a JSON value's structure: object keys (recursively) and kinds,
-// with arrays reduced to their first element.
-func shape(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		out := map[string]any{}
-		for k, e := range x {
-			out[k] = shape(e)
-		}
-		return out
-	case []any:
-		if len(x) == 0 {
-			return []any{}
-		}
-		return []any{shape(x[0])}
-	case float64:
-		return "number"
-	case string:
-		return "string"
-	case bool:
-		return "bool"
-	}
-	return "null"
-}
-
 func keys(v any) []string {
 	m, ok := v.(map[string]any)
 	if !ok {

@@ -33,7 +33,8 @@ func PrometheusName(scope []string, name string) string {
 func sanitize(s string) string {
 	b := []byte(s)
 	for i, c := range b {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == ':') {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == ':'
+		if !ok {
 			b[i] = '_'
 		}
 	}
@@ -100,11 +101,10 @@ type ReporterOptions struct {
 
 // Reporter serves GET /metrics in Prometheus' text format.
 type Reporter struct {
-	ln   net.Listener
-	srv  *http.Server
-	reg  *Registry
-	upd  time.Duration
-	once sync.Once
+	ln  net.Listener
+	srv *http.Server
+	reg *Registry
+	upd time.Duration
 }
 
 // ParsePorts reads metrics.reporter.prom.port's value.

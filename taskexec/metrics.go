@@ -60,7 +60,7 @@ func (tm *TaskManager) taskGroup(d api.DeployTask) (job, task *metrics.Group) {
 // them.
 func (tm *TaskManager) MetricReport(now time.Time) api.MetricReport {
 	r := api.MetricReport{Version: api.Version, TaskManager: tm.opts.ID, TimeMillis: now.UnixMilli(),
-		PrometheusHost: tm.opts.PrometheusHost, PrometheusPort: tm.opts.PrometheusPort, Metrics: map[string]float64{}}
+		PrometheusHost: tm.opts.PrometheusHost, PrometheusPort: tm.opts.PrometheusPort, Metrics: map[string]float64{}, Logs: tm.logFiles()}
 	tm.metrics.VisitOwn(func(p metrics.Point) { metrics.Flatten(r.Metrics, p) })
 	tm.mu.Lock()
 	type entry struct {

@@ -68,6 +68,7 @@ func RunProcess(ctx context.Context, opts ProcessOptions) error {
 func remoteOptionsFromEnv(getenv func(string) string) (RemoteOptions, error) {
 	o := RemoteOptions{ID: getenv(contract.EnvTaskManagerID), JobManagerAddress: getenv(contract.EnvJobManagerAddress), Slots: 1,
 		PrometheusPorts: getenv(contract.EnvPrometheusPorts)}
+	o.LogDir, _, _ = strings.Cut(getenv(yarnrpc.EnvLogDirs), ",")
 	switch {
 	case o.ID == "":
 		return o, fmt.Errorf("%s is not set", contract.EnvTaskManagerID)

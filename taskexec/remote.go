@@ -27,6 +27,9 @@ type RemoteOptions struct {
 	// 127.0.0.1:0; in a YARN container NM_HOST:0, so that TaskManagers on
 	// other nodes reach it).
 	DataListenAddr string
+	// LogDir is the folder of the TaskManager's log files (in a YARN
+	// container: the first of LOG_DIRS), listed and served to the REST API.
+	LogDir string
 	// PrometheusPorts, when set, serves the TaskManager's metrics to
 	// Prometheus on the first free port of it (metrics.reporter.prom.port)
 	// on the data listener's host.
@@ -54,7 +57,7 @@ func RunRemote(ctx context.Context, opts RemoteOptions) error {
 	defer gw.Close()
 	tmo := Options{ID: opts.ID, Slots: opts.Slots, Program: opts.Program, Exchange: x,
 		DataAddress: x.DataAddress(), JobManager: gw, JobManagerTimeout: opts.JobManagerTimeout, Logger: opts.Logger,
-		Metrics: metrics.NewRegistry()}
+		Metrics: metrics.NewRegistry(), LogDir: opts.LogDir}
 	if opts.PrometheusPorts != "" {
 		stopProm, err := servePrometheus(ctx, &tmo, opts.DataListenAddr, opts.PrometheusPorts)
 		if err != nil {
@@ -176,6 +179,17 @@ func (g *channelGateway) handle(f api.Frame) error {
 			return err
 		}
 		_ = g.tm.NotifyCheckpoint(ctx, n)
+	case api.MsgLogRequest:
+		var req api.LogRequest
+		if err := f.Decode(&req); err != nil {
+			return err
+		}
+		g.mu.Lock()
+		ch := g.ch
+		g.mu.Unlock()
+		if ch != nil {
+			_ = ch.Send(api.MsgLogReply, g.tm.readLog(req))
+		}
 	default:
 		return fmt.Errorf("%w: unexpected %s from the JobManager", api.ErrFrame, f.Type)
 	}

@@ -53,6 +53,9 @@ type Options struct {
 	MetricsInterval time.Duration
 	PrometheusHost  string
 	PrometheusPort  int
+	// LogDir holds the TaskManager's log files, listed in its metric
+	// reports and served on request; empty for none.
+	LogDir string
 }
 
 // TaskManager runs subtasks in slots, each in its own goroutine.

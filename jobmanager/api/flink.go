@@ -1,5 +1,10 @@
 package api
 
+import (
+	"net/http"
+	"strings"
+)
+
 // Flink's REST shapes (docs/static/generated/rest_v1_dispatcher.yml of
 // apache/flink, and the JSON Flink's handlers write), served next to /v1
 // so that Flink's clients, the CLI's progress lines and the dashboard read
@@ -56,6 +61,11 @@ type FlinkJobIDStatus struct {
 	Status string `json:"status"`
 }
 
+// FlinkJobStatus answers GET /jobs/:jobid/status.
+type FlinkJobStatus struct {
+	Status string `json:"status"`
+}
+
 // FlinkJobsOverview answers GET /jobs/overview.
 type FlinkJobsOverview struct {
 	Jobs []FlinkJobOverview `json:"jobs"`
@@ -79,7 +89,6 @@ type FlinkJobDetails struct {
 	Name           string           `json:"name"`
 	IsStoppable    bool             `json:"isStoppable"`
 	State          string           `json:"state"`
-	JobType        string           `json:"job-type"`
 	StartTime      int64            `json:"start-time"`
 	EndTime        int64            `json:"end-time"`
 	Duration       int64            `json:"duration"`
@@ -242,8 +251,9 @@ type FlinkTaskManagers struct {
 }
 
 // FlinkTaskManager is one TaskManager (Flink's TaskManagerInfo); the
-// details (GET /taskmanagers/:tmid) add Metrics and, beyond Flink's
-// fields, where its Prometheus endpoint listens.
+// details (GET /taskmanagers/:tmid) add Metrics. (Flink's clients refuse
+// unknown fields: Floe's own additions, like the Prometheus endpoint, are
+// in /v1/taskmanagers.)
 type FlinkTaskManager struct {
 	ID                     string                   `json:"id"`
 	Path                   string                   `json:"path"`
@@ -257,7 +267,6 @@ type FlinkTaskManager struct {
 	Hardware               FlinkHardware            `json:"hardware"`
 	MemoryConfiguration    map[string]int64         `json:"memoryConfiguration"`
 	Metrics                *FlinkTaskManagerMetrics `json:"metrics,omitempty"`
-	Prometheus             *FlinkPrometheus         `json:"prometheus,omitempty"`
 }
 
 // FlinkResource is a resource profile.
@@ -303,13 +312,6 @@ type FlinkGarbageCollector struct {
 	Time  int64  `json:"time"`
 }
 
-// FlinkPrometheus locates a TaskManager's Prometheus endpoint (a Floe
-// field: Flink has none).
-type FlinkPrometheus struct {
-	Host string `json:"host"`
-	Port int    `json:"port"`
-}
-
 // FlinkConfigEntry is one option of GET /jobmanager/config.
 type FlinkConfigEntry struct {
 	Key   string `json:"key"`
@@ -326,4 +328,10 @@ type FlinkLogInfo struct {
 	Name  string `json:"name"`
 	Size  int64  `json:"size"`
 	MTime int64  `json:"mtime"`
+}
+
+// IsSigned reports whether r carries Floe's signature scheme (checked or
+// not): Floe's clients sign every request, Flink's never do.
+func IsSigned(r *http.Request) bool {
+	return strings.HasPrefix(r.Header.Get("Authorization"), AuthScheme+" ")
 }

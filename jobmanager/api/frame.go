@@ -68,6 +68,10 @@ const (
 
 	// MsgMetrics, TM → JM, MetricReport: the TaskManager's latest figures.
 	MsgMetrics MsgType = 48
+	// MsgLogRequest, JM → TM, LogRequest: the tail of a log file.
+	MsgLogRequest MsgType = 49
+	// MsgLogReply, TM → JM, LogReply.
+	MsgLogReply MsgType = 50
 )
 
 var msgNames = map[MsgType]string{
@@ -75,7 +79,7 @@ var msgNames = map[MsgType]string{
 	MsgDeploy: "deploy", MsgCancel: "cancel", MsgShutdown: "shutdown", MsgTaskUpdate: "task-update",
 	MsgTriggerCheckpoint: "trigger-checkpoint", MsgAcknowledgeCheckpoint: "acknowledge-checkpoint",
 	MsgDeclineCheckpoint: "decline-checkpoint", MsgNotifyCheckpoint: "notify-checkpoint",
-	MsgMetrics: "metrics",
+	MsgMetrics: "metrics", MsgLogRequest: "log-request", MsgLogReply: "log-reply",
 }
 
 func (t MsgType) String() string {

@@ -16,6 +16,9 @@ type MetricReport struct {
 	// Metrics are the TaskManager's own (Status.JVM.Memory.Heap.Used, …).
 	Metrics map[string]float64 `json:"metrics,omitempty"`
 	Tasks   []TaskMetrics      `json:"tasks,omitempty"`
+	// Logs are the TaskManager's log files (in its container's log
+	// folder; none outside YARN).
+	Logs []FlinkLogInfo `json:"logs,omitempty"`
 }
 
 // TaskMetrics are one subtask's metrics and its operators'.
