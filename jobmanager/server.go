@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/dashboard"
 	"github.com/floe-yarn/floe/graph"
 	"github.com/floe-yarn/floe/jobmanager/api"
 	"github.com/rs/zerolog"
@@ -134,7 +135,9 @@ func NewServer(jm *JobManager, opts ServerOptions) (*Server, error) {
 	mux.HandleFunc("GET /jobs/{id}/checkpoints", read(s.checkpoints))
 	mux.HandleFunc("GET /v1/overview", read(s.overview))
 	mux.HandleFunc("GET /v1/taskmanagers", read(s.taskManagers))
-	mux.HandleFunc("GET /{$}", read(s.overview))
+	// The dashboard (package dashboard): static, embedded, no credentials.
+	mux.Handle("GET /{$}", dashboard.Handler())
+	mux.Handle("GET /web/", dashboard.Handler())
 	mux.HandleFunc("POST /v1/cluster/shutdown", s.auth(s.shutdown))
 	mux.HandleFunc("POST /v1/jobs/{id}/cancel", s.auth(s.cancel))
 	mux.HandleFunc("POST /v1/jobs/{id}/savepoints", s.auth(s.savepoint))
