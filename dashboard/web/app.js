@@ -3,7 +3,6 @@
 "use strict";
 (function () {
   const main = document.getElementById("main");
-  const rates = {}; // vertex id -> {t, in, out, inB, outB, rIn, rOut, rInB, rOutB}
   let timer = null;
 
   function esc(s) {
@@ -51,24 +50,23 @@
   }
   async function jobs() { return "<h1>Jobs</h1>" + jobTable((await get("jobs/overview")).jobs); }
 
-  // track turns a vertex's totals into per-second rates between refreshes.
-  function track(v, now) {
-    const m = v.metrics, p = rates[v.id];
-    const cur = { t: now, in: m["read-records"], out: m["write-records"], inB: m["read-bytes"], outB: m["write-bytes"] };
-    if (p && now > p.t) {
-      const s = (now - p.t) / 1000;
-      cur.rIn = (cur.in - p.in) / s; cur.rOut = (cur.out - p.out) / s; cur.rInB = (cur.inB - p.inB) / s; cur.rOutB = (cur.outB - p.outB) / s;
-    } else if (p) { Object.assign(cur, { rIn: p.rIn, rOut: p.rOut, rInB: p.rInB, rOutB: p.rOutB }); }
-    rates[v.id] = cur;
-    return cur;
+  // vertexRates sums the subtasks' per-second meters of a vertex (Flink's
+  // numRecordsInPerSecond and friends, over the last minute).
+  async function vertexRates(id, v) {
+    const names = ["numRecordsInPerSecond", "numRecordsOutPerSecond", "numBytesInPerSecond", "numBytesOutPerSecond"];
+    const ids = [];
+    for (let i = 0; i < v.parallelism; i++) names.forEach(n => ids.push(i + "." + n));
+    const ms = await get("jobs/" + id + "/vertices/" + v.id + "/metrics?get=" + ids.join(",")).catch(() => []);
+    const sum = n => ms.filter(m => m.id.endsWith("." + n)).reduce((a, m) => a + Number(m.value), 0);
+    return ms.length ? { rIn: sum(names[0]), rOut: sum(names[1]), rInB: sum(names[2]), rOutB: sum(names[3]) } : {};
   }
 
   async function job(id, tab) {
     const d = await get("jobs/" + id);
-    const now = Date.now();
     const extra = await Promise.all(d.vertices.map(v => Promise.all([
       get("jobs/" + id + "/vertices/" + v.id + "/backpressure").catch(() => null),
       get("jobs/" + id + "/vertices/" + v.id + "/watermarks").catch(() => []),
+      vertexRates(id, v),
     ])));
     let h = "<h1>" + esc(d.name) + " " + state(d.state) + "</h1><p class=note>Job " + esc(d.jid) + " · started " + time(d["start-time"]) +
       " · running for " + dur(d.duration) + "</p><div class=buttons>" +
@@ -77,17 +75,17 @@
       "/checkpoints'>Checkpoints</a><a href='#/job/" + esc(id) + "/exceptions'>Exceptions</a></p>";
     if (tab === "checkpoints") h += await checkpoints(id);
     else if (tab === "exceptions") h += await exceptions(id);
-    else h += graph(d, extra, now);
+    else h += graph(d, extra);
     return h;
   }
 
-  function graph(d, extra, now) {
+  function graph(d, extra) {
     const g = new dagre.graphlib.Graph();
     g.setGraph({ rankdir: "LR", nodesep: 30, ranksep: 70, marginx: 10, marginy: 10 });
     g.setDefaultEdgeLabel(() => ({}));
     const rows = [];
     d.vertices.forEach((v, i) => {
-      const r = track(v, now), bp = extra[i][0], wm = extra[i][1];
+      const bp = extra[i][0], wm = extra[i][1], r = extra[i][2];
       const busy = bp && bp.subtasks.length ? bp.subtasks.reduce((a, s) => a + s.busyRatio, 0) / bp.subtasks.length : null;
       const bpr = bp && bp.subtasks.length ? Math.max(...bp.subtasks.map(s => s.ratio)) : null;
       const w = wm.length ? Math.min(...wm.map(m => Number(m.value))) : null;
