@@ -266,7 +266,8 @@ func (a *appMaster) serve(ctx context.Context) (Result, error) {
 	a.jm = jm
 	srv, err := jobmanager.NewServer(jm, jobmanager.ServerOptions{Listener: a.out.ln, Secret: a.out.secret, DefaultRestart: a.restart,
 		OpenReads: true, Shutdown: a.requestShutdown, Mode: string(env.Mode), Heartbeat: jobmanager.HeartbeatTiming(cfg), Logger: a.base,
-		Config: jobmanager.ConfigLookup(cfg)})
+		Config: jobmanager.ConfigLookup(cfg), ConfigEntries: jobmanager.ConfigEntries(cfg),
+		LogDir: env.LogDir})
 	if err != nil {
 		return a.finish(ctx, Result{Status: yarnrpc.FinalFailed, Diagnostics: err.Error()})
 	}

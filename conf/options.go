@@ -75,6 +75,12 @@ const (
 	SlotRequestTimeout          = "slot.request.timeout"
 )
 
+// Metric reporter options (package metrics reads them).
+const (
+	MetricsPromFactoryClass = "metrics.reporter.prom.factory.class"
+	MetricsPromPort         = "metrics.reporter.prom.port"
+)
+
 // declarations is the table of every option Floe reads. Keys and defaults
 // follow Flink where Flink has the option; where Floe differs the doc says so.
 func declarations() []Option {
@@ -141,6 +147,8 @@ func baseDeclarations() []Option {
 		{TaskManagerHost, TypeString, "", "Host a standalone TaskManager's data port listens on and is reached at; empty means the address it reaches the JobManager from."},
 		{TaskManagerRegistration, TypeDuration, "5 min", "A standalone TaskManager that cannot reach its JobManager for this long stops."},
 		{SlotRequestTimeout, TypeDuration, "5 min", "A job that cannot get its slots within this time fails (on YARN: containers not granted; standalone: no registered TaskManager with enough free slots)."},
+		{MetricsPromFactoryClass, TypeString, "", "Set to org.apache.flink.metrics.prometheus.PrometheusReporterFactory to serve metrics to Prometheus from the JobManager and every TaskManager."},
+		{MetricsPromPort, TypeString, "9249", "Port, or range like 9250-9260, of the Prometheus endpoints; each process takes the first free one."},
 	}
 }
 

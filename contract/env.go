@@ -36,6 +36,9 @@ const (
 	// "attempt" and "address").
 	EnvTaskManagerPool = "FLOE_TM_POOL"
 	EnvJobStoreDir     = "FLOE_JOB_STORE_DIR"
+	// EnvPrometheusPorts turns a TaskManager's Prometheus endpoint on: the
+	// JobManager's metrics.reporter.prom.port (a port or a range).
+	EnvPrometheusPorts = "FLOE_METRICS_PROM_PORTS"
 	// EnvParallelism is the default parallelism (`floe run -p`) handed to
 	// the job binary's plan role and to the AM.
 	EnvParallelism = "FLOE_PARALLELISM"

@@ -276,6 +276,18 @@ func (s *Server) handle(t *remoteTM, f api.Frame) error {
 		}
 		d.TaskManager = t.id
 		s.jm.DeclineCheckpoint(d)
+	case api.MsgMetrics:
+		var r api.MetricReport
+		if err := f.Decode(&r); err != nil {
+			return err
+		}
+		s.metrics.store.put(t.id, r)
+	case api.MsgLogReply:
+		var r api.LogReply
+		if err := f.Decode(&r); err != nil {
+			return err
+		}
+		s.logs.deliver(r)
 	default:
 		return fmt.Errorf("control channel from %s: %w: unexpected %s", t.id, api.ErrFrame, f.Type)
 	}
@@ -288,6 +300,7 @@ func (s *Server) forget(t *remoteTM) {
 	defer s.mu.Unlock()
 	if s.tms[t.id] == t {
 		delete(s.tms, t.id)
+		s.metrics.store.drop(t.id)
 	}
 }
 
@@ -302,6 +315,7 @@ func (s *Server) prune(now time.Time) {
 		t.mu.Unlock()
 		if gone {
 			delete(s.tms, id)
+			s.metrics.store.drop(id)
 		}
 	}
 }

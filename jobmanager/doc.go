@@ -150,6 +150,35 @@
 // state (CheckpointTaskFinished); checkpoints and savepoints go on, and a
 // restore of that checkpoint gives it nothing to read.
 //
+// Flink's REST API (server_flink*.go) is served next to /v1 with Flink's
+// field names and types (golden shapes in testdata/flink_rest; Flink's own
+// RestClusterClient is exercised by TestFlinkRESTClient): /config,
+// /overview, /jobs, /jobs/overview, /jobs/:jobid (and /status, /plan,
+// /exceptions, /checkpoints, /metrics?get=), /jobs/:jobid/vertices/:vid
+// (per-subtask records and bytes, /backpressure, /watermarks,
+// /metrics?get=), /taskmanagers, /taskmanagers/:tmid (with /metrics and
+// /logs, a log's tail fetched from the TaskManager over its control
+// channel), /jobmanager/config, /jobmanager/logs, /jobmanager/metrics, and
+// PATCH /jobs/:jobid (cancel; signed like every mutation). Flink's clients
+// prefix /v1: those paths are served under /v1 too where Floe's own /v1 API
+// has none, and an unsigned GET /v1/jobs/:jobid (Floe's clients always
+// sign) answers Flink's JobDetailsInfo. Vertex ids are Floe's, zero-padded
+// to Flink's 32 hex digits. The dashboard (package dashboard) is served at
+// /.
+//
+// Metrics (metrics_*.go): TaskManagers send their figures every two
+// seconds (MsgMetrics); the Server keeps each TaskManager's newest report
+// and each subtask's newest figures (kept after the job ends) for the REST
+// API. The JobManager's own metrics (scope jobmanager and jobmanager.job:
+// uptime, numRestarts, checkpoint counts and the last checkpoint's
+// duration and size, TaskManagers and slots, memory and goroutines) are
+// served at /jobmanager/metrics and /jobs/:jobid/metrics, and to
+// Prometheus when metrics.reporter.prom.factory.class names Flink's
+// Prometheus reporter factory: the JobManager then binds the first free
+// port of metrics.reporter.prom.port and every TaskManager it starts gets
+// the same range (contract.EnvPrometheusPorts); /v1/taskmanagers names
+// each TaskManager's endpoint.
+//
 //	drv, _ := jobmanager.NewProcessDriver(jobmanager.ProcessDriverOptions{SecretFile: path})
 //	jm, _ := jobmanager.New(ctx, jobmanager.Options{Driver: drv, Core: jobmanager.CoreOptions{SlotsPerTaskManager: 2}})
 //	srv, _ := jobmanager.NewServer(jm, jobmanager.ServerOptions{Addr: "127.0.0.1:8081", Secret: secret})

@@ -73,6 +73,11 @@ type JobManager struct {
 	changed chan struct{}         // closed and replaced on every job change
 	spWait  map[string]chan error // savepoints requested, by folder
 	nextTM  int
+
+	// times are the jobs' graphs and state times for the REST API (own lock).
+	times jobTimes
+	// tmEnv are variables every TaskManager gets (metrics reporters).
+	tmEnv []string
 }
 
 // New validates opts and returns a JobManager; call Run to start it. New
@@ -301,6 +306,7 @@ func (jm *JobManager) do(ctx context.Context, a Action) {
 			// its queue).
 			jm.storage.add(recordJobEnd{st: st})
 		}
+		jm.times.changed(a.Job, st.State, jm.opts.Now())
 		jm.mu.Lock()
 		jm.status[a.Job] = st
 		close(jm.changed)
@@ -366,9 +372,10 @@ func (jm *JobManager) Submit(ctx context.Context, s Submission) (string, error) 
 		return "", fmt.Errorf("submit %q: job id %s is taken", s.Graph.Name, id)
 	}
 	if _, ok := jm.pools[s.Pool]; !ok {
-		jm.pools[s.Pool] = TaskManagerSpec{Pool: s.Pool, Binary: s.Binary, Args: s.Args, Env: s.Env}
+		jm.pools[s.Pool] = TaskManagerSpec{Pool: s.Pool, Binary: s.Binary, Args: s.Args, Env: append(append([]string(nil), s.Env...), jm.tmEnv...)}
 	}
 	jm.status[id] = api.JobStatus{Version: api.Version, ID: id, Name: s.Graph.Name, State: api.JobCreated}
+	jm.times.submitted(id, s.Graph, jm.opts.Now())
 	jm.jobIDs = append(jm.jobIDs, id)
 	jm.mu.Unlock()
 	if jm.opts.Recorder != nil && s.Recover == nil {

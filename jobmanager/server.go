@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/dashboard"
 	"github.com/floe-yarn/floe/graph"
 	"github.com/floe-yarn/floe/jobmanager/api"
 	"github.com/rs/zerolog"
@@ -50,6 +51,11 @@ type ServerOptions struct {
 	// cluster): the checkpoint settings of submissions, under the options
 	// each submission carries. Nil means none set.
 	Config func(key string) (string, bool)
+	// ConfigEntries are the cluster's options as GET /jobmanager/config
+	// lists them (key, value); never secrets.
+	ConfigEntries [][2]string
+	// LogDir holds the JobManager's log files (GET /jobmanager/logs).
+	LogDir string
 	// Mode is reported in the overview (session, per-job, application).
 	Mode string
 	// Routes are extra signed endpoints ("METHOD /path" patterns of
@@ -90,6 +96,9 @@ type Server struct {
 	mu       sync.Mutex
 	stopping bool                 // Serve is ending: no new sessions
 	tms      map[string]*remoteTM // the TaskManagers with a control channel, by id
+
+	metrics *jmMetrics // the JobManager's metrics and the TaskManagers' reports
+	logs    logRequests
 }
 
 // NewServer listens on opts.Addr; call Serve to answer requests.
@@ -116,19 +125,28 @@ func NewServer(jm *JobManager, opts ServerOptions) (*Server, error) {
 	s := &Server{jm: jm, opts: opts, ln: ln, ver: api.NewVerifier(opts.Secret), tms: map[string]*remoteTM{},
 		timing: opts.Heartbeat.WithDefaults(), bodies: newBudget(opts.MaxInFlightBytes), ctx: context.Background(),
 		log: opts.Logger.With().Str("component", "control-api").Logger()}
+	if err := s.initMetrics(); err != nil {
+		if opts.Listener == nil {
+			_ = ln.Close()
+		}
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	read := s.auth
 	if opts.OpenReads {
 		read = s.open
 	}
+	s.routeFlink(mux, read)
 	mux.HandleFunc("POST /v1/jobs", s.auth(s.submit))
 	mux.HandleFunc("GET /v1/jobs", read(s.jobs))
-	mux.HandleFunc("GET /v1/jobs/{id}", read(s.job))
+	mux.HandleFunc("GET /v1/jobs/{id}", read(s.jobOrFlink))
 	mux.HandleFunc("GET /v1/jobs/{id}/checkpoints", read(s.checkpoints))
 	mux.HandleFunc("GET /jobs/{id}/checkpoints", read(s.checkpoints))
 	mux.HandleFunc("GET /v1/overview", read(s.overview))
 	mux.HandleFunc("GET /v1/taskmanagers", read(s.taskManagers))
-	mux.HandleFunc("GET /{$}", read(s.overview))
+	// The dashboard (package dashboard): static, embedded, no credentials.
+	mux.Handle("GET /{$}", dashboard.Handler())
+	mux.Handle("GET /web/", dashboard.Handler())
 	mux.HandleFunc("POST /v1/cluster/shutdown", s.auth(s.shutdown))
 	mux.HandleFunc("POST /v1/jobs/{id}/cancel", s.auth(s.cancel))
 	s.routeSavepoints(mux, read)
@@ -152,6 +170,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	defer cancel()
 	s.ctx = ctx
 	var wg sync.WaitGroup
+	s.runMetrics(ctx, &wg)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -254,6 +273,9 @@ func (s *Server) open(h handler) http.HandlerFunc {
 // *httpError carries (400 otherwise).
 func reply(w http.ResponseWriter, r *http.Request, body []byte, h handler) {
 	out, err := h(w, r, body)
+	if _, ok := out.(written); ok && err == nil {
+		return
+	}
 	if err != nil {
 		status := http.StatusBadRequest
 		var he *httpError
@@ -277,7 +299,7 @@ func (s *Server) overview(http.ResponseWriter, *http.Request, []byte) (any, erro
 }
 
 func (s *Server) taskManagers(http.ResponseWriter, *http.Request, []byte) (any, error) {
-	return api.TaskManagerList{Version: api.Version, TaskManagers: s.jm.TaskManagerInfos()}, nil
+	return api.TaskManagerList{Version: api.Version, TaskManagers: s.withPrometheus(s.jm.TaskManagerInfos())}, nil
 }
 
 func (s *Server) shutdown(_ http.ResponseWriter, r *http.Request, body []byte) (any, error) {

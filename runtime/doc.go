@@ -114,4 +114,20 @@
 // a source task runs due callbacks at its safe points (between batches and
 // when idle) — so operators never lock on the record path. Periodic
 // watermark emission and processing-time timers are built on it.
+// the local exchange here and over the network data plane in taskexec.
+//
+// # Metrics
+//
+// TaskOptions.Metrics is the subtask's metric group (package metrics); each
+// operator gets a child group in OperatorContext.Metrics, where user code
+// registers its own metrics. The task keeps Flink's task I/O figures
+// (numRecordsIn/Out, numBytesIn/Out, idle and backpressured time) in plain
+// fields on its goroutine — records and bytes counted where the gate hands
+// them over and where RecordOutput writes buffers, time measured around
+// blocking waits and buffer hand-offs, never per record — and publishes
+// them at safe points and before it waits for input. Operators report
+// numRecordsIn for the chain head and numRecordsOut for operators with
+// network outputs; operators inside a chain report no counts (a count
+// there would cost a call per record). Watermark gauges read NoWatermark
+// until watermarks exist.
 package runtime

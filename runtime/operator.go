@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/floe-yarn/floe/graph"
+	"github.com/floe-yarn/floe/metrics"
 	"github.com/rs/zerolog"
 )
 
@@ -28,6 +29,9 @@ type OperatorContext struct {
 	// record's event timestamp, watermarks out, processing-time
 	// callbacks.
 	Time *TimeContext
+	// Metrics is the operator's metric group (Flink's operator scope):
+	// user code registers its counters, gauges and histograms here.
+	Metrics *metrics.Group
 }
 
 // Operator is one running operator instance inside a chain. Chained

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"time"
 
 	"github.com/floe-yarn/floe/graph"
 )
@@ -21,8 +22,12 @@ type RecordOutput struct {
 	time           *taskTime // the task's, for edges with timestamps
 	lastWM         int64     // the last watermark sent
 	idleSent       bool      // IdleWatermark sent since the last watermark
-	// Records counts the records written (all channels).
-	Records int64
+	// Records counts the records written (all channels); Bytes the bytes
+	// of the buffers handed to the exchange, and BackPressuredNanos the
+	// time spent handing them (blocked while the consumer lags).
+	Records            int64
+	Bytes              int64
+	BackPressuredNanos int64
 }
 
 // NewRecordOutput wraps w for producer subtask `subtask` of e.
@@ -43,7 +48,11 @@ func (o *RecordOutput) flush(ch int) {
 	if len(o.bufs[ch]) == 0 {
 		return
 	}
-	if err := o.w.WriteBuffer(o.ctx, ch, o.bufs[ch]); err != nil {
+	start := time.Now()
+	o.Bytes += int64(len(o.bufs[ch]))
+	err := o.w.WriteBuffer(o.ctx, ch, o.bufs[ch])
+	o.BackPressuredNanos += int64(time.Since(start))
+	if err != nil {
 		panic(abort{err})
 	}
 	o.bufs[ch] = o.w.NewBuffer()
@@ -63,6 +72,7 @@ func (o *RecordOutput) Flush() {
 func (o *RecordOutput) Broadcast(ev Event) error {
 	for ch := range o.bufs {
 		if len(o.bufs[ch]) > 0 {
+			o.Bytes += int64(len(o.bufs[ch]))
 			if err := o.w.WriteBuffer(o.ctx, ch, o.bufs[ch]); err != nil {
 				return err
 			}

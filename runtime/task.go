@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	rtdebug "runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"github.com/floe-yarn/floe/graph"
+	"github.com/floe-yarn/floe/metrics"
 	"github.com/rs/zerolog"
 )
 
@@ -31,6 +33,9 @@ type TaskOptions struct {
 	Checkpointing *CheckpointSettings
 	// Restore is the state the subtask starts from; nil on a fresh start.
 	Restore *TaskRestore
+	// Metrics is the task's metric group (scope task); its operators'
+	// groups are added under it. Nil keeps the figures unreported.
+	Metrics *metrics.Group
 }
 
 // PanicError is a user function's panic, with the value and the stack of
@@ -60,6 +65,7 @@ type task struct {
 	current string // operator name, for panic reports
 	cp      checkpoints
 	tm      taskWatermarks
+	m       taskMetrics
 }
 
 // RunTask runs one subtask (an operator chain) to its end: a source until
@@ -74,6 +80,8 @@ func RunTask(ctx context.Context, opts TaskOptions) (err error) {
 	}
 	t := &task{opts: opts, g: g, v: g.Vertices[opts.Vertex], ops: map[int]Operator{}}
 	t.current = t.v.Name
+	t.initMetrics()
+	defer t.publish()
 	uploadCtx, cancelUploads := context.WithCancel(ctx)
 	t.cp = checkpoints{ctx: ctx, uploadCtx: uploadCtx, hooks: opts.Checkpoints}
 	defer func() {
@@ -152,6 +160,7 @@ func (t *task) build(ctx context.Context) error {
 		t.outputs = append(t.outputs, o)
 		netOut[e.FromNode] = append(netOut[e.FromNode], o)
 	}
+	t.m.outRecords = make([]atomic.Int64, len(t.outputs))
 	// Downstream first, so every operator's consumers exist when it opens.
 	for i := len(t.v.Operators) - 1; i >= 0; i-- {
 		n := t.v.Operators[i]
@@ -178,8 +187,9 @@ func (t *task) build(ctx context.Context) error {
 			Job: opts.Job, Attempt: opts.Attempt, Operator: op, Subtask: opts.Subtask,
 			Parallelism: t.v.Parallelism, MaxParallelism: g.MaxParallelism, Vertex: t.v.Index,
 			Checkpointing: opts.Checkpointing, Restore: opts.Restore.forOperator(op.ID),
-			Logger: opts.Logger.With().Str("operator", op.Node.Name).Int("subtask", opts.Subtask).Logger(),
-			Time:   &TimeContext{t: t.tm.time, node: n},
+			Logger:  opts.Logger.With().Str("operator", op.Node.Name).Int("subtask", opts.Subtask).Logger(),
+			Time:    &TimeContext{t: t.tm.time, node: n},
+			Metrics: t.operatorGroup(n),
 		}, out)
 		if err != nil {
 			return fmt.Errorf("open %q: %w", op.Node.Name, err)
@@ -239,7 +249,11 @@ func (t *task) run(ctx context.Context) (err error) {
 			// Nothing to read: ship what we have before blocking, which
 			// bounds latency without a timer.
 			t.flush()
-			if el, err = t.next(ctx, gate); err != nil {
+			t.publish()
+			start := time.Now()
+			el, err = t.next(ctx, gate)
+			t.idleSince(start)
+			if err != nil {
 				return err
 			}
 		}
@@ -249,6 +263,8 @@ func (t *task) run(ctx context.Context) (err error) {
 		}
 		switch el.Event.Kind {
 		case EventNone:
+			t.m.io.RecordsIn++
+			t.m.io.BytesIn += int64(len(el.Record)) + 4
 			rec := el.Record
 			if el.Edge < len(t.tm.tsEdge) && t.tm.tsEdge[el.Edge] {
 				if rec, err = t.tm.time.splitTimestamp(rec); err != nil {

@@ -58,6 +58,7 @@ func (t *task) idle() {
 // the emitters' do.
 func (t *task) safePoint() {
 	t.tm.time.fireDue()
+	t.publish()
 	for {
 		select {
 		case c := <-t.opts.Checkpoints.Commands:

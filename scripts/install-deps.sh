@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Installs what `make test` and `make demo` need on a fresh Debian machine:
 # a JDK (17) and Maven for the Hadoop test cluster, MIT Kerberos for its
-# secure mode, and Go. Everything else
+# secure mode, Go, and Chromium (the dashboard's headless-browser tests).
+# Everything else
 # (Hadoop jars, protoc) is fetched from Maven Central by the scripts that use it.
 set -euo pipefail
 need=()
 command -v java >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
 command -v mvn  >/dev/null 2>&1 || need+=(maven)
 command -v go   >/dev/null 2>&1 || need+=(golang-go)
+# The dashboard's headless-browser tests.
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 for t in setsid tar gzip curl; do command -v "$t" >/dev/null 2>&1 || need+=("$t"); done
 # The KDC of `scripts/minicluster.sh --secure` (MIT Kerberos): krb5kdc and
 # kdb5_util (krb5-kdc), kadmin.local (krb5-admin-server), kinit (krb5-user).

@@ -61,9 +61,10 @@ func Reduce[T any, K comparable](ks KeyedStream[T, K], fn func(acc, v T) T) Stre
 // KeyedContext gives a keyed process function the current key and the
 // key's value state (one value of type S per key).
 type KeyedContext[K comparable, S any] struct {
-	key   K
-	state *keyedValue[K, S]
-	sub   int
+	key     K
+	state   *keyedValue[K, S]
+	sub     int
+	metrics *metricGroup
 }
 
 // Key is the key of the record being processed.
@@ -100,7 +101,7 @@ func ProcessWithEnd[T any, K comparable, S, O any](ks KeyedStream[T, K], fn func
 		if err != nil {
 			return nil, err
 		}
-		c := &KeyedContext[K, S]{state: st, sub: rc.Subtask}
+		c := &KeyedContext[K, S]{state: st, sub: rc.Subtask, metrics: newRuntimeContext(rc).Metrics}
 		key := ks.key
 		inst := &instance[T]{in: func(v T) {
 			c.key = key(v)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/floe-yarn/floe/metrics"
 	"github.com/floe-yarn/floe/runtime"
 	"github.com/rs/zerolog"
 )
@@ -22,6 +23,10 @@ type RuntimeContext struct {
 	// Attempt counts the job's restarts: 0 for the first run.
 	Attempt int
 	Logger  zerolog.Logger
+	// Metrics is the operator's metric group (Flink's getMetricGroup()):
+	// user counters, gauges and histograms registered here are reported
+	// to the REST API and Prometheus under the operator's scope.
+	Metrics *metrics.Group
 
 	closers []func() error
 }
@@ -36,8 +41,12 @@ func newRuntimeContext(oc runtime.OperatorContext) *RuntimeContext {
 	if name == "" {
 		name = oc.Operator.Node.Kind
 	}
+	g := oc.Metrics
+	if g == nil {
+		g = metrics.NewRegistry().Root(metrics.ScopeOperator)
+	}
 	return &RuntimeContext{JobID: oc.Job, OperatorName: name, Subtask: oc.Subtask, Parallelism: oc.Parallelism,
-		Attempt: oc.Attempt, Logger: oc.Logger}
+		Attempt: oc.Attempt, Logger: oc.Logger, Metrics: g}
 }
 
 func (rc *RuntimeContext) close() error {

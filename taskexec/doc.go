@@ -54,6 +54,16 @@
 // credit-based flow control, authenticated TCP) to runtime.Exchange;
 // producers on the same TaskManager are read without a socket.
 //
+// Metrics (metrics.go): the TaskManager keeps a metrics.Registry with its
+// own group (scope taskmanager: memory, goroutines, garbage collection)
+// and a job/task group per subtask it runs (operators below), samples the
+// meters and sends a MetricReport to the JobManager every
+// Options.MetricsInterval (2s), with its log files. With
+// contract.EnvPrometheusPorts set (metrics.reporter.prom.port) it serves
+// the registry to Prometheus on the first free port of that range, on its
+// data host. A log request from the JobManager is answered with the tail
+// of a file of its log folder (logs.go).
+//
 //	err := taskexec.RunProcess(ctx, taskexec.ProcessOptions{Program: program})
 //	// or, with everything explicit:
 //	err := taskexec.RunRemote(ctx, taskexec.RemoteOptions{ID: "tm-1", Slots: 2,

@@ -68,7 +68,9 @@ func RunProcess(ctx context.Context, opts ProcessOptions) error {
 // remoteOptionsFromEnv reads the TaskManager's part of the contract.
 func remoteOptionsFromEnv(getenv func(string) string) (RemoteOptions, error) {
 	o := RemoteOptions{ID: getenv(contract.EnvTaskManagerID), JobManagerAddress: getenv(contract.EnvJobManagerAddress), Slots: 1,
-		Container: getenv(yarnrpc.EnvContainerID), Pool: getenv(contract.EnvTaskManagerPool), JobStoreDir: getenv(contract.EnvJobStoreDir)}
+		Container: getenv(yarnrpc.EnvContainerID), Pool: getenv(contract.EnvTaskManagerPool), JobStoreDir: getenv(contract.EnvJobStoreDir),
+		PrometheusPorts: getenv(contract.EnvPrometheusPorts)}
+	o.LogDir, _, _ = strings.Cut(getenv(yarnrpc.EnvLogDirs), ",")
 	switch {
 	case o.ID == "":
 		return o, fmt.Errorf("%s is not set", contract.EnvTaskManagerID)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/floe-yarn/floe/jobmanager/api"
+	"github.com/floe-yarn/floe/metrics"
 	"github.com/floe-yarn/floe/runtime"
 	"github.com/rs/zerolog"
 )
@@ -36,7 +37,14 @@ type RemoteOptions struct {
 	Container   string
 	Pool        string
 	JobStoreDir string
-	Logger      zerolog.Logger
+	// LogDir is the folder of the TaskManager's log files (in a YARN
+	// container: the first of LOG_DIRS), listed and served to the REST API.
+	LogDir string
+	// PrometheusPorts, when set, serves the TaskManager's metrics to
+	// Prometheus on the first free port of it (metrics.reporter.prom.port)
+	// on the data listener's host.
+	PrometheusPorts string
+	Logger          zerolog.Logger
 }
 
 // RunRemote runs a TaskManager that registers with the JobManager at
@@ -58,8 +66,17 @@ func RunRemote(ctx context.Context, opts RemoteOptions) error {
 		container: opts.Container, pool: opts.Pool, storeDir: opts.JobStoreDir,
 		log: opts.Logger.With().Str("component", "control-channel").Str("tm", opts.ID).Logger()}
 	defer gw.Close()
-	tm, err := New(ctx, Options{ID: opts.ID, Slots: opts.Slots, Program: opts.Program, Exchange: x,
-		DataAddress: x.DataAddress(), JobManager: gw, JobManagerTimeout: opts.JobManagerTimeout, LocalDir: opts.LocalDir, Logger: opts.Logger})
+	tmo := Options{ID: opts.ID, Slots: opts.Slots, Program: opts.Program, Exchange: x,
+		DataAddress: x.DataAddress(), JobManager: gw, JobManagerTimeout: opts.JobManagerTimeout, LocalDir: opts.LocalDir, Logger: opts.Logger,
+		Metrics: metrics.NewRegistry(), LogDir: opts.LogDir}
+	if opts.PrometheusPorts != "" {
+		stopProm, err := servePrometheus(ctx, &tmo, opts.DataListenAddr, opts.PrometheusPorts)
+		if err != nil {
+			return fmt.Errorf("taskmanager %s: %w", opts.ID, err)
+		}
+		defer stopProm()
+	}
+	tm, err := New(ctx, tmo)
 	if err != nil {
 		return err
 	}
@@ -198,6 +215,17 @@ func (g *channelGateway) handle(f api.Frame) error {
 			return err
 		}
 		_ = g.tm.NotifyCheckpoint(ctx, n)
+	case api.MsgLogRequest:
+		var req api.LogRequest
+		if err := f.Decode(&req); err != nil {
+			return err
+		}
+		g.mu.Lock()
+		ch := g.ch
+		g.mu.Unlock()
+		if ch != nil {
+			_ = ch.Send(api.MsgLogReply, g.tm.readLog(req))
+		}
 	default:
 		return fmt.Errorf("%w: unexpected %s from the JobManager", api.ErrFrame, f.Type)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/floe-yarn/floe/jobmanager/api"
+	"github.com/floe-yarn/floe/metrics"
 	"github.com/floe-yarn/floe/runtime"
 	"github.com/rs/zerolog"
 )
@@ -44,6 +45,17 @@ type Options struct {
 	// LocalDir is a local folder for state backends that keep files
 	// (pebble); empty means the system's temporary folder.
 	LocalDir string
+	// Metrics is the registry the TaskManager's and its tasks' metrics go
+	// to (nil: a registry of its own); MetricsInterval how often meters
+	// are sampled and reports sent (default 2s). PrometheusHost and
+	// PrometheusPort name the Prometheus endpoint serving Metrics, if any.
+	Metrics         *metrics.Registry
+	MetricsInterval time.Duration
+	PrometheusHost  string
+	PrometheusPort  int
+	// LogDir holds the TaskManager's log files, listed in its metric
+	// reports and served on request; empty for none.
+	LogDir string
 }
 
 // TaskManager runs subtasks in slots, each in its own goroutine.
@@ -65,12 +77,15 @@ type TaskManager struct {
 	doneOnce  sync.Once
 	base      context.Context
 	stop      context.CancelFunc
+	metrics   *metrics.Group // scope taskmanager
 }
 
 // runningTask is a subtask this TaskManager runs.
 type runningTask struct {
 	cancel context.CancelFunc
 	cmds   chan runtime.CheckpointCommand // nil without checkpoints
+	// metrics is the subtask's group (scope task) under jobMetrics.
+	metrics, jobMetrics *metrics.Group
 }
 
 type taskKey struct {
@@ -95,12 +110,17 @@ func New(ctx context.Context, opts Options) (*TaskManager, error) {
 	if opts.JobManagerTimeout <= 0 {
 		opts.JobManagerTimeout = 10 * time.Second
 	}
+	if opts.MetricsInterval <= 0 {
+		opts.MetricsInterval = defaultMetricsInterval
+	}
 	base, stop := context.WithCancel(context.WithoutCancel(ctx))
-	return &TaskManager{
+	tm := &TaskManager{
 		opts: opts, log: opts.Logger.With().Str("component", "taskmanager").Str("tm", opts.ID).Logger(),
 		fp: opts.Program.Graph().Fingerprint, tasks: map[taskKey]*runningTask{}, finished: map[taskKey]struct{}{}, abandoned: map[taskKey]bool{}, done: make(chan struct{}),
 		base: base, stop: stop,
-	}, nil
+	}
+	tm.initMetrics()
+	return tm, nil
 }
 
 // ID returns the TaskManager's id.
@@ -138,6 +158,8 @@ func (tm *TaskManager) Run(ctx context.Context) error {
 	tm.log.Info().Int("slots", tm.opts.Slots).Msg("registered")
 	t := time.NewTicker(every)
 	defer t.Stop()
+	mt := time.NewTicker(tm.opts.MetricsInterval)
+	defer mt.Stop()
 	lastOK := time.Now()
 	for {
 		select {
@@ -145,6 +167,8 @@ func (tm *TaskManager) Run(ctx context.Context) error {
 			return nil
 		case <-tm.done:
 			return nil
+		case now := <-mt.C:
+			tm.reportMetrics(ctx, now)
 		case <-t.C:
 			known, err := tm.opts.JobManager.Heartbeat(ctx, tm.opts.ID)
 			if err != nil {
@@ -206,6 +230,7 @@ func (tm *TaskManager) Deploy(_ context.Context, d api.DeployTask) error {
 		return fmt.Errorf("deploy %s v%d/%d: already running or shutting down", d.Job, d.Vertex, d.Subtask)
 	}
 	rt := &runningTask{cancel: cancel}
+	rt.jobMetrics, rt.metrics = tm.taskGroup(d)
 	if d.Checkpointing != nil {
 		rt.cmds = make(chan runtime.CheckpointCommand, commandBuffer)
 	}
@@ -285,6 +310,7 @@ func (tm *TaskManager) runTask(ctx context.Context, rt *runningTask, key taskKey
 		}
 		tm.mu.Unlock()
 		rt.cancel()
+		rt.jobMetrics.Close()
 		for _, id := range late {
 			tm.endedTrigger(d, id, finished)
 		}
@@ -306,7 +332,7 @@ func (tm *TaskManager) runTask(ctx context.Context, rt *runningTask, key taskKey
 		slots[i] = runtime.Location{TaskManager: s.TaskManager, DataAddress: s.DataAddress}
 	}
 	topts := runtime.TaskOptions{Program: tm.opts.Program, Job: d.Job, Attempt: d.Attempt,
-		Vertex: d.Vertex, Subtask: d.Subtask, Exchange: tm.opts.Exchange, Slots: slots, Logger: log}
+		Vertex: d.Vertex, Subtask: d.Subtask, Exchange: tm.opts.Exchange, Slots: slots, Logger: log, Metrics: rt.metrics}
 	if d.Checkpointing != nil {
 		var done func()
 		topts.Checkpoints, topts.Checkpointing, topts.Restore, done, err = tm.taskCheckpoints(ctx, d, rt.cmds, log)

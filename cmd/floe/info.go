@@ -13,19 +13,24 @@ import (
 )
 
 // infoCommand is `floe info JOB_BINARY [args…]`: the job's plan as JSON,
-// like `flink info`. It does not touch YARN.
+// like `flink info`; it does not touch YARN. `floe info JOB_ID` describes a
+// running job of a cluster on YARN instead (infoJob).
 func infoCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "info",
-		Usage:     "print a job binary's plan (job graph) as JSON",
-		ArgsUsage: "JOB_BINARY [args…]",
+		Usage:     "print a job binary's plan (job graph) as JSON, or a running job's vertices with their records and backpressure (JOB_ID)",
+		ArgsUsage: "JOB_BINARY [args…] | JOB_ID",
 		Flags: []cli.Flag{
 			&cli.IntFlag{Name: "parallelism", Aliases: []string{"p"}, Usage: "default parallelism of the job"},
+			yarnTargetFlag(),
 			dynamicFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() < 1 {
 				return fmt.Errorf("info: no job binary given (floe info JOB_BINARY [args…])")
+			}
+			if c.NArg() == 1 && isRunningJobArg(c.Args().First()) {
+				return infoJob(c, c.Args().First())
 			}
 			cfg, err := loadConfig(c, dynamicArgs(c))
 			if err != nil {

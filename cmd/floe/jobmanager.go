@@ -128,7 +128,8 @@ func runJobManager(c *cli.Context) error {
 		return err
 	}
 	srv, err := jobmanager.NewServer(jm, jobmanager.ServerOptions{Addr: addr, Secret: secret, DefaultRestart: *restart,
-		Heartbeat: jobmanager.HeartbeatTiming(cfg), Logger: log, Config: jobmanager.ConfigLookup(cfg), Routes: routes})
+		Heartbeat: jobmanager.HeartbeatTiming(cfg), Logger: log, Config: jobmanager.ConfigLookup(cfg), Routes: routes,
+		ConfigEntries: jobmanager.ConfigEntries(cfg)})
 	if err != nil {
 		return err
 	}

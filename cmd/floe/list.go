@@ -54,6 +54,11 @@ func listCommand() *cli.Command {
 				if st, err := cc.Checkpoints(ctx, j.ID); err == nil && st.Line() != "" {
 					fmt.Fprintf(out, "%-24s %s\n", "", st.Line())
 				}
+				if lines, err := cc.VertexLines(ctx, j.ID); err == nil {
+					for _, l := range lines {
+						fmt.Fprintf(out, "%-24s %s\n", "", l)
+					}
+				}
 			}
 			return nil
 		},

@@ -158,7 +158,9 @@ func runRemote(ctx context.Context, c *cli.Context, cfg *conf.Config, job client
 	if detached {
 		return nil
 	}
+	stopProgress := startProgress(ctx, &client.ClusterClient{Addr: addr, JM: jm}, st.ID, c.App.Writer)
 	st, err = jm.Wait(ctx, st.ID, 250*time.Millisecond)
+	stopProgress()
 	if err != nil {
 		// Interrupted: cancel the job and wait a bounded time for it.
 		wctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -126,7 +126,9 @@ func (r yarnRun) deployAndWatch(ctx context.Context, spec client.DeploySpec) err
 // watch follows a job to its end. ownsCluster: the application ends with
 // the job (per-job, application).
 func (r yarnRun) watch(ctx context.Context, env *yarnEnv, cc *client.ClusterClient, id string, ownsCluster bool) error {
+	stopProgress := startProgress(ctx, cc, id, r.out)
 	j, err := cc.WatchJob(ctx, id, 500*time.Millisecond, r.out)
+	stopProgress()
 	if err != nil {
 		if ctx.Err() != nil {
 			// Interrupted: cancel the job (which ends a per-job cluster).

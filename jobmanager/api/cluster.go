@@ -27,6 +27,10 @@ type TaskManagerInfo struct {
 	// Location is where the resource driver runs it (on YARN: the
 	// container id and node); empty when the driver does not say.
 	Location string `json:"location,omitempty"`
+	// PrometheusHost and PrometheusPort locate its Prometheus endpoint
+	// (metrics.reporter.prom.*), from its metric reports; 0 when off.
+	PrometheusHost string `json:"prometheusHost,omitempty"`
+	PrometheusPort int    `json:"prometheusPort,omitempty"`
 }
 
 // TaskManagerList answers GET /v1/taskmanagers.

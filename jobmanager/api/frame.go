@@ -63,6 +63,15 @@ const (
 	MsgDeclineCheckpoint MsgType = 34
 	// MsgNotifyCheckpoint, JM → TM, NotifyCheckpoint: completed or aborted.
 	MsgNotifyCheckpoint MsgType = 35
+
+	// Metrics (48 and up).
+
+	// MsgMetrics, TM → JM, MetricReport: the TaskManager's latest figures.
+	MsgMetrics MsgType = 48
+	// MsgLogRequest, JM → TM, LogRequest: the tail of a log file.
+	MsgLogRequest MsgType = 49
+	// MsgLogReply, TM → JM, LogReply.
+	MsgLogReply MsgType = 50
 )
 
 var msgNames = map[MsgType]string{
@@ -70,6 +79,7 @@ var msgNames = map[MsgType]string{
 	MsgDeploy: "deploy", MsgCancel: "cancel", MsgShutdown: "shutdown", MsgTaskUpdate: "task-update",
 	MsgTriggerCheckpoint: "trigger-checkpoint", MsgAcknowledgeCheckpoint: "acknowledge-checkpoint",
 	MsgDeclineCheckpoint: "decline-checkpoint", MsgNotifyCheckpoint: "notify-checkpoint",
+	MsgMetrics: "metrics", MsgLogRequest: "log-request", MsgLogReply: "log-reply",
 }
 
 func (t MsgType) String() string {

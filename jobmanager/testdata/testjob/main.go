@@ -22,7 +22,7 @@ type rec struct {
 }
 
 func main() {
-	mode := flag.String("mode", "count", "count | unbounded | panic")
+	mode := flag.String("mode", "count", "count | unbounded | panic | backpressure | metrics")
 	n := flag.Int64("n", 1000, "records (count, panic)")
 	at := flag.Int64("at", -1, "panic at this record (panic)")
 	out := flag.String("out", "", "output folder (count)")
@@ -40,6 +40,14 @@ func main() {
 	case "unbounded":
 		src := stream.Generate(env, func(i int64) rec { return rec{Key: i % 97, N: 1} }, stream.GeneratorOptions{RatePerSecond: 20000})
 		stream.Reduce(stream.KeyBy(src, func(r rec) int64 { return r.Key }), func(a, b rec) rec { a.N += b.N; return a }).Discard()
+	case "metrics":
+		// Unbounded, with a user counter and histogram in its map.
+		src := stream.Generate(env, func(i int64) rec { return rec{Key: i % 97, N: 1} }, stream.GeneratorOptions{RatePerSecond: 5000})
+		seen := stream.MapWith(src, func(rc *stream.RuntimeContext) (func(rec) rec, error) {
+			c, h := rc.Metrics.Counter("recordsSeen"), rc.Metrics.Histogram("keySizes", 256)
+			return func(r rec) rec { c.Inc(); h.Update(r.Key); return r }, nil
+		})
+		stream.Reduce(stream.KeyBy(seen, func(r rec) int64 { return r.Key }), func(a, b rec) rec { a.N += b.N; return a }).Discard()
 	case "panic":
 		src := stream.Generate(env, func(i int64) int64 { return i }, stream.GeneratorOptions{Count: *n}).Parallelism(1)
 		stream.Map(src, func(i int64) int64 {

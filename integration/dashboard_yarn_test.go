@@ -1,0 +1,125 @@
+package integration
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// vertexRowRE matches a vertex row of the dashboard's job page.
+var vertexRowRE = regexp.MustCompile(`data-vertex="([0-9a-f]{32})" data-records-in="(\d+)" data-records-out="(\d+)"`)
+
+// TestYarnDashboard opens the dashboard of a running job on YARN in
+// headless Chromium through YARN's web proxy (the application's tracking
+// URL): the job page shows both vertices, and their record counts rise
+// between two loads. It saves screenshots of the main pages under
+// .cache/dashboard/ and checks that the application's secret is in no
+// page, asset or rendered DOM.
+func TestYarnDashboard(t *testing.T) {
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("chromium not found: scripts/install-deps.sh installs it")
+		}
+		t.Skip("chromium not found (scripts/install-deps.sh installs it)")
+	}
+	e := newYC(t)
+	app, job := e.runDetached(t, "-p", "2", "-Dtaskmanager.numberOfTaskSlots=1", e.bins+"/testjob", "--mode", "metrics")
+	cc := e.jobManager(t, app)
+	e.waitJob(t, cc, job, "running", allRunning)
+	proxy := strings.TrimSuffix(cc.Report.TrackingURL, "/")
+	if !strings.Contains(proxy, "/proxy/") {
+		t.Fatalf("tracking URL %q is not YARN's web proxy", cc.Report.TrackingURL)
+	}
+	secret := cc.JM.Secret
+	secrets := []string{string(secret), hex.EncodeToString(secret), base64.StdEncoding.EncodeToString(secret)}
+	noSecret := func(what, s string) {
+		t.Helper()
+		for _, x := range secrets {
+			if strings.Contains(s, x) {
+				t.Fatalf("%s holds the application's secret", what)
+			}
+		}
+	}
+	// The page without its trailing slash too (the page adds it).
+	for _, p := range []string{"/", "/web/app.js", "/web/style.css", "/web/dagre.min.js"} {
+		noSecret(p, httpGet(t, proxy+p))
+	}
+	dump := func(fragment string) string {
+		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+		defer cancel()
+		out, err := exec.CommandContext(ctx, chromium, "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir="+t.TempDir(),
+			"--virtual-time-budget=8000", "--dump-dom", proxy+"/"+fragment).Output()
+		if err != nil {
+			t.Fatalf("chromium --dump-dom %s: %v", fragment, err)
+		}
+		noSecret("the DOM of "+fragment, string(out))
+		return string(out)
+	}
+	counts := func(dom string) (map[string]int64, int64) {
+		rows := vertexRowRE.FindAllStringSubmatch(dom, -1)
+		byVertex := map[string]int64{}
+		var total int64
+		for _, r := range rows {
+			in, _ := strconv.ParseInt(r[2], 10, 64)
+			out, _ := strconv.ParseInt(r[3], 10, 64)
+			byVertex[r[1]] = in + out
+			total += in + out
+		}
+		return byVertex, total
+	}
+	var first map[string]int64
+	var firstTotal int64
+	waitUntil(t, 2*time.Minute, "the job page showing both vertices with records", func() (bool, error) {
+		first, firstTotal = counts(dump("#/job/" + job))
+		return len(first) == 2 && firstTotal > 0, nil
+	})
+	waitUntil(t, 2*time.Minute, "record counts rising on the job page", func() (bool, error) {
+		now, total := counts(dump("#/job/" + job))
+		return len(now) == 2 && total > firstTotal, nil
+	})
+
+	// Screenshots of the main pages.
+	dir := filepath.Join(e.c.Root, ".cache", "dashboard")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, fragment := range map[string]string{"overview": "#/overview", "jobs": "#/jobs", "job": "#/job/" + job,
+		"checkpoints": "#/job/" + job + "/checkpoints", "exceptions": "#/job/" + job + "/exceptions",
+		"taskmanagers": "#/taskmanagers", "jobmanager": "#/jobmanager"} {
+		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+		out, err := exec.CommandContext(ctx, chromium, "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir="+t.TempDir(),
+			"--hide-scrollbars", "--window-size=1400,900", "--virtual-time-budget=8000", "--screenshot="+filepath.Join(dir, name+".png"), proxy+"/"+fragment).CombinedOutput()
+		cancel()
+		if err != nil {
+			t.Errorf("screenshot %s: %v\n%s", name, err, out)
+		}
+	}
+	t.Logf("screenshots in %s", dir)
+}
+
+func httpGet(t *testing.T, url string) string {
+	t.Helper()
+	c := &http.Client{Timeout: 30 * time.Second}
+	resp, err := c.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", url, resp.StatusCode, fmt.Sprint(string(b[:min(len(b), 300)])))
+	}
+	return string(b)
+}
