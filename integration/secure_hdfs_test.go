@@ -17,9 +17,10 @@ import (
 // TestSecureHDFSAndRM: with a keytab login, hdfsstore writes and reads a
 // file on the Kerberized HDFS (Kerberos to the NameNode, SASL data transfer
 // to the DataNode) and the RM client speaks GSSAPI to the RM, under each
-// hadoop.rpc.protection (the cluster restarts to change it).
+// hadoop.rpc.protection: authentication, integrity, privacy (the cluster
+// restarts to change it).
 func TestSecureHDFSAndRM(t *testing.T) {
-	for _, protection := range []string{"authentication", "privacy"} {
+	for _, protection := range []string{"authentication", "integrity", "privacy"} {
 		t.Run(protection, func(t *testing.T) {
 			c := requireSecureCluster(t, protection)
 			l := c.login(t)
