@@ -41,7 +41,7 @@ CGO_ENABLED=1 go test -race -count=1 ./stream/kafka/
 # Each test's result is listed; the whole output is shown when one fails.
 log=$(mktemp)
 trap 'rm -f "$log"; cleanup' EXIT
-if ! CGO_ENABLED=1 go test -race -count=1 -timeout 40m -p 1 -v ./integration/... "$@" >"$log" 2>&1; then
+if ! CGO_ENABLED=1 go test -race -count=1 -timeout 75m -p 1 -v ./integration/... "$@" >"$log" 2>&1; then
   cat "$log"
   exit 1
 fi
