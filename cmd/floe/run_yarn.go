@@ -88,8 +88,7 @@ func (r yarnRun) deployAndWatch(ctx context.Context, spec client.DeploySpec) err
 	planned := checkPlannedJob(r.c.App.ErrWriter, r.cfg, env.store, true)
 	spec.Check = planned
 	start := time.Now()
-	if spec.Mode == contract.ModePerJob {
-		savepoint := savepointCheck(r.cfg, env.store)
+	if savepoint := savepointCheck(r.cfg, env.store); savepoint != nil && spec.Mode == contract.ModePerJob {
 		spec.Check = func(ctx context.Context, g []byte) error {
 			if err := planned(ctx, g); err != nil {
 				return err
