@@ -36,9 +36,9 @@ func (d *YarnDescriptor) Follow(c *ClusterClient, out io.Writer) {
 func (c *ClusterClient) Attempt() int { return int(c.Report.Attempt.Attempt) }
 
 // reresolve waits (within FailoverWait) for an attempt later than c's to
-// serve a JobManager and switches c to it. ok is false when c cannot follow
-// (no report source) or the application ended (err says how) or is still
-// on c's attempt (a transient error: the caller keeps its count).
+// serve a JobManager and switches c to it, or for c's JobManager to answer
+// again. ok is false when c cannot follow (no report source) or the
+// application ended, and err says why no JobManager was found in time.
 func (c *ClusterClient) reresolve(ctx context.Context) (ok bool, err error) {
 	if c.report == nil {
 		return false, nil
@@ -53,8 +53,13 @@ func (c *ClusterClient) reresolve(ctx context.Context) (ok bool, err error) {
 		case rep.State.Terminal():
 			return false, nil // the caller consults YARN for how it ended
 		case rep.Attempt.Attempt <= c.Report.Attempt.Attempt && rep.Attempt.Attempt > 0:
-			if !waiting {
-				return false, nil // the same attempt: a transient error
+			// The same attempt: the ResourceManager may not have noticed
+			// the AM's death yet, or the JobManager was briefly away.
+			pctx, cancel := context.WithTimeout(wctx, 2*time.Second)
+			_, perr := c.Overview(pctx)
+			cancel()
+			if perr == nil {
+				return true, nil
 			}
 		case rep.State == yarnrpc.StateRunning && rep.Host != "" && rep.Host != "N/A" && rep.RPCPort > 0:
 			next, err := Connect(rep, c.JM.Secret)

@@ -17,8 +17,9 @@ import (
 )
 
 // TestWatchJobFollowsFailover: the JobManager of attempt 1 goes away while
-// the job runs; the application report shows attempt 2 starting, then
-// RUNNING at a new address; WatchJob follows it, says so once, and returns
+// the job runs; the application report still shows attempt 1 (the
+// ResourceManager has not noticed), then attempt 2 starting, then RUNNING
+// at a new address; WatchJob follows it, says so once, and returns
 // the job's end as the new JobManager reports it.
 func TestWatchJobFollowsFailover(t *testing.T) {
 	jobSrv := func(state api.JobState) *httptest.Server {
@@ -47,8 +48,12 @@ func TestWatchJobFollowsFailover(t *testing.T) {
 	var reports atomic.Int32
 	h2, p2 := hostPort(second)
 	cc.report = func(context.Context, yarnrpc.ApplicationID) (yarnrpc.ApplicationReport, error) {
+		n := reports.Add(1)
+		if n == 1 { // the ResourceManager has not noticed the AM's death yet
+			return rep1, nil
+		}
 		r := yarnrpc.ApplicationReport{ID: app, Attempt: yarnrpc.ApplicationAttemptID{App: app, Attempt: 2}, State: yarnrpc.StateAccepted, Host: "N/A"}
-		if reports.Add(1) > 1 {
+		if n > 2 {
 			r.State, r.Host, r.RPCPort = yarnrpc.StateRunning, h2, p2
 		}
 		return r, nil

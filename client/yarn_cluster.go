@@ -71,7 +71,26 @@ func (d *YarnDescriptor) Retrieve(ctx context.Context, app yarnrpc.ApplicationID
 		return nil, err
 	}
 	d.Follow(cc, nil)
+	// An AM that just died is still RUNNING in the report until the
+	// ResourceManager notices: follow it to the next attempt.
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	_, perr := cc.Overview(pctx)
+	cancel()
+	if perr != nil && isUnreachable(perr) {
+		if ok, ferr := cc.reresolve(ctx); !ok {
+			if ferr != nil {
+				return nil, fmt.Errorf("application %s: JobManager at %s unreachable (%v): %w", app, cc.Addr, perr, ferr)
+			}
+			return nil, fmt.Errorf("application %s: JobManager at %s unreachable: %w", app, cc.Addr, perr)
+		}
+	}
 	return cc, nil
+}
+
+// isUnreachable reports whether err means nobody answered (no HTTP reply).
+func isUnreachable(err error) bool {
+	var re *api.RemoteError
+	return !errors.As(err, &re)
 }
 
 // WebAddress is the JobManager's web address (http://host:port/).

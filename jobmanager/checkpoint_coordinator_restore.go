@@ -25,7 +25,7 @@ func (c *CheckpointCoordinator) restored(e CheckpointRestored) {
 	c.nextID += e.SkipIDs
 	if l := c.retention.latest(); l != nil && (c.stats.Latest == nil || c.stats.Latest.ID < l.ID) {
 		c.stats.Latest = &CompletedCheckpointStats{ID: l.ID, Path: c.retention.chkDir(l.ID), Size: l.Size(),
-			Duration: l.Duration()}
+			Duration: max(l.Duration(), 0)} // a _metadata is written before its completion time is known
 	}
 }
 
