@@ -11,11 +11,25 @@ import (
 
 // keyedValue is the value state (one S per key) of a keyed operator. A job
 // that does not checkpoint keeps it on the heap; a checkpointing one keeps
-// it in a keyedBackend (the configured runtime/state backend).
+// it in a keyedBackend (the configured runtime/state backend). In front of
+// the hashmap backend sits a write-back cache of Go values: a record reads
+// and writes its key's value without encoding it, and only the keys
+// changed since the last barrier are encoded into the backend, at the
+// barrier (flush) — Flink's heap backend keeps objects too. Pebble, meant
+// for state larger than memory, is read and written through.
 type keyedValue[K comparable, S any] struct {
 	heap *runtime.HeapValueState[K, S]
 	*keyedBackend[K]
 	v *state.ValueState[S]
+	// cache and dirty are the write-back cache (nil for pebble).
+	cache map[K]cachedValue[S]
+	dirty map[K]struct{}
+}
+
+// cachedValue is a key's value as the cache knows it; ok false: none.
+type cachedValue[S any] struct {
+	v  S
+	ok bool
 }
 
 // openKeyedValue opens the state of one keyed operator subtask.
@@ -32,6 +46,9 @@ func openKeyedValue[K comparable, S any](ctx context.Context, env *Environment, 
 		return nil, err
 	}
 	kv := &keyedValue[K, S]{keyedBackend: kb}
+	if !kb.native {
+		kv.cache, kv.dirty = map[K]cachedValue[S]{}, map[K]struct{}{}
+	}
 	if kv.v, err = state.NewValueState(kb.b, state.ValueDescriptor[S]{Name: "value", Codec: sc}); err != nil {
 		return nil, errors.Join(fmt.Errorf("%s: %w", name, err), kb.close())
 	}
@@ -42,10 +59,16 @@ func (kv *keyedValue[K, S]) get(k K) (S, bool) {
 	if kv.heap != nil {
 		return kv.heap.Get(k)
 	}
-	kv.setKey(k)
+	kv.setKey(k) // timers and other states of the record use the current key
+	if c, hit := kv.cache[k]; hit {
+		return c.v, c.ok
+	}
 	v, ok, err := kv.v.Value()
 	if err != nil {
 		panic(fmt.Errorf("read keyed state: %w", err))
+	}
+	if kv.cache != nil {
+		kv.cache[k] = cachedValue[S]{v, ok}
 	}
 	return v, ok
 }
@@ -56,6 +79,10 @@ func (kv *keyedValue[K, S]) put(k K, v S) {
 		return
 	}
 	kv.setKey(k)
+	if kv.cache != nil {
+		kv.cache[k], kv.dirty[k] = cachedValue[S]{v, true}, struct{}{}
+		return
+	}
 	if err := kv.v.Update(v); err != nil {
 		panic(fmt.Errorf("write keyed state: %w", err))
 	}
@@ -67,15 +94,41 @@ func (kv *keyedValue[K, S]) del(k K) {
 		return
 	}
 	kv.setKey(k)
+	if kv.cache != nil {
+		kv.cache[k], kv.dirty[k] = cachedValue[S]{}, struct{}{}
+		return
+	}
 	if err := kv.v.Clear(); err != nil {
 		panic(fmt.Errorf("clear keyed state: %w", err))
 	}
+}
+
+// flush writes the keys changed since the last flush into the backend.
+func (kv *keyedValue[K, S]) flush() error {
+	for k := range kv.dirty {
+		kv.setKey(k)
+		var err error
+		if c := kv.cache[k]; c.ok {
+			err = kv.v.Update(c.v)
+		} else {
+			err = kv.v.Clear()
+			delete(kv.cache, k)
+		}
+		if err != nil {
+			return fmt.Errorf("write keyed state: %w", err)
+		}
+	}
+	clear(kv.dirty)
+	return nil
 }
 
 // snapshot takes the state's snapshot at the barrier (keyedBackend).
 func (kv *keyedValue[K, S]) snapshot(ctx context.Context, cp runtime.CheckpointMeta) (runtime.OperatorSnapshot, error) {
 	if kv.heap != nil {
 		return runtime.OperatorSnapshot{}, nil
+	}
+	if err := kv.flush(); err != nil {
+		return runtime.OperatorSnapshot{}, err
 	}
 	return kv.keyedBackend.snapshot(ctx, cp)
 }
@@ -85,6 +138,9 @@ func (kv *keyedValue[K, S]) each(fn func(K, S)) error {
 	if kv.heap != nil {
 		kv.heap.Range(fn)
 		return nil
+	}
+	if err := kv.flush(); err != nil {
+		return err
 	}
 	return kv.v.ForEach(func(kb []byte, _ int, s S) error {
 		k, err := decodeKey(kv.kc, kb)

@@ -1,9 +1,11 @@
 package kafka
 
 import (
+	"context"
 	"testing"
 
 	"github.com/floe-yarn/floe/stream"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 func TestSplitCodec(t *testing.T) {
@@ -100,5 +102,29 @@ func TestClientOpts(t *testing.T) {
 	}
 	if got := PropertiesFrom(map[string]string{"properties.client.id": "c", "sink.delivery-guarantee": "none"}); len(got) != 1 || got["client.id"] != "c" {
 		t.Fatalf("PropertiesFrom: %v", got)
+	}
+}
+
+// TestReaderCurrentSplit: the reader names the partition of each record
+// it returns, so FromSourceWithWatermarks keeps a watermark per partition.
+func TestReaderCurrentSplit(t *testing.T) {
+	var _ stream.SplitAwareReader = (*reader[string])(nil)
+	r := &reader[string]{
+		src: &Source[string]{opts: SourceOptions[string]{Deserializer: func(rec *kgo.Record) (string, error) { return string(rec.Value), nil }}},
+		parts: map[tp]*split{
+			{"orders", 0}: {Topic: "orders", Partition: 0, Stop: -1},
+			{"orders", 3}: {Topic: "orders", Partition: 3, Stop: -1},
+		},
+		buf: []*kgo.Record{
+			{Topic: "orders", Partition: 3, Offset: 0, Value: []byte("a")},
+			{Topic: "orders", Partition: 0, Offset: 0, Value: []byte("b")},
+			{Topic: "orders", Partition: 3, Offset: 1, Value: []byte("c")},
+		},
+	}
+	for _, want := range []struct{ v, split string }{{"a", "orders-3"}, {"b", "orders-0"}, {"c", "orders-3"}} {
+		v, err := r.Next(context.Background())
+		if err != nil || v != want.v || r.CurrentSplit() != want.split {
+			t.Fatalf("Next = %q, %v, split %q; want %q from %s", v, err, r.CurrentSplit(), want.v, want.split)
+		}
 	}
 }

@@ -60,7 +60,14 @@ type reader[T any] struct {
 	start    time.Time
 	emitted  int64
 	skipped  int64
+	cur      string // the split of the record Next returned last
 }
+
+// CurrentSplit implements stream.SplitAwareReader: with
+// stream.FromSourceWithWatermarks every partition keeps its own watermark
+// (and goes idle on its own with WithIdleness), so a partition that
+// lags or falls silent does not stall event time the others advance.
+func (r *reader[T]) CurrentSplit() string { return r.cur }
 
 // AddSplits implements stream.SplitReader: symbolic positions are
 // resolved to offsets and the partitions are consumed from there.
@@ -224,6 +231,7 @@ func (r *reader[T]) Next(ctx context.Context) (T, error) {
 					rec.Topic, rec.Partition, rec.Offset, err)
 			}
 			r.emitted++
+			r.cur = sp.id()
 			return v, nil
 		}
 		if r.src.opts.Bounded && len(r.parts) == 0 {
