@@ -99,7 +99,7 @@ func TestMinicluster(t *testing.T) {
 		if mcAlive(orphan.pid) {
 			t.Errorf("orphaned container pid %d (%s) still alive after stop", orphan.pid, orphan.cmdline)
 		}
-		if jvms := mcHadoopJVMs(t); len(jvms) != 0 {
+		if jvms := mcHadoopJVMs(t, state); len(jvms) != 0 {
 			t.Errorf("Hadoop JVMs still running after stop: %v", jvms)
 		}
 		if procs := mcContainerProcs(t, state); len(procs) != 0 {
@@ -118,7 +118,7 @@ func TestMinicluster(t *testing.T) {
 			t.Fatalf("status after start: exit %d with %d NodeManagers, want exit 0 and 2", code, n)
 		}
 		mcWaitNodes(t, c, rmWeb, 2)
-		if jvms := mcHadoopJVMs(t); len(jvms) != 5 {
+		if jvms := mcHadoopJVMs(t, state); len(jvms) != 5 {
 			t.Fatalf("after start: %d Hadoop JVMs (%v), want 5", len(jvms), jvms)
 		}
 	})
@@ -324,11 +324,16 @@ var mcDaemonClasses = []string{
 	"org.apache.hadoop.yarn.server.nodemanager.NodeManager",
 }
 
-// mcHadoopJVMs lists every process running a Hadoop daemon main class.
-func mcHadoopJVMs(t *testing.T) []mcProc {
+// mcHadoopJVMs lists every process running a Hadoop daemon main class of
+// the cluster in state (the secure cluster of the TestSecure* tests may
+// run beside it, in its own state dir).
+func mcHadoopJVMs(t *testing.T, state string) []mcProc {
 	t.Helper()
 	var out []mcProc
 	for _, p := range mcProcs(t) {
+		if !strings.Contains(p.cmdline, "-Dfloe.mc.dir="+state+" ") {
+			continue
+		}
 		for _, cls := range mcDaemonClasses {
 			if strings.Contains(p.cmdline, " "+cls) {
 				p.cmdline = cls
