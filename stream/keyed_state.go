@@ -21,15 +21,19 @@ type keyedValue[K comparable, S any] struct {
 	heap *runtime.HeapValueState[K, S]
 	*keyedBackend[K]
 	v *state.ValueState[S]
-	// cache and dirty are the write-back cache (nil for pebble).
-	cache map[K]cachedValue[S]
-	dirty map[K]struct{}
+	// cache and dirty are the write-back cache (nil for pebble): one
+	// entry per key read or written, and the entries changed since the
+	// last flush.
+	cache map[K]*cachedValue[K, S]
+	dirty []*cachedValue[K, S]
 }
 
 // cachedValue is a key's value as the cache knows it; ok false: none.
-type cachedValue[S any] struct {
-	v  S
-	ok bool
+type cachedValue[K comparable, S any] struct {
+	k     K
+	v     S
+	ok    bool
+	dirty bool
 }
 
 // openKeyedValue opens the state of one keyed operator subtask.
@@ -47,7 +51,7 @@ func openKeyedValue[K comparable, S any](ctx context.Context, env *Environment, 
 	}
 	kv := &keyedValue[K, S]{keyedBackend: kb}
 	if !kb.native {
-		kv.cache, kv.dirty = map[K]cachedValue[S]{}, map[K]struct{}{}
+		kv.cache = map[K]*cachedValue[K, S]{}
 	}
 	if kv.v, err = state.NewValueState(kb.b, state.ValueDescriptor[S]{Name: "value", Codec: sc}); err != nil {
 		return nil, errors.Join(fmt.Errorf("%s: %w", name, err), kb.close())
@@ -59,16 +63,16 @@ func (kv *keyedValue[K, S]) get(k K) (S, bool) {
 	if kv.heap != nil {
 		return kv.heap.Get(k)
 	}
-	kv.setKey(k) // timers and other states of the record use the current key
-	if c, hit := kv.cache[k]; hit {
+	if c := kv.cache[k]; c != nil {
 		return c.v, c.ok
 	}
+	kv.setKey(k)
 	v, ok, err := kv.v.Value()
 	if err != nil {
 		panic(fmt.Errorf("read keyed state: %w", err))
 	}
 	if kv.cache != nil {
-		kv.cache[k] = cachedValue[S]{v, ok}
+		kv.cache[k] = &cachedValue[K, S]{k: k, v: v, ok: ok}
 	}
 	return v, ok
 }
@@ -78,11 +82,11 @@ func (kv *keyedValue[K, S]) put(k K, v S) {
 		kv.heap.Put(k, v)
 		return
 	}
-	kv.setKey(k)
 	if kv.cache != nil {
-		kv.cache[k], kv.dirty[k] = cachedValue[S]{v, true}, struct{}{}
+		kv.change(k, v, true)
 		return
 	}
+	kv.setKey(k)
 	if err := kv.v.Update(v); err != nil {
 		panic(fmt.Errorf("write keyed state: %w", err))
 	}
@@ -93,32 +97,49 @@ func (kv *keyedValue[K, S]) del(k K) {
 		kv.heap.Delete(k)
 		return
 	}
-	kv.setKey(k)
 	if kv.cache != nil {
-		kv.cache[k], kv.dirty[k] = cachedValue[S]{}, struct{}{}
+		var zero S
+		kv.change(k, zero, false)
 		return
 	}
+	kv.setKey(k)
 	if err := kv.v.Clear(); err != nil {
 		panic(fmt.Errorf("clear keyed state: %w", err))
 	}
 }
 
+// change sets k's cached value and marks it for the next flush.
+func (kv *keyedValue[K, S]) change(k K, v S, ok bool) {
+	c := kv.cache[k]
+	if c == nil {
+		c = &cachedValue[K, S]{k: k}
+		kv.cache[k] = c
+	}
+	c.v, c.ok = v, ok
+	if !c.dirty {
+		c.dirty = true
+		kv.dirty = append(kv.dirty, c)
+	}
+}
+
 // flush writes the keys changed since the last flush into the backend.
 func (kv *keyedValue[K, S]) flush() error {
-	for k := range kv.dirty {
-		kv.setKey(k)
+	for i, c := range kv.dirty {
+		kv.dirty[i] = nil
+		c.dirty = false
+		kv.setKey(c.k)
 		var err error
-		if c := kv.cache[k]; c.ok {
+		if c.ok {
 			err = kv.v.Update(c.v)
 		} else {
 			err = kv.v.Clear()
-			delete(kv.cache, k)
+			delete(kv.cache, c.k)
 		}
 		if err != nil {
 			return fmt.Errorf("write keyed state: %w", err)
 		}
 	}
-	clear(kv.dirty)
+	kv.dirty = kv.dirty[:0]
 	return nil
 }
 
