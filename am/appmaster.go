@@ -399,7 +399,7 @@ func (a *appMaster) runMode(ctx context.Context) Result {
 		if env.Mode == contract.ModePerJob {
 			g, err = readGraph(filepath.Join(a.opts.WorkDir, contract.FileJobGraph))
 		} else {
-			g, err = planInContainer(ctx, a.opts.WorkDir, env)
+			g, err = planInContainer(ctx, a.opts.WorkDir, env, a.opts.Config)
 		}
 		if err != nil {
 			a.log.Error().Err(err).Msg("no job graph")
@@ -423,9 +423,7 @@ func (a *appMaster) runMode(ctx context.Context) Result {
 		sub := jobmanager.Submission{ID: env.JobID, Graph: g, Pool: env.JobBinary, Binary: env.JobBinary, Args: env.JobArgs, Restart: restart,
 			Checkpointing: ckp}
 		sub.SavepointPath, sub.AllowNonRestored = jobmanager.SavepointSubmission(lookup)
-		if env.Parallelism != "" {
-			sub.Env = []string{contract.EnvParallelism + "=" + env.Parallelism}
-		}
+		sub.Env = jobBinaryEnv(env, a.opts.Config)
 		return a.waitJob(ctx, sub)
 	}
 	return Result{Status: yarnrpc.FinalFailed, Diagnostics: fmt.Sprintf("unknown mode %q", env.Mode)}

@@ -21,6 +21,16 @@ type Job struct {
 	Args   []string
 	// Parallelism is the default parallelism (0: the job's own).
 	Parallelism int
+	// Pipeline are the job-level options set in the configuration
+	// (conf.PipelineProperties), which the job binary applies itself.
+	Pipeline []string
+}
+
+// NewJob is the job binary bin with args as `floe run` submits it under
+// cfg: the default parallelism from the -p flag (0: none) or cfg, and
+// cfg's job-level options.
+func NewJob(cfg *conf.Config, bin string, args []string, parallelism int) Job {
+	return Job{Binary: bin, Args: args, Parallelism: Parallelism(cfg, parallelism), Pipeline: conf.PipelineProperties(cfg)}
 }
 
 // Parallelism is the job's default parallelism: the -p flag when given,
@@ -36,12 +46,16 @@ func Parallelism(cfg *conf.Config, flag int) int {
 }
 
 // Env is what the job binary gets in its environment in every role
-// (contract.EnvParallelism when set).
+// (contract.EnvParallelism and contract.EnvDynamicProperties when set).
 func (j Job) Env() []string {
+	var env []string
 	if j.Parallelism > 0 {
-		return []string{contract.EnvParallelism + "=" + strconv.Itoa(j.Parallelism)}
+		env = append(env, contract.EnvParallelism+"="+strconv.Itoa(j.Parallelism))
 	}
-	return nil
+	if p := contract.DynamicPropertiesEnv(j.Pipeline); p != "" {
+		env = append(env, p)
+	}
+	return env
 }
 
 // Plan runs the job binary in the plan role on this machine and returns its

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/floe-yarn/floe/conf"
@@ -64,5 +65,25 @@ func TestNewJobID(t *testing.T) {
 	}
 	if a == b {
 		t.Errorf("two job ids are equal: %s", a)
+	}
+}
+
+// TestNewJobPipeline: the job-level options set in the configuration (not
+// those left at their defaults, nor other keys) reach the job binary in
+// every role through Env, next to the parallelism.
+func TestNewJobPipeline(t *testing.T) {
+	cfg := conf.New()
+	for k, v := range map[string]string{conf.MaxParallelism: "256", conf.AutoWatermarkInterval: "50 ms", conf.TaskManagerSlots: "3"} {
+		if err := cfg.Set(k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := NewJob(cfg, "/bin/job", nil, 2).Env()
+	want := []string{"FLOE_PARALLELISM=2", `FLOE_DYNAMIC_PROPERTIES=["pipeline.max-parallelism=256","pipeline.auto-watermark-interval=50 ms"]`}
+	if strings.Join(env, "\n") != strings.Join(want, "\n") {
+		t.Errorf("Env = %q, want %q", env, want)
+	}
+	if env := NewJob(conf.New(), "/bin/job", nil, 0).Env(); len(env) != 0 {
+		t.Errorf("Env of a job with nothing set = %q, want none", env)
 	}
 }

@@ -184,7 +184,7 @@ func (d *YarnDescriptor) Deploy(ctx context.Context, spec DeploySpec) (*Deployme
 	if spec.Mode == contract.ModePerJob && len(spec.JobGraph) == 0 {
 		// The binary was checked by validate: plan it now, before YARN
 		// is asked for anything.
-		job := Job{Binary: spec.JobBinary, Args: spec.JobArgs, Parallelism: spec.Parallelism}
+		job := Job{Binary: spec.JobBinary, Args: spec.JobArgs, Parallelism: spec.Parallelism, Pipeline: conf.PipelineProperties(d.opts.Config)}
 		if spec.JobGraph, err = job.Plan(ctx, spec.PlanOut); err != nil {
 			return nil, err
 		}

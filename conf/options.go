@@ -63,6 +63,7 @@ const (
 	SavepointIgnoreUnclaimed    = "execution.savepoint.ignore-unclaimed-state"
 	StateBackendType            = "state.backend.type"
 	MaxParallelism              = "pipeline.max-parallelism"
+	AutoWatermarkInterval       = "pipeline.auto-watermark-interval"
 	HeartbeatInterval           = "heartbeat.interval"
 	HeartbeatTimeout            = "heartbeat.timeout"
 	RestAddress                 = "rest.address"
@@ -137,6 +138,7 @@ func baseDeclarations() []Option {
 		{SavepointIgnoreUnclaimed, TypeBool, "false", "Start from a savepoint even when some of its state matches no operator of the job (floe run -n)."},
 		{StateBackendType, TypeString, "hashmap", "Keyed state backend: hashmap (in memory) or pebble (github.com/cockroachdb/pebble, on local disk; Floe's counterpart of Flink's rocksdb)."},
 		{MaxParallelism, TypeInt, "128", "Number of key groups keyed state is partitioned into: the upper bound of a rescale; it cannot change across a restore."},
+		{AutoWatermarkInterval, TypeDuration, "200 ms", "How often periodic watermark generators emit (Flink's default, 200 ms); the job's code may set its own."},
 		{HeartbeatInterval, TypeDuration, "10 s", "Interval of heartbeats between JobManager and TaskManagers."},
 		{HeartbeatTimeout, TypeDuration, "50 s", "A TaskManager or JobManager that sends no heartbeat for this long is declared lost."},
 		{RestAddress, TypeString, "", "Address clients use to reach the JobManager's REST endpoint; on YARN it is taken from the application report."},

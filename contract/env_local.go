@@ -5,10 +5,13 @@ import (
 	"fmt"
 )
 
-// EnvDynamicProperties carries `floe run -t local`'s -D options to the job
-// binary it runs in the local role: a JSON array of "key=value" strings in
-// command-line order. The job binary applies them over floe-conf.yaml
-// ($FLOE_CONF_DIR), so -D reaches local execution as it reaches a cluster.
+// EnvDynamicProperties carries options to the job binary: a JSON array of
+// "key=value" strings in command-line order. In the local role they are
+// `floe run -t local`'s -D options, which the job binary applies over
+// floe-conf.yaml ($FLOE_CONF_DIR), so -D reaches local execution as it
+// reaches a cluster. On a cluster they are the submission's
+// conf.PipelineKeys options, given to the plan role and every TaskManager
+// process alike, so that all build the same job graph.
 const EnvDynamicProperties = "FLOE_DYNAMIC_PROPERTIES"
 
 // DynamicPropertiesEnv returns the EnvDynamicProperties entry for dyn, or

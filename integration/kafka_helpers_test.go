@@ -90,6 +90,55 @@ func (k *kafkaEnv) produceLines(t *testing.T, topic string, lines []string) {
 	}
 }
 
+// produceLinesTo writes one record per line, round robin over the given
+// partitions of topic.
+func (k *kafkaEnv) produceLinesTo(t *testing.T, topic string, partitions []int32, lines []string) {
+	t.Helper()
+	p, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(k.brokers, ",")...), kgo.DefaultProduceTopic(topic),
+		kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	rs := make([]*kgo.Record, len(lines))
+	for i, l := range lines {
+		rs[i] = &kgo.Record{Value: []byte(l), Partition: partitions[i%len(partitions)]}
+	}
+	if err := p.ProduceSync(ctx, rs...).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitGroupAtEnd waits until group has committed, for each of the
+// topic's partitions partitions, the partition's end offset: a Floe
+// source commits the offsets of completed checkpoints, so everything
+// before them was read and is in a checkpoint.
+func (k *kafkaEnv) waitGroupAtEnd(t *testing.T, group, topic string, partitions int) {
+	t.Helper()
+	waitUntil(t, 3*time.Minute, fmt.Sprintf("group %s at the end of %d partitions of %s", group, partitions, topic), func() (bool, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		ends, err := k.adm.ListEndOffsets(ctx, topic)
+		if err != nil {
+			return false, nil
+		}
+		offs, err := k.adm.FetchOffsets(ctx, group)
+		if err != nil {
+			return false, nil
+		}
+		n, done := 0, true
+		ends.Each(func(o kadm.ListedOffset) {
+			n++
+			if c, ok := offs.Lookup(o.Topic, o.Partition); !ok || c.At != o.Offset {
+				done = false
+			}
+		})
+		return done && n == partitions, nil
+	})
+}
+
 // readCommitted reads topic with a consumer that is not Floe: the
 // broker's own console consumer with --isolation-level read_committed,
 // after waiting until no transaction is open on it (last stable offsets

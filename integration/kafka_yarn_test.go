@@ -106,69 +106,50 @@ func TestYarnKafkaLedgerExactlyOnce(t *testing.T) {
 	}
 }
 
-// TestYarnKafkaLedgerRescale resumes kafka-ledger from savepoints at other
-// parallelisms: 3 input partitions read by 2 subtasks (more partitions
-// than subtasks), then by 4 (fewer). floe stop is not on main yet, so
-// this is floe savepoint + floe cancel + floe run -s. The output is
-// exactly once across both resumptions.
+// TestYarnKafkaLedgerRescale is issue 14's "stop with savepoint and resume
+// at another parallelism" and "a partition added while the job runs is
+// read", on YARN: an unbounded kafka-ledger reads 3 input partitions with
+// 2 subtasks (more partitions than subtasks) and is stopped mid-input with
+// `floe stop --savepointPath`; a run at -p 4 (fewer partitions than
+// subtasks) resumes from the savepoint and reads the rest; two partitions
+// are then added to the input topic and written to, and the running job
+// finds and reads them (its consumer group's committed offsets reach the
+// ends of all 5 partitions); it is stopped with a savepoint in turn. The
+// output, read by the broker's console consumer with read_committed, is
+// exactly once across both stops.
 func TestYarnKafkaLedgerRescale(t *testing.T) {
 	k := requireKafka(t)
 	e := newYC(t)
 	dir := e.testDir(t)
 	in, out := k.createTopic(t, "rescale-in", 3), k.createTopic(t, "rescale-out", 2)
-	input := ledgercheck.Generate(4500, 30, uint64(time.Now().UnixNano()))
-	k.produceLines(t, in, input)
-	common := []string{"-Dtaskmanager.numberOfTaskSlots=1", "-Dexecution.checkpointing.interval=1h",
-		"-Dstate.checkpoints.dir=" + e.qualify(t, dir+"/chk"),
-		// As in TestYarnLedgerResumeFromSavepoint: the savepoint's handles
-		// may point into the cancelled job's checkpoint folder.
-		"-Dexecution.checkpointing.externalized-checkpoint-retention=RETAIN_ON_CANCELLATION"}
-	jobArgs := func(rate string) []string {
-		return []string{kafkaLedgerBinary(t, e), "--brokers", k.brokers, "--input-topic", in, "--output-topic", out,
-			"--bounded", "--rate", rate}
+	group := "it-" + in
+	first := ledgercheck.Generate(4500, 30, uint64(time.Now().UnixNano()))
+	k.produceLines(t, in, first)
+	target := e.qualify(t, dir+"/sp")
+	run := func(rate string, args ...string) (yarnrpc.ApplicationID, string) {
+		args = append(args, "-Dtaskmanager.numberOfTaskSlots=1", "-Dexecution.checkpointing.interval=1s",
+			"-Dstate.checkpoints.dir="+e.qualify(t, dir+"/chk"),
+			kafkaLedgerBinary(t, e), "--brokers", k.brokers, "--input-topic", in, "--output-topic", out,
+			"--group", group, "--rate", rate)
+		return e.runDetached(t, args...)
 	}
-	app1, id1 := e.runDetached(t, append(append([]string{"-p", "2"}, common...), jobArgs("100")...)...)
-	cc1 := e.jobManager(t, app1)
-	waitUntil(t, 2*time.Minute, "job running", func() (bool, error) {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		j, err := cc1.Job(ctx, id1)
-		return err == nil && allRunning(j), nil
-	})
-	time.Sleep(4 * time.Second) // some input read before the savepoint
-	so, err := e.floe(t, 3*time.Minute, "", "savepoint", "-t", "yarn-per-job", "-Dyarn.application.id="+app1.String(), id1, e.qualify(t, dir+"/sp"))
-	if err != nil {
-		t.Fatalf("floe savepoint: %v\n%s", err, so)
+	app1, id1 := run("100", "-p", "2")
+	sp1 := e.stopWithSavepoint(t, app1, id1, target)
+	if n := len(k.readCommitted(t, out)); n == 0 || n >= len(first) {
+		t.Fatalf("after the first stop: %d committed records, want some but fewer than the %d of the input", n, len(first))
 	}
-	m := savepointPathRE.FindStringSubmatch(so)
-	if m == nil {
-		t.Fatalf("no savepoint path in %q", so)
+	app2, id2 := run("0", "-p", "4", "-s", sp1)
+	k.waitGroupAtEnd(t, group, in, 3)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := k.adm.CreatePartitions(ctx, 2, in); err != nil {
+		t.Fatalf("add 2 partitions to %s: %v", in, err)
 	}
-	if _, err := e.floe(t, 2*time.Minute, "", "cancel", "-t", "yarn-per-job", "-Dyarn.application.id="+app1.String(), id1); err != nil {
-		t.Fatal(err)
-	}
-	app2, id2 := e.runDetached(t, append(append([]string{"-p", "4", "-s", m[1]}, common...), jobArgs("100")...)...)
-	cc2 := e.jobManager(t, app2)
-	restored := false
-	waitUntil(t, 4*time.Minute, "the resumed application to end", func() (bool, error) {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if st, err := cc2.JM.Checkpoints(ctx, id2); err == nil && st.Latest.Restored != nil {
-			restored = true
-		}
-		r, err := e.rm.ApplicationReport(ctx, app2)
-		if err != nil || !r.State.Terminal() {
-			return false, nil
-		}
-		if r.FinalStatus != yarnrpc.FinalSucceeded {
-			t.Errorf("resumed application ended %s: %s", r.FinalStatus, r.Diagnostics)
-		}
-		return true, nil
-	})
-	if !restored {
-		t.Error("the resumed job never reported a restore from the savepoint")
-	}
-	if err := ledgercheck.Check(input, k.readCommitted(t, out)); err != nil {
-		t.Fatalf("output not exactly once across the savepoint at another parallelism: %v", err)
+	second := ledgercheck.Generate(1500, 30, uint64(time.Now().UnixNano())+1)
+	k.produceLinesTo(t, in, []int32{3, 4}, second)
+	k.waitGroupAtEnd(t, group, in, 5)
+	e.stopWithSavepoint(t, app2, id2, target)
+	if err := ledgercheck.Check(append(first, second...), k.readCommitted(t, out)); err != nil {
+		t.Fatalf("output not exactly once across two stops, a rescale and two added partitions: %v", err)
 	}
 }

@@ -35,36 +35,6 @@ func TestYarnLedgerStopWithSavepoint(t *testing.T) {
 			e.bins+"/ledger", "--input", e.qualify(t, dir+"/in"), "--output", e.qualify(t, dir+"/out"), "--rate", rate)
 		return e.runDetached(t, args...)
 	}
-	// stop waits for a checkpoint of the running job, stops it with a
-	// savepoint and returns the savepoint's folder.
-	stop := func(app yarnrpc.ApplicationID, id string) string {
-		cc := e.jobManager(t, app)
-		waitUntil(t, 2*time.Minute, "job running with a completed checkpoint", func() (bool, error) {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			j, err := cc.Job(ctx, id)
-			if err != nil || string(j.State) != "RUNNING" {
-				return false, nil
-			}
-			st, err := cc.JM.Checkpoints(ctx, id)
-			return err == nil && st.Counts.Completed > 1, nil
-		})
-		out, err := e.floe(t, 3*time.Minute, "", "stop", "-t", "yarn-per-job", "-Dyarn.application.id="+app.String(),
-			"--savepointPath", target, id)
-		if err != nil {
-			t.Fatalf("floe stop: %v\n%s", err, out)
-		}
-		m := savepointPathRE.FindStringSubmatch(out)
-		if m == nil {
-			t.Fatalf("no savepoint path in %q", out)
-		}
-		if rep := e.waitAppEnd(t, app, 2*time.Minute); rep.FinalStatus != yarnrpc.FinalSucceeded {
-			t.Fatalf("application stopped with a savepoint ended %s (%s): %s", rep.State, rep.FinalStatus, rep.Diagnostics)
-		}
-		e.waitStagingGone(t, app, time.Minute)
-		e.selfContained(t, m[1], id)
-		return m[1]
-	}
 	// midRun checks that a stop left the input partly read: the sinks
 	// committed what precedes the savepoint, not the rest.
 	midRun := func(after string, before int) int {
@@ -75,10 +45,10 @@ func TestYarnLedgerStopWithSavepoint(t *testing.T) {
 		return n
 	}
 	app1, id1 := run("100", "-p", "2")
-	sp1 := stop(app1, id1)
+	sp1 := e.stopWithSavepoint(t, app1, id1, target)
 	n := midRun("the first stop", 0)
 	app2, id2 := run("100", "-p", "3", "-s", sp1, "-Dstate.backend.type=pebble")
-	sp2 := stop(app2, id2)
+	sp2 := e.stopWithSavepoint(t, app2, id2, target)
 	midRun("the second stop", n)
 	app3, _ := run("0", "-p", "1", "-s", sp2, "-Dstate.backend.type=hashmap")
 	if rep := e.waitAppEnd(t, app3, 3*time.Minute); rep.FinalStatus != yarnrpc.FinalSucceeded {
@@ -87,6 +57,41 @@ func TestYarnLedgerStopWithSavepoint(t *testing.T) {
 	if err := ledgercheck.Check(input, e.readLines(t, dir+"/out")); err != nil {
 		t.Fatalf("output not exactly once across two stops with savepoints: %v", err)
 	}
+}
+
+// stopWithSavepoint waits until the per-job application app runs job id
+// with a completed checkpoint, stops it with `floe stop --savepointPath
+// target`, checks that the application ends SUCCEEDED without staging
+// folder and that the savepoint is self-contained, and returns the
+// savepoint's folder.
+func (e *ycEnv) stopWithSavepoint(t *testing.T, app yarnrpc.ApplicationID, id, target string) string {
+	t.Helper()
+	cc := e.jobManager(t, app)
+	waitUntil(t, 2*time.Minute, "job running with a completed checkpoint", func() (bool, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		j, err := cc.Job(ctx, id)
+		if err != nil || string(j.State) != "RUNNING" {
+			return false, nil
+		}
+		st, err := cc.JM.Checkpoints(ctx, id)
+		return err == nil && st.Counts.Completed > 1, nil
+	})
+	out, err := e.floe(t, 3*time.Minute, "", "stop", "-t", "yarn-per-job", "-Dyarn.application.id="+app.String(),
+		"--savepointPath", target, id)
+	if err != nil {
+		t.Fatalf("floe stop: %v\n%s", err, out)
+	}
+	m := savepointPathRE.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no savepoint path in %q", out)
+	}
+	if rep := e.waitAppEnd(t, app, 2*time.Minute); rep.FinalStatus != yarnrpc.FinalSucceeded {
+		t.Fatalf("application stopped with a savepoint ended %s (%s): %s", rep.State, rep.FinalStatus, rep.Diagnostics)
+	}
+	e.waitStagingGone(t, app, time.Minute)
+	e.selfContained(t, m[1], id)
+	return m[1]
 }
 
 // selfContained checks that the savepoint at sp (qualified) belongs to job

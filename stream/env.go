@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/floe-yarn/floe/conf"
 	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/graph"
 	"github.com/floe-yarn/floe/internal/consolelog"
@@ -36,7 +37,8 @@ type Options struct {
 	// Parallelism is the default parallelism of operators (default 1, or
 	// $FLOE_PARALLELISM).
 	Parallelism int
-	// MaxParallelism is the number of key groups (default 128).
+	// MaxParallelism is the number of key groups: 0 takes
+	// pipeline.max-parallelism from the configuration (default 128).
 	MaxParallelism int
 	// DisableChaining runs every operator in a task of its own.
 	DisableChaining bool
@@ -60,8 +62,9 @@ type Options struct {
 	// changes, a line every 5 s and the runtime (default os.Stderr;
 	// io.Discard for none).
 	Progress io.Writer
-	// AutoWatermarkInterval is pipeline.auto-watermark-interval: how
-	// often periodic watermark generators emit (default 200 ms).
+	// AutoWatermarkInterval is how often periodic watermark generators
+	// emit: 0 takes pipeline.auto-watermark-interval from the
+	// configuration (default 200 ms).
 	AutoWatermarkInterval time.Duration
 }
 
@@ -77,6 +80,9 @@ type Environment struct {
 	stdout    io.Writer
 	printMu   sync.Mutex
 	log       zerolog.Logger
+	// pipeline holds the conf.PipelineKeys options: the configuration's
+	// (pipelineConfig), then the code's (Configure).
+	pipeline *conf.Config
 }
 
 type nodeInfo struct {
@@ -120,7 +126,17 @@ func NewEnvironment(opts Options) *Environment {
 		}
 		opts.Config = cfg
 	}
-	return &Environment{opts: opts, codecs: runtime.NewCodecRegistry(), keyHashes: map[[2]int]any{}, sideEdges: map[[2]int]sideEdge{}, stdout: opts.Stdout, log: log}
+	e := &Environment{opts: opts, codecs: runtime.NewCodecRegistry(), keyHashes: map[[2]int]any{}, sideEdges: map[[2]int]sideEdge{}, stdout: opts.Stdout, log: log}
+	pipeline, err := pipelineConfig(os.Getenv)
+	if err != nil {
+		e.fail(err)
+		pipeline = conf.New()
+	}
+	e.pipeline = pipeline
+	for k, v := range opts.Config {
+		e.setPipeline(k, v)
+	}
+	return e
 }
 
 // SetParallelism sets the default parallelism.
@@ -183,7 +199,11 @@ func (e *Environment) program(name string) (*program, error) {
 	if err := e.Err(); err != nil {
 		return nil, err
 	}
-	l := &graph.Logical{Name: name, DefaultParallelism: e.opts.Parallelism, MaxParallelism: e.opts.MaxParallelism,
+	maxp, err := e.maxParallelism()
+	if err != nil {
+		return nil, fmt.Errorf("build job: %w", err)
+	}
+	l := &graph.Logical{Name: name, DefaultParallelism: e.opts.Parallelism, MaxParallelism: maxp,
 		DisableChaining: e.opts.DisableChaining, Config: e.opts.Config, Edges: e.timestampEdges()}
 	p := &program{}
 	for _, n := range e.nodes {

@@ -45,6 +45,7 @@ func (e *Environment) Configure(key, value string) {
 		e.opts.Config = map[string]string{}
 	}
 	e.opts.Config[key] = value
+	e.setPipeline(key, value)
 }
 
 // localSettings reads what local execution needs from the configuration:

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/floe-yarn/floe/conf"
 	"github.com/floe-yarn/floe/runtime"
 )
 
@@ -159,6 +160,9 @@ const DefaultAutoWatermarkInterval = 200 * time.Millisecond
 func (e *Environment) autoWatermarkInterval() time.Duration {
 	if e.opts.AutoWatermarkInterval > 0 {
 		return e.opts.AutoWatermarkInterval
+	}
+	if d := e.pipeline.Duration(conf.AutoWatermarkInterval); d > 0 {
+		return d
 	}
 	return DefaultAutoWatermarkInterval
 }

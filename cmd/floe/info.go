@@ -43,7 +43,7 @@ func infoCommand() *cli.Command {
 			if err := client.CheckJobBinary(bin, client.ClusterPlatform(runtime.GOARCH)); err != nil {
 				return err
 			}
-			job := client.Job{Binary: bin, Args: c.Args().Tail(), Parallelism: client.Parallelism(cfg, c.Int("parallelism"))}
+			job := client.NewJob(cfg, bin, c.Args().Tail(), c.Int("parallelism"))
 			g, err := job.Plan(c.Context, os.Stdout)
 			if err != nil {
 				return err

@@ -91,7 +91,7 @@ func runJob(c *cli.Context) error {
 	if fi, err := os.Stat(bin); err != nil || fi.IsDir() {
 		return fmt.Errorf("run: job binary %s: not a file (%v)", bin, err)
 	}
-	job := client.Job{Binary: bin, Args: r.args, Parallelism: client.Parallelism(cfg, r.parallelism)}
+	job := client.NewJob(cfg, bin, r.args, r.parallelism)
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	switch r.target {

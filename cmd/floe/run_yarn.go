@@ -226,7 +226,7 @@ func (r yarnRun) session(ctx context.Context) error {
 		return err
 	}
 	st, err := env.desc.SubmitToSession(ctx, cc, client.SessionSubmission{
-		Job:     client.Job{Binary: r.bin, Args: r.args, Parallelism: client.Parallelism(r.cfg, r.parallelism)},
+		Job:     client.NewJob(r.cfg, r.bin, r.args, r.parallelism),
 		Restart: restart, Config: ckp, PlanOut: os.Stdout,
 		Check: checkPlannedJob(r.c.App.ErrWriter, r.cfg, env.store, false),
 	})

@@ -48,7 +48,7 @@ type applicationJob struct {
 // waits for it to end; a job that does not finish is an error. When ctx
 // ends first (the cluster is stopped), the job is cancelled.
 func runApplicationJob(ctx context.Context, a applicationJob) error {
-	job := client.Job{Binary: a.bin, Args: a.args, Parallelism: client.Parallelism(a.cfg, 0)}
+	job := client.NewJob(a.cfg, a.bin, a.args, 0)
 	g, err := job.Plan(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("application job %s: %w", a.bin, err)
