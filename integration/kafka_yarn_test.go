@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -151,5 +152,50 @@ func TestYarnKafkaLedgerRescale(t *testing.T) {
 	e.stopWithSavepoint(t, app2, id2, target)
 	if err := ledgercheck.Check(append(first, second...), k.readCommitted(t, out)); err != nil {
 		t.Fatalf("output not exactly once across two stops, a rescale and two added partitions: %v", err)
+	}
+}
+
+// TestYarnKafkaBadInput is issue 14's bad input on YARN, per-job and
+// attached, without restarts: a missing input topic, an unreachable broker
+// (bounded) and a record the job's deserializer rejects each fail the job
+// with a clear error that reaches the user's terminal (the topic; the
+// broker and the wait; topic, partition and offset of the record), the
+// application ends FAILED and leaves no staging folder.
+func TestYarnKafkaBadInput(t *testing.T) {
+	k := requireKafka(t)
+	e := newYC(t)
+	out := k.createTopic(t, "bad-out", 1)
+	bad := k.createTopic(t, "bad-in", 1)
+	k.produceLines(t, bad, []string{"a 10", "b 20", "c twenty", "d 40"})
+	missing := fmt.Sprintf("it-no-such-topic-%d", time.Now().UnixNano())
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"topic missing", []string{"--brokers", k.brokers, "--input-topic", missing, "--output-topic", out, "--bounded"},
+			[]string{"does not exist", missing}},
+		{"broker unreachable", []string{"--brokers", "127.0.0.1:1", "--input-topic", bad, "--output-topic", out, "--bounded"},
+			[]string{"unreachable", "127.0.0.1:1"}},
+		{"record rejected", []string{"--brokers", k.brokers, "--input-topic", bad, "--output-topic", out, "--bounded"},
+			[]string{fmt.Sprintf("topic %q", bad), "partition 0", "offset 2", "twenty"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"run", "-t", "yarn-per-job", "-Dyarn.tags=" + e.tag, "-Drestart-strategy.type=none",
+				kafkaLedgerBinary(t, e)}, tc.args...)
+			so, err := e.floe(t, 4*time.Minute, "", args...)
+			if err == nil {
+				t.Fatalf("the job succeeded:\n%s", so)
+			}
+			app := ycAppIDIn(t, so)
+			e.killAtEnd(t, app)
+			for _, w := range append(tc.want, "final status FAILED") {
+				if !strings.Contains(so, w) {
+					t.Errorf("no %q in the client's output:\n%s", w, so)
+				}
+			}
+			e.waitAppEnd(t, app, time.Minute)
+			e.waitStagingGone(t, app, 30*time.Second)
+		})
 	}
 }

@@ -106,7 +106,13 @@
 // idle too (forwarded as IdleWatermark) at the largest of their
 // watermarks. A source task sends MaxWatermark through its chain when the
 // source ends, before Finish. Barriers and alignment are untouched:
-// watermarks are events like any other on a channel.
+// watermarks are events like any other on a channel. A stop with
+// savepoint without drain ends no event time: the stopped source sends
+// neither MaxWatermark nor anything else after the barrier, then a Stopped
+// event before each channel's end; a task whose input channel ended so
+// leaves that channel's watermark where it was, finishes its operators
+// with a context that StoppedWithSavepoint recognizes (keyed end-of-input
+// callbacks emit nothing) and passes Stopped on.
 //
 // Processing time: TimeContext.AtProcessingTime registers a callback that
 // the task goroutine runs once the wall clock reaches it — a task with

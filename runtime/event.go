@@ -7,13 +7,17 @@ import "fmt"
 // records that preceded and followed them upstream.
 type EventKind uint8
 
-// The event kinds. Watermark and CheckpointBarrier are reserved for event
-// time and checkpoints; today's runtime only produces EndOfPartition.
+// The event kinds. Stopped (Flink's EndOfData of a stop without drain)
+// precedes the EndOfPartition of a channel whose producer ended because
+// its job stopped with a savepoint: that end does not end event time, and
+// the consumer's operators are not finished (what they would emit then
+// is not covered by the savepoint).
 const (
 	EventNone EventKind = iota
 	EndOfPartition
 	Watermark
 	CheckpointBarrier
+	Stopped
 )
 
 func (k EventKind) String() string {
@@ -26,6 +30,8 @@ func (k EventKind) String() string {
 		return "watermark"
 	case CheckpointBarrier:
 		return "checkpoint-barrier"
+	case Stopped:
+		return "stopped"
 	}
 	return fmt.Sprintf("event(%d)", uint8(k))
 }

@@ -16,6 +16,21 @@ import (
 // the job finishes. When it is aborted the source goes on where it
 // stopped and the job keeps running.
 
+// stoppedKey marks the context of Operator.Finish in a task that ended
+// because its job stopped with a savepoint without drain.
+type stoppedKey struct{}
+
+// StoppedWithSavepoint reports whether ctx, the context of
+// Operator.Finish, belongs to a task that ends because its job stopped
+// with a savepoint without drain (`floe stop` without --drain): its input
+// did not end, so an operator emits nothing at its end (output after the
+// savepoint's barrier would be repeated by the job that resumes from it);
+// a sink still commits what precedes the barrier.
+func StoppedWithSavepoint(ctx context.Context) bool {
+	v, _ := ctx.Value(stoppedKey{}).(bool)
+	return v
+}
+
 // errStopped ends a source whose stop-with-savepoint completed; runSource
 // turns it into a normal end.
 var errStopped = errors.New("source stopped with a savepoint")

@@ -60,7 +60,8 @@ type task struct {
 	v       graph.Vertex
 	ops     map[int]Operator
 	outputs []*RecordOutput
-	// stopped is set when a stop-with-savepoint ended this source task.
+	// stopped is set when a stop-with-savepoint ended this task: a
+	// source's own stop, or a Stopped event on an input channel.
 	stopped bool
 	current string // operator name, for panic reports
 	cp      checkpoints
@@ -124,13 +125,24 @@ func RunTask(ctx context.Context, opts TaskOptions) (err error) {
 		// output the savepoint does not cover.
 		t.watermarkTo(t.v.Operators[0], MaxWatermark)
 	}
+	fctx := ctx
+	if t.stopped {
+		// Nor do its operators finish (Flink calls no finish() on a stop
+		// without drain): they learn it from the context.
+		fctx = context.WithValue(ctx, stoppedKey{}, true)
+	}
 	for _, n := range t.v.Operators {
 		t.current = g.Operators[n].Node.Name
-		if err := t.ops[n].Finish(ctx); err != nil {
+		if err := t.ops[n].Finish(fctx); err != nil {
 			return fmt.Errorf("finish %s: %w", t.current, err)
 		}
 	}
 	for _, o := range t.outputs {
+		if t.stopped {
+			if err := o.Broadcast(Event{Kind: Stopped}); err != nil {
+				return err
+			}
+		}
 		if err := o.end(); err != nil {
 			return err
 		}
@@ -283,7 +295,18 @@ func (t *task) run(ctx context.Context) (err error) {
 			if err := t.align(t.cp.aligner.EndOfPartition(time.Now(), ch)); err != nil {
 				return err
 			}
-			t.valveOut(t.tm.valve.End(ch))
+			if t.cp.stopping[ch] {
+				// Stopped with a savepoint: the channel's watermark
+				// stays where it was, and so does this task's.
+				t.stopped = true
+			} else {
+				t.valveOut(t.tm.valve.End(ch))
+			}
+		case Stopped:
+			if t.cp.stopping == nil {
+				t.cp.stopping = map[int]bool{}
+			}
+			t.cp.stopping[t.cp.index[[2]int{el.Edge, el.Producer}]] = true
 		case CheckpointBarrier:
 			if err := t.barrier(el); err != nil {
 				return err

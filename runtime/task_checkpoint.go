@@ -22,6 +22,9 @@ type checkpoints struct {
 	aligner  *Aligner
 	barrier  CheckpointMeta // the newest barrier seen
 	read     int            // elements read
+	// stopping marks the channels whose producer sent Stopped: their
+	// end comes from a stop with savepoint.
+	stopping map[int]bool
 }
 
 // checkEvery is how many input elements a busy task reads between looks at

@@ -108,7 +108,10 @@ func ProcessWithEnd[T any, K comparable, S, O any](ks KeyedStream[T, K], fn func
 			fn(c, v, emit)
 		}, snapshot: st.snapshot, close: st.close}
 		if onEnd != nil {
-			inst.finish = func(context.Context) error {
+			inst.finish = func(ctx context.Context) error {
+				if runtime.StoppedWithSavepoint(ctx) {
+					return nil // the input did not end: the job resumes from the savepoint
+				}
 				return st.each(func(k K, s S) { onEnd(k, s, emit) })
 			}
 		}

@@ -194,7 +194,8 @@ func ForEachSubtask[T any](in Stream[T], fn func(subtask int, v T)) Sink {
 
 // AddSink adds a custom sink. open is called once per parallel instance
 // (with its index) and returns the function receiving that instance's
-// records and end, called when a bounded input ends (end may be nil).
+// records and end, called when a bounded input ends (end may be nil), not
+// when the job stops with a savepoint (`floe stop` without --drain).
 func AddSink[T any](in Stream[T], name string, open func(subtask int) (write func(T), end func() error, err error)) Sink {
 	return addSink(in, name, func(oc runtime.OperatorContext) (*instance[T], error) {
 		write, end, err := open(oc.Subtask)
@@ -203,7 +204,12 @@ func AddSink[T any](in Stream[T], name string, open func(subtask int) (write fun
 		}
 		inst := &instance[T]{in: write}
 		if end != nil {
-			inst.finish = func(context.Context) error { return end() }
+			inst.finish = func(ctx context.Context) error {
+				if runtime.StoppedWithSavepoint(ctx) {
+					return nil
+				}
+				return end()
+			}
 		}
 		return inst, nil
 	})

@@ -227,8 +227,15 @@ func (ph *phase) checkpoint(id int64) []api.AcknowledgeCheckpoint {
 // without notifying completion.
 func (ph *phase) trigger(id int64) []api.AcknowledgeCheckpoint {
 	ph.t.Helper()
+	return ph.triggerWith(id, func(*api.TriggerCheckpoint) {})
+}
+
+// triggerWith is trigger with the trigger message changed by set.
+func (ph *phase) triggerWith(id int64, set func(*api.TriggerCheckpoint)) []api.AcknowledgeCheckpoint {
+	ph.t.Helper()
 	g := ph.g.Graph()
 	tr := api.TriggerCheckpoint{Job: jobID, Attempt: ph.attempt, Checkpoint: id, TimestampMillis: time.Now().UnixMilli()}
+	set(&tr)
 	for _, v := range g.Vertices {
 		if v.Source {
 			for i := 0; i < v.Parallelism; i++ {
@@ -256,6 +263,23 @@ func (ph *phase) trigger(id int64) []api.AcknowledgeCheckpoint {
 		return len(ph.c.acked(id)) == ph.subtasks()
 	})
 	return ph.c.acked(id)
+}
+
+// stopWithSavepoint stops the job with savepoint id into dir, without
+// drain, as the coordinator does: the sources' trigger carries Stop, every
+// subtask acknowledges, the completion is notified, and every subtask
+// then finishes.
+func (ph *phase) stopWithSavepoint(id int64, dir string) []api.AcknowledgeCheckpoint {
+	ph.t.Helper()
+	acks := ph.triggerWith(id, func(tr *api.TriggerCheckpoint) {
+		tr.Savepoint, tr.SavepointDir, tr.Stop = true, dir, true
+	})
+	if err := ph.tm.NotifyCheckpoint(context.Background(), api.NotifyCheckpoint{Job: jobID, Attempt: ph.attempt, Checkpoint: id}); err != nil {
+		ph.t.Fatal(err)
+	}
+	ph.finish()
+	ph.stop()
+	return acks
 }
 
 // fail cancels every subtask (a failure of the attempt) and waits for them.

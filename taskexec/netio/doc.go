@@ -116,7 +116,8 @@
 //	0x21  event    S → C      kind (1 B) | EndOfPartition: - |
 //	                          Watermark: varint ts |
 //	                          CheckpointBarrier: varint id | varint ts
-//	                          [| uvarint len | savepoint folder]
+//	                          [| uvarint len | savepoint folder] |
+//	                          Stopped: -
 //	0x22  error    S → C      code (1 B) | message (UTF-8)
 //
 // The server speaks first: hello with a fresh nonce; the client answers

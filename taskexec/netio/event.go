@@ -8,13 +8,14 @@ import (
 // EventKind tells in-band events apart. The values match runtime.EventKind.
 type EventKind uint8
 
-// Event kinds. Only EndOfPartition is produced today; Watermark and
-// CheckpointBarrier are carried end to end (in order with the records) so
-// that event time and checkpoints need no change to the data plane.
+// Event kinds, carried end to end in order with the records: the end of a
+// channel, event time, checkpoints, and Stopped, which precedes the
+// EndOfPartition of a producer stopped with a savepoint (runtime.Stopped).
 const (
 	EndOfPartition    EventKind = 1
 	Watermark         EventKind = 2
 	CheckpointBarrier EventKind = 3
+	Stopped           EventKind = 4
 )
 
 func (k EventKind) String() string {
@@ -25,6 +26,8 @@ func (k EventKind) String() string {
 		return "watermark"
 	case CheckpointBarrier:
 		return "checkpoint-barrier"
+	case Stopped:
+		return "stopped"
 	}
 	return fmt.Sprintf("event(%d)", uint8(k))
 }
@@ -63,6 +66,7 @@ func BarrierEvent(id, ts int64) Event {
 //	|      | Watermark: varint timestamp                   |
 //	|      | CheckpointBarrier: varint id, varint timestamp|
 //	|      |   [, uvarint n, n bytes savepoint folder]     |
+//	|      | Stopped: none                                 |
 //	+------+-----------------------------------------------+
 //
 // The savepoint folder is present only in a savepoint's barrier, so a
@@ -92,7 +96,7 @@ func parseEvent(b []byte) (Event, error) {
 	b = b[1:]
 	var fields []*int64
 	switch e.Kind {
-	case EndOfPartition:
+	case EndOfPartition, Stopped:
 	case Watermark:
 		fields = []*int64{&e.Timestamp}
 	case CheckpointBarrier:
@@ -122,7 +126,7 @@ func parseEvent(b []byte) (Event, error) {
 
 func validEvent(e Event) error {
 	switch e.Kind {
-	case EndOfPartition, Watermark, CheckpointBarrier:
+	case EndOfPartition, Watermark, CheckpointBarrier, Stopped:
 		return nil
 	}
 	return fmt.Errorf("netio: unknown event kind %d", e.Kind)

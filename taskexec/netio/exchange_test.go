@@ -38,6 +38,8 @@ func script(n int) []element {
 			out = append(out, element{ev: WatermarkEvent(int64(i) * 1000)})
 		case i%251 == 100:
 			out = append(out, element{ev: BarrierEvent(int64(i), -int64(i))})
+		case i == n-1:
+			out = append(out, element{ev: Event{Kind: Stopped}})
 		case i%13 == 0:
 			out = append(out, element{rec: ""}) // empty records are records too
 		default:

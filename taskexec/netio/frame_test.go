@@ -34,6 +34,7 @@ func goldenFrames() []struct {
 		{"watermark", appendFrame(nil, frameEvent, 7, appendEvent(nil, WatermarkEvent(-1)))},
 		{"barrier", appendFrame(nil, frameEvent, 7, appendEvent(nil, BarrierEvent(300, 1700000000000)))},
 		{"savepoint-barrier", appendFrame(nil, frameEvent, 7, appendEvent(nil, Event{Kind: CheckpointBarrier, CheckpointID: 4, Timestamp: 5, Savepoint: "/sp/a"}))},
+		{"stopped", appendFrame(nil, frameEvent, 7, appendEvent(nil, Event{Kind: Stopped}))},
 		{"error", appendFrame(nil, frameError, 7, appendError(nil, fmt.Errorf("%w: boom", ErrProducerFailed)))},
 	}
 }
@@ -67,7 +68,7 @@ func TestFramesParse(t *testing.T) {
 	if err != nil || r.credit != 3 || r.subpartition != 5 || r.partition != id {
 		t.Fatalf("request round trip: %+v %v", r, err)
 	}
-	for _, e := range []Event{endOfPartition, WatermarkEvent(-5), BarrierEvent(1<<40, 9),
+	for _, e := range []Event{endOfPartition, WatermarkEvent(-5), BarrierEvent(1<<40, 9), {Kind: Stopped},
 		{Kind: CheckpointBarrier, CheckpointID: 3, Timestamp: 9, Savepoint: "hdfs://nn/sp/savepoint-ab12cd-0011"}} {
 		got, err := parseEvent(appendEvent(nil, e))
 		if err != nil || got != e {
