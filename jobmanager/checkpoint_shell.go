@@ -165,7 +165,7 @@ func (w *storageWorker) run(ctx context.Context, st CheckpointStorage) {
 				w.requeue(q[i:]...) // for the drain below
 				break
 			}
-			w.do(ctx, st, a)
+			w.doUncut(ctx, st, a)
 		}
 		select {
 		case <-ctx.Done():
@@ -197,6 +197,26 @@ func (w *storageWorker) requeue(a ...Action) {
 	w.mu.Lock()
 	w.queue = append(a, w.queue...)
 	w.mu.Unlock()
+}
+
+// doUncut does a without letting the JobManager's stop (ctx ending) cut
+// it short: a per-job cluster stops right after its job ended, maybe while
+// the deletion of a subsumed checkpoint is under way, which must not be
+// left half done. From the stop on, a gets drainTimeout.
+func (w *storageWorker) doUncut(ctx context.Context, st CheckpointStorage, a Action) {
+	actx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() {
+		t := time.NewTimer(drainTimeout)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancel()
+		case <-actx.Done():
+		}
+	})
+	defer stop()
+	w.do(actx, st, a)
 }
 
 func (w *storageWorker) do(ctx context.Context, st CheckpointStorage, a Action) {
