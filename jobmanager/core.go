@@ -182,6 +182,24 @@ func (c *Core) submit(e JobSubmitted) {
 	c.schedule(j)
 }
 
+// ensureSlots returns the free slots of j's pool that j would run in, or,
+// when the pool has too few, asks for the TaskManagers it lacks beyond
+// those already asked for and returns false.
+func (c *Core) ensureSlots(j *jobState) ([]api.SlotLocation, bool) {
+	need := j.g.Slots()
+	free := c.freeSlots(j.pool)
+	if len(free) >= need {
+		return free[:need], true
+	}
+	missing := need - len(free) - c.pending[j.pool]*c.opts.SlotsPerTaskManager
+	if missing > 0 {
+		n := (missing + c.opts.SlotsPerTaskManager - 1) / c.opts.SlotsPerTaskManager
+		c.pending[j.pool] += n
+		c.emit(StartTaskManagers{Pool: j.pool, Count: n, Slots: c.opts.SlotsPerTaskManager})
+	}
+	return nil, false
+}
+
 func (c *Core) resetExecutions(j *jobState) {
 	j.execs = map[subtaskKey]*execution{}
 	for _, v := range j.g.Vertices {
@@ -223,18 +241,11 @@ func (c *Core) schedule(j *jobState) {
 	if j.state != api.JobCreated {
 		return
 	}
-	need := j.g.Slots()
-	free := c.freeSlots(j.pool)
-	if len(free) < need {
-		missing := need - len(free) - c.pending[j.pool]*c.opts.SlotsPerTaskManager
-		if missing > 0 {
-			n := (missing + c.opts.SlotsPerTaskManager - 1) / c.opts.SlotsPerTaskManager
-			c.pending[j.pool] += n
-			c.emit(StartTaskManagers{Pool: j.pool, Count: n, Slots: c.opts.SlotsPerTaskManager})
-		}
+	free, ok := c.ensureSlots(j)
+	if !ok {
 		return
 	}
-	j.slots = free[:need]
+	j.slots = free
 	for _, s := range j.slots {
 		c.tms[s.TaskManager].slots[s.Slot] = j.id
 	}
@@ -458,6 +469,12 @@ func (c *Core) settle(j *jobState) {
 			msg = fmt.Sprintf("restart %d of %d after: %s", j.restarts, j.restart.Attempts, j.cause)
 		}
 		c.setJob(j, api.JobRestarting, msg)
+		if c.now.Before(j.restartAt) {
+			// Replacements for lost TaskManagers start during the
+			// backoff, as Flink's resource manager asks for new workers
+			// as soon as one is lost: the delay and the start overlap.
+			c.ensureSlots(j)
+		}
 		c.restartDue(j)
 	}
 }
