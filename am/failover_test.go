@@ -123,6 +123,29 @@ func TestAppMasterFailover(t *testing.T) {
 						t.Errorf("shutdown: %v", err)
 					}
 				}}},
+		{name: "a session's attempt 2 lists the job that ended under attempt 1 and does not run it", attempt: 2,
+			prefill: func(t *testing.T, fsys jobStoreFS, root string) { recordAttempt1(t, fsys, root, api.JobCanceled) },
+			tc: amCase{mode: contract.ModeSession, tm: failTasks, wantStatus: yarnrpc.FinalSucceeded, wantDiag: "shut down", wantFinish: true,
+				act: func(t *testing.T, c *api.Client, _ context.CancelFunc) {
+					var st api.JobStatus
+					var err error
+					for i := 0; i < 100; i++ { // the endpoint may not listen yet
+						if st, err = c.Job(context.Background(), testJobID); err == nil {
+							break
+						}
+						time.Sleep(20 * time.Millisecond)
+					}
+					if err != nil || st.State != api.JobCanceled || len(st.Subtasks) != 2 || st.Subtasks[0].State != api.Canceled {
+						t.Errorf("job %s after the failover: %+v (%v); want CANCELED with its 2 subtasks canceled", testJobID, st, err)
+					}
+					time.Sleep(200 * time.Millisecond) // had it been deployed, failTasks would have failed it by now
+					if list, err := c.Jobs(context.Background()); err != nil || len(list.Jobs) != 1 || list.Jobs[0].State != api.JobCanceled {
+						t.Errorf("job list %+v (%v), want the job CANCELED", list, err)
+					}
+					if err := c.Shutdown(context.Background(), "done"); err != nil {
+						t.Errorf("shutdown: %v", err)
+					}
+				}}},
 		{name: "a zombie attempt 1 finds attempt 2 and exits", attempt: 1,
 			prefill: func(t *testing.T, fsys jobStoreFS, root string) {
 				if _, _, err := jobstore.Open(context.Background(), fsys, root, 2, ""); err != nil {

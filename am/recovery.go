@@ -91,7 +91,8 @@ func (r *recorder) JobEnded(ctx context.Context, st api.JobStatus) error {
 }
 
 // recoveredJob is a job a former attempt recorded, ready to resubmit (Sub)
-// or, when it had ended, its final status.
+// or, when it had ended, its final status (and Sub lists it as ended,
+// Recovery.Ended).
 type recoveredJob struct {
 	Sub   jobmanager.Submission
 	Final *api.JobStatus
@@ -104,16 +105,18 @@ func recoverJobs(ctx context.Context, fsys jobStoreFS, st jobstore.State, cause 
 	var out []recoveredJob
 	for _, j := range st.Jobs {
 		r := j.Submission
-		if j.Final != nil {
-			out = append(out, recoveredJob{Final: &api.JobStatus{Version: api.Version, ID: r.ID, Name: r.Name, State: j.Final.State, Cause: j.Final.Cause}})
-			continue
-		}
 		g, err := graph.Unmarshal(r.Graph)
 		if err != nil {
 			return nil, fmt.Errorf("job store: job %s: graph: %w", r.ID, err)
 		}
 		sub := jobmanager.Submission{ID: r.ID, Graph: g, Pool: r.Pool, Binary: r.Binary, Args: r.Args, Env: r.Env, Restart: r.Restart,
 			SavepointPath: r.SavepointPath, AllowNonRestored: r.AllowNonRestored}
+		if f := j.Final; f != nil {
+			sub.Recover = &jobmanager.Recovery{Ended: &jobmanager.JobEnd{State: f.State, Cause: f.Cause,
+				Submitted: time.UnixMilli(r.SubmittedMillis), Ended: time.UnixMilli(f.TimeMillis)}}
+			out = append(out, recoveredJob{Sub: sub, Final: &api.JobStatus{Version: api.Version, ID: r.ID, Name: r.Name, State: f.State, Cause: f.Cause}})
+			continue
+		}
 		rec := &jobmanager.Recovery{Cause: cause, SkipIDs: CheckpointIDGap}
 		if len(r.Checkpointing) > 0 {
 			sub.Checkpointing = &jobmanager.JobCheckpointing{}

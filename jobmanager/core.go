@@ -159,6 +159,22 @@ func (c *Core) submit(e JobSubmitted) {
 	c.resetExecutions(j)
 	c.jobs[e.Job] = j
 	c.order = append(c.order, e.Job)
+	if e.Ended != nil {
+		// Ended under a former attempt: listed as it ended, not run.
+		j.state, j.cause = e.Ended.State, e.Ended.Cause
+		es := api.Canceled
+		if j.state == api.JobFinished {
+			es = api.Finished
+		}
+		for _, ex := range j.execs {
+			ex.state = es
+		}
+		if j.cause != "" {
+			c.recordException(j, j.cause)
+		}
+		c.emit(JobChanged{Job: j.id, State: j.state, Cause: j.cause, Recovered: true})
+		return
+	}
 	c.emit(JobChanged{Job: j.id, State: api.JobCreated})
 	if e.RecoverCause != "" {
 		c.recordException(j, e.RecoverCause)

@@ -33,6 +33,9 @@ type JobSubmitted struct {
 	Found        []string
 	RecoverCause string
 	SkipIDs      int64
+	// Ended is set for a job a former attempt saw end (Recovery.Ended):
+	// it is added in its final state, and nothing runs.
+	Ended *JobEnd
 }
 
 // JobCancelRequested asks to cancel a job.
@@ -123,6 +126,9 @@ type JobChanged struct {
 	Job   string
 	State api.JobState
 	Cause string
+	// Recovered: the job had ended under a former attempt (its end is
+	// recorded and timed already).
+	Recovered bool
 }
 
 // SendTrigger asks a TaskManager to inject checkpoint barriers at its

@@ -300,6 +300,12 @@ func (jm *JobManager) do(ctx context.Context, a Action) {
 		}
 		ev.Str("job", a.Job).Str("state", string(a.State)).Str("cause", a.Cause).Msg("job state")
 		st, _ := jm.core.Job(a.Job)
+		if a.Recovered {
+			jm.mu.Lock()
+			jm.status[a.Job] = st
+			jm.mu.Unlock()
+			return
+		}
 		if a.State.Terminal() && jm.opts.Recorder != nil {
 			// Queued before anyone waiting for the job learns it ended
 			// (a per-job AM stops the JobManager then; the worker drains
@@ -356,6 +362,9 @@ func (jm *JobManager) Submit(ctx context.Context, s Submission) (string, error) 
 	} else if restore, err = jm.readSavepoint(ctx, s); err != nil {
 		return "", fmt.Errorf("submit %q: %w", s.Graph.Name, err)
 	}
+	if s.Recover != nil && s.Recover.Ended != nil {
+		return jm.addEnded(s)
+	}
 	id := s.ID
 	if id == "" {
 		// 32 lower-case hex digits from a random source, as client.NewJobID
@@ -397,6 +406,28 @@ func (jm *JobManager) Submit(ctx context.Context, s Submission) (string, error) 
 	}
 	jm.post(ev)
 	return id, nil
+}
+
+// addEnded lists a job a former attempt saw end, in its final state; it
+// is not recorded again (its records are in the job store) and never runs.
+func (jm *JobManager) addEnded(s Submission) (string, error) {
+	e := s.Recover.Ended
+	if !e.State.Terminal() || s.ID == "" {
+		return "", fmt.Errorf("submit %q: a recovered ended job needs an id and a final state, not %q", s.Graph.Name, e.State)
+	}
+	jm.mu.Lock()
+	if _, dup := jm.status[s.ID]; dup {
+		jm.mu.Unlock()
+		return "", fmt.Errorf("submit %q: job id %s is taken", s.Graph.Name, s.ID)
+	}
+	jm.status[s.ID] = api.JobStatus{Version: api.Version, ID: s.ID, Name: s.Graph.Name, State: e.State, Cause: e.Cause}
+	jm.times.submitted(s.ID, s.Graph, e.Submitted)
+	jm.times.changed(s.ID, e.State, e.Ended)
+	jm.jobIDs = append(jm.jobIDs, s.ID)
+	jm.mu.Unlock()
+	jm.log.Info().Str("job", s.ID).Str("name", s.Graph.Name).Str("state", string(e.State)).Msg("job had ended before the failover: listed, not run")
+	jm.post(JobSubmitted{Job: s.ID, Graph: s.Graph, Pool: s.Pool, Restart: s.Restart, Ended: e})
+	return s.ID, nil
 }
 
 // Cancel asks to cancel a job.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/floe-yarn/floe/jobmanager/api"
 )
@@ -50,6 +51,16 @@ type Recovery struct {
 	Cause string
 	// SkipIDs is the gap left in checkpoint ids (CheckpointRestored).
 	SkipIDs int64
+	// Ended is set for a job that had ended before the failover: it is
+	// listed with its final state and never run again.
+	Ended *JobEnd
+}
+
+// JobEnd is how and when a recovered job had ended.
+type JobEnd struct {
+	State            api.JobState
+	Cause            string
+	Submitted, Ended time.Time
 }
 
 // recordJobEnd is the storage worker's action for JobRecorder.JobEnded.
