@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 export CGO_ENABLED ?= 0
 
-.PHONY: all build test test-unit test-integration proto proto-check lint fuzz bench bench-nexmark bench-yarn bench-kafka demo cluster-start cluster-stop vet clean
+.PHONY: all build test test-unit test-integration test-chaos proto proto-check lint fuzz bench bench-nexmark bench-yarn bench-kafka demo cluster-start cluster-stop vet clean
 
 all: build
 
@@ -33,6 +33,10 @@ test-unit:
 ## test-integration: starts scripts/minicluster.sh when it is not running and stops what it started.
 test-integration: build
 	scripts/test-integration.sh
+
+## test-chaos: the AM failover chaos run (TestYarnChaos) alone; it restarts the RM and a NodeManager of the cluster.
+test-chaos: build
+	FLOE_CHAOS=1 scripts/test-integration.sh -run TestYarnChaos
 
 ## proto: regenerate the committed Go code from yarnrpc/proto with pinned protoc and protoc-gen-go.
 proto:
