@@ -292,4 +292,3 @@ func TestIntervalJoinDropsLateRecords(t *testing.T) {
 	sort.Strings(got)
 	sameLines(t, got, []string{"1-3 @100", "1-4 @110", "7-4 @111", "7-6 @111"})
 }
-
