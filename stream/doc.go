@@ -23,7 +23,8 @@
 // benchmarks), and FromSource for any Source. Transformations: Map, FlatMap, Filter, KeyBy with Reduce
 // (rolling), Process and ProcessWithEnd (a keyed function with per-key
 // value state), AsKeyed, Union, Connect with CoProcess and KeyedCoProcess,
-// Broadcast with KeyedBroadcastProcess, and the partitioners Forward, Rebalance,
+// Broadcast with KeyedBroadcastProcess, the window and interval joins
+// (see Joins), and the partitioners Forward, Rebalance,
 // Broadcast and hash (KeyBy). Sinks: Print, WriteText and FileSink (the
 // exactly-once file sink), ForEach, ForEachSubtask, AddSink, Discard. Every operator has Name, UID,
 // Parallelism and DisableChaining; the environment has a default
@@ -218,4 +219,31 @@
 // than the size, a malformed duration in ParseWindowSpec, an event-time
 // window on a stream without timestamps) are errors when the job is
 // built.
+//
+// # Joins
+//
+// Window joins (Flink's join and coGroup with a window): CoWindow(a, b,
+// assigner) cuts two streams keyed by the same key type into the same
+// windows, with Trigger and AllowedLateness as for Window; WindowJoin
+// emits fn(a, b) for every pair of a key's window (an inner join: a window
+// with records of one input only emits nothing) and WindowCoGroup hands fn
+// both inputs' records of a key's window (either may be empty). It is one
+// two-input operator that tags each record with its input and runs the
+// window operator, so every assigner, trigger and session merge works as
+// for Window; results carry the window's MaxTimestamp.
+//
+//	pairs := stream.WindowJoin(stream.CoWindow(bids, auctions, stream.TumblingEventTimeWindows(10*time.Second)),
+//		func(b Bid, a Auction) Offer { … })
+//
+// Interval joins (Flink's intervalJoin, event time only):
+// IntervalJoin(a, b, lower, upper) matches a record x of a with every
+// record y of b with the same key and x.ts + lower <= y.ts <= x.ts +
+// upper (LowerBoundExclusive, UpperBoundExclusive drop the ends; lower
+// may be negative); IntervalJoinProcess calls fn for each pair with an
+// IntervalJoinContext (key, LeftTimestamp, RightTimestamp), the result
+// stamped with the larger timestamp. Each input's records wait in keyed
+// state until the watermark (the minimum of both inputs') makes them
+// unjoinable; records behind the watermark are dropped. Bounds that hold
+// no timestamp (lower > upper) and inputs without timestamps are errors
+// when the job is built.
 package stream

@@ -359,3 +359,12 @@ func (op *windowOp[T, K, ACC, O]) clearAll(w TimeWindow) {
 		}
 	}
 }
+
+// advance handles the operator's input watermark: it fires the event-time
+// timers up to wm, then forwards wm.
+func (op *windowOp[T, K, ACC, O]) advance(wm int64) {
+	if err := op.timers.advanceWatermark(wm); err != nil {
+		panic(err)
+	}
+	op.tc.EmitWatermark(wm)
+}

@@ -140,6 +140,34 @@ func WindowProcess[T any, K comparable, O any](ws WindowedStream[T, K], fn func(
 		}, func(vs []T) []T { return vs }, fn)
 }
 
+// windowSpec is how a window operator windows its records, whatever its
+// inputs: the assigner, the trigger, the allowed lateness, where late
+// records go and the count evictor.
+type windowSpec[T any] struct {
+	assigner WindowAssigner
+	trigger  Trigger
+	lateness time.Duration
+	lateTag  *OutputTag[T]
+	evict    int64 // keep the last evict records of a window (0: all)
+}
+
+func (ws WindowedStream[T, K]) spec() windowSpec[T] {
+	return windowSpec[T]{assigner: ws.assigner, trigger: ws.trigger, lateness: ws.lateness, lateTag: ws.lateTag, evict: ws.evict}
+}
+
+// check records the spec's build errors; timestamps tells whether every
+// input of the operator carries event timestamps.
+func (s windowSpec[T]) check(env *Environment, name string, timestamps bool) {
+	if err := s.assigner.check(); err != nil {
+		env.fail(fmt.Errorf("%s: %w", name, err))
+	} else if s.assigner.eventTime && !timestamps {
+		env.fail(fmt.Errorf("%s: event-time windows on a stream that has no timestamps: call AssignTimestampsAndWatermarks or give the source a WatermarkStrategy", name))
+	}
+	if s.lateness < 0 {
+		env.fail(fmt.Errorf("%s: allowed lateness %v must not be negative", name, s.lateness))
+	}
+}
+
 // addWindow adds the window operator.
 func addWindow[T any, K comparable, ACC, O any](ws WindowedStream[T, K], name string, accCodec runtime.Codec[ACC], outCodec runtime.Codec[O],
 	contents func(b state.KeyedBackend, c runtime.Codec[ACC]) (windowContents[T, ACC], error),
@@ -147,69 +175,79 @@ func addWindow[T any, K comparable, ACC, O any](ws WindowedStream[T, K], name st
 	result func(ctx *WindowContext[K], acc ACC, out func(O))) Stream[O] {
 	in := ws.ks.s
 	env := in.env
-	if err := ws.assigner.check(); err != nil {
-		env.fail(fmt.Errorf("%s: %w", name, err))
-	} else if ws.assigner.eventTime && !streamHasTimestamps(in) {
-		env.fail(fmt.Errorf("%s: event-time windows on a stream that has no timestamps: call AssignTimestampsAndWatermarks or give the source a WatermarkStrategy", name))
-	}
-	if ws.lateness < 0 {
-		env.fail(fmt.Errorf("%s: allowed lateness %v must not be negative", name, ws.lateness))
-	}
-	trigger := ws.trigger
-	if trigger == nil {
-		trigger = ws.assigner.defaultTrigger()
-	}
-	sessionCodec := codecFor[[]TimeWindow](env, "session windows")
-	trigCodec := codecFor[int64](env, "trigger state")
+	spec := ws.spec()
+	spec.check(env, name, streamHasTimestamps(in))
 	key := ws.ks.key
 	n := env.addNode("window", name, typeName[O]())
 	env.nodes[n].factory = &factory[T, O]{env: env, node: n, in: in.codec, out: outCodec,
 		openSide: func(rc runtime.OperatorContext, emit func(O), sides sideOutputs) (*instance[T], error) {
-			kb, err := openKeyedBackend[K](context.Background(), env, rc, name)
+			op, err := openWindowOp[T, K](env, rc, name, spec, in.codec, accCodec, contents, fold, result, emit, sides)
 			if err != nil {
 				return nil, err
 			}
-			fail := func(err error) (*instance[T], error) {
-				return nil, errors.Join(fmt.Errorf("%s: %w", name, err), kb.close())
-			}
-			op := &windowOp[T, K, ACC, O]{kb: kb, tc: rc.Time, assigner: ws.assigner, trigger: trigger,
-				lateness: ws.lateness.Milliseconds(), result: result, emit: emit,
-				trigKeys: map[string]bool{countState: true, fireState: true}}
-			if ws.lateTag != nil {
-				op.lateOut, _ = sides[ws.lateTag.name].(func(T))
-			}
-			op.tctx.op, op.wctx.op, op.wctx.sideOutputs = op, op, sides
-			if ws.evict > 0 {
-				l, err := newListContents(kb.b, in.codec)
-				if err != nil {
-					return fail(err)
-				}
-				op.contents = &evictingContents[T, ACC]{list: l, keep: int(ws.evict), fold: fold}
-			} else if op.contents, err = contents(kb.b, accCodec); err != nil {
-				return fail(err)
-			}
-			if op.trig, err = state.NewValueState(kb.b, state.ValueDescriptor[int64]{Name: "window-trigger", Codec: trigCodec}); err != nil {
-				return fail(err)
-			}
-			if op.sessions, err = state.NewValueState(kb.b, state.ValueDescriptor[[]TimeWindow]{Name: "window-sessions", Codec: sessionCodec}); err != nil {
-				return fail(err)
-			}
-			if op.timers, err = newTimerDriver(kb.b, rc.Time, "window"); err != nil {
-				return fail(err)
-			}
-			op.timers.fire = op.onTimer
-			inst := &instance[T]{in: func(v T) { op.processElement(v, key(v)) }, snapshot: kb.snapshot, close: kb.close}
-			inst.watermark = func(wm int64) {
-				if err := op.timers.advanceWatermark(wm); err != nil {
-					panic(err)
-				}
-				rc.Time.EmitWatermark(wm)
-			}
-			return inst, nil
+			return &instance[T]{in: func(v T) { op.processElement(v, key(v)) }, snapshot: op.kb.snapshot, close: op.kb.close,
+				watermark: op.advance}, nil
 		}}
 	in.connect(n)
 	if ws.all {
 		env.nodes[n].gn.Parallelism = 1
 	}
 	return newStream(env, n, outCodec)
+}
+
+// openWindowOp opens (and restores) one subtask of a window operator over
+// records T of codec in: its keyed backend, contents, trigger state,
+// session sets and timers.
+func openWindowOp[T any, K comparable, ACC, O any](env *Environment, rc runtime.OperatorContext, name string, spec windowSpec[T],
+	in runtime.Codec[T], accCodec runtime.Codec[ACC],
+	contents func(b state.KeyedBackend, c runtime.Codec[ACC]) (windowContents[T, ACC], error),
+	fold func([]T) ACC,
+	result func(ctx *WindowContext[K], acc ACC, out func(O)),
+	emit func(O), sides sideOutputs) (*windowOp[T, K, ACC, O], error) {
+	trigger := spec.trigger
+	if trigger == nil {
+		trigger = spec.assigner.defaultTrigger()
+	}
+	kb, err := openKeyedBackend[K](context.Background(), env, rc, name)
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) (*windowOp[T, K, ACC, O], error) {
+		return nil, errors.Join(fmt.Errorf("%s: %w", name, err), kb.close())
+	}
+	op := &windowOp[T, K, ACC, O]{kb: kb, tc: rc.Time, assigner: spec.assigner, trigger: trigger,
+		lateness: spec.lateness.Milliseconds(), result: result, emit: emit,
+		trigKeys: map[string]bool{countState: true, fireState: true}}
+	if spec.lateTag != nil {
+		op.lateOut, _ = sides[spec.lateTag.name].(func(T))
+	}
+	op.tctx.op, op.wctx.op, op.wctx.sideOutputs = op, op, sides
+	if spec.evict > 0 {
+		l, err := newListContents(kb.b, in)
+		if err != nil {
+			return fail(err)
+		}
+		op.contents = &evictingContents[T, ACC]{list: l, keep: int(spec.evict), fold: fold}
+	} else if op.contents, err = contents(kb.b, accCodec); err != nil {
+		return fail(err)
+	}
+	sessionCodec, err := runtime.CodecFor[[]TimeWindow](env.codecs)
+	if err != nil {
+		return fail(err)
+	}
+	trigCodec, err := runtime.CodecFor[int64](env.codecs)
+	if err != nil {
+		return fail(err)
+	}
+	if op.trig, err = state.NewValueState(kb.b, state.ValueDescriptor[int64]{Name: "window-trigger", Codec: trigCodec}); err != nil {
+		return fail(err)
+	}
+	if op.sessions, err = state.NewValueState(kb.b, state.ValueDescriptor[[]TimeWindow]{Name: "window-sessions", Codec: sessionCodec}); err != nil {
+		return fail(err)
+	}
+	if op.timers, err = newTimerDriver(kb.b, rc.Time, "window"); err != nil {
+		return fail(err)
+	}
+	op.timers.fire = op.onTimer
+	return op, nil
 }

@@ -101,17 +101,9 @@ type NewUser struct {
 	WindowStart int64
 }
 
-// q8Window is what Q8 keeps per person and window.
-type q8Window struct {
-	Name              string
-	Person, Auctioned bool
-}
-
 // Q8 is "monitor new users": persons and auctions joined on person id =
-// seller within the same tumbling window of 10 s, as a keyed two-input
-// operator (ConnectKeyed + KeyedCoProcess): each side marks the key's
-// window in keyed state and registers an event-time timer at the window's
-// end; the timer emits the person when both sides were there.
+// seller within the same tumbling window of 10 s (a window co-group:
+// one row per person and window with both a registration and an auction).
 func Q8(events stream.Stream[Event]) stream.Stream[NewUser] {
 	ev := timed(events)
 	persons := stream.FlatMap(ev, func(e Event, emit func(Person)) {
@@ -124,41 +116,13 @@ func Q8(events stream.Stream[Event]) stream.Stream[NewUser] {
 			emit(*e.Auction)
 		}
 	})
-	size := Q8Size.Milliseconds()
-	mark := func(ctx *stream.ProcessContext[int64, map[int64]q8Window], t int64, f func(*q8Window)) {
-		start := stream.WindowStart(t, size)
-		ws, _ := ctx.Value()
-		if ws == nil {
-			ws = map[int64]q8Window{}
-		}
-		w := ws[start]
-		f(&w)
-		ws[start] = w
-		ctx.Update(ws)
-		ctx.TimerService().RegisterEventTimeTimer(start + size - 1)
-	}
-	return stream.KeyedCoProcess(stream.ConnectKeyed(
+	cw := stream.CoWindow(
 		stream.KeyBy(persons, func(p Person) int64 { return p.ID }),
-		stream.KeyBy(auctions, func(a Auction) int64 { return a.Seller })),
-		stream.KeyedCoProcessFuncs[int64, Person, Auction, map[int64]q8Window, NewUser]{
-			Element1: func(ctx *stream.ProcessContext[int64, map[int64]q8Window], p Person, _ func(NewUser)) {
-				mark(ctx, p.DateTime, func(w *q8Window) { w.Person, w.Name = true, p.Name })
-			},
-			Element2: func(ctx *stream.ProcessContext[int64, map[int64]q8Window], a Auction, _ func(NewUser)) {
-				mark(ctx, a.DateTime, func(w *q8Window) { w.Auctioned = true })
-			},
-			Timer: func(ctx *stream.ProcessContext[int64, map[int64]q8Window], t int64, out func(NewUser)) {
-				ws, _ := ctx.Value()
-				start := t + 1 - size
-				if w := ws[start]; w.Person && w.Auctioned {
-					out(NewUser{ID: ctx.Key(), Name: w.Name, WindowStart: start})
-				}
-				delete(ws, start)
-				if len(ws) == 0 {
-					ctx.Clear()
-				} else {
-					ctx.Update(ws)
-				}
-			},
-		})
+		stream.KeyBy(auctions, func(a Auction) int64 { return a.Seller }),
+		stream.TumblingEventTimeWindows(Q8Size))
+	return stream.WindowCoGroup(cw, func(ctx *stream.WindowContext[int64], ps []Person, as []Auction, out func(NewUser)) {
+		if len(ps) > 0 && len(as) > 0 {
+			out(NewUser{ID: ctx.Key(), Name: ps[len(ps)-1].Name, WindowStart: ctx.Window().Start})
+		}
+	})
 }
