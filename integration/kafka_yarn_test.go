@@ -3,9 +3,7 @@ package integration
 import (
 	"context"
 	"fmt"
-	"math/rand"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -35,60 +33,7 @@ func TestYarnKafkaLedgerExactlyOnce(t *testing.T) {
 		"-Dexecution.checkpointing.interval=1s", "-Dstate.checkpoints.dir="+e.qualify(t, dir+"/chk"),
 		kafkaLedgerBinary(t, e), "--brokers", k.brokers, "--input-topic", in, "--output-topic", out,
 		"--group", "it-"+in, "--bounded", "--rate", "100")
-	cc := e.jobManager(t, app)
-	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
-	restoredSeen := false
-	for n := 0; n < 5; n++ {
-		waitUntil(t, 2*time.Minute, fmt.Sprintf("kill %d: job running with a completed checkpoint", n+1), func() (bool, error) {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			j, err := cc.Job(ctx, job)
-			if err != nil {
-				return false, nil
-			}
-			if j.State.Terminal() {
-				return false, fmt.Errorf("job ended (%s) after %d kills; the input is too short", j.State, n)
-			}
-			st, err := cc.JM.Checkpoints(ctx, job)
-			if err != nil || st.Counts.Completed == 0 || !allRunning(j) {
-				return false, nil
-			}
-			if st.Latest.Restored != nil {
-				restoredSeen = true
-			}
-			return true, nil
-		})
-		time.Sleep(time.Duration(rng.Intn(2000)) * time.Millisecond)
-		pids := ycContainerPIDs(t, app, "taskmanager")
-		if len(pids) == 0 {
-			t.Fatalf("kill %d: no TaskManager process", n+1)
-		}
-		for cid, pid := range pids { // map order: a random TaskManager
-			if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-				t.Fatal(err)
-			}
-			t.Logf("kill %d: SIGKILL to TaskManager process %d of %s", n+1, pid, cid)
-			break
-		}
-	}
-	waitUntil(t, 5*time.Minute, "the application to end", func() (bool, error) {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if st, err := cc.JM.Checkpoints(ctx, job); err == nil && st.Latest.Restored != nil {
-			restoredSeen = true
-		}
-		r, err := e.rm.ApplicationReport(ctx, app)
-		if err != nil || !r.State.Terminal() {
-			return false, nil
-		}
-		if r.FinalStatus != yarnrpc.FinalSucceeded {
-			t.Errorf("application ended %s: %s", r.FinalStatus, r.Diagnostics)
-		}
-		return true, nil
-	})
-	if !restoredSeen {
-		t.Error("no restore from a completed checkpoint was seen after five kills")
-	}
+	e.killTaskManagersToEnd(t, app, job, 5)
 	if err := ledgercheck.Check(input, k.readCommitted(t, out)); err != nil {
 		t.Fatalf("output not exactly once: %v", err)
 	}

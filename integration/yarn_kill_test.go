@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"fmt"
+	"math/rand"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -83,6 +84,70 @@ func TestYarnPerJobCancelEndsApplication(t *testing.T) {
 		t.Errorf("final status %s (%s), want KILLED with the cancellation", rep.FinalStatus, rep.Diagnostics)
 	}
 	e.waitStagingGone(t, app, 30*time.Second)
+}
+
+// killTaskManagersToEnd is the exactly-once tests' failure injection:
+// kills times, once the per-job application app runs job with every
+// subtask and a completed checkpoint, and then a random moment of up to
+// 2 s, one TaskManager container process gets SIGKILL. It then waits for
+// the application to end, which must be SUCCEEDED, and fails t unless the
+// job was seen restored from a completed checkpoint.
+func (e *ycEnv) killTaskManagersToEnd(t *testing.T, app yarnrpc.ApplicationID, job string, kills int) {
+	t.Helper()
+	cc := e.jobManager(t, app)
+	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
+	restoredSeen := false
+	for k := 0; k < kills; k++ {
+		waitUntil(t, 2*time.Minute, fmt.Sprintf("kill %d: job running with a completed checkpoint", k+1), func() (bool, error) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			j, err := cc.Job(ctx, job)
+			if err != nil {
+				return false, nil
+			}
+			if j.State.Terminal() {
+				return false, fmt.Errorf("job ended (%s) after %d kills; the input is too short", j.State, k)
+			}
+			st, err := cc.JM.Checkpoints(ctx, job)
+			if err != nil || st.Counts.Completed == 0 || !allRunning(j) {
+				return false, nil
+			}
+			if st.Latest.Restored != nil {
+				restoredSeen = true
+			}
+			return true, nil
+		})
+		time.Sleep(time.Duration(rng.Intn(2000)) * time.Millisecond)
+		pids := ycContainerPIDs(t, app, "taskmanager")
+		if len(pids) == 0 {
+			t.Fatalf("kill %d: no TaskManager process", k+1)
+		}
+		for cid, pid := range pids { // map order: a random TaskManager
+			if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("kill %d: SIGKILL to TaskManager process %d of %s", k+1, pid, cid)
+			break
+		}
+	}
+	waitUntil(t, 5*time.Minute, "the application to end", func() (bool, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if st, err := cc.JM.Checkpoints(ctx, job); err == nil && st.Latest.Restored != nil {
+			restoredSeen = true
+		}
+		r, err := e.rm.ApplicationReport(ctx, app)
+		if err != nil || !r.State.Terminal() {
+			return false, nil
+		}
+		if r.FinalStatus != yarnrpc.FinalSucceeded {
+			t.Errorf("application ended %s: %s", r.FinalStatus, r.Diagnostics)
+		}
+		return true, nil
+	})
+	if !restoredSeen {
+		t.Errorf("no restore from a completed checkpoint was seen after %d kills", kills)
+	}
 }
 
 // ycContainerPIDs finds this host's processes of app's containers that
