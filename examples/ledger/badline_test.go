@@ -9,6 +9,7 @@ import (
 	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/examples/ledger/job"
 	"github.com/floe-yarn/floe/examples/ledger/ledgercheck"
+	"github.com/floe-yarn/floe/internal/jobtest"
 	"github.com/floe-yarn/floe/stream"
 	"github.com/rs/zerolog"
 )
@@ -32,7 +33,7 @@ func TestLedgerLocalRun(t *testing.T) {
 			t.Setenv(contract.EnvRole, "")
 			dir := t.TempDir()
 			input, output := filepath.Join(dir, "in.txt"), filepath.Join(dir, "out")
-			writeLines(t, input, tc.lines)
+			jobtest.WriteLines(t, input, tc.lines)
 			nop := zerolog.Nop()
 			env := stream.NewEnvironment(stream.Options{Parallelism: 1, Logger: &nop})
 			job.Build(env, input, output, 0)

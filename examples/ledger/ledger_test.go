@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/floe-yarn/floe/examples/ledger/ledgercheck"
+	"github.com/floe-yarn/floe/internal/jobtest"
 	"github.com/floe-yarn/floe/internal/testutil"
 	"github.com/floe-yarn/floe/jobmanager/api"
 )
@@ -21,36 +22,36 @@ import (
 // sources, keyed state or the sink did not snapshot or restore, or if the
 // sink kept what checkpoint 2 pre-committed.
 func TestLedgerRestoresExactlyOnce(t *testing.T) {
-	for _, backend := range backends {
+	for _, backend := range jobtest.Backends {
 		t.Run(backend, func(t *testing.T) {
 			dir := t.TempDir()
 			input, output := filepath.Join(dir, "in.txt"), filepath.Join(dir, "out")
 			lines := ledgercheck.Generate(4000, 37, 1)
-			writeLines(t, input, lines)
-			c := newCoordinator()
-			ckp := checkpointing(t, backend)
+			jobtest.WriteLines(t, input, lines)
+			c := jobtest.NewCoordinator()
+			ckp := jobtest.Checkpointing(t, jobID, backend)
 
 			ph := startPhase(t, c, 2, 1, input, output, 500, ckp, nil)
-			ph.progress(output)
-			id := c.nextID()
-			acks := ph.checkpoint(id)
+			ph.Progress(output)
+			id := c.NextID()
+			acks := ph.Checkpoint(id)
 			assertHandles(t, acks, ckp.Dir, id)
 			testutil.WaitFor(t, 60*time.Second, "the completed checkpoint's output committed", func() bool {
-				v, _ := outputBytes(output)
+				v, _ := jobtest.OutputBytes(output)
 				return v > 0
 			})
-			ph.progress(output)
-			ph.fail()
+			ph.Progress(output)
+			ph.Fail()
 			committed, err := ledgercheck.ReadLines(output)
 			if err != nil || len(committed) == 0 || len(committed) >= len(lines) {
 				t.Fatalf("before the restore %d of %d lines are committed (%v): want some, not all", len(committed), len(lines), err)
 			}
-			if c.count(1, api.Finished) > 0 {
+			if c.Count(1, api.Finished) > 0 {
 				t.Fatalf("a subtask finished before the failure: the test did not fail mid-stream")
 			}
 
-			ph2 := startPhase(t, c, 2, 2, input, output, 0, ckp, &restoreFrom{id, acks})
-			ph2.finish()
+			ph2 := startPhase(t, c, 2, 2, input, output, 0, ckp, &jobtest.Restore{ID: id, Acks: acks})
+			ph2.Finish()
 			checkOutput(t, lines, output)
 		})
 	}
@@ -59,29 +60,29 @@ func TestLedgerRestoresExactlyOnce(t *testing.T) {
 // TestLedgerRescaleRestore restores keyed state and source splits at
 // another parallelism twice (2 → 3 → 1), with an exact output.
 func TestLedgerRescaleRestore(t *testing.T) {
-	for _, backend := range backends {
+	for _, backend := range jobtest.Backends {
 		t.Run(backend, func(t *testing.T) {
 			dir := t.TempDir()
 			input, output := filepath.Join(dir, "in.txt"), filepath.Join(dir, "out")
 			lines := ledgercheck.Generate(6000, 53, 2)
-			writeLines(t, input, lines)
-			c := newCoordinator()
-			ckp := checkpointing(t, backend)
+			jobtest.WriteLines(t, input, lines)
+			c := jobtest.NewCoordinator()
+			ckp := jobtest.Checkpointing(t, jobID, backend)
 
 			ph := startPhase(t, c, 2, 1, input, output, 500, ckp, nil)
-			ph.progress(output)
-			id := c.nextID()
-			acks := ph.checkpoint(id)
-			ph.progress(output)
-			ph.fail()
-			ph2 := startPhase(t, c, 3, 2, input, output, 500, ckp, &restoreFrom{id, acks})
-			ph2.progress(output)
-			id2 := c.nextID()
-			acks2 := ph2.checkpoint(id2)
-			ph2.progress(output)
-			ph2.fail()
-			ph3 := startPhase(t, c, 1, 3, input, output, 0, ckp, &restoreFrom{id2, acks2})
-			ph3.finish()
+			ph.Progress(output)
+			id := c.NextID()
+			acks := ph.Checkpoint(id)
+			ph.Progress(output)
+			ph.Fail()
+			ph2 := startPhase(t, c, 3, 2, input, output, 500, ckp, &jobtest.Restore{ID: id, Acks: acks})
+			ph2.Progress(output)
+			id2 := c.NextID()
+			acks2 := ph2.Checkpoint(id2)
+			ph2.Progress(output)
+			ph2.Fail()
+			ph3 := startPhase(t, c, 1, 3, input, output, 0, ckp, &jobtest.Restore{ID: id2, Acks: acks2})
+			ph3.Finish()
 			checkOutput(t, lines, output)
 		})
 	}

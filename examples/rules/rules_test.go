@@ -2,23 +2,15 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/floe-yarn/floe/examples/rules/job"
 	"github.com/floe-yarn/floe/examples/rules/rulescheck"
+	"github.com/floe-yarn/floe/internal/jobtest"
 	"github.com/floe-yarn/floe/stream"
 )
-
-func writeLines(t *testing.T, path string, lines []string) {
-	t.Helper()
-	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // TestRulesMatchReference runs the job locally on generated out-of-order
 // events and rule changes (deletions and equal validFroms included) at
@@ -46,8 +38,8 @@ func TestRulesMatchReference(t *testing.T) {
 				dir := t.TempDir()
 				o := job.Options{Events: filepath.Join(dir, "events.txt"), Rules: filepath.Join(dir, "rules.txt"),
 					Output: filepath.Join(dir, "out"), Rate: tc.rate, OutOfOrderness: tc.ooo}
-				writeLines(t, o.Events, events)
-				writeLines(t, o.Rules, rules)
+				jobtest.WriteLines(t, o.Events, events)
+				jobtest.WriteLines(t, o.Rules, rules)
 				env := stream.NewEnvironment(stream.Options{Parallelism: p})
 				job.Build(env, o)
 				if err := env.Execute("rules"); err != nil {
@@ -85,26 +77,26 @@ func TestRulesRescaleRestore(t *testing.T) {
 			dir := t.TempDir()
 			o := job.Options{Events: filepath.Join(dir, "events.txt"), Rules: filepath.Join(dir, "rules.txt"),
 				Output: filepath.Join(dir, "out"), Rate: 400, OutOfOrderness: 150 * time.Millisecond}
-			writeLines(t, o.Events, events)
-			writeLines(t, o.Rules, rules)
-			c := newCoordinator()
-			ckp := checkpointing(t, backend)
+			jobtest.WriteLines(t, o.Events, events)
+			jobtest.WriteLines(t, o.Rules, rules)
+			c := jobtest.NewCoordinator()
+			ckp := jobtest.Checkpointing(t, jobID, backend)
 
-			ph := startPhase(t, c, 2, 1, o, ckp, nil, 0)
-			ph.progress(o.Output)
-			id := c.nextID()
-			acks := ph.checkpoint(id)
-			ph.progress(o.Output)
-			ph.fail()
-			ph2 := startPhase(t, c, 3, 2, o, ckp, acks, id)
-			ph2.progress(o.Output)
-			id2 := c.nextID()
-			acks2 := ph2.checkpoint(id2)
-			ph2.progress(o.Output)
-			ph2.fail()
+			ph := startPhase(t, c, 2, 1, o, ckp, nil)
+			ph.Progress(o.Output)
+			id := c.NextID()
+			acks := ph.Checkpoint(id)
+			ph.Progress(o.Output)
+			ph.Fail()
+			ph2 := startPhase(t, c, 3, 2, o, ckp, &jobtest.Restore{ID: id, Acks: acks})
+			ph2.Progress(o.Output)
+			id2 := c.NextID()
+			acks2 := ph2.Checkpoint(id2)
+			ph2.Progress(o.Output)
+			ph2.Fail()
 			o.Rate = 0
-			ph3 := startPhase(t, c, 1, 3, o, ckp, acks2, id2)
-			ph3.finish()
+			ph3 := startPhase(t, c, 1, 3, o, ckp, &jobtest.Restore{ID: id2, Acks: acks2})
+			ph3.Finish()
 			got, err := rulescheck.ReadLines(o.Output)
 			if err != nil {
 				t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/floe-yarn/floe/examples/windows/windowscheck"
+	"github.com/floe-yarn/floe/internal/jobtest"
 )
 
 // The restore tests' window: sessions merge and carry state across
@@ -22,34 +23,34 @@ const (
 // key groups, and the exactly-once sinks must not repeat a window. The
 // output equals the reference, for every state backend.
 func TestWindowsRestoreAndRescale(t *testing.T) {
-	for _, backend := range backends {
+	for _, backend := range jobtest.Backends {
 		t.Run(backend, func(t *testing.T) {
 			dir := t.TempDir()
 			input, output := filepath.Join(dir, "in.txt"), filepath.Join(dir, "out")
 			lines := windowscheck.Generate(5000, 11, 3, 10, 40, 0)
-			writeLines(t, input, lines)
+			jobtest.WriteLines(t, input, lines)
 			events, err := windowscheck.ParseEvents(lines)
 			if err != nil {
 				t.Fatal(err)
 			}
 			spec, _ := windowscheck.ParseSpec(testWindow)
-			c := newCoordinator()
-			ckp := checkpointing(t, backend)
+			c := jobtest.NewCoordinator()
+			ckp := jobtest.Checkpointing(t, jobID, backend)
 
 			ph := startPhase(t, c, 2, 1, input, output, 150, ckp, nil)
-			ph.progress(output)
-			id := c.nextID()
-			acks := ph.checkpoint(id)
-			ph.progress(output)
-			ph.fail()
-			ph2 := startPhase(t, c, 3, 2, input, output, 150, ckp, &restoreFrom{id, acks})
-			ph2.progress(output)
-			id2 := c.nextID()
-			acks2 := ph2.checkpoint(id2)
-			ph2.progress(output)
-			ph2.fail()
-			ph3 := startPhase(t, c, 1, 3, input, output, 0, ckp, &restoreFrom{id2, acks2})
-			ph3.finish()
+			ph.Progress(output)
+			id := c.NextID()
+			acks := ph.Checkpoint(id)
+			ph.Progress(output)
+			ph.Fail()
+			ph2 := startPhase(t, c, 3, 2, input, output, 150, ckp, &jobtest.Restore{ID: id, Acks: acks})
+			ph2.Progress(output)
+			id2 := c.NextID()
+			acks2 := ph2.Checkpoint(id2)
+			ph2.Progress(output)
+			ph2.Fail()
+			ph3 := startPhase(t, c, 1, 3, input, output, 0, ckp, &jobtest.Restore{ID: id2, Acks: acks2})
+			ph3.Finish()
 
 			got, err := windowscheck.ReadLines(output)
 			if err != nil {
@@ -69,25 +70,25 @@ func TestWindowsRestoreAndRescale(t *testing.T) {
 // once, in the resumed run, with every record counted once. The output
 // equals the reference, for every state backend.
 func TestWindowsStopAndResume(t *testing.T) {
-	for _, backend := range backends {
+	for _, backend := range jobtest.Backends {
 		t.Run(backend, func(t *testing.T) {
 			dir := t.TempDir()
 			input, output := filepath.Join(dir, "in.txt"), filepath.Join(dir, "out")
 			lines := windowscheck.Generate(4000, 11, 5, 10, 40, 0)
-			writeLines(t, input, lines)
+			jobtest.WriteLines(t, input, lines)
 			events, err := windowscheck.ParseEvents(lines)
 			if err != nil {
 				t.Fatal(err)
 			}
 			spec, _ := windowscheck.ParseSpec(testWindow)
 			want := windowscheck.Pure(events, spec)
-			c := newCoordinator()
-			ckp := checkpointing(t, backend)
+			c := jobtest.NewCoordinator()
+			ckp := jobtest.Checkpointing(t, jobID, backend)
 
 			ph := startPhase(t, c, 2, 1, input, output, 150, ckp, nil)
-			ph.progress(output)
-			id := c.nextID()
-			acks := ph.stopWithSavepoint(id, filepath.Join(dir, "sp"))
+			ph.Progress(output)
+			id := c.NextID()
+			acks := ph.StopWithSavepoint(id, filepath.Join(dir, "sp"))
 			got, err := windowscheck.ReadLines(output)
 			if err != nil {
 				t.Fatal(err)
@@ -95,8 +96,8 @@ func TestWindowsStopAndResume(t *testing.T) {
 			if len(got) == 0 || len(got) >= len(want) {
 				t.Fatalf("after the stop: %d windows, want some but fewer than the %d of the reference", len(got), len(want))
 			}
-			ph2 := startPhase(t, c, 3, 2, input, output, 0, ckp, &restoreFrom{id, acks})
-			ph2.finish()
+			ph2 := startPhase(t, c, 3, 2, input, output, 0, ckp, &jobtest.Restore{ID: id, Acks: acks})
+			ph2.Finish()
 			if got, err = windowscheck.ReadLines(output); err != nil {
 				t.Fatal(err)
 			}
