@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"github.com/floe-yarn/floe/conf"
 	"github.com/floe-yarn/floe/contract"
@@ -24,19 +25,11 @@ func readGraph(path string) (*graph.JobGraph, error) {
 }
 
 // jobBinaryEnv is what the job binary of a per-job or application
-// cluster gets in its environment in every role: the submission's -p
-// (contract.EnvParallelism) and the job-level options of cfg
-// (conf.PipelineProperties in contract.EnvDynamicProperties), as a
-// session's client gives its jobs (client.Job.Env).
+// cluster gets in its environment in every role (contract.JobBinaryEnv):
+// the submission's -p and the job-level options of cfg.
 func jobBinaryEnv(env ContainerEnv, cfg *conf.Config) []string {
-	var out []string
-	if env.Parallelism != "" {
-		out = append(out, contract.EnvParallelism+"="+env.Parallelism)
-	}
-	if p := contract.DynamicPropertiesEnv(conf.PipelineProperties(cfg)); p != "" {
-		out = append(out, p)
-	}
-	return out
+	p, _ := strconv.Atoi(env.Parallelism) // checked positive when read; "" is 0
+	return contract.JobBinaryEnv(p, conf.PipelineProperties(cfg))
 }
 
 // planInContainer runs the localized job binary in the plan role (the

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strconv"
 
 	"github.com/floe-yarn/floe/conf"
 	"github.com/floe-yarn/floe/contract"
@@ -47,16 +46,7 @@ func Parallelism(cfg *conf.Config, flag int) int {
 
 // Env is what the job binary gets in its environment in every role
 // (contract.EnvParallelism and contract.EnvDynamicProperties when set).
-func (j Job) Env() []string {
-	var env []string
-	if j.Parallelism > 0 {
-		env = append(env, contract.EnvParallelism+"="+strconv.Itoa(j.Parallelism))
-	}
-	if p := contract.DynamicPropertiesEnv(j.Pipeline); p != "" {
-		env = append(env, p)
-	}
-	return env
-}
+func (j Job) Env() []string { return contract.JobBinaryEnv(j.Parallelism, j.Pipeline) }
 
 // Plan runs the job binary in the plan role on this machine and returns its
 // job graph; the binary's standard output goes to stdout (nil: captured

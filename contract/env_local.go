@@ -3,6 +3,7 @@ package contract
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 )
 
 // EnvDynamicProperties carries options to the job binary: a JSON array of
@@ -36,4 +37,19 @@ func DynamicProperties(getenv func(string) string) ([]string, error) {
 		return nil, fmt.Errorf("%s: want a JSON array of \"key=value\" strings: %w", EnvDynamicProperties, err)
 	}
 	return dyn, nil
+}
+
+// JobBinaryEnv is what a submission gives the job binary in its
+// environment in every role (plan and TaskManagers): the default
+// parallelism (EnvParallelism, when above 0) and the job-level options
+// pipeline ("key=value", EnvDynamicProperties, when any).
+func JobBinaryEnv(parallelism int, pipeline []string) []string {
+	var env []string
+	if parallelism > 0 {
+		env = append(env, EnvParallelism+"="+strconv.Itoa(parallelism))
+	}
+	if p := DynamicPropertiesEnv(pipeline); p != "" {
+		env = append(env, p)
+	}
+	return env
 }
