@@ -162,12 +162,8 @@ func (c *Core) submit(e JobSubmitted) {
 	if e.Ended != nil {
 		// Ended under a former attempt: listed as it ended, not run.
 		j.state, j.cause = e.Ended.State, e.Ended.Cause
-		es := api.Canceled
-		if j.state == api.JobFinished {
-			es = api.Finished
-		}
 		for _, ex := range j.execs {
-			ex.state = es
+			ex.state = endedSubtaskState(j.state)
 		}
 		if j.cause != "" {
 			c.recordException(j, j.cause)
@@ -630,6 +626,15 @@ func (c *Core) Job(id string) (api.JobStatus, bool) {
 	}
 	st.Exceptions = append([]api.Exception(nil), j.exceptions...)
 	return st, true
+}
+
+// endedSubtaskState is the state every subtask of a job that ended under
+// a former attempt is listed in.
+func endedSubtaskState(s api.JobState) api.ExecutionState {
+	if s == api.JobFinished {
+		return api.Finished
+	}
+	return api.Canceled
 }
 
 // waiting says why a CREATED job has no slots yet.

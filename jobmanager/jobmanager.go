@@ -420,7 +420,13 @@ func (jm *JobManager) addEnded(s Submission) (string, error) {
 		jm.mu.Unlock()
 		return "", fmt.Errorf("submit %q: job id %s is taken", s.Graph.Name, s.ID)
 	}
-	jm.status[s.ID] = api.JobStatus{Version: api.Version, ID: s.ID, Name: s.Graph.Name, State: e.State, Cause: e.Cause}
+	st := api.JobStatus{Version: api.Version, ID: s.ID, Name: s.Graph.Name, State: e.State, Cause: e.Cause}
+	for _, v := range s.Graph.Vertices { // as the core lists it once it has the job
+		for i := 0; i < v.Parallelism; i++ {
+			st.Subtasks = append(st.Subtasks, api.SubtaskStatus{Vertex: v.Index, Subtask: i, State: endedSubtaskState(e.State)})
+		}
+	}
+	jm.status[s.ID] = st
 	jm.times.submitted(s.ID, s.Graph, e.Submitted)
 	jm.times.changed(s.ID, e.State, e.Ended)
 	jm.jobIDs = append(jm.jobIDs, s.ID)

@@ -2,6 +2,7 @@ package jobmanager
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"strings"
 	"sync"
@@ -58,5 +59,42 @@ func TestSubmitChosenID(t *testing.T) {
 	if _, err := jm.Submit(ctx, Submission{Graph: testGraph(t, "d", []int{1}), Pool: "p", Restart: bad}); err == nil ||
 		!strings.Contains(err.Error(), "failure-rate") {
 		t.Fatalf("Submit with a failure-rate strategy of no interval: %v", err)
+	}
+}
+
+// TestSubmitEndedListedWhole: a job that ended under a former attempt is
+// listed with all its subtasks in their final state from the moment Submit
+// returns, not only once the core has taken the job (the loop is not even
+// running here), and the core lists it the same way.
+func TestSubmitEndedListedWhole(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	jm, err := New(ctx, Options{Driver: nopDriver{}, Core: CoreOptions{SlotsPerTaskManager: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tc := range []struct {
+		state api.JobState
+		want  api.ExecutionState
+	}{{api.JobCanceled, api.Canceled}, {api.JobFinished, api.Finished}, {api.JobFailed, api.Canceled}} {
+		jid := fmt.Sprintf("%032x", i+1)
+		_, err := jm.Submit(ctx, Submission{ID: jid, Graph: testGraph(t, "a", []int{2, 1}), Pool: "p",
+			Recover: &Recovery{Ended: &JobEnd{State: tc.state}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := jm.Status(jid)
+		if err != nil || st.State != tc.state || len(st.Subtasks) != 3 {
+			t.Fatalf("%s: status %+v (%v), want %s with 3 subtasks", tc.state, st, err, tc.state)
+		}
+		for _, s := range st.Subtasks {
+			if s.State != tc.want {
+				t.Errorf("%s: subtask %+v, want %s", tc.state, s, tc.want)
+			}
+		}
+		jm.core.submit(JobSubmitted{Job: jid, Graph: testGraph(t, "a", []int{2, 1}), Pool: "p", Ended: &JobEnd{State: tc.state}})
+		if core, _ := jm.core.Job(jid); len(core.Subtasks) != len(st.Subtasks) || core.Subtasks[2] != st.Subtasks[2] {
+			t.Errorf("%s: the core lists %+v, Submit listed %+v", tc.state, core.Subtasks, st.Subtasks)
+		}
 	}
 }
