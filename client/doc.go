@@ -53,7 +53,9 @@
 // is the staging root (a job concept, so it lives here and not in
 // hdfsstore): each application's folder, its secret, Sweep of folders
 // whose application has ended; NodeLogs reads container logs from the
-// NodeManagers (`floe logs`, the failure report); Job is a job binary with
+// NodeManagers (`floe logs`, the failure report), and from HDFS once a
+// NodeManager aggregated them (package aggregatedlog reads Hadoop's TFile
+// log format); Job is a job binary with
 // its arguments and parallelism, and plans itself.
 //
 // Example: deploy a per-job cluster for a job binary and follow its job.

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/floe-yarn/floe/contract"
@@ -20,9 +21,16 @@ import (
 // NodeLogs reads containers' logs from the NodeManagers' web services, so
 // no log aggregation is needed: it finds an application's containers on
 // the nodes the ResourceManager lists and lists and reads their files.
+// When a NodeManager no longer serves a finished container's logs because
+// it aggregated them to HDFS (yarn.log-aggregation-enable), they are read
+// there (nmlogs_aggregated.go).
 type NodeLogs struct {
 	rm      RM
 	timeout time.Duration
+	agg     *aggregatedLogs // nil: NodeManagers only
+
+	mu    sync.Mutex
+	users map[yarnrpc.ApplicationID]string // whose folder holds the aggregated logs
 }
 
 // NewNodeLogs returns a NodeLogs asking rm for the nodes; httpTimeout
@@ -31,7 +39,36 @@ func NewNodeLogs(rm RM, httpTimeout time.Duration) *NodeLogs {
 	if httpTimeout <= 0 {
 		httpTimeout = 5 * time.Second
 	}
-	return &NodeLogs{rm: rm, timeout: httpTimeout}
+	return &NodeLogs{rm: rm, timeout: httpTimeout, users: map[yarnrpc.ApplicationID]string{}}
+}
+
+// appUser records whose application rep is (its aggregated logs are under
+// that user's folder).
+func (l *NodeLogs) appUser(rep yarnrpc.ApplicationReport) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if rep.User != "" {
+		l.users[rep.ID] = rep.User
+	}
+}
+
+// aggregated returns app's containers aggregated to HDFS (none without a
+// store, or when nothing was aggregated).
+func (l *NodeLogs) aggregated(ctx context.Context, app yarnrpc.ApplicationID) map[yarnrpc.ContainerID]aggregatedContainer {
+	if l.agg == nil {
+		return nil
+	}
+	l.mu.Lock()
+	user, ok := l.users[app]
+	l.mu.Unlock()
+	if !ok {
+		user = l.agg.store.User()
+	}
+	cs, err := l.agg.containers(ctx, app, user)
+	if err != nil {
+		return nil
+	}
+	return cs
 }
 
 // ContainerRef is one container of an application and the NodeManager web
@@ -124,6 +161,7 @@ func (l *NodeLogs) Containers(ctx context.Context, app yarnrpc.ApplicationID) ([
 // ones the id comes from YARN's diagnostics or is derived from the attempt
 // id, and the NodeManager still serving its logs is probed.
 func (l *NodeLogs) AMContainer(ctx context.Context, rep yarnrpc.ApplicationReport) (ContainerRef, error) {
+	l.appUser(rep)
 	cs, err := l.Containers(ctx, rep.ID)
 	if err != nil {
 		return ContainerRef{}, err
@@ -148,22 +186,58 @@ func (l *NodeLogs) AMContainer(ctx context.Context, rep yarnrpc.ApplicationRepor
 	if err != nil {
 		return ContainerRef{}, err
 	}
+	httpOf := map[string]string{}
+	for _, n := range nodes {
+		httpOf[n.ID.String()] = n.HTTPAddress
+	}
 	for _, id := range cands {
 		for _, n := range nodes {
 			// A NodeManager answers an empty list for ids it never ran.
 			c := ContainerRef{ID: id, NodeWS: n.HTTPAddress}
-			if fs, err := l.LogFiles(ctx, c); err == nil && len(fs) > 0 {
+			if fs, err := l.nmLogFiles(ctx, c); err == nil && len(fs) > 0 {
 				return c, nil
 			}
 		}
 	}
-	return ContainerRef{}, fmt.Errorf("no NodeManager serves the logs of the AM container of %s", rep.ID)
+	// Aggregated to HDFS: the current attempt's AM, else the latest one.
+	var best ContainerRef
+	for id, ac := range l.aggregated(ctx, rep.ID) {
+		if id.Sequence() != 1 || (!rep.Attempt.IsZero() && id.Attempt != rep.Attempt) {
+			continue
+		}
+		if best.ID.IsZero() || id.Attempt.Attempt > best.ID.Attempt.Attempt {
+			best = ContainerRef{ID: id, NodeWS: httpOf[ac.node]}
+		}
+	}
+	if !best.ID.IsZero() {
+		return best, nil
+	}
+	return ContainerRef{}, fmt.Errorf("no NodeManager serves the logs of the AM container of %s, and none were aggregated to HDFS", rep.ID)
 }
 
 var containerIDPattern = regexp.MustCompile(`container_(e\d+_)?\d+_\d+_\d+_\d+`)
 
-// LogFiles lists the log files of a container.
+// LogFiles lists the log files of a container: the NodeManager's, else
+// those aggregated to HDFS.
 func (l *NodeLogs) LogFiles(ctx context.Context, c ContainerRef) ([]LogFile, error) {
+	files, err := l.nmLogFiles(ctx, c)
+	if err == nil && len(files) > 0 {
+		return files, nil
+	}
+	if ac, ok := l.aggregated(ctx, c.ID.App())[c.ID]; ok {
+		files = files[:0]
+		for _, f := range ac.files {
+			files = append(files, LogFile{Name: f.Name, Size: int64(len(f.Data))})
+		}
+		return files, nil
+	}
+	return files, err
+}
+
+func (l *NodeLogs) nmLogFiles(ctx context.Context, c ContainerRef) ([]LogFile, error) {
+	if c.NodeWS == "" {
+		return nil, fmt.Errorf("container %s: its NodeManager is not known to the ResourceManager any more", c.ID)
+	}
 	b, err := l.nmGet(ctx, c.NodeWS, "/ws/v1/node/containers/"+c.ID.String()+"/logs", "application/json")
 	if err != nil {
 		return nil, err
@@ -194,8 +268,13 @@ func (l *NodeLogs) LogFiles(ctx context.Context, c ContainerRef) ([]LogFile, err
 		}
 	}
 	var out []LogFile
+	seen := map[string]bool{} // a NodeManager may list a file as local and as aggregated
 	for _, g := range groups {
 		for _, i := range g.Infos {
+			if seen[i.FileName] {
+				continue
+			}
+			seen[i.FileName] = true
 			var n int64
 			_, _ = fmt.Sscan(i.FileSize, &n) // a size that does not parse stays 0 (unknown)
 			out = append(out, LogFile{Name: i.FileName, Size: n})
@@ -211,7 +290,25 @@ func (l *NodeLogs) ReadLog(ctx context.Context, c ContainerRef, file string, tai
 	if tailBytes > 0 {
 		p += fmt.Sprintf("?size=-%d", tailBytes)
 	}
-	return l.nmGet(ctx, c.NodeWS, p, "text/plain")
+	b, err := []byte(nil), fmt.Errorf("container %s: its NodeManager is not known to the ResourceManager any more", c.ID)
+	if c.NodeWS != "" {
+		b, err = l.nmGet(ctx, c.NodeWS, p, "text/plain")
+	}
+	if err == nil {
+		return b, nil
+	}
+	if ac, ok := l.aggregated(ctx, c.ID.App())[c.ID]; ok {
+		for _, f := range ac.files {
+			if f.Name == file {
+				d := f.Data
+				if tailBytes > 0 && int64(len(d)) > tailBytes {
+					d = d[int64(len(d))-tailBytes:]
+				}
+				return d, nil
+			}
+		}
+	}
+	return nil, err
 }
 
 // AMLogTail returns the last n lines of the AM's jobmanager.err,
@@ -274,9 +371,17 @@ func (l *NodeLogs) FindContainer(ctx context.Context, id yarnrpc.ContainerID) (c
 	}
 	for _, n := range nodes {
 		ref := ContainerRef{ID: id, NodeWS: n.HTTPAddress}
-		if fs, err := l.LogFiles(ctx, ref); err == nil && len(fs) > 0 {
+		if fs, err := l.nmLogFiles(ctx, ref); err == nil && len(fs) > 0 {
 			return ref, true, nil
 		}
+	}
+	if ac, ok := l.aggregated(ctx, id.App())[id]; ok {
+		for _, n := range nodes {
+			if n.ID.String() == ac.node {
+				return ContainerRef{ID: id, NodeWS: n.HTTPAddress}, true, nil
+			}
+		}
+		return ContainerRef{ID: id}, true, nil
 	}
 	return c, false, nil
 }

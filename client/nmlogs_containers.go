@@ -43,8 +43,10 @@ type amLogEntry struct {
 // (the AM logs every container it was given, with its node). The
 // NodeManagers list only running containers, so this is what finds the
 // TaskManagers of an application that has ended, while the NodeManagers
-// keep their logs.
+// keep their logs; containers whose logs were aggregated to HDFS are
+// listed from there.
 func (l *NodeLogs) AllContainers(ctx context.Context, rep yarnrpc.ApplicationReport) ([]ContainerInfo, error) {
+	l.appUser(rep)
 	running, err := l.Containers(ctx, rep.ID)
 	if err != nil {
 		return nil, err
@@ -85,6 +87,9 @@ func (l *NodeLogs) AllContainers(ctx context.Context, rep yarnrpc.ApplicationRep
 	}
 	for _, c := range running { // anything the AM log did not name
 		add(ContainerInfo{ContainerRef: c})
+	}
+	for id, ac := range l.aggregated(ctx, rep.ID) { // and what went to HDFS
+		add(ContainerInfo{ContainerRef: ContainerRef{ID: id, NodeWS: httpOf[ac.node]}, Node: ac.node})
 	}
 	if len(out) == 0 && amErr != nil {
 		return nil, amErr

@@ -105,15 +105,18 @@ func NewYarnDescriptor(ctx context.Context, opts YarnOptions) (*YarnDescriptor, 
 	if opts.HTTPTimeout <= 0 {
 		opts.HTTPTimeout = 5 * time.Second
 	}
+	logs := NewNodeLogs(opts.RM, opts.HTTPTimeout)
+	logs.agg = newAggregatedLogs(opts.Store, opts.Hadoop)
 	return &YarnDescriptor{opts: opts,
 		staging: Staging{Store: opts.Store, Root: StagingRoot(opts.Config, opts.Store.User())},
-		logs:    NewNodeLogs(opts.RM, opts.HTTPTimeout)}, nil
+		logs:    logs}, nil
 }
 
 // Staging returns the staging root the descriptor deploys under.
 func (d *YarnDescriptor) Staging() Staging { return d.staging }
 
-// Logs returns the reader of containers' logs on the NodeManagers.
+// Logs returns the reader of containers' logs on the NodeManagers (and,
+// once aggregated, on HDFS).
 func (d *YarnDescriptor) Logs() *NodeLogs { return d.logs }
 
 // joinURI joins path elements onto base like path.Join, keeping a

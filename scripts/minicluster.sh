@@ -548,7 +548,14 @@ launch() {
         -D "yarn.nodemanager.webapp.address=$HOST:${NM_WEB[n]}"
         -D "yarn.nodemanager.webapp.https.address=$HOST:${NM_WEBS[n]}"
         -D "yarn.nodemanager.local-dirs=$DATA/$d/local"
-        -D "yarn.nodemanager.log-dirs=$DATA/$d/logs") ;;
+        -D "yarn.nodemanager.log-dirs=$DATA/$d/logs")
+      # NodeManager 2 aggregates logs to HDFS (/tmp/logs/<user>/...) once
+      # an application ends, as production clusters do; NodeManager 1
+      # keeps them, so `floe logs` is tested both ways. (The secure
+      # cluster cannot: aggregation there needs Hadoop's native library.)
+      if [ "$d" = nm2 ] && [ $SECURE = 0 ]; then
+        extra+=(-D yarn.log-aggregation-enable=true -D yarn.nodemanager.remote-app-log-dir=/tmp/logs)
+      fi ;;
   esac
   echo "=== $(date -u +%FT%TZ) starting $(daemon_name "$d")" >>"$LOGS/$d.out"
   # Where this run's lines start in the daemon log (see nm_registered).

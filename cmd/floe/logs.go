@@ -13,7 +13,8 @@ import (
 // logsCommand is `floe logs`: every container of an application, running
 // or finished (the AM's log names the TaskManager containers it had), and
 // their logs, read from the NodeManagers' web services while they keep
-// them (no log aggregation needed; aggregated logs on HDFS are not read).
+// them, and from HDFS once a NodeManager aggregated them
+// (yarn.log-aggregation-enable; Hadoop's TFile format).
 func logsCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "logs",
@@ -68,13 +69,13 @@ func logsCommand() *cli.Command {
 			}
 			fmt.Fprintf(out, "Containers of %s:\n%s", app, listContainers(cs))
 			for _, ct := range cs {
-				if ct.NodeWS == "" {
-					fmt.Fprintf(out, "== %s on %s: the NodeManager is not known to the ResourceManager any more\n", ct.ID, ct.Node)
-					continue
+				where := ct.NodeWS
+				if where == "" {
+					where = ct.Node
 				}
 				files, err := nm.LogFiles(ctx, ct.ContainerRef)
 				if err != nil {
-					fmt.Fprintf(out, "== %s on %s: %v\n", ct.ID, ct.NodeWS, err)
+					fmt.Fprintf(out, "== %s on %s: %v\n", ct.ID, where, err)
 					continue
 				}
 				for _, f := range files {
@@ -85,7 +86,7 @@ func logsCommand() *cli.Command {
 						continue
 					}
 					b, err := nm.ReadLog(ctx, ct.ContainerRef, f.Name, 0)
-					fmt.Fprintf(out, "== %s on %s: %s (%d bytes)\n", ct.ID, ct.NodeWS, f.Name, f.Size)
+					fmt.Fprintf(out, "== %s on %s: %s (%d bytes)\n", ct.ID, where, f.Name, f.Size)
 					if err != nil {
 						fmt.Fprintf(out, "   %v\n", err)
 						continue
