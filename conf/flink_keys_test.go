@@ -19,7 +19,9 @@ func TestFlinkKeysList(t *testing.T) {
 	}
 	for _, k := range []string{"pipeline.name", "state.backend", "execution.savepoint.path", "yarn.ship-files",
 		"metrics.reporter.prom.factory.class", "metrics.reporter.jmx.port", "metrics.scope.tm",
-		"security.kerberos.login.keytab", "security.delegation.token.provider.hbase.enabled", "high-availability.storageDir"} {
+		"security.kerberos.login.keytab", "security.delegation.token.provider.hbase.enabled", "high-availability.storageDir",
+		"table.exec.state.ttl", "table.local-time-zone", "table.optimizer.join-reorder-enabled", "kubernetes.cluster-id",
+		"kubernetes.env.secretKeyRef", "sql-client.execution.result-mode", "high-availability.kubernetes.leader-election.lease-duration"} {
 		if !IsFlinkKey(k) {
 			t.Errorf("IsFlinkKey(%q) = false", k)
 		}

@@ -71,6 +71,7 @@ const (
 	LocalNumberTaskManager      = "local.number-taskmanager"
 	TaskManagerNetworkMemory    = "taskmanager.network.memory"
 	JobManagerRPCAddress        = "jobmanager.rpc.address"
+	EnvSSHOpts                  = "env.ssh.opts"
 	TaskManagerHost             = "taskmanager.host"
 	TaskManagerRegistration     = "taskmanager.registration.timeout"
 	SlotRequestTimeout          = "slot.request.timeout"
@@ -146,6 +147,7 @@ func baseDeclarations() []Option {
 		{LocalNumberTaskManager, TypeInt, "1", "Number of in-process TaskManagers when a job runs locally."},
 		{TaskManagerNetworkMemory, TypeMemory, "64m", "Budget of network buffers per TaskManager for data exchange (Flink splits this into fraction/min/max)."},
 		{JobManagerRPCAddress, TypeString, "localhost", "Host of a standalone cluster's JobManager: where scripts/taskmanager.sh's TaskManagers and the CLI's -m default reach it (with rest.port)."},
+		{EnvSSHOpts, TypeString, "", "Options for ssh when scripts/start-cluster.sh and stop-cluster.sh reach the workers that are not this host (e.g. -p 2222 -i key); the FLOE_SSH_OPTS environment variable wins."},
 		{TaskManagerHost, TypeString, "", "Host a standalone TaskManager's data port listens on and is reached at; empty means the address it reaches the JobManager from."},
 		{TaskManagerRegistration, TypeDuration, "5 min", "A standalone TaskManager that cannot reach its JobManager for this long stops."},
 		{SlotRequestTimeout, TypeDuration, "5 min", "A job that cannot get its slots within this time fails (on YARN: containers not granted; standalone: no registered TaskManager with enough free slots)."},

@@ -98,6 +98,21 @@ workers() {
   fi
 }
 
+# on_worker HOST ARGS…: run scripts/taskmanager.sh ARGS on worker HOST over
+# ssh (this same checkout path there, as Flink does), with this
+# configuration folder and floe binary. ssh's options: FLOE_SSH_OPTS, else
+# env.ssh.opts of floe-conf.yaml (Flink's key).
+on_worker() {
+  local host=$1 opts cmd
+  shift
+  ensure_floe
+  opts=${FLOE_SSH_OPTS-$("$floe" config --get env.ssh.opts)}
+  cmd="FLOE_CONF_DIR=$(printf %q "$FLOE_CONF_DIR") FLOE_BIN=$(printf %q "$floe") $(printf %q "$root/scripts/taskmanager.sh")"
+  cmd+=$(printf ' %q' "$@")
+  # shellcheck disable=SC2086 # opts are words, as Flink's env.ssh.opts
+  ssh -n $opts "$host" "$cmd"
+}
+
 is_local() {
   case $1 in localhost | 127.0.0.1 | "$(hostname)" | "$(hostname -f 2>/dev/null)") return 0 ;; esac
   return 1

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what `make test` and `make demo` need on a fresh Debian machine:
 # a JDK (17) and Maven for the Hadoop test cluster, MIT Kerberos for its
-# secure mode, Go, and Chromium (the dashboard's headless-browser tests).
+# secure mode, Go, Chromium (the dashboard's headless-browser tests) and
+# OpenSSH (standalone workers over ssh).
 # Everything else
 # (Hadoop jars, protoc) is fetched from Maven Central by the scripts that use it.
 set -euo pipefail
@@ -17,6 +18,10 @@ for t in setsid tar gzip curl; do command -v "$t" >/dev/null 2>&1 || need+=("$t"
 [ -x /usr/sbin/krb5kdc ] || command -v krb5kdc >/dev/null 2>&1 || need+=(krb5-kdc)
 [ -x /usr/sbin/kadmin.local ] || command -v kadmin.local >/dev/null 2>&1 || need+=(krb5-admin-server)
 command -v kinit >/dev/null 2>&1 || need+=(krb5-user)
+# An sshd of its own on a loopback address: start-cluster.sh's workers over
+# ssh (the integration test starts and stops it; no system service).
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
 if [ ${#need[@]} -gt 0 ]; then
   # setsid lives in util-linux.
   pkgs=$(printf '%s\n' "${need[@]}" | sed 's/^setsid$/util-linux/' | sort -u | tr '\n' ' ')

@@ -3,7 +3,8 @@
 # bin/start-cluster.sh): the JobManager on this host (jobmanager.sh) and a
 # TaskManager (taskmanager.sh) on every host listed in
 # $FLOE_CONF_DIR/workers (one per line, `localhost` by default; other hosts
-# over ssh, running this same checkout path there, as Flink does). Submit
+# over ssh, running this same checkout path there, as Flink does; ssh
+# options from FLOE_SSH_OPTS or env.ssh.opts). Submit
 # with `floe run -m <address> JOB_BINARY`; stop with stop-cluster.sh.
 # Extra arguments go to `floe jobmanager` (e.g. -D taskmanager.numberOfTaskSlots=2).
 set -euo pipefail
@@ -15,6 +16,6 @@ for host in $(workers); do
   if is_local "$host"; then
     "$root/scripts/taskmanager.sh" start
   else
-    ssh -n "$host" "FLOE_CONF_DIR=$(printf %q "$FLOE_CONF_DIR") $(printf %q "$root/scripts/taskmanager.sh") start"
+    on_worker "$host" start
   fi
 done

@@ -10,7 +10,7 @@ for host in $(workers); do
   if is_local "$host"; then
     "$root/scripts/taskmanager.sh" stop
   else
-    ssh -n "$host" "FLOE_CONF_DIR=$(printf %q "$FLOE_CONF_DIR") $(printf %q "$root/scripts/taskmanager.sh") stop" || true
+    on_worker "$host" stop || true
   fi
 done
 "$root/scripts/jobmanager.sh" stop

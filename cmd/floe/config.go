@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -27,6 +28,7 @@ func configCommand() *cli.Command {
 		Flags: []cli.Flag{
 			dynamicFlag(),
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "also print each option's type and description"},
+			&cli.StringFlag{Name: "get", Usage: "print only the effective value of the Floe option `KEY` (for scripts)"},
 		},
 		Action: runConfig,
 	}
@@ -36,6 +38,21 @@ func runConfig(c *cli.Context) error {
 	cfg, err := conf.Load(conf.LoadOptions{Dynamic: dynamicArgs(c)})
 	if err != nil {
 		return err
+	}
+	if key := c.String("get"); key != "" {
+		if !slices.Contains(knownKeys(), key) {
+			msg := fmt.Sprintf("config --get: %q is not a Floe option", key)
+			if near := conf.Nearest(key, knownKeys()); near != "" {
+				msg += "; did you mean " + near + "?"
+			}
+			return errors.New(msg + " (floe config -v lists them)")
+		}
+		for _, e := range cfg.Entries() {
+			if e.Option.Key == key {
+				fmt.Fprintln(c.App.Writer, e.Value)
+			}
+		}
+		return nil
 	}
 	var hadoop *conf.Hadoop
 	hadoopNote := ""
