@@ -17,6 +17,9 @@ import (
 	"time"
 )
 
+// checkpointRowRE matches a row of the dashboard's checkpoint history.
+var checkpointRowRE = regexp.MustCompile(`data-checkpoint="(\d+)" data-status="([A-Z_]+)"`)
+
 // vertexRowRE matches a vertex row of the dashboard's job page.
 var vertexRowRE = regexp.MustCompile(`data-vertex="([0-9a-f]{32})" data-records-in="(\d+)" data-records-out="(\d+)"`)
 
@@ -35,7 +38,9 @@ func TestYarnDashboard(t *testing.T) {
 		t.Skip("chromium not found (scripts/install-deps.sh installs it)")
 	}
 	e := newYC(t)
-	app, job := e.runDetached(t, "-p", "2", "-Dtaskmanager.numberOfTaskSlots=1", e.bins+"/testjob", "--mode", "metrics")
+	ckDir := e.testDir(t)
+	app, job := e.runDetached(t, "-p", "2", "-Dtaskmanager.numberOfTaskSlots=1", "-Dexecution.checkpointing.interval=1s",
+		"-Dstate.checkpoints.dir="+e.qualify(t, ckDir+"/chk"), e.bins+"/testjob", "--mode", "metrics")
 	cc := e.jobManager(t, app)
 	e.waitJob(t, cc, job, "running", allRunning)
 	proxy := strings.TrimSuffix(cc.Report.TrackingURL, "/")
@@ -88,6 +93,23 @@ func TestYarnDashboard(t *testing.T) {
 	waitUntil(t, 2*time.Minute, "record counts rising on the job page", func() (bool, error) {
 		now, total := counts(dump("#/job/" + job))
 		return len(now) == 2 && total > firstTotal, nil
+	})
+
+	// The checkpoints page lists the completed checkpoints, newest first.
+	waitUntil(t, 2*time.Minute, "the checkpoint history listing completed checkpoints", func() (bool, error) {
+		rows := checkpointRowRE.FindAllStringSubmatch(dump("#/job/"+job+"/checkpoints"), -1)
+		completed, prev := 0, int64(-1)
+		for _, r := range rows {
+			id, _ := strconv.ParseInt(r[1], 10, 64)
+			if prev >= 0 && id >= prev {
+				t.Fatalf("checkpoint history not newest first: %v", rows)
+			}
+			prev = id
+			if r[2] == "COMPLETED" {
+				completed++
+			}
+		}
+		return completed >= 2, nil
 	})
 
 	// Screenshots of the main pages.

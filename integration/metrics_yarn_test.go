@@ -20,11 +20,15 @@ import (
 // TaskManager's endpoint is found through the REST API
 // (/v1/taskmanagers), scraped twice with numRecordsOut rising, and the
 // user metric is visible both in the scrape (Flink's Prometheus name and
-// labels) and in the vertex metrics of the REST API.
+// labels) and in the vertex metrics of the REST API. The JobManager's
+// endpoint (its port in /v1/overview) serves the job's metrics: uptime,
+// checkpoint counts.
 func TestYarnMetricsPrometheus(t *testing.T) {
 	e := newYC(t)
+	dir := e.testDir(t)
 	app, job := e.runDetached(t, "-p", "2", "-Dtaskmanager.numberOfTaskSlots=1",
 		"-Dmetrics.reporter.prom.factory.class="+metrics.PrometheusFactoryClass, "-Dmetrics.reporter.prom.port=9250-9290",
+		"-Dexecution.checkpointing.interval=1s", "-Dstate.checkpoints.dir="+e.qualify(t, dir+"/chk"),
 		e.bins+"/testjob", "--mode", "metrics")
 	cc := e.jobManager(t, app)
 	e.waitJob(t, cc, job, "running", allRunning)
@@ -111,6 +115,33 @@ func TestYarnMetricsPrometheus(t *testing.T) {
 		}
 		return len(ms) == 2 && n > 0, nil
 	})
+	// The JobManager's own endpoint (its port in /v1/overview, on the AM's
+	// host): the job's uptime rises and its checkpoints are counted, under
+	// Flink's Prometheus names.
+	var ov api.Overview
+	if err := get("/v1/overview", &ov); err != nil || ov.PrometheusPort < 9250 || ov.PrometheusPort > 9290 {
+		t.Fatalf("GET /v1/overview: %v, JobManager Prometheus port %d; want one in 9250-9290", err, ov.PrometheusPort)
+	}
+	jmEndpoint := net.JoinHostPort(cc.Report.Host, strconv.Itoa(ov.PrometheusPort))
+	for _, ep := range endpoints {
+		if ep == jmEndpoint {
+			t.Fatalf("the JobManager and a TaskManager both report endpoint %s", ep)
+		}
+	}
+	jobGauge := func(name string) float64 {
+		for series, v := range scrape(t, jmEndpoint, job) {
+			if strings.HasPrefix(series, name+"{") {
+				return v
+			}
+		}
+		return -1
+	}
+	up := jobGauge("flink_jobmanager_job_uptime")
+	waitUntil(t, time.Minute, "the JobManager's endpoint: uptime rising, checkpoints completed", func() (bool, error) {
+		return jobGauge("flink_jobmanager_job_uptime") > up && up >= 0 &&
+			jobGauge("flink_jobmanager_job_numberOfCompletedCheckpoints") >= 2, nil
+	})
+
 	// And `floe list` shows the vertices' records.
 	listed, err := e.floe(t, time.Minute, "", "list", "-Dyarn.application.id="+app.String())
 	if err != nil || !strings.Contains(listed, "p=2") || !strings.Contains(listed, "backpressure") {

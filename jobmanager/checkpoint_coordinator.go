@@ -90,6 +90,7 @@ type pendingCheckpoint struct {
 	expected  map[CheckpointTask]bool
 	acks      map[CheckpointTask][]StateHandle
 	alignment time.Duration
+	lastAck   time.Time
 	writing   bool
 	meta      *CheckpointMetadata
 	savepoint string // the savepoint's folder ("" for a checkpoint)
@@ -286,6 +287,7 @@ func (c *CheckpointCoordinator) ack(e CheckpointAcknowledged) {
 	if e.Alignment > p.alignment {
 		p.alignment = e.Alignment
 	}
+	p.lastAck = c.now
 	c.acknowledged(p)
 }
 
@@ -371,6 +373,7 @@ func (c *CheckpointCoordinator) complete(p *pendingCheckpoint) {
 	c.pending, c.lastEnd, c.failures = nil, c.now, 0
 	c.stats.Completed++
 	c.stats.Latest = st
+	c.remember(p, CheckpointCompleted, m.Size(), st.Uploaded, st.Path, "")
 	c.emit(NotifyCheckpointComplete{Job: c.opts.Job, Attempt: c.attempt, ID: p.id, Tasks: p.tasks})
 	c.deleteFiles(c.retention.add(m))
 	c.triggerSavepoint()
@@ -385,6 +388,7 @@ func (c *CheckpointCoordinator) abort(reason string, counted, tellTasks bool) {
 	c.pending, c.lastEnd = nil, c.now
 	c.stats.Failed++
 	c.stats.LastFailure = fmt.Sprintf("chk-%d: %s", p.id, reason)
+	c.remember(p, CheckpointFailed, 0, 0, "", reason)
 	if tellTasks {
 		c.emit(AbortCheckpoint{Job: c.opts.Job, Attempt: c.attempt, ID: p.id, Reason: reason, Tasks: p.tasks})
 	}

@@ -76,6 +76,7 @@ func (c *CheckpointCoordinator) completeSavepoint(p *pendingCheckpoint) {
 	c.lastSavepoint = p.meta
 	c.pending, c.lastEnd, c.failures = nil, c.now, 0
 	c.stats.Completed++
+	c.remember(p, CheckpointCompleted, p.meta.Size(), p.meta.Size(), p.savepoint, "")
 	c.emit(NotifyCheckpointComplete{Job: c.opts.Job, Attempt: c.attempt, ID: p.id, Tasks: p.tasks})
 	c.emit(SavepointCompleted{Job: c.opts.Job, ID: p.id, Dir: p.savepoint, Stop: p.stop.Stop})
 	if p.stop.Stop {

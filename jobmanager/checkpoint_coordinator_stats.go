@@ -18,6 +18,57 @@ type CheckpointStats struct {
 	// RestoreCount counts the attempts deployed from a checkpoint (set by
 	// the Core, which deploys them).
 	RestoreCount int
+	// History is the latest checkpoints and savepoints, newest first: the
+	// one in progress, then up to historySize that ended.
+	History []CheckpointHistory
+}
+
+// historySize is how many ended checkpoints History keeps (Flink's
+// web.checkpoints.history default).
+const historySize = 10
+
+// Checkpoint states in History (Flink's CheckpointStatsStatus).
+const (
+	CheckpointInProgress = "IN_PROGRESS"
+	CheckpointCompleted  = "COMPLETED"
+	CheckpointFailed     = "FAILED"
+)
+
+// CheckpointHistory is one checkpoint or savepoint of History.
+type CheckpointHistory struct {
+	ID     int64
+	Status string // CheckpointInProgress, CheckpointCompleted or CheckpointFailed
+	// Savepoint is set for a savepoint, Stop for a stop-with-savepoint's.
+	Savepoint, Stop bool
+	// Triggered is when it was triggered, LatestAck when the latest
+	// subtask acknowledged it (zero before any), Ended when it completed
+	// or failed (zero while in progress).
+	Triggered, LatestAck, Ended time.Time
+	// Size is the full state size, Uploaded the bytes it wrote (0 for a
+	// failed one).
+	Size, Uploaded int64
+	Alignment      time.Duration
+	// Subtasks is how many subtasks it waits for, Acked how many did.
+	Subtasks, Acked int
+	// Path is the completed one's folder, Failure the failed one's reason.
+	Path, Failure string
+}
+
+// history returns p as a History entry.
+func (p *pendingCheckpoint) history(status string) CheckpointHistory {
+	return CheckpointHistory{ID: p.id, Status: status, Savepoint: p.savepoint != "", Stop: p.stop.Stop,
+		Triggered: p.triggered, LatestAck: p.lastAck, Alignment: p.alignment, Subtasks: len(p.tasks), Acked: len(p.acks)}
+}
+
+// remember adds ended checkpoint p to History, dropping the oldest beyond
+// historySize.
+func (c *CheckpointCoordinator) remember(p *pendingCheckpoint, status string, size, uploaded int64, path, failure string) {
+	h := p.history(status)
+	h.Ended, h.Size, h.Uploaded, h.Path, h.Failure = c.now, size, uploaded, path, failure
+	c.stats.History = append([]CheckpointHistory{h}, c.stats.History...)
+	if len(c.stats.History) > historySize {
+		c.stats.History = c.stats.History[:historySize]
+	}
 }
 
 // CompletedCheckpointStats describe one completed checkpoint.
@@ -66,8 +117,10 @@ func (c *CheckpointCoordinator) Retained() []*CheckpointMetadata {
 // Stats returns the coordinator's figures.
 func (c *CheckpointCoordinator) Stats() CheckpointStats {
 	s := c.stats
+	s.History = append([]CheckpointHistory(nil), c.stats.History...)
 	if c.pending != nil {
 		s.InProgress = 1
+		s.History = append([]CheckpointHistory{c.pending.history(CheckpointInProgress)}, s.History...)
 	}
 	if s.Latest != nil {
 		l := *s.Latest

@@ -32,7 +32,7 @@ import (
 //	take-savepoint DIR              (a savepoint requested into folder DIR)
 //	stop-savepoint DIR [drain]      (a stop-with-savepoint requested)
 //	finished vV/S                   (a subtask finished while the job runs)
-//	stats | retained
+//	stats | retained | history
 //	wake                            (when the coordinator next needs a tick)
 //	latest [vV/S kg=FIRST-LAST]     (the checkpoint a failover restores, and what
 //	                                 that subtask gets from it)
@@ -168,6 +168,34 @@ func (s *checkpointScript) run(line string) []string {
 			out += "\nlast failure: " + st.LastFailure
 		}
 		return []string{out}
+	case "history":
+		var out []string
+		for _, h := range s.c.Stats().History {
+			l := fmt.Sprintf("chk-%d %s", h.ID, h.Status)
+			if h.Stop {
+				l += " stop-savepoint"
+			} else if h.Savepoint {
+				l += " savepoint"
+			}
+			l += fmt.Sprintf(" triggered=+%v acked=%d/%d", h.Triggered.Sub(checkpointEpoch), h.Acked, h.Subtasks)
+			if !h.LatestAck.IsZero() {
+				l += fmt.Sprintf(" last-ack=+%v", h.LatestAck.Sub(checkpointEpoch))
+			}
+			if !h.Ended.IsZero() {
+				l += fmt.Sprintf(" ended=+%v", h.Ended.Sub(checkpointEpoch))
+			}
+			if h.Status == CheckpointCompleted {
+				l += fmt.Sprintf(" size=%d uploaded=%d path=%s alignment=%v", h.Size, h.Uploaded, h.Path, h.Alignment)
+			}
+			if h.Failure != "" {
+				l += ": " + h.Failure
+			}
+			out = append(out, l)
+		}
+		if len(out) == 0 {
+			out = []string{"no history"}
+		}
+		return out
 	case "wake":
 		w := s.c.NextWake()
 		if w.IsZero() {

@@ -128,14 +128,20 @@ func TestCheckpointShellEndToEnd(t *testing.T) {
 		t.Fatalf("line %q", cs.Line())
 	}
 	// Flink's path and field names.
-	var raw map[string]map[string]any
+	var raw struct {
+		Counts, Latest map[string]any
+		History        []map[string]any
+	}
 	if err := ts.client.Do(context.Background(), "GET", "/jobs/"+st.ID+"/checkpoints", nil, &raw); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := raw["counts"]["completed"]; !ok {
+	if len(raw.History) < 2 || raw.History[0]["status"] != "COMPLETED" || raw.History[0]["external_path"] == nil {
+		t.Fatalf("Flink path: history %v, want the completed checkpoints, newest first", raw.History)
+	}
+	if _, ok := raw.Counts["completed"]; !ok {
 		t.Fatalf("Flink path: %v, want counts.completed", raw)
 	}
-	if l, ok := raw["latest"]["completed"].(map[string]any); !ok || l["external_path"] == nil || l["end_to_end_duration"] == nil {
+	if l, ok := raw.Latest["completed"].(map[string]any); !ok || l["external_path"] == nil || l["end_to_end_duration"] == nil {
 		t.Fatalf("Flink path: %v, want latest.completed.{external_path,end_to_end_duration}", raw)
 	}
 	if err := ts.client.Do(context.Background(), "GET", "/v1/jobs/nope/checkpoints", nil, &cs); err == nil {

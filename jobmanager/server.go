@@ -294,7 +294,7 @@ func (s *Server) jobs(http.ResponseWriter, *http.Request, []byte) (any, error) {
 
 func (s *Server) overview(http.ResponseWriter, *http.Request, []byte) (any, error) {
 	o := s.jm.Overview()
-	o.Mode = s.opts.Mode
+	o.Mode, o.PrometheusPort = s.opts.Mode, s.PrometheusPort()
 	return o, nil
 }
 

@@ -156,7 +156,7 @@ func TestFlinkRESTPaths(t *testing.T) {
 		{"/jobs/" + st.ID, golden("job")},
 		{"/jobs/" + st.ID + "/plan", golden("job_plan")},
 		{"/jobs/" + st.ID + "/exceptions", []string{"all-exceptions", "exceptionHistory", "root-exception", "timestamp", "truncated"}},
-		{"/jobs/" + st.ID + "/checkpoints", []string{"counts", "latest"}},
+		{"/jobs/" + st.ID + "/checkpoints", []string{"counts", "history", "latest"}},
 		{"/jobs/" + st.ID + "/metrics?get=numRestarts", nil},
 		{"/jobs/" + st.ID + "/vertices/" + vid, golden("vertex")},
 		{"/jobs/" + st.ID + "/vertices/" + vid + "/backpressure", golden("vertex_backpressure")},
@@ -240,4 +240,51 @@ func TestFlinkRESTPaths(t *testing.T) {
 		s, err := c.Job(context.Background(), st.ID)
 		return err == nil && s.State == api.JobCanceled
 	})
+}
+
+// TestCheckpointHistoryShape: the history entries of /jobs/:id/checkpoints
+// carry Flink's CheckpointStatistics fields and type tags: a checkpoint in
+// progress (its duration runs to now), a completed savepoint of a stop
+// (SYNC_SAVEPOINT) with its folder, a failed checkpoint with its reason.
+func TestCheckpointHistoryShape(t *testing.T) {
+	t0 := time.UnixMilli(1_000_000)
+	st := CheckpointStats{Completed: 1, Failed: 1, InProgress: 1, History: []CheckpointHistory{
+		{ID: 3, Status: CheckpointInProgress, Triggered: t0.Add(3 * time.Second), Subtasks: 4, Acked: 1, LatestAck: t0.Add(3100 * time.Millisecond)},
+		{ID: 2, Status: CheckpointCompleted, Savepoint: true, Stop: true, Triggered: t0.Add(2 * time.Second), LatestAck: t0.Add(2200 * time.Millisecond),
+			Ended: t0.Add(2300 * time.Millisecond), Size: 900, Uploaded: 900, Subtasks: 4, Acked: 4, Path: "hdfs:///sp/savepoint-1"},
+		{ID: 1, Status: CheckpointFailed, Triggered: t0.Add(time.Second), Ended: t0.Add(1500 * time.Millisecond), Subtasks: 4, Failure: "declined by v1/0: disk full"},
+	}}
+	b, err := json.Marshal(checkpointingStatsOf(st, t0.Add(3500*time.Millisecond)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v struct {
+		History []map[string]any `json:"history"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil || len(v.History) != 3 {
+		t.Fatalf("history of %s: %v", b, err)
+	}
+	common := []string{"alignment_buffered", "checkpoint_type", "checkpointed_size", "className", "end_to_end_duration", "id", "is_savepoint",
+		"latest_ack_timestamp", "num_acknowledged_subtasks", "num_subtasks", "state_size", "status", "trigger_timestamp"}
+	wantKeys := [][]string{common, append([]string{"external_path"}, common...), append([]string{"failure_message", "failure_timestamp"}, common...)}
+	want := []map[string]any{
+		{"className": "in_progress", "id": 3.0, "status": "IN_PROGRESS", "checkpoint_type": "CHECKPOINT", "end_to_end_duration": 500.0,
+			"num_acknowledged_subtasks": 1.0, "latest_ack_timestamp": 1_003_100.0},
+		{"className": "completed", "status": "COMPLETED", "is_savepoint": true, "checkpoint_type": "SYNC_SAVEPOINT", "end_to_end_duration": 300.0,
+			"state_size": 900.0, "external_path": "hdfs:///sp/savepoint-1", "trigger_timestamp": 1_002_000.0},
+		{"className": "failed", "status": "FAILED", "failure_timestamp": 1_001_500.0, "failure_message": "declined by v1/0: disk full",
+			"end_to_end_duration": 500.0, "latest_ack_timestamp": 0.0},
+	}
+	for i, h := range v.History {
+		got := keys(h)
+		sort.Strings(wantKeys[i])
+		if strings.Join(got, ",") != strings.Join(wantKeys[i], ",") {
+			t.Errorf("history[%d] fields %v, want %v", i, got, wantKeys[i])
+		}
+		for k, w := range want[i] {
+			if h[k] != w {
+				t.Errorf("history[%d].%s = %v, want %v", i, k, h[k], w)
+			}
+		}
+	}
 }

@@ -18,6 +18,7 @@
   function time(ms) { return ms > 0 ? new Date(ms).toLocaleString() : "–"; }
   function dur(ms) {
     if (ms < 0) return "–";
+    if (ms < 1000) return ms + " ms";
     const s = Math.floor(ms / 1000), h = Math.floor(s / 3600), m = Math.floor(s / 60) % 60;
     return (h ? h + "h " : "") + (h || m ? m + "m " : "") + (s % 60) + "s";
   }
@@ -136,8 +137,14 @@
         esc(l.id) + "</td><td>" + esc(l.external_path || "") + "</td><td class=num>" + bytes(l.state_size) + "</td><td class=num>" + bytes(l.checkpointed_size) +
         "</td><td class=num>" + dur(l.end_to_end_duration) + "</td><td class=num>" + esc(l.alignment_duration ?? "–") + " ms</td></tr></table>";
     }
-    (c.history || []).length && (h += "<h2>History</h2><table><tr><th>ID</th><th>Status</th><th>Size</th><th>Duration</th></tr>" +
-      c.history.map(x => "<tr><td>" + esc(x.id) + "</td><td>" + esc(x.status) + "</td><td class=num>" + bytes(x.state_size) + "</td><td class=num>" + dur(x.end_to_end_duration) + "</td></tr>").join("") + "</table>");
+    // The latest checkpoints and savepoints, newest first (the one in
+    // progress, then up to 10 that ended).
+    (c.history || []).length && (h += "<h2>History</h2><table id=checkpoint-history><tr><th>ID</th><th>Type</th><th>Status</th><th>Triggered</th>" +
+      "<th>Acknowledged</th><th>State size</th><th>Checkpointed size</th><th>Duration</th><th>Path or failure</th></tr>" +
+      c.history.map(x => "<tr data-checkpoint='" + esc(x.id) + "' data-status='" + esc(x.status) + "'><td>" + esc(x.id) + "</td><td>" + esc(x.checkpoint_type) +
+        "</td><td>" + esc(x.status) + "</td><td>" + time(x.trigger_timestamp) + "</td><td class=num>" + esc(x.num_acknowledged_subtasks) + "/" +
+        esc(x.num_subtasks) + "</td><td class=num>" + bytes(x.state_size) + "</td><td class=num>" + bytes(x.checkpointed_size) + "</td><td class=num>" +
+        dur(x.end_to_end_duration) + "</td><td>" + esc(x.external_path || x.failure_message || "") + "</td></tr>").join("") + "</table>");
     return h;
   }
 

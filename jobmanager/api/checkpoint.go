@@ -125,7 +125,33 @@ type NotifyCheckpoint struct {
 type CheckpointingStats struct {
 	Counts  CheckpointCounts         `json:"counts"`
 	Latest  CheckpointLatest         `json:"latest"`
+	History []CheckpointStatistics   `json:"history"`
 	Failure *CheckpointFailureDetail `json:"failure,omitempty"`
+}
+
+// CheckpointStatistics is one entry of Flink's checkpoint history, newest
+// first: the checkpoint in progress, then the latest that completed or
+// failed (Flink's web.checkpoints.history: 10). ClassName is Flink's type
+// tag: "in_progress", "completed" or "failed".
+type CheckpointStatistics struct {
+	ClassName          string `json:"className"`
+	ID                 int64  `json:"id"`
+	Status             string `json:"status"` // IN_PROGRESS, COMPLETED, FAILED
+	IsSavepoint        bool   `json:"is_savepoint"`
+	CheckpointType     string `json:"checkpoint_type"` // CHECKPOINT, SAVEPOINT, SYNC_SAVEPOINT
+	TriggerTimestamp   int64  `json:"trigger_timestamp"`
+	LatestAckTimestamp int64  `json:"latest_ack_timestamp"`
+	StateSize          int64  `json:"state_size"`
+	CheckpointedSize   int64  `json:"checkpointed_size"`
+	// EndToEndDuration is trigger to completion or failure (to now while
+	// in progress), in milliseconds.
+	EndToEndDuration        int64  `json:"end_to_end_duration"`
+	AlignmentBuffered       int64  `json:"alignment_buffered"`
+	NumSubtasks             int    `json:"num_subtasks"`
+	NumAcknowledgedSubtasks int    `json:"num_acknowledged_subtasks"`
+	ExternalPath            string `json:"external_path,omitempty"`
+	FailureTimestamp        int64  `json:"failure_timestamp,omitempty"`
+	FailureMessage          string `json:"failure_message,omitempty"`
 }
 
 // CheckpointCounts are Flink's checkpoint counts.

@@ -52,6 +52,9 @@ type Overview struct {
 	// Mode is the deployment (session, per-job, application; empty
 	// outside YARN).
 	Mode string `json:"mode,omitempty"`
+	// PrometheusPort is the JobManager's own Prometheus endpoint
+	// (metrics.reporter.prom.*), on the JobManager's host; 0 when off.
+	PrometheusPort int `json:"prometheusPort,omitempty"`
 }
 
 // ShutdownRequest asks the cluster to end (POST /v1/cluster/shutdown);
