@@ -109,7 +109,9 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 		return Result{}, fmt.Errorf("am: %w", err)
 	}
 	defer func() { _ = nm.Close() }()
-	a.out = outside{rm: amrm, nm: nm, store: store, jobFS: store, ln: ln, secret: secret}
+	attempts, closeAttempts := newAttemptReports(ctx, opts.Hadoop, env.User, creds, base)
+	defer closeAttempts()
+	a.out = outside{rm: amrm, nm: nm, store: store, jobFS: store, ln: ln, secret: secret, attempts: attempts}
 	return a.serve(ctx)
 }
 
@@ -151,6 +153,8 @@ type outside struct {
 	secret []byte
 	// jobFS holds the job store (HDFS); nil runs without one (tests).
 	jobFS jobStoreFS
+	// attempts reports how a former attempt ended (nil: unknown).
+	attempts attemptReports
 }
 
 type appMaster struct {
@@ -228,7 +232,8 @@ func (a *appMaster) serve(ctx context.Context) (Result, error) {
 	}
 
 	launch := &TaskManagerLaunch{Stat: a.out.store.Stat, Secret: a.out.secret, NetworkMemory: int64(cfg.Memory(conf.TaskManagerNetworkMemory)),
-		JobManagerTimeout: cfg.Duration(conf.HeartbeatTimeout), User: a.out.store.User(), Ship: env.ShipFiles}
+		JobManagerTimeout: cfg.Duration(conf.HeartbeatTimeout), User: a.out.store.User(), Ship: env.ShipFiles,
+		Tokens: newFreshTokens(a.opts.Hadoop, a.base)}
 	if lvl := os.Getenv(contract.EnvLogLevel); lvl != "" {
 		launch.Env = map[string]string{contract.EnvLogLevel: lvl}
 	}

@@ -235,6 +235,8 @@ type amCase struct {
 	// jobFS, when set, holds the job store (set high-availability.storageDir).
 	attempt, attempts int32
 	jobFS             jobStoreFS
+	// attempts answers the AM's attempt reports (nil: none).
+	reports attemptReports
 }
 
 func TestAppMasterExits(t *testing.T) {
@@ -414,7 +416,7 @@ func runAppMaster(t *testing.T, tc amCase, returned func()) (Result, *amRM, *fak
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.out = outside{rm: rm, nm: rm.fakeRM, store: store, ln: ln, secret: amSecret, jobFS: tc.jobFS}
+	a.out = outside{rm: rm, nm: rm.fakeRM, store: store, ln: ln, secret: amSecret, jobFS: tc.jobFS, attempts: tc.reports}
 	actDone := make(chan struct{})
 	go func() {
 		defer close(actDone)

@@ -23,6 +23,12 @@
 //     tokens: the AM's hdfsstore reads HDFS with the HDFS token, and every
 //     TaskManager's launch context gets both (tokens.go), so its NodeManager
 //     localizes the job binary and the TaskManager reaches HDFS with them.
+//     With a shipped keytab the AM and the TaskManagers log in themselves,
+//     and each TaskManager launched gets a fresh HDFS token the AM obtained
+//     with the keytab (freshTokens), so replacements start after the
+//     submission's tokens died. After a failover, the new attempt asks the
+//     RM how the former one ended (former_attempt.go) for the failover's
+//     entry in the jobs' exception history.
 //   - The JobManager listens on NM_HOST (rest.port when set, else a free
 //     port) and registers host NM_HOST, that port and the tracking URL
 //     http://NM_HOST:port/. GET endpoints are unsigned so that they work

@@ -2,6 +2,7 @@ package am
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -107,6 +108,13 @@ func TestAppMasterFailover(t *testing.T) {
 		{name: "a session's attempt 2 serves the jobs of attempt 1 from the start", attempt: 2,
 			prefill: func(t *testing.T, fsys jobStoreFS, root string) { recordAttempt1(t, fsys, root, "") },
 			tc: amCase{mode: contract.ModeSession, tm: runTasks, wantStatus: yarnrpc.FinalSucceeded, wantDiag: "shut down", wantFinish: true,
+				reports: func(_ context.Context, id yarnrpc.ApplicationAttemptID) (yarnrpc.ApplicationAttemptReport, error) {
+					if id.Attempt != 1 || id.App.ID != 7 {
+						return yarnrpc.ApplicationAttemptReport{}, fmt.Errorf("asked for %s, want attempt 1", id)
+					}
+					return yarnrpc.ApplicationAttemptReport{ID: id, Diagnostics: "AM Container for " + id.String() +
+						" exited with  exitCode: 137\nKilled by external signal\nFor more detailed output, check the application tracking page"}, nil
+				},
 				act: func(t *testing.T, c *api.Client, _ context.CancelFunc) {
 					var list api.JobList
 					var err error
@@ -118,6 +126,14 @@ func TestAppMasterFailover(t *testing.T) {
 					}
 					if err != nil || len(list.Jobs) != 1 || list.Jobs[0].ID != testJobID {
 						t.Errorf("first job list %+v (%v), want the recovered job %s", list, err, testJobID)
+					}
+					// The failover's entry in the exception history says how
+					// the former attempt ended, as the RM reported it.
+					st, err := c.Job(context.Background(), testJobID)
+					want := "the ResourceManager says: AM Container for appattempt_1700000000000_0007_000001 exited with exitCode: 137 Killed by external signal"
+					if err != nil || len(st.Exceptions) == 0 || !strings.Contains(st.Exceptions[0].Cause, want) ||
+						strings.Contains(st.Exceptions[0].Cause, "tracking page") {
+						t.Errorf("exception history %+v (%v), want the failover with %q", st.Exceptions, err, want)
 					}
 					if err := c.Shutdown(context.Background(), "done"); err != nil {
 						t.Errorf("shutdown: %v", err)

@@ -35,6 +35,9 @@ type TaskManagerLaunch struct {
 	// Ship are the files of yarn.ship-files, localized into every
 	// TaskManager's working folder.
 	Ship []contract.ShippedFile
+	// Tokens, with a shipped keytab on a Kerberos cluster, replaces the
+	// submission's HDFS delegation token with a fresh one (nil: none).
+	Tokens *freshTokens
 
 	mu    sync.Mutex
 	stats map[string]hdfsstore.FileInfo // job binaries never change under their path
@@ -72,6 +75,7 @@ func (l *TaskManagerLaunch) Build(ctx context.Context, spec jobmanager.TaskManag
 	var creds yarnrpc.Credentials
 	creds.SetSecret(contract.SecretAlias, l.Secret)
 	addDelegationTokens(&creds)
+	l.Tokens.add(ctx, &creds)
 	lrs := map[string]yarnrpc.LocalResource{contract.LinkJob: {
 		URL: fi.Path, Size: fi.Size, Timestamp: fi.ModTimeMillis(),
 		Type: yarnrpc.ResourceFile, Visibility: yarnrpc.VisibilityApplication,

@@ -44,6 +44,9 @@ func (a *appMaster) takeOver(ctx context.Context, reg yarnrpc.RegisterResponse) 
 	}
 	cause := fmt.Sprintf("JobManager failover: ApplicationMaster attempt %d took over from attempt %d (its container ended; the ResourceManager started a new attempt)",
 		env.Attempt(), state.From)
+	if d := a.formerAttemptDiagnostics(ctx, state.From); d != "" {
+		cause += "; the ResourceManager says: " + d
+	}
 	jobs, err := recoverJobs(ctx, a.out.jobFS, state, cause)
 	if err != nil {
 		return nil, fmt.Errorf("recover the jobs of attempt %d: %w", state.From, err)

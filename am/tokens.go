@@ -5,9 +5,13 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
+	"time"
 
+	"github.com/floe-yarn/floe/conf"
 	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/yarnrpc"
+	"github.com/rs/zerolog"
 )
 
 // addDelegationTokens copies the delegation tokens of the AM's own
@@ -32,6 +36,80 @@ func addDelegationTokens(dst *yarnrpc.Credentials) {
 			dst.AddToken(alias, t)
 		}
 	}
+}
+
+// freshTokens obtains HDFS delegation tokens for the TaskManagers the AM
+// launches, logged in from the keytab the client shipped: the NodeManager
+// localizes a container's files with the HDFS token of its launch context,
+// and the one the client obtained at submission dies at its maximum
+// lifetime (dfs.namenode.delegation.token.max-lifetime, 7 days by default),
+// after which no replacement TaskManager could start. One token serves the
+// launches of a minute (reuse); a failure to obtain one leaves the last
+// fresh one, or the submission's (and is logged).
+type freshTokens struct {
+	hadoop *conf.Hadoop
+	log    zerolog.Logger
+	reuse  time.Duration
+	now    func() time.Time
+	get    func(ctx context.Context) (yarnrpc.Token, error) // nil: the NameNode over Kerberos
+
+	mu  sync.Mutex
+	tok yarnrpc.Token
+	at  time.Time
+}
+
+// newFreshTokens returns the AM's token source; nil without a shipped
+// keytab or on a cluster without Kerberos.
+func newFreshTokens(h *conf.Hadoop, log zerolog.Logger) *freshTokens {
+	if h == nil || h.Authentication() != "kerberos" || os.Getenv(contract.EnvKerberosKeytab) == "" || os.Getenv(contract.EnvKerberosPrincipal) == "" {
+		return nil
+	}
+	return &freshTokens{hadoop: h, log: log, reuse: time.Minute, now: time.Now}
+}
+
+// add puts a fresh HDFS delegation token into creds under the alias of the
+// one it replaces.
+func (f *freshTokens) add(ctx context.Context, creds *yarnrpc.Credentials) {
+	if f == nil {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.at.IsZero() || f.now().Sub(f.at) >= f.reuse {
+		t, err := f.obtain(ctx)
+		switch {
+		case err != nil && f.at.IsZero():
+			f.log.Warn().Err(err).Msg("could not obtain a fresh HDFS delegation token with the shipped keytab; the TaskManager gets the submission's")
+			return
+		case err != nil:
+			f.log.Warn().Err(err).Time("obtained", f.at).Msg("could not obtain a fresh HDFS delegation token with the shipped keytab; the TaskManager gets the last one")
+		default:
+			f.tok, f.at = t, f.now()
+			if md, err := yarnrpc.TokenMaxDate(t); err == nil {
+				f.log.Info().Str("service", t.Service).Time("max_date", md).Msg("obtained a fresh HDFS delegation token for TaskManagers")
+			}
+		}
+	}
+	creds.AddToken(f.tok.Service, f.tok)
+}
+
+func (f *freshTokens) obtain(ctx context.Context) (yarnrpc.Token, error) {
+	if f.get != nil {
+		return f.get(ctx)
+	}
+	krb5 := os.Getenv(contract.EnvKrb5Config)
+	if krb5 == "" {
+		krb5 = "/etc/krb5.conf"
+	}
+	auth, err := yarnrpc.KerberosFromKeytab(os.Getenv(contract.EnvKerberosPrincipal), os.Getenv(contract.EnvKerberosKeytab), krb5)
+	if err != nil {
+		return yarnrpc.Token{}, err
+	}
+	t, ok, err := yarnrpc.DefaultFSDelegationToken(ctx, f.hadoop, auth)
+	if err == nil && !ok {
+		err = fmt.Errorf("fs.defaultFS %s is not HDFS", f.hadoop.DefaultFS())
+	}
+	return t, err
 }
 
 // addKeytab gives a TaskManager the keytab and krb5.conf the client shipped

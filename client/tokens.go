@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/floe-yarn/floe/conf"
@@ -27,30 +26,11 @@ func KerberosTokens(h *conf.Hadoop, login *yarnrpc.KerberosLogin, rm *yarnrpc.RM
 		if renewer == "" {
 			return nil, fmt.Errorf("%w: hadoop.security.authentication is kerberos but yarn.resourcemanager.principal is not set in yarn-site.xml", ErrBadInput)
 		}
-		qop, err := yarnrpc.QOPFromProtection([]string{h.RPCProtection()})
-		if err != nil {
-			return nil, err
-		}
 		var out []yarnrpc.Token
-		if fs := h.DefaultFS(); strings.HasPrefix(fs, "hdfs://") {
-			auth := strings.TrimSuffix(strings.TrimPrefix(fs, "hdfs://"), "/")
-			k := *login.KerberosAuth
-			k.ServerPrincipal = h.Get("dfs.namenode.kerberos.principal")
-			var lastErr error
-			for _, addr := range h.NameNodeAddresses(auth) {
-				t, err := yarnrpc.HDFSDelegationToken(ctx, yarnrpc.HDFSTokenOptions{Addr: conf.ConnectAddress(addr),
-					Kerberos: &k, QOP: qop, Renewer: renewer, DialTimeout: 10 * time.Second})
-				if err != nil {
-					lastErr = err
-					continue
-				}
-				out = append(out, t)
-				lastErr = nil
-				break
-			}
-			if lastErr != nil {
-				return nil, lastErr
-			}
+		if t, ok, err := yarnrpc.DefaultFSDelegationToken(ctx, h, login.KerberosAuth); err != nil {
+			return nil, err
+		} else if ok {
+			out = append(out, t)
 		}
 		t, err := rm.DelegationToken(ctx, renewer)
 		if err != nil {

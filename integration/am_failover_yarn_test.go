@@ -162,10 +162,13 @@ func ledgerFailover(t *testing.T, e *ycEnv, seed uint64, adopt bool) time.Durati
 	}
 	found := false
 	for _, x := range j.Exceptions {
-		found = found || strings.Contains(x.Cause, "JobManager failover: ApplicationMaster attempt 2 took over from attempt 1")
+		// With how attempt 1 ended, as the ResourceManager reports it:
+		// the AM container killed by SIGKILL.
+		found = found || (strings.Contains(x.Cause, "JobManager failover: ApplicationMaster attempt 2 took over from attempt 1") &&
+			strings.Contains(x.Cause, "the ResourceManager says: ") && strings.Contains(x.Cause, "exitCode: 137"))
 	}
 	if !found {
-		t.Errorf("exception history %+v: want the JobManager failover with its cause", j.Exceptions)
+		t.Errorf("exception history %+v: want the JobManager failover with its cause and the AM container's exit code 137", j.Exceptions)
 	}
 	rep := e.waitAppEnd(t, app, 5*time.Minute)
 	if rep.FinalStatus != yarnrpc.FinalSucceeded {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -29,6 +30,20 @@ type secureCluster struct {
 // integration script stops it if it started it).
 func requireSecureCluster(t *testing.T, protection string) *secureCluster {
 	t.Helper()
+	return requireSecureClusterTokens(t, protection, 0, 0)
+}
+
+// requireSecureClusterTokens is requireSecureCluster with the delegation
+// tokens' renew interval and maximum lifetime shortened
+// (FLOE_MINICLUSTER_TOKEN_RENEW_MS, _MAX_LIFETIME_MS at a fresh start);
+// zero keeps Hadoop's defaults. A cluster running with other lifetimes is
+// restarted.
+func requireSecureClusterTokens(t *testing.T, protection string, renew, maxLife time.Duration) *secureCluster {
+	t.Helper()
+	wantMax := ""
+	if maxLife > 0 {
+		wantMax = strconv.FormatInt(maxLife.Milliseconds(), 10)
+	}
 	script := filepath.Join(repoRoot(), "scripts", "minicluster.sh")
 	fail := func(msg string) {
 		t.Helper()
@@ -40,7 +55,17 @@ func requireSecureCluster(t *testing.T, protection string) *secureCluster {
 	run := func(bound time.Duration, args ...string) (string, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), bound)
 		defer cancel()
-		out, err := exec.CommandContext(ctx, script, append([]string{"--secure"}, args...)...).CombinedOutput()
+		cmd := exec.CommandContext(ctx, script, append([]string{"--secure"}, args...)...)
+		for _, kv := range os.Environ() {
+			if !strings.HasPrefix(kv, "FLOE_MINICLUSTER_TOKEN_") {
+				cmd.Env = append(cmd.Env, kv)
+			}
+		}
+		if maxLife > 0 {
+			cmd.Env = append(cmd.Env, "FLOE_MINICLUSTER_TOKEN_RENEW_MS="+strconv.FormatInt(renew.Milliseconds(), 10),
+				"FLOE_MINICLUSTER_TOKEN_MAX_LIFETIME_MS="+wantMax)
+		}
+		out, err := cmd.CombinedOutput()
 		return string(out), err
 	}
 	env := func() map[string]string {
@@ -56,9 +81,13 @@ func requireSecureCluster(t *testing.T, protection string) *secureCluster {
 		}
 		return m
 	}
-	if _, err := run(60*time.Second, "status"); err == nil && env()["FLOE_MINICLUSTER_RPC_PROTECTION"] != protection {
-		if out, err := run(3*time.Minute, "stop"); err != nil {
-			fail("stop the secure minicluster to change its rpc protection: " + err.Error() + "\n" + out)
+	if _, err := run(60*time.Second, "status"); err == nil {
+		m := env()
+		h, _ := conf.LoadHadoop(m["HADOOP_CONF_DIR"])
+		if m["FLOE_MINICLUSTER_RPC_PROTECTION"] != protection || h == nil || h.Get("dfs.namenode.delegation.token.max-lifetime") != wantMax {
+			if out, err := run(3*time.Minute, "stop"); err != nil {
+				fail("stop the secure minicluster to change its rpc protection or token lifetimes: " + err.Error() + "\n" + out)
+			}
 		}
 	}
 	if _, err := run(60*time.Second, "status"); err != nil {

@@ -20,7 +20,11 @@ import (
 // KRB5_CONFIG and a ticket cache of the test user (kinit -kt).
 func newSecureYC(t *testing.T, protection string) (*ycEnv, *secureCluster, []string) {
 	t.Helper()
-	c := requireSecureCluster(t, protection)
+	return secureYCOn(t, requireSecureCluster(t, protection))
+}
+
+func secureYCOn(t *testing.T, c *secureCluster) (*ycEnv, *secureCluster, []string) {
+	t.Helper()
 	root := repoRoot()
 	e := &ycEnv{c: &Cluster{ConfDir: c.Env["HADOOP_CONF_DIR"], Script: c.Script, Root: root},
 		bins: ycBinaries(t, root), propsDir: t.TempDir(), h: c.Hadoop}

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"time"
 
+	"github.com/floe-yarn/floe/conf"
 	"github.com/floe-yarn/floe/yarnrpc/internal/pb"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
@@ -110,6 +112,38 @@ func HDFSDelegationToken(ctx context.Context, o HDFSTokenOptions) (Token, error)
 	}
 	t.Service = TokenService(o.Addr)
 	return t, nil
+}
+
+// DefaultFSDelegationToken asks the NameNode of h's fs.defaultFS (each of
+// its addresses in turn, for HA) for an HDFS delegation token renewable by
+// the RM (yarn.resourcemanager.principal), logged in as auth. ok is false
+// when fs.defaultFS is not HDFS.
+func DefaultFSDelegationToken(ctx context.Context, h *conf.Hadoop, auth *KerberosAuth) (t Token, ok bool, err error) {
+	fs := h.DefaultFS()
+	if !strings.HasPrefix(fs, "hdfs://") {
+		return Token{}, false, nil
+	}
+	renewer := h.Get("yarn.resourcemanager.principal")
+	if renewer == "" {
+		return Token{}, true, errors.New("hadoop.security.authentication is kerberos but yarn.resourcemanager.principal is not set in yarn-site.xml")
+	}
+	qop, err := QOPFromProtection([]string{h.RPCProtection()})
+	if err != nil {
+		return Token{}, true, err
+	}
+	k := *auth
+	k.ServerPrincipal = h.Get("dfs.namenode.kerberos.principal")
+	addrs := h.NameNodeAddresses(strings.TrimSuffix(strings.TrimPrefix(fs, "hdfs://"), "/"))
+	if len(addrs) == 0 {
+		return Token{}, true, fmt.Errorf("no NameNode address for %s", fs)
+	}
+	for _, addr := range addrs {
+		if t, err = HDFSDelegationToken(ctx, HDFSTokenOptions{Addr: conf.ConnectAddress(addr),
+			Kerberos: &k, QOP: qop, Renewer: renewer, DialTimeout: 10 * time.Second}); err == nil {
+			return t, true, nil
+		}
+	}
+	return Token{}, true, err
 }
 
 // TokenService is the service string of a token for a server at addr:

@@ -353,6 +353,17 @@ type ApplicationReport struct {
 	Usage               ResourceUsage
 }
 
+// ApplicationAttemptReport is the RM's report of one application attempt.
+type ApplicationAttemptReport struct {
+	ID          ApplicationAttemptID
+	AMContainer ContainerID
+	// Diagnostics says how the attempt ended (for a failed one, the AM
+	// container's exit code and the NodeManager's message).
+	Diagnostics string
+	StartTime   time.Time
+	FinishTime  time.Time
+}
+
 func appReportFromProto(p *pb.ApplicationReportProto) ApplicationReport {
 	u := p.GetAppResource_Usage()
 	return ApplicationReport{

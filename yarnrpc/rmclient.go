@@ -38,8 +38,12 @@ type RMClientOptions struct {
 	Addrs []string
 	// User is the SIMPLE user; "" means $HADOOP_USER_NAME or the OS user.
 	User string
-	// Kerberos is required when Hadoop's authentication is "kerberos".
+	// Kerberos is required when Hadoop's authentication is "kerberos",
+	// unless Token is set.
 	Kerberos *KerberosAuth
+	// Token, on a Kerberos cluster, authenticates with an RM delegation
+	// token instead (an ApplicationMaster without a keytab).
+	Token *Token
 	// DialTimeout bounds connecting plus the handshake (Conn default).
 	DialTimeout time.Duration
 	// CallTimeout bounds each call when ctx has no earlier deadline
@@ -84,10 +88,14 @@ func NewRMClient(ctx context.Context, opts RMClientOptions) (*RMClient, error) {
 		Logger:          opts.Logger,
 	}
 	if opts.Hadoop != nil && opts.Hadoop.Authentication() == "kerberos" {
-		if opts.Kerberos == nil {
-			return nil, errors.New("rmclient: hadoop.security.authentication is kerberos but RMClientOptions.Kerberos is nil")
+		switch {
+		case opts.Kerberos != nil:
+			copts.Auth, copts.Kerberos = AuthKerberos, opts.Kerberos
+		case opts.Token != nil:
+			copts.Auth, copts.Token = AuthToken, opts.Token
+		default:
+			return nil, errors.New("rmclient: hadoop.security.authentication is kerberos but RMClientOptions has neither Kerberos nor Token")
 		}
-		copts.Auth, copts.Kerberos = AuthKerberos, opts.Kerberos
 	}
 	if c.c, err = dialRM(addrs, copts, opts.Logger); err != nil {
 		return nil, err
@@ -215,6 +223,18 @@ func (c *RMClient) ApplicationReport(ctx context.Context, id ApplicationID) (App
 		return ApplicationReport{}, fmt.Errorf("application report %s: %w", id, err)
 	}
 	return appReportFromProto(resp.GetApplicationReport()), nil
+}
+
+// ApplicationAttemptReport returns the RM's report of attempt id.
+func (c *RMClient) ApplicationAttemptReport(ctx context.Context, id ApplicationAttemptID) (ApplicationAttemptReport, error) {
+	resp := &pb.GetApplicationAttemptReportResponseProto{}
+	req := &pb.GetApplicationAttemptReportRequestProto{ApplicationAttemptId: id.proto()}
+	if err := c.call(ctx, "getApplicationAttemptReport", req, resp); err != nil {
+		return ApplicationAttemptReport{}, fmt.Errorf("application attempt report %s: %w", id, err)
+	}
+	r := resp.GetApplicationAttemptReport()
+	return ApplicationAttemptReport{ID: attemptIDFromProto(r.GetApplicationAttemptId()), AMContainer: containerIDFromProto(r.GetAmContainerId()),
+		Diagnostics: r.GetDiagnostics(), StartTime: msTime(r.GetStartTime()), FinishTime: msTime(r.GetFinishTime())}, nil
 }
 
 // ApplicationFilter selects applications; empty fields match everything.

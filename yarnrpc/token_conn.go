@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -37,6 +38,10 @@ func TokenConn(nc net.Conn, tok Token, qop []string, timeout time.Duration) (net
 		return newDigestClient(tok, auth.GetProtocol(), auth.GetServerId(), qop), nil
 	})
 	if err != nil {
+		if strings.Contains(err.Error(), "InvalidToken") && strings.Contains(err.Error(), "expired") {
+			return nil, fmt.Errorf("token auth (%s): %w (the delegation token reached the end of its lifetime; "+
+				"with a keytab shipped by security.kerberos.login.keytab, Floe logs in itself and outlives the tokens)", tok.Kind, err)
+		}
 		return nil, fmt.Errorf("token auth (%s): %w", tok.Kind, err)
 	}
 	tc := &tokenConn{Conn: nc, br: br, layer: res.layer, skip: len(preamble(authProtocolNone))}

@@ -1544,6 +1544,119 @@ func (x *ApplicationResourceUsageReportProto) GetVcoreSeconds() int64 {
 	return 0
 }
 
+type ApplicationAttemptReportProto struct {
+	state                protoimpl.MessageState     `protogen:"open.v1"`
+	ApplicationAttemptId *ApplicationAttemptIdProto `protobuf:"bytes,1,opt,name=application_attempt_id,json=applicationAttemptId" json:"application_attempt_id,omitempty"`
+	Host                 *string                    `protobuf:"bytes,2,opt,name=host" json:"host,omitempty"`
+	RpcPort              *int32                     `protobuf:"varint,3,opt,name=rpc_port,json=rpcPort" json:"rpc_port,omitempty"`
+	TrackingUrl          *string                    `protobuf:"bytes,4,opt,name=tracking_url,json=trackingUrl" json:"tracking_url,omitempty"`
+	Diagnostics          *string                    `protobuf:"bytes,5,opt,name=diagnostics,def=N/A" json:"diagnostics,omitempty"`
+	AmContainerId        *ContainerIdProto          `protobuf:"bytes,7,opt,name=am_container_id,json=amContainerId" json:"am_container_id,omitempty"`
+	OriginalTrackingUrl  *string                    `protobuf:"bytes,8,opt,name=original_tracking_url,json=originalTrackingUrl" json:"original_tracking_url,omitempty"`
+	StartTime            *int64                     `protobuf:"varint,9,opt,name=startTime" json:"startTime,omitempty"`
+	FinishTime           *int64                     `protobuf:"varint,10,opt,name=finishTime" json:"finishTime,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
+}
+
+// Default values for ApplicationAttemptReportProto fields.
+const (
+	Default_ApplicationAttemptReportProto_Diagnostics = string("N/A")
+)
+
+func (x *ApplicationAttemptReportProto) Reset() {
+	*x = ApplicationAttemptReportProto{}
+	mi := &file_yarn_protos_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApplicationAttemptReportProto) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApplicationAttemptReportProto) ProtoMessage() {}
+
+func (x *ApplicationAttemptReportProto) ProtoReflect() protoreflect.Message {
+	mi := &file_yarn_protos_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApplicationAttemptReportProto.ProtoReflect.Descriptor instead.
+func (*ApplicationAttemptReportProto) Descriptor() ([]byte, []int) {
+	return file_yarn_protos_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ApplicationAttemptReportProto) GetApplicationAttemptId() *ApplicationAttemptIdProto {
+	if x != nil {
+		return x.ApplicationAttemptId
+	}
+	return nil
+}
+
+func (x *ApplicationAttemptReportProto) GetHost() string {
+	if x != nil && x.Host != nil {
+		return *x.Host
+	}
+	return ""
+}
+
+func (x *ApplicationAttemptReportProto) GetRpcPort() int32 {
+	if x != nil && x.RpcPort != nil {
+		return *x.RpcPort
+	}
+	return 0
+}
+
+func (x *ApplicationAttemptReportProto) GetTrackingUrl() string {
+	if x != nil && x.TrackingUrl != nil {
+		return *x.TrackingUrl
+	}
+	return ""
+}
+
+func (x *ApplicationAttemptReportProto) GetDiagnostics() string {
+	if x != nil && x.Diagnostics != nil {
+		return *x.Diagnostics
+	}
+	return Default_ApplicationAttemptReportProto_Diagnostics
+}
+
+func (x *ApplicationAttemptReportProto) GetAmContainerId() *ContainerIdProto {
+	if x != nil {
+		return x.AmContainerId
+	}
+	return nil
+}
+
+func (x *ApplicationAttemptReportProto) GetOriginalTrackingUrl() string {
+	if x != nil && x.OriginalTrackingUrl != nil {
+		return *x.OriginalTrackingUrl
+	}
+	return ""
+}
+
+func (x *ApplicationAttemptReportProto) GetStartTime() int64 {
+	if x != nil && x.StartTime != nil {
+		return *x.StartTime
+	}
+	return 0
+}
+
+func (x *ApplicationAttemptReportProto) GetFinishTime() int64 {
+	if x != nil && x.FinishTime != nil {
+		return *x.FinishTime
+	}
+	return 0
+}
+
 type ApplicationReportProto struct {
 	state                       protoimpl.MessageState               `protogen:"open.v1"`
 	ApplicationId               *ApplicationIdProto                  `protobuf:"bytes,1,opt,name=applicationId" json:"applicationId,omitempty"`
@@ -1578,7 +1691,7 @@ const (
 
 func (x *ApplicationReportProto) Reset() {
 	*x = ApplicationReportProto{}
-	mi := &file_yarn_protos_proto_msgTypes[12]
+	mi := &file_yarn_protos_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1590,7 +1703,7 @@ func (x *ApplicationReportProto) String() string {
 func (*ApplicationReportProto) ProtoMessage() {}
 
 func (x *ApplicationReportProto) ProtoReflect() protoreflect.Message {
-	mi := &file_yarn_protos_proto_msgTypes[12]
+	mi := &file_yarn_protos_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1603,7 +1716,7 @@ func (x *ApplicationReportProto) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplicationReportProto.ProtoReflect.Descriptor instead.
 func (*ApplicationReportProto) Descriptor() ([]byte, []int) {
-	return file_yarn_protos_proto_rawDescGZIP(), []int{12}
+	return file_yarn_protos_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ApplicationReportProto) GetApplicationId() *ApplicationIdProto {
@@ -1771,7 +1884,7 @@ type NodeReportProto struct {
 
 func (x *NodeReportProto) Reset() {
 	*x = NodeReportProto{}
-	mi := &file_yarn_protos_proto_msgTypes[13]
+	mi := &file_yarn_protos_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1783,7 +1896,7 @@ func (x *NodeReportProto) String() string {
 func (*NodeReportProto) ProtoMessage() {}
 
 func (x *NodeReportProto) ProtoReflect() protoreflect.Message {
-	mi := &file_yarn_protos_proto_msgTypes[13]
+	mi := &file_yarn_protos_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1796,7 +1909,7 @@ func (x *NodeReportProto) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NodeReportProto.ProtoReflect.Descriptor instead.
 func (*NodeReportProto) Descriptor() ([]byte, []int) {
-	return file_yarn_protos_proto_rawDescGZIP(), []int{13}
+	return file_yarn_protos_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *NodeReportProto) GetNodeId() *NodeIdProto {
@@ -1891,7 +2004,7 @@ const (
 
 func (x *ResourceRequestProto) Reset() {
 	*x = ResourceRequestProto{}
-	mi := &file_yarn_protos_proto_msgTypes[14]
+	mi := &file_yarn_protos_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1903,7 +2016,7 @@ func (x *ResourceRequestProto) String() string {
 func (*ResourceRequestProto) ProtoMessage() {}
 
 func (x *ResourceRequestProto) ProtoReflect() protoreflect.Message {
-	mi := &file_yarn_protos_proto_msgTypes[14]
+	mi := &file_yarn_protos_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1916,7 +2029,7 @@ func (x *ResourceRequestProto) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResourceRequestProto.ProtoReflect.Descriptor instead.
 func (*ResourceRequestProto) Descriptor() ([]byte, []int) {
-	return file_yarn_protos_proto_rawDescGZIP(), []int{14}
+	return file_yarn_protos_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ResourceRequestProto) GetPriority() *PriorityProto {
@@ -1978,7 +2091,7 @@ type ResourceBlacklistRequestProto struct {
 
 func (x *ResourceBlacklistRequestProto) Reset() {
 	*x = ResourceBlacklistRequestProto{}
-	mi := &file_yarn_protos_proto_msgTypes[15]
+	mi := &file_yarn_protos_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1990,7 +2103,7 @@ func (x *ResourceBlacklistRequestProto) String() string {
 func (*ResourceBlacklistRequestProto) ProtoMessage() {}
 
 func (x *ResourceBlacklistRequestProto) ProtoReflect() protoreflect.Message {
-	mi := &file_yarn_protos_proto_msgTypes[15]
+	mi := &file_yarn_protos_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2003,7 +2116,7 @@ func (x *ResourceBlacklistRequestProto) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResourceBlacklistRequestProto.ProtoReflect.Descriptor instead.
 func (*ResourceBlacklistRequestProto) Descriptor() ([]byte, []int) {
-	return file_yarn_protos_proto_rawDescGZIP(), []int{15}
+	return file_yarn_protos_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ResourceBlacklistRequestProto) GetBlacklistAdditions() []string {
@@ -2030,7 +2143,7 @@ type ApplicationTimeoutMapProto struct {
 
 func (x *ApplicationTimeoutMapProto) Reset() {
 	*x = ApplicationTimeoutMapProto{}
-	mi := &file_yarn_protos_proto_msgTypes[16]
+	mi := &file_yarn_protos_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2042,7 +2155,7 @@ func (x *ApplicationTimeoutMapProto) String() string {
 func (*ApplicationTimeoutMapProto) ProtoMessage() {}
 
 func (x *ApplicationTimeoutMapProto) ProtoReflect() protoreflect.Message {
-	mi := &file_yarn_protos_proto_msgTypes[16]
+	mi := &file_yarn_protos_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2055,7 +2168,7 @@ func (x *ApplicationTimeoutMapProto) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplicationTimeoutMapProto.ProtoReflect.Descriptor instead.
 func (*ApplicationTimeoutMapProto) Descriptor() ([]byte, []int) {
-	return file_yarn_protos_proto_rawDescGZIP(), []int{16}
+	return file_yarn_protos_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ApplicationTimeoutMapProto) GetApplicationTimeoutType() ApplicationTimeoutTypeProto {
@@ -2107,7 +2220,7 @@ const (
 
 func (x *ApplicationSubmissionContextProto) Reset() {
 	*x = ApplicationSubmissionContextProto{}
-	mi := &file_yarn_protos_proto_msgTypes[17]
+	mi := &file_yarn_protos_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2119,7 +2232,7 @@ func (x *ApplicationSubmissionContextProto) String() string {
 func (*ApplicationSubmissionContextProto) ProtoMessage() {}
 
 func (x *ApplicationSubmissionContextProto) ProtoReflect() protoreflect.Message {
-	mi := &file_yarn_protos_proto_msgTypes[17]
+	mi := &file_yarn_protos_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2132,7 +2245,7 @@ func (x *ApplicationSubmissionContextProto) ProtoReflect() protoreflect.Message 
 
 // Deprecated: Use ApplicationSubmissionContextProto.ProtoReflect.Descriptor instead.
 func (*ApplicationSubmissionContextProto) Descriptor() ([]byte, []int) {
-	return file_yarn_protos_proto_rawDescGZIP(), []int{17}
+	return file_yarn_protos_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ApplicationSubmissionContextProto) GetApplicationId() *ApplicationIdProto {
@@ -2255,7 +2368,7 @@ const (
 
 func (x *ApplicationACLMapProto) Reset() {
 	*x = ApplicationACLMapProto{}
-	mi := &file_yarn_protos_proto_msgTypes[18]
+	mi := &file_yarn_protos_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2267,7 +2380,7 @@ func (x *ApplicationACLMapProto) String() string {
 func (*ApplicationACLMapProto) ProtoMessage() {}
 
 func (x *ApplicationACLMapProto) ProtoReflect() protoreflect.Message {
-	mi := &file_yarn_protos_proto_msgTypes[18]
+	mi := &file_yarn_protos_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2280,7 +2393,7 @@ func (x *ApplicationACLMapProto) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplicationACLMapProto.ProtoReflect.Descriptor instead.
 func (*ApplicationACLMapProto) Descriptor() ([]byte, []int) {
-	return file_yarn_protos_proto_rawDescGZIP(), []int{18}
+	return file_yarn_protos_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ApplicationACLMapProto) GetAccessType() ApplicationAccessTypeProto {
@@ -2311,7 +2424,7 @@ type YarnClusterMetricsProto struct {
 
 func (x *YarnClusterMetricsProto) Reset() {
 	*x = YarnClusterMetricsProto{}
-	mi := &file_yarn_protos_proto_msgTypes[19]
+	mi := &file_yarn_protos_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2323,7 +2436,7 @@ func (x *YarnClusterMetricsProto) String() string {
 func (*YarnClusterMetricsProto) ProtoMessage() {}
 
 func (x *YarnClusterMetricsProto) ProtoReflect() protoreflect.Message {
-	mi := &file_yarn_protos_proto_msgTypes[19]
+	mi := &file_yarn_protos_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2336,7 +2449,7 @@ func (x *YarnClusterMetricsProto) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use YarnClusterMetricsProto.ProtoReflect.Descriptor instead.
 func (*YarnClusterMetricsProto) Descriptor() ([]byte, []int) {
-	return file_yarn_protos_proto_rawDescGZIP(), []int{19}
+	return file_yarn_protos_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *YarnClusterMetricsProto) GetNumNodeManagers() int32 {
@@ -2396,7 +2509,7 @@ type QueueInfoProto struct {
 
 func (x *QueueInfoProto) Reset() {
 	*x = QueueInfoProto{}
-	mi := &file_yarn_protos_proto_msgTypes[20]
+	mi := &file_yarn_protos_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2408,7 +2521,7 @@ func (x *QueueInfoProto) String() string {
 func (*QueueInfoProto) ProtoMessage() {}
 
 func (x *QueueInfoProto) ProtoReflect() protoreflect.Message {
-	mi := &file_yarn_protos_proto_msgTypes[20]
+	mi := &file_yarn_protos_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2421,7 +2534,7 @@ func (x *QueueInfoProto) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueueInfoProto.ProtoReflect.Descriptor instead.
 func (*QueueInfoProto) Descriptor() ([]byte, []int) {
-	return file_yarn_protos_proto_rawDescGZIP(), []int{20}
+	return file_yarn_protos_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *QueueInfoProto) GetQueueName() string {
@@ -2489,7 +2602,7 @@ type ContainerLaunchContextProto struct {
 
 func (x *ContainerLaunchContextProto) Reset() {
 	*x = ContainerLaunchContextProto{}
-	mi := &file_yarn_protos_proto_msgTypes[21]
+	mi := &file_yarn_protos_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2501,7 +2614,7 @@ func (x *ContainerLaunchContextProto) String() string {
 func (*ContainerLaunchContextProto) ProtoMessage() {}
 
 func (x *ContainerLaunchContextProto) ProtoReflect() protoreflect.Message {
-	mi := &file_yarn_protos_proto_msgTypes[21]
+	mi := &file_yarn_protos_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2514,7 +2627,7 @@ func (x *ContainerLaunchContextProto) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContainerLaunchContextProto.ProtoReflect.Descriptor instead.
 func (*ContainerLaunchContextProto) Descriptor() ([]byte, []int) {
-	return file_yarn_protos_proto_rawDescGZIP(), []int{21}
+	return file_yarn_protos_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ContainerLaunchContextProto) GetLocalResources() []*StringLocalResourceMapProto {
@@ -2569,7 +2682,7 @@ type StringLocalResourceMapProto struct {
 
 func (x *StringLocalResourceMapProto) Reset() {
 	*x = StringLocalResourceMapProto{}
-	mi := &file_yarn_protos_proto_msgTypes[22]
+	mi := &file_yarn_protos_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2581,7 +2694,7 @@ func (x *StringLocalResourceMapProto) String() string {
 func (*StringLocalResourceMapProto) ProtoMessage() {}
 
 func (x *StringLocalResourceMapProto) ProtoReflect() protoreflect.Message {
-	mi := &file_yarn_protos_proto_msgTypes[22]
+	mi := &file_yarn_protos_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2594,7 +2707,7 @@ func (x *StringLocalResourceMapProto) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StringLocalResourceMapProto.ProtoReflect.Descriptor instead.
 func (*StringLocalResourceMapProto) Descriptor() ([]byte, []int) {
-	return file_yarn_protos_proto_rawDescGZIP(), []int{22}
+	return file_yarn_protos_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *StringLocalResourceMapProto) GetKey() string {
@@ -2621,7 +2734,7 @@ type StringStringMapProto struct {
 
 func (x *StringStringMapProto) Reset() {
 	*x = StringStringMapProto{}
-	mi := &file_yarn_protos_proto_msgTypes[23]
+	mi := &file_yarn_protos_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2633,7 +2746,7 @@ func (x *StringStringMapProto) String() string {
 func (*StringStringMapProto) ProtoMessage() {}
 
 func (x *StringStringMapProto) ProtoReflect() protoreflect.Message {
-	mi := &file_yarn_protos_proto_msgTypes[23]
+	mi := &file_yarn_protos_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2646,7 +2759,7 @@ func (x *StringStringMapProto) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StringStringMapProto.ProtoReflect.Descriptor instead.
 func (*StringStringMapProto) Descriptor() ([]byte, []int) {
-	return file_yarn_protos_proto_rawDescGZIP(), []int{23}
+	return file_yarn_protos_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *StringStringMapProto) GetKey() string {
@@ -2673,7 +2786,7 @@ type StringBytesMapProto struct {
 
 func (x *StringBytesMapProto) Reset() {
 	*x = StringBytesMapProto{}
-	mi := &file_yarn_protos_proto_msgTypes[24]
+	mi := &file_yarn_protos_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2685,7 +2798,7 @@ func (x *StringBytesMapProto) String() string {
 func (*StringBytesMapProto) ProtoMessage() {}
 
 func (x *StringBytesMapProto) ProtoReflect() protoreflect.Message {
-	mi := &file_yarn_protos_proto_msgTypes[24]
+	mi := &file_yarn_protos_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2698,7 +2811,7 @@ func (x *StringBytesMapProto) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StringBytesMapProto.ProtoReflect.Descriptor instead.
 func (*StringBytesMapProto) Descriptor() ([]byte, []int) {
-	return file_yarn_protos_proto_rawDescGZIP(), []int{24}
+	return file_yarn_protos_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *StringBytesMapProto) GetKey() string {
@@ -2786,7 +2899,20 @@ const file_yarn_protos_proto_rawDesc = "" +
 	"\x12reserved_resources\x18\x04 \x01(\v2\x1a.hadoop.yarn.ResourceProtoR\x11reservedResources\x12E\n" +
 	"\x10needed_resources\x18\x05 \x01(\v2\x1a.hadoop.yarn.ResourceProtoR\x0fneededResources\x12%\n" +
 	"\x0ememory_seconds\x18\x06 \x01(\x03R\rmemorySeconds\x12#\n" +
-	"\rvcore_seconds\x18\a \x01(\x03R\fvcoreSeconds\"\xf9\a\n" +
+	"\rvcore_seconds\x18\a \x01(\x03R\fvcoreSeconds\"\xaf\x03\n" +
+	"\x1dApplicationAttemptReportProto\x12\\\n" +
+	"\x16application_attempt_id\x18\x01 \x01(\v2&.hadoop.yarn.ApplicationAttemptIdProtoR\x14applicationAttemptId\x12\x12\n" +
+	"\x04host\x18\x02 \x01(\tR\x04host\x12\x19\n" +
+	"\brpc_port\x18\x03 \x01(\x05R\arpcPort\x12!\n" +
+	"\ftracking_url\x18\x04 \x01(\tR\vtrackingUrl\x12%\n" +
+	"\vdiagnostics\x18\x05 \x01(\t:\x03N/AR\vdiagnostics\x12E\n" +
+	"\x0fam_container_id\x18\a \x01(\v2\x1d.hadoop.yarn.ContainerIdProtoR\ramContainerId\x122\n" +
+	"\x15original_tracking_url\x18\b \x01(\tR\x13originalTrackingUrl\x12\x1c\n" +
+	"\tstartTime\x18\t \x01(\x03R\tstartTime\x12\x1e\n" +
+	"\n" +
+	"finishTime\x18\n" +
+	" \x01(\x03R\n" +
+	"finishTime\"\xf9\a\n" +
 	"\x16ApplicationReportProto\x12E\n" +
 	"\rapplicationId\x18\x01 \x01(\v2\x1f.hadoop.yarn.ApplicationIdProtoR\rapplicationId\x12\x12\n" +
 	"\x04user\x18\x02 \x01(\tR\x04user\x12\x14\n" +
@@ -2979,7 +3105,7 @@ func file_yarn_protos_proto_rawDescGZIP() []byte {
 }
 
 var file_yarn_protos_proto_enumTypes = make([]protoimpl.EnumInfo, 11)
-var file_yarn_protos_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
+var file_yarn_protos_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_yarn_protos_proto_goTypes = []any{
 	(ContainerStateProto)(0),                    // 0: hadoop.yarn.ContainerStateProto
 	(ExecutionTypeProto)(0),                     // 1: hadoop.yarn.ExecutionTypeProto
@@ -3004,20 +3130,21 @@ var file_yarn_protos_proto_goTypes = []any{
 	(*URLProto)(nil),                            // 20: hadoop.yarn.URLProto
 	(*LocalResourceProto)(nil),                  // 21: hadoop.yarn.LocalResourceProto
 	(*ApplicationResourceUsageReportProto)(nil), // 22: hadoop.yarn.ApplicationResourceUsageReportProto
-	(*ApplicationReportProto)(nil),              // 23: hadoop.yarn.ApplicationReportProto
-	(*NodeReportProto)(nil),                     // 24: hadoop.yarn.NodeReportProto
-	(*ResourceRequestProto)(nil),                // 25: hadoop.yarn.ResourceRequestProto
-	(*ResourceBlacklistRequestProto)(nil),       // 26: hadoop.yarn.ResourceBlacklistRequestProto
-	(*ApplicationTimeoutMapProto)(nil),          // 27: hadoop.yarn.ApplicationTimeoutMapProto
-	(*ApplicationSubmissionContextProto)(nil),   // 28: hadoop.yarn.ApplicationSubmissionContextProto
-	(*ApplicationACLMapProto)(nil),              // 29: hadoop.yarn.ApplicationACLMapProto
-	(*YarnClusterMetricsProto)(nil),             // 30: hadoop.yarn.YarnClusterMetricsProto
-	(*QueueInfoProto)(nil),                      // 31: hadoop.yarn.QueueInfoProto
-	(*ContainerLaunchContextProto)(nil),         // 32: hadoop.yarn.ContainerLaunchContextProto
-	(*StringLocalResourceMapProto)(nil),         // 33: hadoop.yarn.StringLocalResourceMapProto
-	(*StringStringMapProto)(nil),                // 34: hadoop.yarn.StringStringMapProto
-	(*StringBytesMapProto)(nil),                 // 35: hadoop.yarn.StringBytesMapProto
-	(*TokenProto)(nil),                          // 36: floe.hadoop.common.TokenProto
+	(*ApplicationAttemptReportProto)(nil),       // 23: hadoop.yarn.ApplicationAttemptReportProto
+	(*ApplicationReportProto)(nil),              // 24: hadoop.yarn.ApplicationReportProto
+	(*NodeReportProto)(nil),                     // 25: hadoop.yarn.NodeReportProto
+	(*ResourceRequestProto)(nil),                // 26: hadoop.yarn.ResourceRequestProto
+	(*ResourceBlacklistRequestProto)(nil),       // 27: hadoop.yarn.ResourceBlacklistRequestProto
+	(*ApplicationTimeoutMapProto)(nil),          // 28: hadoop.yarn.ApplicationTimeoutMapProto
+	(*ApplicationSubmissionContextProto)(nil),   // 29: hadoop.yarn.ApplicationSubmissionContextProto
+	(*ApplicationACLMapProto)(nil),              // 30: hadoop.yarn.ApplicationACLMapProto
+	(*YarnClusterMetricsProto)(nil),             // 31: hadoop.yarn.YarnClusterMetricsProto
+	(*QueueInfoProto)(nil),                      // 32: hadoop.yarn.QueueInfoProto
+	(*ContainerLaunchContextProto)(nil),         // 33: hadoop.yarn.ContainerLaunchContextProto
+	(*StringLocalResourceMapProto)(nil),         // 34: hadoop.yarn.StringLocalResourceMapProto
+	(*StringStringMapProto)(nil),                // 35: hadoop.yarn.StringStringMapProto
+	(*StringBytesMapProto)(nil),                 // 36: hadoop.yarn.StringBytesMapProto
+	(*TokenProto)(nil),                          // 37: floe.hadoop.common.TokenProto
 }
 var file_yarn_protos_proto_depIdxs = []int32{
 	11, // 0: hadoop.yarn.SerializedExceptionProto.cause:type_name -> hadoop.yarn.SerializedExceptionProto
@@ -3028,7 +3155,7 @@ var file_yarn_protos_proto_depIdxs = []int32{
 	17, // 5: hadoop.yarn.ContainerProto.nodeId:type_name -> hadoop.yarn.NodeIdProto
 	15, // 6: hadoop.yarn.ContainerProto.resource:type_name -> hadoop.yarn.ResourceProto
 	16, // 7: hadoop.yarn.ContainerProto.priority:type_name -> hadoop.yarn.PriorityProto
-	36, // 8: hadoop.yarn.ContainerProto.container_token:type_name -> floe.hadoop.common.TokenProto
+	37, // 8: hadoop.yarn.ContainerProto.container_token:type_name -> floe.hadoop.common.TokenProto
 	1,  // 9: hadoop.yarn.ContainerProto.execution_type:type_name -> hadoop.yarn.ExecutionTypeProto
 	14, // 10: hadoop.yarn.ContainerStatusProto.container_id:type_name -> hadoop.yarn.ContainerIdProto
 	0,  // 11: hadoop.yarn.ContainerStatusProto.state:type_name -> hadoop.yarn.ContainerStateProto
@@ -3039,38 +3166,40 @@ var file_yarn_protos_proto_depIdxs = []int32{
 	15, // 16: hadoop.yarn.ApplicationResourceUsageReportProto.used_resources:type_name -> hadoop.yarn.ResourceProto
 	15, // 17: hadoop.yarn.ApplicationResourceUsageReportProto.reserved_resources:type_name -> hadoop.yarn.ResourceProto
 	15, // 18: hadoop.yarn.ApplicationResourceUsageReportProto.needed_resources:type_name -> hadoop.yarn.ResourceProto
-	12, // 19: hadoop.yarn.ApplicationReportProto.applicationId:type_name -> hadoop.yarn.ApplicationIdProto
-	2,  // 20: hadoop.yarn.ApplicationReportProto.yarn_application_state:type_name -> hadoop.yarn.YarnApplicationStateProto
-	3,  // 21: hadoop.yarn.ApplicationReportProto.final_application_status:type_name -> hadoop.yarn.FinalApplicationStatusProto
-	22, // 22: hadoop.yarn.ApplicationReportProto.app_resource_Usage:type_name -> hadoop.yarn.ApplicationResourceUsageReportProto
-	13, // 23: hadoop.yarn.ApplicationReportProto.currentApplicationAttemptId:type_name -> hadoop.yarn.ApplicationAttemptIdProto
-	16, // 24: hadoop.yarn.ApplicationReportProto.priority:type_name -> hadoop.yarn.PriorityProto
-	17, // 25: hadoop.yarn.NodeReportProto.nodeId:type_name -> hadoop.yarn.NodeIdProto
-	15, // 26: hadoop.yarn.NodeReportProto.used:type_name -> hadoop.yarn.ResourceProto
-	15, // 27: hadoop.yarn.NodeReportProto.capability:type_name -> hadoop.yarn.ResourceProto
-	6,  // 28: hadoop.yarn.NodeReportProto.node_state:type_name -> hadoop.yarn.NodeStateProto
-	16, // 29: hadoop.yarn.ResourceRequestProto.priority:type_name -> hadoop.yarn.PriorityProto
-	15, // 30: hadoop.yarn.ResourceRequestProto.capability:type_name -> hadoop.yarn.ResourceProto
-	8,  // 31: hadoop.yarn.ApplicationTimeoutMapProto.application_timeout_type:type_name -> hadoop.yarn.ApplicationTimeoutTypeProto
-	12, // 32: hadoop.yarn.ApplicationSubmissionContextProto.application_id:type_name -> hadoop.yarn.ApplicationIdProto
-	16, // 33: hadoop.yarn.ApplicationSubmissionContextProto.priority:type_name -> hadoop.yarn.PriorityProto
-	32, // 34: hadoop.yarn.ApplicationSubmissionContextProto.am_container_spec:type_name -> hadoop.yarn.ContainerLaunchContextProto
-	15, // 35: hadoop.yarn.ApplicationSubmissionContextProto.resource:type_name -> hadoop.yarn.ResourceProto
-	27, // 36: hadoop.yarn.ApplicationSubmissionContextProto.application_timeouts:type_name -> hadoop.yarn.ApplicationTimeoutMapProto
-	9,  // 37: hadoop.yarn.ApplicationACLMapProto.accessType:type_name -> hadoop.yarn.ApplicationAccessTypeProto
-	10, // 38: hadoop.yarn.QueueInfoProto.state:type_name -> hadoop.yarn.QueueStateProto
-	31, // 39: hadoop.yarn.QueueInfoProto.childQueues:type_name -> hadoop.yarn.QueueInfoProto
-	23, // 40: hadoop.yarn.QueueInfoProto.applications:type_name -> hadoop.yarn.ApplicationReportProto
-	33, // 41: hadoop.yarn.ContainerLaunchContextProto.localResources:type_name -> hadoop.yarn.StringLocalResourceMapProto
-	35, // 42: hadoop.yarn.ContainerLaunchContextProto.service_data:type_name -> hadoop.yarn.StringBytesMapProto
-	34, // 43: hadoop.yarn.ContainerLaunchContextProto.environment:type_name -> hadoop.yarn.StringStringMapProto
-	29, // 44: hadoop.yarn.ContainerLaunchContextProto.application_ACLs:type_name -> hadoop.yarn.ApplicationACLMapProto
-	21, // 45: hadoop.yarn.StringLocalResourceMapProto.value:type_name -> hadoop.yarn.LocalResourceProto
-	46, // [46:46] is the sub-list for method output_type
-	46, // [46:46] is the sub-list for method input_type
-	46, // [46:46] is the sub-list for extension type_name
-	46, // [46:46] is the sub-list for extension extendee
-	0,  // [0:46] is the sub-list for field type_name
+	13, // 19: hadoop.yarn.ApplicationAttemptReportProto.application_attempt_id:type_name -> hadoop.yarn.ApplicationAttemptIdProto
+	14, // 20: hadoop.yarn.ApplicationAttemptReportProto.am_container_id:type_name -> hadoop.yarn.ContainerIdProto
+	12, // 21: hadoop.yarn.ApplicationReportProto.applicationId:type_name -> hadoop.yarn.ApplicationIdProto
+	2,  // 22: hadoop.yarn.ApplicationReportProto.yarn_application_state:type_name -> hadoop.yarn.YarnApplicationStateProto
+	3,  // 23: hadoop.yarn.ApplicationReportProto.final_application_status:type_name -> hadoop.yarn.FinalApplicationStatusProto
+	22, // 24: hadoop.yarn.ApplicationReportProto.app_resource_Usage:type_name -> hadoop.yarn.ApplicationResourceUsageReportProto
+	13, // 25: hadoop.yarn.ApplicationReportProto.currentApplicationAttemptId:type_name -> hadoop.yarn.ApplicationAttemptIdProto
+	16, // 26: hadoop.yarn.ApplicationReportProto.priority:type_name -> hadoop.yarn.PriorityProto
+	17, // 27: hadoop.yarn.NodeReportProto.nodeId:type_name -> hadoop.yarn.NodeIdProto
+	15, // 28: hadoop.yarn.NodeReportProto.used:type_name -> hadoop.yarn.ResourceProto
+	15, // 29: hadoop.yarn.NodeReportProto.capability:type_name -> hadoop.yarn.ResourceProto
+	6,  // 30: hadoop.yarn.NodeReportProto.node_state:type_name -> hadoop.yarn.NodeStateProto
+	16, // 31: hadoop.yarn.ResourceRequestProto.priority:type_name -> hadoop.yarn.PriorityProto
+	15, // 32: hadoop.yarn.ResourceRequestProto.capability:type_name -> hadoop.yarn.ResourceProto
+	8,  // 33: hadoop.yarn.ApplicationTimeoutMapProto.application_timeout_type:type_name -> hadoop.yarn.ApplicationTimeoutTypeProto
+	12, // 34: hadoop.yarn.ApplicationSubmissionContextProto.application_id:type_name -> hadoop.yarn.ApplicationIdProto
+	16, // 35: hadoop.yarn.ApplicationSubmissionContextProto.priority:type_name -> hadoop.yarn.PriorityProto
+	33, // 36: hadoop.yarn.ApplicationSubmissionContextProto.am_container_spec:type_name -> hadoop.yarn.ContainerLaunchContextProto
+	15, // 37: hadoop.yarn.ApplicationSubmissionContextProto.resource:type_name -> hadoop.yarn.ResourceProto
+	28, // 38: hadoop.yarn.ApplicationSubmissionContextProto.application_timeouts:type_name -> hadoop.yarn.ApplicationTimeoutMapProto
+	9,  // 39: hadoop.yarn.ApplicationACLMapProto.accessType:type_name -> hadoop.yarn.ApplicationAccessTypeProto
+	10, // 40: hadoop.yarn.QueueInfoProto.state:type_name -> hadoop.yarn.QueueStateProto
+	32, // 41: hadoop.yarn.QueueInfoProto.childQueues:type_name -> hadoop.yarn.QueueInfoProto
+	24, // 42: hadoop.yarn.QueueInfoProto.applications:type_name -> hadoop.yarn.ApplicationReportProto
+	34, // 43: hadoop.yarn.ContainerLaunchContextProto.localResources:type_name -> hadoop.yarn.StringLocalResourceMapProto
+	36, // 44: hadoop.yarn.ContainerLaunchContextProto.service_data:type_name -> hadoop.yarn.StringBytesMapProto
+	35, // 45: hadoop.yarn.ContainerLaunchContextProto.environment:type_name -> hadoop.yarn.StringStringMapProto
+	30, // 46: hadoop.yarn.ContainerLaunchContextProto.application_ACLs:type_name -> hadoop.yarn.ApplicationACLMapProto
+	21, // 47: hadoop.yarn.StringLocalResourceMapProto.value:type_name -> hadoop.yarn.LocalResourceProto
+	48, // [48:48] is the sub-list for method output_type
+	48, // [48:48] is the sub-list for method input_type
+	48, // [48:48] is the sub-list for extension type_name
+	48, // [48:48] is the sub-list for extension extendee
+	0,  // [0:48] is the sub-list for field type_name
 }
 
 func init() { file_yarn_protos_proto_init() }
@@ -3085,7 +3214,7 @@ func file_yarn_protos_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_yarn_protos_proto_rawDesc), len(file_yarn_protos_proto_rawDesc)),
 			NumEnums:      11,
-			NumMessages:   25,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -759,6 +759,94 @@ func (x *GetApplicationReportResponseProto) GetApplicationReport() *ApplicationR
 	return nil
 }
 
+type GetApplicationAttemptReportRequestProto struct {
+	state                protoimpl.MessageState     `protogen:"open.v1"`
+	ApplicationAttemptId *ApplicationAttemptIdProto `protobuf:"bytes,1,opt,name=application_attempt_id,json=applicationAttemptId" json:"application_attempt_id,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
+}
+
+func (x *GetApplicationAttemptReportRequestProto) Reset() {
+	*x = GetApplicationAttemptReportRequestProto{}
+	mi := &file_yarn_service_protos_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetApplicationAttemptReportRequestProto) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetApplicationAttemptReportRequestProto) ProtoMessage() {}
+
+func (x *GetApplicationAttemptReportRequestProto) ProtoReflect() protoreflect.Message {
+	mi := &file_yarn_service_protos_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetApplicationAttemptReportRequestProto.ProtoReflect.Descriptor instead.
+func (*GetApplicationAttemptReportRequestProto) Descriptor() ([]byte, []int) {
+	return file_yarn_service_protos_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *GetApplicationAttemptReportRequestProto) GetApplicationAttemptId() *ApplicationAttemptIdProto {
+	if x != nil {
+		return x.ApplicationAttemptId
+	}
+	return nil
+}
+
+type GetApplicationAttemptReportResponseProto struct {
+	state                    protoimpl.MessageState         `protogen:"open.v1"`
+	ApplicationAttemptReport *ApplicationAttemptReportProto `protobuf:"bytes,1,opt,name=application_attempt_report,json=applicationAttemptReport" json:"application_attempt_report,omitempty"`
+	unknownFields            protoimpl.UnknownFields
+	sizeCache                protoimpl.SizeCache
+}
+
+func (x *GetApplicationAttemptReportResponseProto) Reset() {
+	*x = GetApplicationAttemptReportResponseProto{}
+	mi := &file_yarn_service_protos_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetApplicationAttemptReportResponseProto) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetApplicationAttemptReportResponseProto) ProtoMessage() {}
+
+func (x *GetApplicationAttemptReportResponseProto) ProtoReflect() protoreflect.Message {
+	mi := &file_yarn_service_protos_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetApplicationAttemptReportResponseProto.ProtoReflect.Descriptor instead.
+func (*GetApplicationAttemptReportResponseProto) Descriptor() ([]byte, []int) {
+	return file_yarn_service_protos_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *GetApplicationAttemptReportResponseProto) GetApplicationAttemptReport() *ApplicationAttemptReportProto {
+	if x != nil {
+		return x.ApplicationAttemptReport
+	}
+	return nil
+}
+
 type SubmitApplicationRequestProto struct {
 	state                        protoimpl.MessageState             `protogen:"open.v1"`
 	ApplicationSubmissionContext *ApplicationSubmissionContextProto `protobuf:"bytes,1,opt,name=application_submission_context,json=applicationSubmissionContext" json:"application_submission_context,omitempty"`
@@ -768,7 +856,7 @@ type SubmitApplicationRequestProto struct {
 
 func (x *SubmitApplicationRequestProto) Reset() {
 	*x = SubmitApplicationRequestProto{}
-	mi := &file_yarn_service_protos_proto_msgTypes[11]
+	mi := &file_yarn_service_protos_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -780,7 +868,7 @@ func (x *SubmitApplicationRequestProto) String() string {
 func (*SubmitApplicationRequestProto) ProtoMessage() {}
 
 func (x *SubmitApplicationRequestProto) ProtoReflect() protoreflect.Message {
-	mi := &file_yarn_service_protos_proto_msgTypes[11]
+	mi := &file_yarn_service_protos_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -793,7 +881,7 @@ func (x *SubmitApplicationRequestProto) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitApplicationRequestProto.ProtoReflect.Descriptor instead.
 func (*SubmitApplicationRequestProto) Descriptor() ([]byte, []int) {
-	return file_yarn_service_protos_proto_rawDescGZIP(), []int{11}
+	return file_yarn_service_protos_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *SubmitApplicationRequestProto) GetApplicationSubmissionContext() *ApplicationSubmissionContextProto {
@@ -811,7 +899,7 @@ type SubmitApplicationResponseProto struct {
 
 func (x *SubmitApplicationResponseProto) Reset() {
 	*x = SubmitApplicationResponseProto{}
-	mi := &file_yarn_service_protos_proto_msgTypes[12]
+	mi := &file_yarn_service_protos_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -823,7 +911,7 @@ func (x *SubmitApplicationResponseProto) String() string {
 func (*SubmitApplicationResponseProto) ProtoMessage() {}
 
 func (x *SubmitApplicationResponseProto) ProtoReflect() protoreflect.Message {
-	mi := &file_yarn_service_protos_proto_msgTypes[12]
+	mi := &file_yarn_service_protos_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -836,7 +924,7 @@ func (x *SubmitApplicationResponseProto) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitApplicationResponseProto.ProtoReflect.Descriptor instead.
 func (*SubmitApplicationResponseProto) Descriptor() ([]byte, []int) {
-	return file_yarn_service_protos_proto_rawDescGZIP(), []int{12}
+	return file_yarn_service_protos_proto_rawDescGZIP(), []int{14}
 }
 
 type KillApplicationRequestProto struct {
@@ -849,7 +937,7 @@ type KillApplicationRequestProto struct {
 
 func (x *KillApplicationRequestProto) Reset() {
 	*x = KillApplicationRequestProto{}
-	mi := &file_yarn_service_protos_proto_msgTypes[13]
+	mi := &file_yarn_service_protos_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -861,7 +949,7 @@ func (x *KillApplicationRequestProto) String() string {
 func (*KillApplicationRequestProto) ProtoMessage() {}
 
 func (x *KillApplicationRequestProto) ProtoReflect() protoreflect.Message {
-	mi := &file_yarn_service_protos_proto_msgTypes[13]
+	mi := &file_yarn_service_protos_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -874,7 +962,7 @@ func (x *KillApplicationRequestProto) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KillApplicationRequestProto.ProtoReflect.Descriptor instead.
 func (*KillApplicationRequestProto) Descriptor() ([]byte, []int) {
-	return file_yarn_service_protos_proto_rawDescGZIP(), []int{13}
+	return file_yarn_service_protos_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *KillApplicationRequestProto) GetApplicationId() *ApplicationIdProto {
@@ -905,7 +993,7 @@ const (
 
 func (x *KillApplicationResponseProto) Reset() {
 	*x = KillApplicationResponseProto{}
-	mi := &file_yarn_service_protos_proto_msgTypes[14]
+	mi := &file_yarn_service_protos_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -917,7 +1005,7 @@ func (x *KillApplicationResponseProto) String() string {
 func (*KillApplicationResponseProto) ProtoMessage() {}
 
 func (x *KillApplicationResponseProto) ProtoReflect() protoreflect.Message {
-	mi := &file_yarn_service_protos_proto_msgTypes[14]
+	mi := &file_yarn_service_protos_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -930,7 +1018,7 @@ func (x *KillApplicationResponseProto) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KillApplicationResponseProto.ProtoReflect.Descriptor instead.
 func (*KillApplicationResponseProto) Descriptor() ([]byte, []int) {
-	return file_yarn_service_protos_proto_rawDescGZIP(), []int{14}
+	return file_yarn_service_protos_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *KillApplicationResponseProto) GetIsKillCompleted() bool {
@@ -948,7 +1036,7 @@ type GetClusterMetricsRequestProto struct {
 
 func (x *GetClusterMetricsRequestProto) Reset() {
 	*x = GetClusterMetricsRequestProto{}
-	mi := &file_yarn_service_protos_proto_msgTypes[15]
+	mi := &file_yarn_service_protos_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -960,7 +1048,7 @@ func (x *GetClusterMetricsRequestProto) String() string {
 func (*GetClusterMetricsRequestProto) ProtoMessage() {}
 
 func (x *GetClusterMetricsRequestProto) ProtoReflect() protoreflect.Message {
-	mi := &file_yarn_service_protos_proto_msgTypes[15]
+	mi := &file_yarn_service_protos_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -973,7 +1061,7 @@ func (x *GetClusterMetricsRequestProto) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetClusterMetricsRequestProto.ProtoReflect.Descriptor instead.
 func (*GetClusterMetricsRequestProto) Descriptor() ([]byte, []int) {
-	return file_yarn_service_protos_proto_rawDescGZIP(), []int{15}
+	return file_yarn_service_protos_proto_rawDescGZIP(), []int{17}
 }
 
 type GetClusterMetricsResponseProto struct {
@@ -985,7 +1073,7 @@ type GetClusterMetricsResponseProto struct {
 
 func (x *GetClusterMetricsResponseProto) Reset() {
 	*x = GetClusterMetricsResponseProto{}
-	mi := &file_yarn_service_protos_proto_msgTypes[16]
+	mi := &file_yarn_service_protos_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -997,7 +1085,7 @@ func (x *GetClusterMetricsResponseProto) String() string {
 func (*GetClusterMetricsResponseProto) ProtoMessage() {}
 
 func (x *GetClusterMetricsResponseProto) ProtoReflect() protoreflect.Message {
-	mi := &file_yarn_service_protos_proto_msgTypes[16]
+	mi := &file_yarn_service_protos_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1010,7 +1098,7 @@ func (x *GetClusterMetricsResponseProto) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetClusterMetricsResponseProto.ProtoReflect.Descriptor instead.
 func (*GetClusterMetricsResponseProto) Descriptor() ([]byte, []int) {
-	return file_yarn_service_protos_proto_rawDescGZIP(), []int{16}
+	return file_yarn_service_protos_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GetClusterMetricsResponseProto) GetClusterMetrics() *YarnClusterMetricsProto {
@@ -1040,7 +1128,7 @@ const (
 
 func (x *GetApplicationsRequestProto) Reset() {
 	*x = GetApplicationsRequestProto{}
-	mi := &file_yarn_service_protos_proto_msgTypes[17]
+	mi := &file_yarn_service_protos_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1052,7 +1140,7 @@ func (x *GetApplicationsRequestProto) String() string {
 func (*GetApplicationsRequestProto) ProtoMessage() {}
 
 func (x *GetApplicationsRequestProto) ProtoReflect() protoreflect.Message {
-	mi := &file_yarn_service_protos_proto_msgTypes[17]
+	mi := &file_yarn_service_protos_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1065,7 +1153,7 @@ func (x *GetApplicationsRequestProto) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetApplicationsRequestProto.ProtoReflect.Descriptor instead.
 func (*GetApplicationsRequestProto) Descriptor() ([]byte, []int) {
-	return file_yarn_service_protos_proto_rawDescGZIP(), []int{17}
+	return file_yarn_service_protos_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *GetApplicationsRequestProto) GetApplicationTypes() []string {
@@ -1126,7 +1214,7 @@ type GetApplicationsResponseProto struct {
 
 func (x *GetApplicationsResponseProto) Reset() {
 	*x = GetApplicationsResponseProto{}
-	mi := &file_yarn_service_protos_proto_msgTypes[18]
+	mi := &file_yarn_service_protos_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1138,7 +1226,7 @@ func (x *GetApplicationsResponseProto) String() string {
 func (*GetApplicationsResponseProto) ProtoMessage() {}
 
 func (x *GetApplicationsResponseProto) ProtoReflect() protoreflect.Message {
-	mi := &file_yarn_service_protos_proto_msgTypes[18]
+	mi := &file_yarn_service_protos_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1151,7 +1239,7 @@ func (x *GetApplicationsResponseProto) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetApplicationsResponseProto.ProtoReflect.Descriptor instead.
 func (*GetApplicationsResponseProto) Descriptor() ([]byte, []int) {
-	return file_yarn_service_protos_proto_rawDescGZIP(), []int{18}
+	return file_yarn_service_protos_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *GetApplicationsResponseProto) GetApplications() []*ApplicationReportProto {
@@ -1170,7 +1258,7 @@ type GetClusterNodesRequestProto struct {
 
 func (x *GetClusterNodesRequestProto) Reset() {
 	*x = GetClusterNodesRequestProto{}
-	mi := &file_yarn_service_protos_proto_msgTypes[19]
+	mi := &file_yarn_service_protos_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1182,7 +1270,7 @@ func (x *GetClusterNodesRequestProto) String() string {
 func (*GetClusterNodesRequestProto) ProtoMessage() {}
 
 func (x *GetClusterNodesRequestProto) ProtoReflect() protoreflect.Message {
-	mi := &file_yarn_service_protos_proto_msgTypes[19]
+	mi := &file_yarn_service_protos_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1195,7 +1283,7 @@ func (x *GetClusterNodesRequestProto) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetClusterNodesRequestProto.ProtoReflect.Descriptor instead.
 func (*GetClusterNodesRequestProto) Descriptor() ([]byte, []int) {
-	return file_yarn_service_protos_proto_rawDescGZIP(), []int{19}
+	return file_yarn_service_protos_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *GetClusterNodesRequestProto) GetNodeStates() []NodeStateProto {
@@ -1214,7 +1302,7 @@ type GetClusterNodesResponseProto struct {
 
 func (x *GetClusterNodesResponseProto) Reset() {
 	*x = GetClusterNodesResponseProto{}
-	mi := &file_yarn_service_protos_proto_msgTypes[20]
+	mi := &file_yarn_service_protos_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1226,7 +1314,7 @@ func (x *GetClusterNodesResponseProto) String() string {
 func (*GetClusterNodesResponseProto) ProtoMessage() {}
 
 func (x *GetClusterNodesResponseProto) ProtoReflect() protoreflect.Message {
-	mi := &file_yarn_service_protos_proto_msgTypes[20]
+	mi := &file_yarn_service_protos_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1239,7 +1327,7 @@ func (x *GetClusterNodesResponseProto) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetClusterNodesResponseProto.ProtoReflect.Descriptor instead.
 func (*GetClusterNodesResponseProto) Descriptor() ([]byte, []int) {
-	return file_yarn_service_protos_proto_rawDescGZIP(), []int{20}
+	return file_yarn_service_protos_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *GetClusterNodesResponseProto) GetNodeReports() []*NodeReportProto {
@@ -1261,7 +1349,7 @@ type GetQueueInfoRequestProto struct {
 
 func (x *GetQueueInfoRequestProto) Reset() {
 	*x = GetQueueInfoRequestProto{}
-	mi := &file_yarn_service_protos_proto_msgTypes[21]
+	mi := &file_yarn_service_protos_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1273,7 +1361,7 @@ func (x *GetQueueInfoRequestProto) String() string {
 func (*GetQueueInfoRequestProto) ProtoMessage() {}
 
 func (x *GetQueueInfoRequestProto) ProtoReflect() protoreflect.Message {
-	mi := &file_yarn_service_protos_proto_msgTypes[21]
+	mi := &file_yarn_service_protos_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1286,7 +1374,7 @@ func (x *GetQueueInfoRequestProto) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetQueueInfoRequestProto.ProtoReflect.Descriptor instead.
 func (*GetQueueInfoRequestProto) Descriptor() ([]byte, []int) {
-	return file_yarn_service_protos_proto_rawDescGZIP(), []int{21}
+	return file_yarn_service_protos_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *GetQueueInfoRequestProto) GetQueueName() string {
@@ -1326,7 +1414,7 @@ type GetQueueInfoResponseProto struct {
 
 func (x *GetQueueInfoResponseProto) Reset() {
 	*x = GetQueueInfoResponseProto{}
-	mi := &file_yarn_service_protos_proto_msgTypes[22]
+	mi := &file_yarn_service_protos_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1338,7 +1426,7 @@ func (x *GetQueueInfoResponseProto) String() string {
 func (*GetQueueInfoResponseProto) ProtoMessage() {}
 
 func (x *GetQueueInfoResponseProto) ProtoReflect() protoreflect.Message {
-	mi := &file_yarn_service_protos_proto_msgTypes[22]
+	mi := &file_yarn_service_protos_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1351,7 +1439,7 @@ func (x *GetQueueInfoResponseProto) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetQueueInfoResponseProto.ProtoReflect.Descriptor instead.
 func (*GetQueueInfoResponseProto) Descriptor() ([]byte, []int) {
-	return file_yarn_service_protos_proto_rawDescGZIP(), []int{22}
+	return file_yarn_service_protos_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *GetQueueInfoResponseProto) GetQueueInfo() *QueueInfoProto {
@@ -1373,7 +1461,7 @@ type StartContainerRequestProto struct {
 
 func (x *StartContainerRequestProto) Reset() {
 	*x = StartContainerRequestProto{}
-	mi := &file_yarn_service_protos_proto_msgTypes[23]
+	mi := &file_yarn_service_protos_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1385,7 +1473,7 @@ func (x *StartContainerRequestProto) String() string {
 func (*StartContainerRequestProto) ProtoMessage() {}
 
 func (x *StartContainerRequestProto) ProtoReflect() protoreflect.Message {
-	mi := &file_yarn_service_protos_proto_msgTypes[23]
+	mi := &file_yarn_service_protos_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1398,7 +1486,7 @@ func (x *StartContainerRequestProto) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartContainerRequestProto.ProtoReflect.Descriptor instead.
 func (*StartContainerRequestProto) Descriptor() ([]byte, []int) {
-	return file_yarn_service_protos_proto_rawDescGZIP(), []int{23}
+	return file_yarn_service_protos_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *StartContainerRequestProto) GetContainerLaunchContext() *ContainerLaunchContextProto {
@@ -1424,7 +1512,7 @@ type StartContainersRequestProto struct {
 
 func (x *StartContainersRequestProto) Reset() {
 	*x = StartContainersRequestProto{}
-	mi := &file_yarn_service_protos_proto_msgTypes[24]
+	mi := &file_yarn_service_protos_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1436,7 +1524,7 @@ func (x *StartContainersRequestProto) String() string {
 func (*StartContainersRequestProto) ProtoMessage() {}
 
 func (x *StartContainersRequestProto) ProtoReflect() protoreflect.Message {
-	mi := &file_yarn_service_protos_proto_msgTypes[24]
+	mi := &file_yarn_service_protos_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1449,7 +1537,7 @@ func (x *StartContainersRequestProto) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartContainersRequestProto.ProtoReflect.Descriptor instead.
 func (*StartContainersRequestProto) Descriptor() ([]byte, []int) {
-	return file_yarn_service_protos_proto_rawDescGZIP(), []int{24}
+	return file_yarn_service_protos_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *StartContainersRequestProto) GetStartContainerRequest() []*StartContainerRequestProto {
@@ -1469,7 +1557,7 @@ type ContainerExceptionMapProto struct {
 
 func (x *ContainerExceptionMapProto) Reset() {
 	*x = ContainerExceptionMapProto{}
-	mi := &file_yarn_service_protos_proto_msgTypes[25]
+	mi := &file_yarn_service_protos_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1481,7 +1569,7 @@ func (x *ContainerExceptionMapProto) String() string {
 func (*ContainerExceptionMapProto) ProtoMessage() {}
 
 func (x *ContainerExceptionMapProto) ProtoReflect() protoreflect.Message {
-	mi := &file_yarn_service_protos_proto_msgTypes[25]
+	mi := &file_yarn_service_protos_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1494,7 +1582,7 @@ func (x *ContainerExceptionMapProto) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContainerExceptionMapProto.ProtoReflect.Descriptor instead.
 func (*ContainerExceptionMapProto) Descriptor() ([]byte, []int) {
-	return file_yarn_service_protos_proto_rawDescGZIP(), []int{25}
+	return file_yarn_service_protos_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ContainerExceptionMapProto) GetContainerId() *ContainerIdProto {
@@ -1522,7 +1610,7 @@ type StartContainersResponseProto struct {
 
 func (x *StartContainersResponseProto) Reset() {
 	*x = StartContainersResponseProto{}
-	mi := &file_yarn_service_protos_proto_msgTypes[26]
+	mi := &file_yarn_service_protos_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1534,7 +1622,7 @@ func (x *StartContainersResponseProto) String() string {
 func (*StartContainersResponseProto) ProtoMessage() {}
 
 func (x *StartContainersResponseProto) ProtoReflect() protoreflect.Message {
-	mi := &file_yarn_service_protos_proto_msgTypes[26]
+	mi := &file_yarn_service_protos_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1547,7 +1635,7 @@ func (x *StartContainersResponseProto) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartContainersResponseProto.ProtoReflect.Descriptor instead.
 func (*StartContainersResponseProto) Descriptor() ([]byte, []int) {
-	return file_yarn_service_protos_proto_rawDescGZIP(), []int{26}
+	return file_yarn_service_protos_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *StartContainersResponseProto) GetServicesMetaData() []*StringBytesMapProto {
@@ -1580,7 +1668,7 @@ type StopContainersRequestProto struct {
 
 func (x *StopContainersRequestProto) Reset() {
 	*x = StopContainersRequestProto{}
-	mi := &file_yarn_service_protos_proto_msgTypes[27]
+	mi := &file_yarn_service_protos_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1592,7 +1680,7 @@ func (x *StopContainersRequestProto) String() string {
 func (*StopContainersRequestProto) ProtoMessage() {}
 
 func (x *StopContainersRequestProto) ProtoReflect() protoreflect.Message {
-	mi := &file_yarn_service_protos_proto_msgTypes[27]
+	mi := &file_yarn_service_protos_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1605,7 +1693,7 @@ func (x *StopContainersRequestProto) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StopContainersRequestProto.ProtoReflect.Descriptor instead.
 func (*StopContainersRequestProto) Descriptor() ([]byte, []int) {
-	return file_yarn_service_protos_proto_rawDescGZIP(), []int{27}
+	return file_yarn_service_protos_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *StopContainersRequestProto) GetContainerId() []*ContainerIdProto {
@@ -1625,7 +1713,7 @@ type StopContainersResponseProto struct {
 
 func (x *StopContainersResponseProto) Reset() {
 	*x = StopContainersResponseProto{}
-	mi := &file_yarn_service_protos_proto_msgTypes[28]
+	mi := &file_yarn_service_protos_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1637,7 +1725,7 @@ func (x *StopContainersResponseProto) String() string {
 func (*StopContainersResponseProto) ProtoMessage() {}
 
 func (x *StopContainersResponseProto) ProtoReflect() protoreflect.Message {
-	mi := &file_yarn_service_protos_proto_msgTypes[28]
+	mi := &file_yarn_service_protos_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1650,7 +1738,7 @@ func (x *StopContainersResponseProto) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StopContainersResponseProto.ProtoReflect.Descriptor instead.
 func (*StopContainersResponseProto) Descriptor() ([]byte, []int) {
-	return file_yarn_service_protos_proto_rawDescGZIP(), []int{28}
+	return file_yarn_service_protos_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *StopContainersResponseProto) GetSucceededRequests() []*ContainerIdProto {
@@ -1676,7 +1764,7 @@ type GetContainerStatusesRequestProto struct {
 
 func (x *GetContainerStatusesRequestProto) Reset() {
 	*x = GetContainerStatusesRequestProto{}
-	mi := &file_yarn_service_protos_proto_msgTypes[29]
+	mi := &file_yarn_service_protos_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1688,7 +1776,7 @@ func (x *GetContainerStatusesRequestProto) String() string {
 func (*GetContainerStatusesRequestProto) ProtoMessage() {}
 
 func (x *GetContainerStatusesRequestProto) ProtoReflect() protoreflect.Message {
-	mi := &file_yarn_service_protos_proto_msgTypes[29]
+	mi := &file_yarn_service_protos_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1701,7 +1789,7 @@ func (x *GetContainerStatusesRequestProto) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetContainerStatusesRequestProto.ProtoReflect.Descriptor instead.
 func (*GetContainerStatusesRequestProto) Descriptor() ([]byte, []int) {
-	return file_yarn_service_protos_proto_rawDescGZIP(), []int{29}
+	return file_yarn_service_protos_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *GetContainerStatusesRequestProto) GetContainerId() []*ContainerIdProto {
@@ -1721,7 +1809,7 @@ type GetContainerStatusesResponseProto struct {
 
 func (x *GetContainerStatusesResponseProto) Reset() {
 	*x = GetContainerStatusesResponseProto{}
-	mi := &file_yarn_service_protos_proto_msgTypes[30]
+	mi := &file_yarn_service_protos_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1733,7 +1821,7 @@ func (x *GetContainerStatusesResponseProto) String() string {
 func (*GetContainerStatusesResponseProto) ProtoMessage() {}
 
 func (x *GetContainerStatusesResponseProto) ProtoReflect() protoreflect.Message {
-	mi := &file_yarn_service_protos_proto_msgTypes[30]
+	mi := &file_yarn_service_protos_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1746,7 +1834,7 @@ func (x *GetContainerStatusesResponseProto) ProtoReflect() protoreflect.Message 
 
 // Deprecated: Use GetContainerStatusesResponseProto.ProtoReflect.Descriptor instead.
 func (*GetContainerStatusesResponseProto) Descriptor() ([]byte, []int) {
-	return file_yarn_service_protos_proto_rawDescGZIP(), []int{30}
+	return file_yarn_service_protos_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *GetContainerStatusesResponseProto) GetStatus() []*ContainerStatusProto {
@@ -1814,7 +1902,11 @@ const file_yarn_service_protos_proto_rawDesc = "" +
 	" GetApplicationReportRequestProto\x12F\n" +
 	"\x0eapplication_id\x18\x01 \x01(\v2\x1f.hadoop.yarn.ApplicationIdProtoR\rapplicationId\"w\n" +
 	"!GetApplicationReportResponseProto\x12R\n" +
-	"\x12application_report\x18\x01 \x01(\v2#.hadoop.yarn.ApplicationReportProtoR\x11applicationReport\"\x95\x01\n" +
+	"\x12application_report\x18\x01 \x01(\v2#.hadoop.yarn.ApplicationReportProtoR\x11applicationReport\"\x87\x01\n" +
+	"'GetApplicationAttemptReportRequestProto\x12\\\n" +
+	"\x16application_attempt_id\x18\x01 \x01(\v2&.hadoop.yarn.ApplicationAttemptIdProtoR\x14applicationAttemptId\"\x94\x01\n" +
+	"(GetApplicationAttemptReportResponseProto\x12h\n" +
+	"\x1aapplication_attempt_report\x18\x01 \x01(\v2*.hadoop.yarn.ApplicationAttemptReportProtoR\x18applicationAttemptReport\"\x95\x01\n" +
 	"\x1dSubmitApplicationRequestProto\x12t\n" +
 	"\x1eapplication_submission_context\x18\x01 \x01(\v2..hadoop.yarn.ApplicationSubmissionContextProtoR\x1capplicationSubmissionContext\" \n" +
 	"\x1eSubmitApplicationResponseProto\"\x87\x01\n" +
@@ -1890,114 +1982,120 @@ func file_yarn_service_protos_proto_rawDescGZIP() []byte {
 }
 
 var file_yarn_service_protos_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_yarn_service_protos_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
+var file_yarn_service_protos_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
 var file_yarn_service_protos_proto_goTypes = []any{
-	(ApplicationsRequestScopeProto)(0),             // 0: hadoop.yarn.ApplicationsRequestScopeProto
-	(*RegisterApplicationMasterRequestProto)(nil),  // 1: hadoop.yarn.RegisterApplicationMasterRequestProto
-	(*RegisterApplicationMasterResponseProto)(nil), // 2: hadoop.yarn.RegisterApplicationMasterResponseProto
-	(*FinishApplicationMasterRequestProto)(nil),    // 3: hadoop.yarn.FinishApplicationMasterRequestProto
-	(*FinishApplicationMasterResponseProto)(nil),   // 4: hadoop.yarn.FinishApplicationMasterResponseProto
-	(*AllocateRequestProto)(nil),                   // 5: hadoop.yarn.AllocateRequestProto
-	(*NMTokenProto)(nil),                           // 6: hadoop.yarn.NMTokenProto
-	(*AllocateResponseProto)(nil),                  // 7: hadoop.yarn.AllocateResponseProto
-	(*GetNewApplicationRequestProto)(nil),          // 8: hadoop.yarn.GetNewApplicationRequestProto
-	(*GetNewApplicationResponseProto)(nil),         // 9: hadoop.yarn.GetNewApplicationResponseProto
-	(*GetApplicationReportRequestProto)(nil),       // 10: hadoop.yarn.GetApplicationReportRequestProto
-	(*GetApplicationReportResponseProto)(nil),      // 11: hadoop.yarn.GetApplicationReportResponseProto
-	(*SubmitApplicationRequestProto)(nil),          // 12: hadoop.yarn.SubmitApplicationRequestProto
-	(*SubmitApplicationResponseProto)(nil),         // 13: hadoop.yarn.SubmitApplicationResponseProto
-	(*KillApplicationRequestProto)(nil),            // 14: hadoop.yarn.KillApplicationRequestProto
-	(*KillApplicationResponseProto)(nil),           // 15: hadoop.yarn.KillApplicationResponseProto
-	(*GetClusterMetricsRequestProto)(nil),          // 16: hadoop.yarn.GetClusterMetricsRequestProto
-	(*GetClusterMetricsResponseProto)(nil),         // 17: hadoop.yarn.GetClusterMetricsResponseProto
-	(*GetApplicationsRequestProto)(nil),            // 18: hadoop.yarn.GetApplicationsRequestProto
-	(*GetApplicationsResponseProto)(nil),           // 19: hadoop.yarn.GetApplicationsResponseProto
-	(*GetClusterNodesRequestProto)(nil),            // 20: hadoop.yarn.GetClusterNodesRequestProto
-	(*GetClusterNodesResponseProto)(nil),           // 21: hadoop.yarn.GetClusterNodesResponseProto
-	(*GetQueueInfoRequestProto)(nil),               // 22: hadoop.yarn.GetQueueInfoRequestProto
-	(*GetQueueInfoResponseProto)(nil),              // 23: hadoop.yarn.GetQueueInfoResponseProto
-	(*StartContainerRequestProto)(nil),             // 24: hadoop.yarn.StartContainerRequestProto
-	(*StartContainersRequestProto)(nil),            // 25: hadoop.yarn.StartContainersRequestProto
-	(*ContainerExceptionMapProto)(nil),             // 26: hadoop.yarn.ContainerExceptionMapProto
-	(*StartContainersResponseProto)(nil),           // 27: hadoop.yarn.StartContainersResponseProto
-	(*StopContainersRequestProto)(nil),             // 28: hadoop.yarn.StopContainersRequestProto
-	(*StopContainersResponseProto)(nil),            // 29: hadoop.yarn.StopContainersResponseProto
-	(*GetContainerStatusesRequestProto)(nil),       // 30: hadoop.yarn.GetContainerStatusesRequestProto
-	(*GetContainerStatusesResponseProto)(nil),      // 31: hadoop.yarn.GetContainerStatusesResponseProto
-	(*ResourceProto)(nil),                          // 32: hadoop.yarn.ResourceProto
-	(*ApplicationACLMapProto)(nil),                 // 33: hadoop.yarn.ApplicationACLMapProto
-	(*ContainerProto)(nil),                         // 34: hadoop.yarn.ContainerProto
-	(FinalApplicationStatusProto)(0),               // 35: hadoop.yarn.FinalApplicationStatusProto
-	(*ResourceRequestProto)(nil),                   // 36: hadoop.yarn.ResourceRequestProto
-	(*ContainerIdProto)(nil),                       // 37: hadoop.yarn.ContainerIdProto
-	(*ResourceBlacklistRequestProto)(nil),          // 38: hadoop.yarn.ResourceBlacklistRequestProto
-	(*NodeIdProto)(nil),                            // 39: hadoop.yarn.NodeIdProto
-	(*TokenProto)(nil),                             // 40: floe.hadoop.common.TokenProto
-	(AMCommandProto)(0),                            // 41: hadoop.yarn.AMCommandProto
-	(*ContainerStatusProto)(nil),                   // 42: hadoop.yarn.ContainerStatusProto
-	(*NodeReportProto)(nil),                        // 43: hadoop.yarn.NodeReportProto
-	(*ApplicationIdProto)(nil),                     // 44: hadoop.yarn.ApplicationIdProto
-	(*ApplicationReportProto)(nil),                 // 45: hadoop.yarn.ApplicationReportProto
-	(*ApplicationSubmissionContextProto)(nil),      // 46: hadoop.yarn.ApplicationSubmissionContextProto
-	(*YarnClusterMetricsProto)(nil),                // 47: hadoop.yarn.YarnClusterMetricsProto
-	(YarnApplicationStateProto)(0),                 // 48: hadoop.yarn.YarnApplicationStateProto
-	(NodeStateProto)(0),                            // 49: hadoop.yarn.NodeStateProto
-	(*QueueInfoProto)(nil),                         // 50: hadoop.yarn.QueueInfoProto
-	(*ContainerLaunchContextProto)(nil),            // 51: hadoop.yarn.ContainerLaunchContextProto
-	(*SerializedExceptionProto)(nil),               // 52: hadoop.yarn.SerializedExceptionProto
-	(*StringBytesMapProto)(nil),                    // 53: hadoop.yarn.StringBytesMapProto
+	(ApplicationsRequestScopeProto)(0),               // 0: hadoop.yarn.ApplicationsRequestScopeProto
+	(*RegisterApplicationMasterRequestProto)(nil),    // 1: hadoop.yarn.RegisterApplicationMasterRequestProto
+	(*RegisterApplicationMasterResponseProto)(nil),   // 2: hadoop.yarn.RegisterApplicationMasterResponseProto
+	(*FinishApplicationMasterRequestProto)(nil),      // 3: hadoop.yarn.FinishApplicationMasterRequestProto
+	(*FinishApplicationMasterResponseProto)(nil),     // 4: hadoop.yarn.FinishApplicationMasterResponseProto
+	(*AllocateRequestProto)(nil),                     // 5: hadoop.yarn.AllocateRequestProto
+	(*NMTokenProto)(nil),                             // 6: hadoop.yarn.NMTokenProto
+	(*AllocateResponseProto)(nil),                    // 7: hadoop.yarn.AllocateResponseProto
+	(*GetNewApplicationRequestProto)(nil),            // 8: hadoop.yarn.GetNewApplicationRequestProto
+	(*GetNewApplicationResponseProto)(nil),           // 9: hadoop.yarn.GetNewApplicationResponseProto
+	(*GetApplicationReportRequestProto)(nil),         // 10: hadoop.yarn.GetApplicationReportRequestProto
+	(*GetApplicationReportResponseProto)(nil),        // 11: hadoop.yarn.GetApplicationReportResponseProto
+	(*GetApplicationAttemptReportRequestProto)(nil),  // 12: hadoop.yarn.GetApplicationAttemptReportRequestProto
+	(*GetApplicationAttemptReportResponseProto)(nil), // 13: hadoop.yarn.GetApplicationAttemptReportResponseProto
+	(*SubmitApplicationRequestProto)(nil),            // 14: hadoop.yarn.SubmitApplicationRequestProto
+	(*SubmitApplicationResponseProto)(nil),           // 15: hadoop.yarn.SubmitApplicationResponseProto
+	(*KillApplicationRequestProto)(nil),              // 16: hadoop.yarn.KillApplicationRequestProto
+	(*KillApplicationResponseProto)(nil),             // 17: hadoop.yarn.KillApplicationResponseProto
+	(*GetClusterMetricsRequestProto)(nil),            // 18: hadoop.yarn.GetClusterMetricsRequestProto
+	(*GetClusterMetricsResponseProto)(nil),           // 19: hadoop.yarn.GetClusterMetricsResponseProto
+	(*GetApplicationsRequestProto)(nil),              // 20: hadoop.yarn.GetApplicationsRequestProto
+	(*GetApplicationsResponseProto)(nil),             // 21: hadoop.yarn.GetApplicationsResponseProto
+	(*GetClusterNodesRequestProto)(nil),              // 22: hadoop.yarn.GetClusterNodesRequestProto
+	(*GetClusterNodesResponseProto)(nil),             // 23: hadoop.yarn.GetClusterNodesResponseProto
+	(*GetQueueInfoRequestProto)(nil),                 // 24: hadoop.yarn.GetQueueInfoRequestProto
+	(*GetQueueInfoResponseProto)(nil),                // 25: hadoop.yarn.GetQueueInfoResponseProto
+	(*StartContainerRequestProto)(nil),               // 26: hadoop.yarn.StartContainerRequestProto
+	(*StartContainersRequestProto)(nil),              // 27: hadoop.yarn.StartContainersRequestProto
+	(*ContainerExceptionMapProto)(nil),               // 28: hadoop.yarn.ContainerExceptionMapProto
+	(*StartContainersResponseProto)(nil),             // 29: hadoop.yarn.StartContainersResponseProto
+	(*StopContainersRequestProto)(nil),               // 30: hadoop.yarn.StopContainersRequestProto
+	(*StopContainersResponseProto)(nil),              // 31: hadoop.yarn.StopContainersResponseProto
+	(*GetContainerStatusesRequestProto)(nil),         // 32: hadoop.yarn.GetContainerStatusesRequestProto
+	(*GetContainerStatusesResponseProto)(nil),        // 33: hadoop.yarn.GetContainerStatusesResponseProto
+	(*ResourceProto)(nil),                            // 34: hadoop.yarn.ResourceProto
+	(*ApplicationACLMapProto)(nil),                   // 35: hadoop.yarn.ApplicationACLMapProto
+	(*ContainerProto)(nil),                           // 36: hadoop.yarn.ContainerProto
+	(FinalApplicationStatusProto)(0),                 // 37: hadoop.yarn.FinalApplicationStatusProto
+	(*ResourceRequestProto)(nil),                     // 38: hadoop.yarn.ResourceRequestProto
+	(*ContainerIdProto)(nil),                         // 39: hadoop.yarn.ContainerIdProto
+	(*ResourceBlacklistRequestProto)(nil),            // 40: hadoop.yarn.ResourceBlacklistRequestProto
+	(*NodeIdProto)(nil),                              // 41: hadoop.yarn.NodeIdProto
+	(*TokenProto)(nil),                               // 42: floe.hadoop.common.TokenProto
+	(AMCommandProto)(0),                              // 43: hadoop.yarn.AMCommandProto
+	(*ContainerStatusProto)(nil),                     // 44: hadoop.yarn.ContainerStatusProto
+	(*NodeReportProto)(nil),                          // 45: hadoop.yarn.NodeReportProto
+	(*ApplicationIdProto)(nil),                       // 46: hadoop.yarn.ApplicationIdProto
+	(*ApplicationReportProto)(nil),                   // 47: hadoop.yarn.ApplicationReportProto
+	(*ApplicationAttemptIdProto)(nil),                // 48: hadoop.yarn.ApplicationAttemptIdProto
+	(*ApplicationAttemptReportProto)(nil),            // 49: hadoop.yarn.ApplicationAttemptReportProto
+	(*ApplicationSubmissionContextProto)(nil),        // 50: hadoop.yarn.ApplicationSubmissionContextProto
+	(*YarnClusterMetricsProto)(nil),                  // 51: hadoop.yarn.YarnClusterMetricsProto
+	(YarnApplicationStateProto)(0),                   // 52: hadoop.yarn.YarnApplicationStateProto
+	(NodeStateProto)(0),                              // 53: hadoop.yarn.NodeStateProto
+	(*QueueInfoProto)(nil),                           // 54: hadoop.yarn.QueueInfoProto
+	(*ContainerLaunchContextProto)(nil),              // 55: hadoop.yarn.ContainerLaunchContextProto
+	(*SerializedExceptionProto)(nil),                 // 56: hadoop.yarn.SerializedExceptionProto
+	(*StringBytesMapProto)(nil),                      // 57: hadoop.yarn.StringBytesMapProto
 }
 var file_yarn_service_protos_proto_depIdxs = []int32{
-	32, // 0: hadoop.yarn.RegisterApplicationMasterResponseProto.maximumCapability:type_name -> hadoop.yarn.ResourceProto
-	33, // 1: hadoop.yarn.RegisterApplicationMasterResponseProto.application_ACLs:type_name -> hadoop.yarn.ApplicationACLMapProto
-	34, // 2: hadoop.yarn.RegisterApplicationMasterResponseProto.containers_from_previous_attempts:type_name -> hadoop.yarn.ContainerProto
+	34, // 0: hadoop.yarn.RegisterApplicationMasterResponseProto.maximumCapability:type_name -> hadoop.yarn.ResourceProto
+	35, // 1: hadoop.yarn.RegisterApplicationMasterResponseProto.application_ACLs:type_name -> hadoop.yarn.ApplicationACLMapProto
+	36, // 2: hadoop.yarn.RegisterApplicationMasterResponseProto.containers_from_previous_attempts:type_name -> hadoop.yarn.ContainerProto
 	6,  // 3: hadoop.yarn.RegisterApplicationMasterResponseProto.nm_tokens_from_previous_attempts:type_name -> hadoop.yarn.NMTokenProto
-	35, // 4: hadoop.yarn.FinishApplicationMasterRequestProto.final_application_status:type_name -> hadoop.yarn.FinalApplicationStatusProto
-	36, // 5: hadoop.yarn.AllocateRequestProto.ask:type_name -> hadoop.yarn.ResourceRequestProto
-	37, // 6: hadoop.yarn.AllocateRequestProto.release:type_name -> hadoop.yarn.ContainerIdProto
-	38, // 7: hadoop.yarn.AllocateRequestProto.blacklist_request:type_name -> hadoop.yarn.ResourceBlacklistRequestProto
-	39, // 8: hadoop.yarn.NMTokenProto.nodeId:type_name -> hadoop.yarn.NodeIdProto
-	40, // 9: hadoop.yarn.NMTokenProto.token:type_name -> floe.hadoop.common.TokenProto
-	41, // 10: hadoop.yarn.AllocateResponseProto.a_m_command:type_name -> hadoop.yarn.AMCommandProto
-	34, // 11: hadoop.yarn.AllocateResponseProto.allocated_containers:type_name -> hadoop.yarn.ContainerProto
-	42, // 12: hadoop.yarn.AllocateResponseProto.completed_container_statuses:type_name -> hadoop.yarn.ContainerStatusProto
-	32, // 13: hadoop.yarn.AllocateResponseProto.limit:type_name -> hadoop.yarn.ResourceProto
-	43, // 14: hadoop.yarn.AllocateResponseProto.updated_nodes:type_name -> hadoop.yarn.NodeReportProto
+	37, // 4: hadoop.yarn.FinishApplicationMasterRequestProto.final_application_status:type_name -> hadoop.yarn.FinalApplicationStatusProto
+	38, // 5: hadoop.yarn.AllocateRequestProto.ask:type_name -> hadoop.yarn.ResourceRequestProto
+	39, // 6: hadoop.yarn.AllocateRequestProto.release:type_name -> hadoop.yarn.ContainerIdProto
+	40, // 7: hadoop.yarn.AllocateRequestProto.blacklist_request:type_name -> hadoop.yarn.ResourceBlacklistRequestProto
+	41, // 8: hadoop.yarn.NMTokenProto.nodeId:type_name -> hadoop.yarn.NodeIdProto
+	42, // 9: hadoop.yarn.NMTokenProto.token:type_name -> floe.hadoop.common.TokenProto
+	43, // 10: hadoop.yarn.AllocateResponseProto.a_m_command:type_name -> hadoop.yarn.AMCommandProto
+	36, // 11: hadoop.yarn.AllocateResponseProto.allocated_containers:type_name -> hadoop.yarn.ContainerProto
+	44, // 12: hadoop.yarn.AllocateResponseProto.completed_container_statuses:type_name -> hadoop.yarn.ContainerStatusProto
+	34, // 13: hadoop.yarn.AllocateResponseProto.limit:type_name -> hadoop.yarn.ResourceProto
+	45, // 14: hadoop.yarn.AllocateResponseProto.updated_nodes:type_name -> hadoop.yarn.NodeReportProto
 	6,  // 15: hadoop.yarn.AllocateResponseProto.nm_tokens:type_name -> hadoop.yarn.NMTokenProto
-	40, // 16: hadoop.yarn.AllocateResponseProto.am_rm_token:type_name -> floe.hadoop.common.TokenProto
-	34, // 17: hadoop.yarn.AllocateResponseProto.containers_from_previous_attempts:type_name -> hadoop.yarn.ContainerProto
-	44, // 18: hadoop.yarn.GetNewApplicationResponseProto.application_id:type_name -> hadoop.yarn.ApplicationIdProto
-	32, // 19: hadoop.yarn.GetNewApplicationResponseProto.maximumCapability:type_name -> hadoop.yarn.ResourceProto
-	44, // 20: hadoop.yarn.GetApplicationReportRequestProto.application_id:type_name -> hadoop.yarn.ApplicationIdProto
-	45, // 21: hadoop.yarn.GetApplicationReportResponseProto.application_report:type_name -> hadoop.yarn.ApplicationReportProto
-	46, // 22: hadoop.yarn.SubmitApplicationRequestProto.application_submission_context:type_name -> hadoop.yarn.ApplicationSubmissionContextProto
-	44, // 23: hadoop.yarn.KillApplicationRequestProto.application_id:type_name -> hadoop.yarn.ApplicationIdProto
-	47, // 24: hadoop.yarn.GetClusterMetricsResponseProto.cluster_metrics:type_name -> hadoop.yarn.YarnClusterMetricsProto
-	48, // 25: hadoop.yarn.GetApplicationsRequestProto.application_states:type_name -> hadoop.yarn.YarnApplicationStateProto
-	0,  // 26: hadoop.yarn.GetApplicationsRequestProto.scope:type_name -> hadoop.yarn.ApplicationsRequestScopeProto
-	45, // 27: hadoop.yarn.GetApplicationsResponseProto.applications:type_name -> hadoop.yarn.ApplicationReportProto
-	49, // 28: hadoop.yarn.GetClusterNodesRequestProto.nodeStates:type_name -> hadoop.yarn.NodeStateProto
-	43, // 29: hadoop.yarn.GetClusterNodesResponseProto.nodeReports:type_name -> hadoop.yarn.NodeReportProto
-	50, // 30: hadoop.yarn.GetQueueInfoResponseProto.queueInfo:type_name -> hadoop.yarn.QueueInfoProto
-	51, // 31: hadoop.yarn.StartContainerRequestProto.container_launch_context:type_name -> hadoop.yarn.ContainerLaunchContextProto
-	40, // 32: hadoop.yarn.StartContainerRequestProto.container_token:type_name -> floe.hadoop.common.TokenProto
-	24, // 33: hadoop.yarn.StartContainersRequestProto.start_container_request:type_name -> hadoop.yarn.StartContainerRequestProto
-	37, // 34: hadoop.yarn.ContainerExceptionMapProto.container_id:type_name -> hadoop.yarn.ContainerIdProto
-	52, // 35: hadoop.yarn.ContainerExceptionMapProto.exception:type_name -> hadoop.yarn.SerializedExceptionProto
-	53, // 36: hadoop.yarn.StartContainersResponseProto.services_meta_data:type_name -> hadoop.yarn.StringBytesMapProto
-	37, // 37: hadoop.yarn.StartContainersResponseProto.succeeded_requests:type_name -> hadoop.yarn.ContainerIdProto
-	26, // 38: hadoop.yarn.StartContainersResponseProto.failed_requests:type_name -> hadoop.yarn.ContainerExceptionMapProto
-	37, // 39: hadoop.yarn.StopContainersRequestProto.container_id:type_name -> hadoop.yarn.ContainerIdProto
-	37, // 40: hadoop.yarn.StopContainersResponseProto.succeeded_requests:type_name -> hadoop.yarn.ContainerIdProto
-	26, // 41: hadoop.yarn.StopContainersResponseProto.failed_requests:type_name -> hadoop.yarn.ContainerExceptionMapProto
-	37, // 42: hadoop.yarn.GetContainerStatusesRequestProto.container_id:type_name -> hadoop.yarn.ContainerIdProto
-	42, // 43: hadoop.yarn.GetContainerStatusesResponseProto.status:type_name -> hadoop.yarn.ContainerStatusProto
-	26, // 44: hadoop.yarn.GetContainerStatusesResponseProto.failed_requests:type_name -> hadoop.yarn.ContainerExceptionMapProto
-	45, // [45:45] is the sub-list for method output_type
-	45, // [45:45] is the sub-list for method input_type
-	45, // [45:45] is the sub-list for extension type_name
-	45, // [45:45] is the sub-list for extension extendee
-	0,  // [0:45] is the sub-list for field type_name
+	42, // 16: hadoop.yarn.AllocateResponseProto.am_rm_token:type_name -> floe.hadoop.common.TokenProto
+	36, // 17: hadoop.yarn.AllocateResponseProto.containers_from_previous_attempts:type_name -> hadoop.yarn.ContainerProto
+	46, // 18: hadoop.yarn.GetNewApplicationResponseProto.application_id:type_name -> hadoop.yarn.ApplicationIdProto
+	34, // 19: hadoop.yarn.GetNewApplicationResponseProto.maximumCapability:type_name -> hadoop.yarn.ResourceProto
+	46, // 20: hadoop.yarn.GetApplicationReportRequestProto.application_id:type_name -> hadoop.yarn.ApplicationIdProto
+	47, // 21: hadoop.yarn.GetApplicationReportResponseProto.application_report:type_name -> hadoop.yarn.ApplicationReportProto
+	48, // 22: hadoop.yarn.GetApplicationAttemptReportRequestProto.application_attempt_id:type_name -> hadoop.yarn.ApplicationAttemptIdProto
+	49, // 23: hadoop.yarn.GetApplicationAttemptReportResponseProto.application_attempt_report:type_name -> hadoop.yarn.ApplicationAttemptReportProto
+	50, // 24: hadoop.yarn.SubmitApplicationRequestProto.application_submission_context:type_name -> hadoop.yarn.ApplicationSubmissionContextProto
+	46, // 25: hadoop.yarn.KillApplicationRequestProto.application_id:type_name -> hadoop.yarn.ApplicationIdProto
+	51, // 26: hadoop.yarn.GetClusterMetricsResponseProto.cluster_metrics:type_name -> hadoop.yarn.YarnClusterMetricsProto
+	52, // 27: hadoop.yarn.GetApplicationsRequestProto.application_states:type_name -> hadoop.yarn.YarnApplicationStateProto
+	0,  // 28: hadoop.yarn.GetApplicationsRequestProto.scope:type_name -> hadoop.yarn.ApplicationsRequestScopeProto
+	47, // 29: hadoop.yarn.GetApplicationsResponseProto.applications:type_name -> hadoop.yarn.ApplicationReportProto
+	53, // 30: hadoop.yarn.GetClusterNodesRequestProto.nodeStates:type_name -> hadoop.yarn.NodeStateProto
+	45, // 31: hadoop.yarn.GetClusterNodesResponseProto.nodeReports:type_name -> hadoop.yarn.NodeReportProto
+	54, // 32: hadoop.yarn.GetQueueInfoResponseProto.queueInfo:type_name -> hadoop.yarn.QueueInfoProto
+	55, // 33: hadoop.yarn.StartContainerRequestProto.container_launch_context:type_name -> hadoop.yarn.ContainerLaunchContextProto
+	42, // 34: hadoop.yarn.StartContainerRequestProto.container_token:type_name -> floe.hadoop.common.TokenProto
+	26, // 35: hadoop.yarn.StartContainersRequestProto.start_container_request:type_name -> hadoop.yarn.StartContainerRequestProto
+	39, // 36: hadoop.yarn.ContainerExceptionMapProto.container_id:type_name -> hadoop.yarn.ContainerIdProto
+	56, // 37: hadoop.yarn.ContainerExceptionMapProto.exception:type_name -> hadoop.yarn.SerializedExceptionProto
+	57, // 38: hadoop.yarn.StartContainersResponseProto.services_meta_data:type_name -> hadoop.yarn.StringBytesMapProto
+	39, // 39: hadoop.yarn.StartContainersResponseProto.succeeded_requests:type_name -> hadoop.yarn.ContainerIdProto
+	28, // 40: hadoop.yarn.StartContainersResponseProto.failed_requests:type_name -> hadoop.yarn.ContainerExceptionMapProto
+	39, // 41: hadoop.yarn.StopContainersRequestProto.container_id:type_name -> hadoop.yarn.ContainerIdProto
+	39, // 42: hadoop.yarn.StopContainersResponseProto.succeeded_requests:type_name -> hadoop.yarn.ContainerIdProto
+	28, // 43: hadoop.yarn.StopContainersResponseProto.failed_requests:type_name -> hadoop.yarn.ContainerExceptionMapProto
+	39, // 44: hadoop.yarn.GetContainerStatusesRequestProto.container_id:type_name -> hadoop.yarn.ContainerIdProto
+	44, // 45: hadoop.yarn.GetContainerStatusesResponseProto.status:type_name -> hadoop.yarn.ContainerStatusProto
+	28, // 46: hadoop.yarn.GetContainerStatusesResponseProto.failed_requests:type_name -> hadoop.yarn.ContainerExceptionMapProto
+	47, // [47:47] is the sub-list for method output_type
+	47, // [47:47] is the sub-list for method input_type
+	47, // [47:47] is the sub-list for extension type_name
+	47, // [47:47] is the sub-list for extension extendee
+	0,  // [0:47] is the sub-list for field type_name
 }
 
 func init() { file_yarn_service_protos_proto_init() }
@@ -2013,7 +2111,7 @@ func file_yarn_service_protos_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_yarn_service_protos_proto_rawDesc), len(file_yarn_service_protos_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   31,
+			NumMessages:   33,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
