@@ -14,9 +14,12 @@
 // JobManager's configuration and logs, TaskManagers with their memory and
 // logs. It refreshes every few seconds.
 //
-// The page holds no credentials: the cancel, savepoint and stop buttons
-// send the mutations unsigned, and the JobManager refuses them (401) unless
-// a proxy in front signs them; the page says so and names the CLI command.
+// The page holds no credentials. Its cancel, savepoint and stop buttons
+// ask once (per browser tab) for the sign-in code `floe dashboard` prints,
+// an expiring code derived from the application's secret (api.SignInCode),
+// and send it in the body of PUT v1/dashboard/jobs/<id>/<action>: YARN's
+// web proxy forwards GET and PUT with their bodies, but not POST, and drops
+// the Authorization header of signed requests. A refused code is forgotten and the JobManager's reason shown.
 //
 // Vendored: dagre 1.1.4 (@dagrejs/dagre, MIT, web/dagre.LICENSE), the
 // layered graph layout Flink's own dashboard uses, from npm's

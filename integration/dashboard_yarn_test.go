@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/floe-yarn/floe/yarnrpc"
 )
 
 // checkpointRowRE matches a row of the dashboard's checkpoint history.
@@ -129,6 +131,45 @@ func TestYarnDashboard(t *testing.T) {
 		}
 	}
 	t.Logf("screenshots in %s", dir)
+
+	// The Cancel button's request through YARN's web proxy: refused
+	// without a sign-in code, accepted with the one `floe dashboard`
+	// prints (which is not the secret).
+	out, err := e.floe(t, time.Minute, "", "dashboard", "-Dyarn.application.id="+app.String())
+	m := regexp.MustCompile(`(?m)^(floe1-\d+-[0-9a-f]{64})$`).FindStringSubmatch(out)
+	if err != nil || m == nil || !strings.Contains(out, cc.Report.TrackingURL) {
+		t.Fatalf("floe dashboard: %v\n%s", err, out)
+	}
+	noSecret("floe dashboard's output", out)
+	cancelURL := proxy + "/v1/dashboard/jobs/" + job + "/cancel"
+	for _, body := range []string{`{}`, `{"code":"floe1-99999999999-` + strings.Repeat("0", 64) + `"}`} {
+		if code, b := httpPut(t, cancelURL, body); code != http.StatusUnauthorized {
+			t.Fatalf("PUT %s %s through the proxy: %d %s, want 401", cancelURL, body, code, b)
+		}
+	}
+	if code, b := httpPut(t, cancelURL, `{"code":"`+m[1]+`"}`); code != http.StatusOK {
+		t.Fatalf("PUT %s with the sign-in code through the proxy: %d %s", cancelURL, code, b)
+	}
+	if rep := e.waitAppEnd(t, app, 2*time.Minute); rep.FinalStatus != yarnrpc.FinalKilled {
+		t.Fatalf("after the dashboard's cancel the application ended %s: %s", rep.FinalStatus, rep.Diagnostics)
+	}
+}
+
+func httpPut(t *testing.T, url, body string) (int, string) {
+	t.Helper()
+	c := &http.Client{Timeout: 30 * time.Second}
+	req, err := http.NewRequest(http.MethodPut, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatalf("POST %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }
 
 func httpGet(t *testing.T, url string) string {

@@ -47,7 +47,9 @@
 // an entry when the TaskManager is released, lost or shut down. Every
 // mutation is signed with the per-application secret and authenticated
 // from its headers before any body is read; unsigned ones are rejected
-// with 401 (without reading their bodies) and logged. Signed bodies are
+// with 401 (without reading their bodies) and logged; the one exception
+// is the dashboard's buttons (server_dashboard.go), which carry an expiring
+// sign-in code derived from the secret in a body of at most 4 KiB. Signed bodies are
 // bounded one by one (MaxBodyBytes) and together (MaxInFlightBytes). Reads (overview, job list, a job's status
 // with its exception history, TaskManagers) are signed too unless
 // ServerOptions.OpenReads serves them openly (on YARN, for the web proxy).

@@ -149,6 +149,9 @@ func NewServer(jm *JobManager, opts ServerOptions) (*Server, error) {
 	mux.Handle("GET /web/", dashboard.Handler())
 	mux.HandleFunc("POST /v1/cluster/shutdown", s.auth(s.shutdown))
 	mux.HandleFunc("POST /v1/jobs/{id}/cancel", s.auth(s.cancel))
+	// PUT: YARN's web proxy (Hadoop 3) forwards GET and PUT, not POST.
+	mux.HandleFunc("PUT /v1/dashboard/jobs/{id}/{action}", s.dashboardAction)
+	mux.HandleFunc("POST /v1/dashboard/jobs/{id}/{action}", s.dashboardAction)
 	s.routeSavepoints(mux, read)
 	mux.HandleFunc("GET "+api.ControlPath, s.connect)
 	for pattern, h := range opts.Routes {

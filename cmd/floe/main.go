@@ -22,7 +22,7 @@ func main() {
 	app.Commands = append(app.Commands, jobManagerCommand(), taskManagerCommand(), runCommand())
 	app.Commands = append(app.Commands, fsCommand())
 	app.Commands = append(app.Commands, yarnSessionCommand(), runApplicationCommand())
-	app.Commands = append(app.Commands, listCommand(), cancelCommand(), savepointCommand(), stopCommand(), infoCommand(), logsCommand())
+	app.Commands = append(app.Commands, listCommand(), cancelCommand(), savepointCommand(), stopCommand(), infoCommand(), logsCommand(), dashboardCommand())
 	oneLineUsageErrors(app)
 	if err := app.Run(normalizeArgs(os.Args)); err != nil {
 		fmt.Fprintln(os.Stderr, "floe:", err)

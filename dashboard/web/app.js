@@ -187,15 +187,29 @@
     return h;
   }
 
-  // act sends a mutation; the page holds no credentials, so the
-  // JobManager refuses it unless something in front signs it.
+  // act runs a button. The JobManager takes it with a sign-in code that
+  // `floe dashboard` prints (asked for once, kept for this tab); the page
+  // never holds the application's secret. The code travels in the body of
+  // a PUT, which YARN's web proxy forwards (not POST, nor Authorization).
   async function act(kind, id) {
     const msg = document.getElementById("actmsg");
-    const path = { cancel: "v1/jobs/" + id + "/cancel", savepoint: "jobs/" + id + "/savepoints", stop: "jobs/" + id + "/stop" }[kind];
-    const cli = { cancel: "floe cancel " + id, savepoint: "floe savepoint " + id, stop: "floe stop " + id }[kind];
+    let code = sessionStorage.getItem("floe-code");
+    if (!code) {
+      code = (prompt("Sign-in code for the buttons (print one with: floe dashboard -Dyarn.application.id=<application id>)") || "").trim();
+      if (!code) return;
+    }
     try {
-      const r = await fetch(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
-      msg.textContent = r.ok ? kind + " requested" : (r.status === 401 ? "refused: mutations need the application's credentials; run `" + cli + "`" : kind + ": HTTP " + r.status);
+      const r = await fetch("v1/dashboard/jobs/" + encodeURIComponent(id) + "/" + kind,
+        { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ code: code }) });
+      const b = await r.json().catch(() => ({}));
+      if (r.status === 401) {
+        sessionStorage.removeItem("floe-code");
+        msg.textContent = "refused: " + (b.error || "the sign-in code was not accepted");
+        return;
+      }
+      if (!r.ok) { msg.textContent = kind + ": " + (b.error || "HTTP " + r.status); return; }
+      sessionStorage.setItem("floe-code", code);
+      msg.textContent = kind === "cancel" ? "cancel requested" : kind + " requested (request " + (b["request-id"] || "?") + ")";
     } catch (e) { msg.textContent = kind + ": " + e.message; }
   }
 
