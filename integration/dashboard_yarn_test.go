@@ -147,8 +147,36 @@ func TestYarnDashboard(t *testing.T) {
 			t.Fatalf("PUT %s %s through the proxy: %d %s, want 401", cancelURL, body, code, b)
 		}
 	}
-	if code, b := httpPut(t, cancelURL, `{"code":"`+m[1]+`"}`); code != http.StatusOK {
-		t.Fatalf("PUT %s with the sign-in code through the proxy: %d %s", cancelURL, code, b)
+	// The button itself, clicked in Chromium through the proxy: the page
+	// asks for the code; a wrong one is refused (and forgotten, so the
+	// page asks again), the right one cancels the job.
+	page := openCDP(t, chromium)
+	page.Navigate(proxy + "/#/job/" + job)
+	waitUntil(t, time.Minute, "the job page's Cancel button", func() (bool, error) {
+		return page.Eval(`!!document.querySelector("button[data-act=cancel]")`) == "true", nil
+	})
+	click := `document.querySelector("button[data-act=cancel]").click(), true`
+	page.SetPromptText("floe1-99999999999-" + strings.Repeat("0", 64))
+	page.Eval(click)
+	waitUntil(t, 30*time.Second, "the page to say the wrong code was refused", func() (bool, error) {
+		return strings.Contains(page.Eval(`document.getElementById("actmsg").textContent`), "refused: "), nil
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	j, err := cc.Job(ctx, job)
+	cancel()
+	if err != nil || j.State != "RUNNING" {
+		t.Fatalf("after a refused cancel the job is %s (%v)", j.State, err)
+	}
+	page.SetPromptText(m[1])
+	page.Eval(click)
+	waitUntil(t, 30*time.Second, "the page to say the cancel was requested", func() (bool, error) {
+		return strings.Contains(page.Eval(`document.getElementById("actmsg").textContent`), "cancel requested"), nil
+	})
+	if n := page.Prompts(); n != 2 {
+		t.Errorf("the page asked for the code %d times, want 2 (the refused code forgotten)", n)
+	}
+	if got := page.Eval(`sessionStorage.getItem("floe-code")`); got != strconv.Quote(m[1]) {
+		t.Errorf("the page kept %s, want the accepted code", got)
 	}
 	if rep := e.waitAppEnd(t, app, 2*time.Minute); rep.FinalStatus != yarnrpc.FinalKilled {
 		t.Fatalf("after the dashboard's cancel the application ended %s: %s", rep.FinalStatus, rep.Diagnostics)

@@ -72,7 +72,7 @@
     let h = "<h1>" + esc(d.name) + " " + state(d.state) + "</h1><p class=note>Job " + esc(d.jid) + " · started " + time(d["start-time"]) +
       " · running for " + dur(d.duration) + "</p><div class=buttons>" +
       "<button data-act=cancel>Cancel</button><button data-act=savepoint>Savepoint</button><button data-act=stop>Stop with savepoint</button>" +
-      "<span id=actmsg class=note></span></div><p class=tabs><a href='#/job/" + esc(id) + "'>Graph</a><a href='#/job/" + esc(id) +
+      "<span id=actmsg class=note>" + esc(actNotes[id] || "") + "</span></div><p class=tabs><a href='#/job/" + esc(id) + "'>Graph</a><a href='#/job/" + esc(id) +
       "/checkpoints'>Checkpoints</a><a href='#/job/" + esc(id) + "/exceptions'>Exceptions</a></p>";
     if (tab === "checkpoints") h += await checkpoints(id);
     else if (tab === "exceptions") h += await exceptions(id);
@@ -191,8 +191,9 @@
   // `floe dashboard` prints (asked for once, kept for this tab); the page
   // never holds the application's secret. The code travels in the body of
   // a PUT, which YARN's web proxy forwards (not POST, nor Authorization).
+  const actNotes = {}; // the last button's outcome per job, kept across refreshes
   async function act(kind, id) {
-    const msg = document.getElementById("actmsg");
+    const say = t => { actNotes[id] = t; const m = document.getElementById("actmsg"); if (m) m.textContent = t; };
     let code = sessionStorage.getItem("floe-code");
     if (!code) {
       code = (prompt("Sign-in code for the buttons (print one with: floe dashboard -Dyarn.application.id=<application id>)") || "").trim();
@@ -204,13 +205,13 @@
       const b = await r.json().catch(() => ({}));
       if (r.status === 401) {
         sessionStorage.removeItem("floe-code");
-        msg.textContent = "refused: " + (b.error || "the sign-in code was not accepted");
+        say("refused: " + (b.error || "the sign-in code was not accepted"));
         return;
       }
-      if (!r.ok) { msg.textContent = kind + ": " + (b.error || "HTTP " + r.status); return; }
+      if (!r.ok) { say(kind + ": " + (b.error || "HTTP " + r.status)); return; }
       sessionStorage.setItem("floe-code", code);
-      msg.textContent = kind === "cancel" ? "cancel requested" : kind + " requested (request " + (b["request-id"] || "?") + ")";
-    } catch (e) { msg.textContent = kind + ": " + e.message; }
+      say(kind === "cancel" ? "cancel requested" : kind + " requested (request " + (b["request-id"] || "?") + ")");
+    } catch (e) { say(kind + ": " + e.message); }
   }
 
   async function render() {
