@@ -107,7 +107,9 @@ func (p *cdpPage) read() {
 			text := p.promptText
 			p.prompts++
 			p.mu.Unlock()
-			go p.send("Page.handleJavaScriptDialog", map[string]any{"accept": true, "promptText": text})
+			go func() { // a failed answer shows as the page's missing reaction
+				_, _ = p.send("Page.handleJavaScriptDialog", map[string]any{"accept": true, "promptText": text})
+			}()
 		}
 	}
 }
