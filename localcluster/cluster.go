@@ -10,6 +10,7 @@ import (
 
 	"github.com/floe-yarn/floe/jobmanager"
 	"github.com/floe-yarn/floe/jobmanager/api"
+	"github.com/floe-yarn/floe/metrics"
 	"github.com/floe-yarn/floe/runtime"
 	"github.com/floe-yarn/floe/taskexec"
 	"github.com/rs/zerolog"
@@ -55,6 +56,11 @@ type Options struct {
 	// runtime at the end (Flink's local run prints the same).
 	Progress         io.Writer
 	ProgressInterval time.Duration
+	// PrometheusPorts, when set (metrics.reporter.prom.port, with Flink's
+	// Prometheus reporter configured), serves the TaskManagers' metrics
+	// (task, operator and user metrics, under Flink's names) on the first
+	// free port of that range while the job runs.
+	PrometheusPorts string
 }
 
 // Run starts an in-process JobManager and opts.TaskManagers in-process
@@ -82,7 +88,20 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	runCtx, stopAll := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopAll()
-	drv := &localDriver{ctx: runCtx, prog: opts.Program, x: runtime.NewLocalExchange(), log: opts.Logger, max: tms}
+	drv := &localDriver{ctx: runCtx, prog: opts.Program, x: runtime.NewLocalExchange(), log: opts.Logger, max: tms, reg: metrics.NewRegistry()}
+	if opts.PrometheusPorts != "" {
+		rep, err := metrics.Listen(metrics.ReporterOptions{Ports: opts.PrometheusPorts, Registry: drv.reg, Update: -1})
+		if err != nil {
+			return fmt.Errorf("local execution: %w", err)
+		}
+		var pwg sync.WaitGroup
+		pwg.Add(1)
+		go func() { defer pwg.Done(); _ = rep.Serve(runCtx) }()
+		defer func() { stopAll(); pwg.Wait() }()
+		if opts.Progress != nil {
+			fmt.Fprintf(opts.Progress, "Prometheus metrics on port %d (/metrics)\n", rep.Port())
+		}
+	}
 	jm, err := jobmanager.New(runCtx, jobmanager.Options{Driver: drv, Logger: opts.Logger,
 		Core: jobmanager.CoreOptions{SlotsPerTaskManager: slots, HeartbeatTimeout: 30 * time.Second}})
 	if err != nil {
@@ -145,6 +164,7 @@ type localDriver struct {
 	jm   *jobmanager.JobManager
 	log  zerolog.Logger
 	max  int
+	reg  *metrics.Registry // every TaskManager's metrics, for the Prometheus endpoint
 
 	mu      sync.Mutex
 	started int
@@ -162,7 +182,7 @@ func (d *localDriver) StartTaskManager(_ context.Context, spec jobmanager.TaskMa
 	d.mu.Unlock()
 	gw := &localGateway{jm: d.jm}
 	tm, err := taskexec.New(d.ctx, taskexec.Options{ID: spec.ID, Slots: spec.Slots, Program: d.prog, Exchange: d.x,
-		JobManager: gw, Logger: d.log, HeartbeatInterval: time.Second})
+		JobManager: gw, Logger: d.log, HeartbeatInterval: time.Second, Metrics: d.reg})
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -151,5 +156,63 @@ func TestRunProgress(t *testing.T) {
 	}
 	if got := out.String(); !regexp.MustCompile(`Job with JobID [0-9a-f]{32} FAILED after \d+ ms: .*ten …\n$`).MatchString(got) {
 		t.Fatalf("progress output of a failed job:\n%s", got)
+	}
+}
+
+// TestRunPrometheus: with the Prometheus reporter configured, a local run
+// serves its TaskManagers' metrics under Flink's names while the job runs
+// (the port is printed with the progress), numRecordsOut rising, and
+// stops serving when Run returns.
+func TestRunPrometheus(t *testing.T) {
+	env := stream.NewEnvironment(stream.Options{Parallelism: 2, DisableChaining: true})
+	src := stream.Generate(env, func(i int64) int64 { return i }, stream.GeneratorOptions{RatePerSecond: 2000})
+	stream.Map(src, func(i int64) int64 { return i }).Discard()
+	prog, err := env.Program("prom")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	_ = ln.Close()
+	var out syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	finished := make(chan struct{}) // closed when Run returned
+	go func() {
+		defer close(finished)
+		_ = localcluster.Run(ctx, localcluster.Options{Program: prog, Logger: zerolog.Nop(), Progress: &out,
+			ProgressInterval: time.Hour, PrometheusPorts: strconv.Itoa(port)}) // cancelled below
+	}()
+	defer func() { cancel(); <-finished }()
+	testutil.WaitFor(t, 10*time.Second, "the port in the progress", func() bool {
+		return strings.Contains(out.String(), fmt.Sprintf("Prometheus metrics on port %d", port))
+	})
+	recordsOut := func() float64 {
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", port))
+		if err != nil {
+			return -1
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		var sum float64
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(line, "flink_taskmanager_job_task_numRecordsOut{") && strings.Contains(line, `task_name="Map"`) {
+				v, _ := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
+				sum += v
+			}
+		}
+		return sum
+	}
+	var first float64
+	testutil.WaitFor(t, 30*time.Second, "records out of Map in the scrape", func() bool { first = recordsOut(); return first > 0 })
+	testutil.WaitFor(t, 30*time.Second, "numRecordsOut rising", func() bool { return recordsOut() > first })
+	t.Logf("numRecordsOut of Map: %v, then %v", first, recordsOut())
+	cancel()
+	<-finished
+	if c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second); err == nil {
+		_ = c.Close()
+		t.Fatal("the Prometheus endpoint still listens after Run returned")
 	}
 }

@@ -27,6 +27,13 @@
 // line), and the runtime at the end; the full error, a panic's stack
 // included, is the one Run returns.
 //
+// With Options.PrometheusPorts (stream sets it from Flink's
+// metrics.reporter.prom.* keys) the TaskManagers' metrics — task,
+// operator and user metrics, under Flink's Prometheus names — are served
+// while the job runs, as Flink's MiniCluster runs its reporters. The
+// JobManager-scope job metrics (uptime, restarts, checkpoint counts) are
+// the JobManager server's on a cluster; a local run has no server.
+//
 //	prog, err := env.Program("wordcount") // a stream.Environment
 //	err = localcluster.Run(ctx, localcluster.Options{Program: prog,
 //		TaskManagers: 2, Slots: 2, Logger: log})

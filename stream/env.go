@@ -236,7 +236,7 @@ func (e *Environment) ExecuteContext(ctx context.Context, name string) error {
 	}
 	switch role := os.Getenv(contract.EnvRole); role {
 	case "", contract.RoleLocal:
-		ckp, restart, err := e.localSettings(os.Getenv)
+		ckp, restart, promPorts, err := e.localSettings(os.Getenv)
 		if err != nil {
 			return err
 		}
@@ -248,7 +248,7 @@ func (e *Environment) ExecuteContext(ctx context.Context, name string) error {
 			progress = os.Stderr
 		}
 		return localcluster.Run(ctx, localcluster.Options{Program: p, TaskManagers: e.opts.LocalTaskManagers, Slots: e.opts.LocalSlots,
-			Restart: restart, Checkpointing: ckp, Logger: log, Progress: progress})
+			Restart: restart, Checkpointing: ckp, Logger: log, Progress: progress, PrometheusPorts: promPorts})
 	case contract.RolePlan:
 		b, err := p.g.Marshal()
 		if err != nil {

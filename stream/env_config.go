@@ -10,6 +10,7 @@ import (
 	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/jobmanager"
 	"github.com/floe-yarn/floe/jobmanager/api"
+	"github.com/floe-yarn/floe/metrics"
 )
 
 // CheckpointingMode is execution.checkpointing.mode.
@@ -51,17 +52,18 @@ func (e *Environment) Configure(key, value string) {
 // localSettings reads what local execution needs from the configuration:
 // floe-conf.yaml ($FLOE_CONF_DIR), then `floe run -t local`'s -D options
 // (contract.EnvDynamicProperties), then the options the job's code set.
-// It returns the checkpoint settings (nil when checkpointing is off) and
-// the restart strategy: Options.Restart when set, else restart-strategy.*
-// (exponential-delay when checkpointing is on, as on a cluster).
-func (e *Environment) localSettings(getenv func(string) string) (*jobmanager.JobCheckpointing, *api.RestartStrategy, error) {
+// It returns the checkpoint settings (nil when checkpointing is off), the
+// restart strategy: Options.Restart when set, else restart-strategy.*
+// (exponential-delay when checkpointing is on, as on a cluster), and the
+// Prometheus reporter's port range ("" when metrics.reporter.prom.* is off).
+func (e *Environment) localSettings(getenv func(string) string) (ckp *jobmanager.JobCheckpointing, restart *api.RestartStrategy, promPorts string, err error) {
 	dyn, err := contract.DynamicProperties(getenv)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
 	cfg, err := conf.Load(conf.LoadOptions{Dynamic: dyn, Getenv: getenv})
 	if err != nil {
-		return nil, nil, fmt.Errorf("local execution: %w", err)
+		return nil, nil, "", fmt.Errorf("local execution: %w", err)
 	}
 	keys := make([]string, 0, len(e.opts.Config))
 	for k := range e.opts.Config {
@@ -70,19 +72,22 @@ func (e *Environment) localSettings(getenv func(string) string) (*jobmanager.Job
 	sort.Strings(keys)
 	for _, k := range keys {
 		if err := cfg.Set(k, e.opts.Config[k]); err != nil {
-			return nil, nil, fmt.Errorf("local execution: option %s set by the job's code: %w", k, err)
+			return nil, nil, "", fmt.Errorf("local execution: option %s set by the job's code: %w", k, err)
 		}
 	}
-	ckp, err := jobmanager.JobCheckpointingFrom(jobmanager.ConfigLookup(cfg))
+	if promPorts, _, err = metrics.PrometheusPorts(jobmanager.ConfigLookup(cfg)); err != nil {
+		return nil, nil, "", fmt.Errorf("local execution: %w", err)
+	}
+	ckp, err = jobmanager.JobCheckpointingFrom(jobmanager.ConfigLookup(cfg))
 	if err != nil {
-		return nil, nil, fmt.Errorf("local execution: %w", err)
+		return nil, nil, "", fmt.Errorf("local execution: %w", err)
 	}
 	if r := e.opts.Restart; r.Attempts > 0 {
-		return ckp, &api.RestartStrategy{Attempts: r.Attempts, DelayMillis: r.Delay.Milliseconds()}, nil
+		return ckp, &api.RestartStrategy{Attempts: r.Attempts, DelayMillis: r.Delay.Milliseconds()}, promPorts, nil
 	}
-	restart, err := jobmanager.ParseRestartStrategy(cfg, nil)
+	restart, err = jobmanager.ParseRestartStrategy(cfg, nil)
 	if err != nil {
-		return nil, nil, fmt.Errorf("local execution: %w", err)
+		return nil, nil, "", fmt.Errorf("local execution: %w", err)
 	}
-	return ckp, restart, nil
+	return ckp, restart, promPorts, nil
 }

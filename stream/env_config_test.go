@@ -220,3 +220,31 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestLocalPrometheusSettings: a job run directly takes Flink's Prometheus
+// reporter settings from -D (or the file, or its code) for its local
+// cluster; another reporter class is an error naming the one Floe has.
+func TestLocalPrometheusSettings(t *testing.T) {
+	env := func(dyn ...string) func(string) string {
+		return func(k string) string {
+			switch k {
+			case contract.EnvDynamicProperties:
+				return strings.TrimPrefix(contract.DynamicPropertiesEnv(dyn), contract.EnvDynamicProperties+"=")
+			case contract.EnvConfDir:
+				return t.TempDir()
+			}
+			return ""
+		}
+	}
+	e := NewEnvironment(Options{})
+	if _, _, ports, err := e.localSettings(env()); err != nil || ports != "" {
+		t.Fatalf("nothing set: ports %q, %v; want none", ports, err)
+	}
+	const class = "org.apache.flink.metrics.prometheus.PrometheusReporterFactory"
+	if _, _, ports, err := e.localSettings(env(conf.MetricsPromFactoryClass+"="+class, conf.MetricsPromPort+"=9300-9310")); err != nil || ports != "9300-9310" {
+		t.Fatalf("reporter set: ports %q, %v; want 9300-9310", ports, err)
+	}
+	if _, _, _, err := e.localSettings(env(conf.MetricsPromFactoryClass + "=org.example.JmxReporterFactory")); err == nil || !strings.Contains(err.Error(), class) {
+		t.Fatalf("another reporter: %v, want an error naming %s", err, class)
+	}
+}
