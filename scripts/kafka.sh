@@ -195,7 +195,9 @@ cmd_start() {
   write_conf
   local cid
   cid=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
-  java_cmd "$LOGS/format.log" kafka.tools.StorageTool format -t "$cid" -c "$CONF/server.properties" \
+  # --cluster-id=ID, not -t ID: an id may start with "-", which the tool's
+  # argument parser would take for an option.
+  java_cmd "$LOGS/format.log" kafka.tools.StorageTool format --cluster-id="$cid" -c "$CONF/server.properties" \
     >"$LOGS/format.out" 2>&1 || { cat "$LOGS/format.out" >&2; die "formatting the KRaft storage failed"; }
   (
     exec 9>&- </dev/null
