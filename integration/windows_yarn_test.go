@@ -22,15 +22,10 @@ func TestYarnWindowsExactlyOnce(t *testing.T) {
 	const spec = "session:15ms"
 	// 2 source subtasks at 150 lines/s: about 25 s of input.
 	input := windowscheck.Generate(7500, 23, 5, 10, 40, 0)
-	events, err := windowscheck.ParseEvents(input)
+	want, err := windowscheck.Reference(input, spec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sp, err := windowscheck.ParseSpec(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := windowscheck.Pure(events, sp)
 	e.writeLines(t, dir+"/in/events.txt", input)
 	app, job := e.runDetached(t, "-p", "2", "-Dtaskmanager.numberOfTaskSlots=1",
 		"-Dexecution.checkpointing.interval=1s", "-Dstate.checkpoints.dir="+e.qualify(t, dir+"/chk"),
@@ -56,15 +51,10 @@ func TestYarnWindowsStopAndResume(t *testing.T) {
 	dir := e.testDir(t)
 	const spec = "sliding:400ms:100ms"
 	input := windowscheck.Generate(6000, 17, 7, 10, 40, 0)
-	events, err := windowscheck.ParseEvents(input)
+	want, err := windowscheck.Reference(input, spec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sp, err := windowscheck.ParseSpec(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := windowscheck.Pure(events, sp)
 	e.writeLines(t, dir+"/in/events.txt", input)
 	run := func(rate string, args ...string) (yarnrpc.ApplicationID, string) {
 		// The pipeline options reach the plan and the TaskManagers alike

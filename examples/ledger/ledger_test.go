@@ -69,20 +69,13 @@ func TestLedgerRescaleRestore(t *testing.T) {
 			c := jobtest.NewCoordinator()
 			ckp := jobtest.Checkpointing(t, jobID, backend)
 
-			ph := startPhase(t, c, 2, 1, input, output, 500, ckp, nil)
-			ph.Progress(output)
-			id := c.NextID()
-			acks := ph.Checkpoint(id)
-			ph.Progress(output)
-			ph.Fail()
-			ph2 := startPhase(t, c, 3, 2, input, output, 500, ckp, &jobtest.Restore{ID: id, Acks: acks})
-			ph2.Progress(output)
-			id2 := c.NextID()
-			acks2 := ph2.Checkpoint(id2)
-			ph2.Progress(output)
-			ph2.Fail()
-			ph3 := startPhase(t, c, 1, 3, input, output, 0, ckp, &jobtest.Restore{ID: id2, Acks: acks2})
-			ph3.Finish()
+			jobtest.Rescale(c, output, func(p, attempt int, last bool, from *jobtest.Restore) *jobtest.Phase {
+				rate := 500.0
+				if last {
+					rate = 0
+				}
+				return startPhase(t, c, p, attempt, input, output, rate, ckp, from)
+			})
 			checkOutput(t, lines, output)
 		})
 	}

@@ -82,21 +82,12 @@ func TestRulesRescaleRestore(t *testing.T) {
 			c := jobtest.NewCoordinator()
 			ckp := jobtest.Checkpointing(t, jobID, backend)
 
-			ph := startPhase(t, c, 2, 1, o, ckp, nil)
-			ph.Progress(o.Output)
-			id := c.NextID()
-			acks := ph.Checkpoint(id)
-			ph.Progress(o.Output)
-			ph.Fail()
-			ph2 := startPhase(t, c, 3, 2, o, ckp, &jobtest.Restore{ID: id, Acks: acks})
-			ph2.Progress(o.Output)
-			id2 := c.NextID()
-			acks2 := ph2.Checkpoint(id2)
-			ph2.Progress(o.Output)
-			ph2.Fail()
-			o.Rate = 0
-			ph3 := startPhase(t, c, 1, 3, o, ckp, &jobtest.Restore{ID: id2, Acks: acks2})
-			ph3.Finish()
+			jobtest.Rescale(c, o.Output, func(p, attempt int, last bool, from *jobtest.Restore) *jobtest.Phase {
+				if last {
+					o.Rate = 0
+				}
+				return startPhase(t, c, p, attempt, o, ckp, from)
+			})
 			got, err := rulescheck.ReadLines(o.Output)
 			if err != nil {
 				t.Fatal(err)

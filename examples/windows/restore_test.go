@@ -29,34 +29,26 @@ func TestWindowsRestoreAndRescale(t *testing.T) {
 			input, output := filepath.Join(dir, "in.txt"), filepath.Join(dir, "out")
 			lines := windowscheck.Generate(5000, 11, 3, 10, 40, 0)
 			jobtest.WriteLines(t, input, lines)
-			events, err := windowscheck.ParseEvents(lines)
+			want, err := windowscheck.Reference(lines, testWindow)
 			if err != nil {
 				t.Fatal(err)
 			}
-			spec, _ := windowscheck.ParseSpec(testWindow)
 			c := jobtest.NewCoordinator()
 			ckp := jobtest.Checkpointing(t, jobID, backend)
 
-			ph := startPhase(t, c, 2, 1, input, output, 150, ckp, nil)
-			ph.Progress(output)
-			id := c.NextID()
-			acks := ph.Checkpoint(id)
-			ph.Progress(output)
-			ph.Fail()
-			ph2 := startPhase(t, c, 3, 2, input, output, 150, ckp, &jobtest.Restore{ID: id, Acks: acks})
-			ph2.Progress(output)
-			id2 := c.NextID()
-			acks2 := ph2.Checkpoint(id2)
-			ph2.Progress(output)
-			ph2.Fail()
-			ph3 := startPhase(t, c, 1, 3, input, output, 0, ckp, &jobtest.Restore{ID: id2, Acks: acks2})
-			ph3.Finish()
+			jobtest.Rescale(c, output, func(p, attempt int, last bool, from *jobtest.Restore) *jobtest.Phase {
+				rate := 150.0
+				if last {
+					rate = 0
+				}
+				return startPhase(t, c, p, attempt, input, output, rate, ckp, from)
+			})
 
 			got, err := windowscheck.ReadLines(output)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := windowscheck.Compare("windows", got, windowscheck.Pure(events, spec)); err != nil {
+			if err := windowscheck.Compare("windows", got, want); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -76,12 +68,10 @@ func TestWindowsStopAndResume(t *testing.T) {
 			input, output := filepath.Join(dir, "in.txt"), filepath.Join(dir, "out")
 			lines := windowscheck.Generate(4000, 11, 5, 10, 40, 0)
 			jobtest.WriteLines(t, input, lines)
-			events, err := windowscheck.ParseEvents(lines)
+			want, err := windowscheck.Reference(lines, testWindow)
 			if err != nil {
 				t.Fatal(err)
 			}
-			spec, _ := windowscheck.ParseSpec(testWindow)
-			want := windowscheck.Pure(events, spec)
 			c := jobtest.NewCoordinator()
 			ckp := jobtest.Checkpointing(t, jobID, backend)
 

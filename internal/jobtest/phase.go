@@ -283,3 +283,24 @@ func Checkpointing(t *testing.T, job, backend string) *api.TaskCheckpointing {
 	b, incremental := strings.CutSuffix(backend, "-incremental")
 	return &api.TaskCheckpointing{Mode: "EXACTLY_ONCE", Dir: filepath.Join(t.TempDir(), "checkpoints", job), Backend: b, Incremental: incremental}
 }
+
+// Rescale runs the restore-and-rescale scenario the examples share: a
+// phase at parallelism 2 makes progress, checkpoints and fails; a phase at
+// 3 restores that checkpoint, checkpoints again and fails; a phase at 1
+// restores the second one and runs to the end. start builds attempt
+// attempt at parallelism p restoring from (nil for the first); last is
+// set for the final phase (the examples drop their rate limit there).
+// Progress is watched in output.
+func Rescale(c *Coordinator, output string, start func(p, attempt int, last bool, from *Restore) *Phase) {
+	var from *Restore
+	for i, p := range []int{2, 3} {
+		ph := start(p, i+1, false, from)
+		ph.Progress(output)
+		id := c.NextID()
+		acks := ph.Checkpoint(id)
+		ph.Progress(output)
+		ph.Fail()
+		from = &Restore{ID: id, Acks: acks}
+	}
+	start(1, 3, true, from).Finish()
+}

@@ -193,6 +193,19 @@ func Pure(events []Event, spec Spec) []string {
 	return w
 }
 
+// Reference is Pure for the input lines and a window spec ("session:15ms").
+func Reference(lines []string, spec string) ([]string, error) {
+	events, err := ParseEvents(lines)
+	if err != nil {
+		return nil, err
+	}
+	sp, err := ParseSpec(spec)
+	if err != nil {
+		return nil, err
+	}
+	return Pure(events, sp), nil
+}
+
 // Disorder is the largest amount, in ms, by which a record's timestamp is
 // behind the largest timestamp before it.
 func Disorder(events []Event) int64 {
