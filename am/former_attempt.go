@@ -2,12 +2,10 @@ package am
 
 import (
 	"context"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/floe-yarn/floe/conf"
-	"github.com/floe-yarn/floe/contract"
 	"github.com/floe-yarn/floe/yarnrpc"
 	"github.com/rs/zerolog"
 )
@@ -24,15 +22,8 @@ type attemptReports func(ctx context.Context, id yarnrpc.ApplicationAttemptID) (
 func newAttemptReports(ctx context.Context, h *conf.Hadoop, user string, creds *yarnrpc.Credentials, log zerolog.Logger) (attemptReports, func()) {
 	o := yarnrpc.RMClientOptions{Hadoop: h, User: user, DialTimeout: 5 * time.Second, CallTimeout: 10 * time.Second, Logger: log}
 	if h.Authentication() == "kerberos" {
-		kt, p := os.Getenv(contract.EnvKerberosKeytab), os.Getenv(contract.EnvKerberosPrincipal)
-		krb5 := os.Getenv(contract.EnvKrb5Config)
-		if krb5 == "" {
-			krb5 = "/etc/krb5.conf"
-		}
-		if kt != "" && p != "" {
-			if auth, err := yarnrpc.KerberosFromKeytab(p, kt, krb5); err == nil {
-				o.Kerberos = auth
-			}
+		if auth, err := yarnrpc.ContainerKeytabAuth(); err == nil && auth != nil {
+			o.Kerberos = auth
 		}
 		if o.Kerberos == nil {
 			t, ok := creds.TokenByKind(yarnrpc.KindRMDelegation)

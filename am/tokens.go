@@ -97,11 +97,10 @@ func (f *freshTokens) obtain(ctx context.Context) (yarnrpc.Token, error) {
 	if f.get != nil {
 		return f.get(ctx)
 	}
-	krb5 := os.Getenv(contract.EnvKrb5Config)
-	if krb5 == "" {
-		krb5 = "/etc/krb5.conf"
+	auth, err := yarnrpc.ContainerKeytabAuth()
+	if err == nil && auth == nil {
+		err = fmt.Errorf("no keytab was shipped")
 	}
-	auth, err := yarnrpc.KerberosFromKeytab(os.Getenv(contract.EnvKerberosPrincipal), os.Getenv(contract.EnvKerberosKeytab), krb5)
 	if err != nil {
 		return yarnrpc.Token{}, err
 	}

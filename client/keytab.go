@@ -24,13 +24,7 @@ func (d *YarnDescriptor) shipKeytab(ctx context.Context, staging string, lrs map
 		return 0, nil
 	}
 	principal := cfg.String(conf.KerberosPrincipal)
-	krb5 := cfg.String(conf.KerberosKrb5Conf)
-	if krb5 == "" {
-		krb5 = os.Getenv("KRB5_CONFIG")
-	}
-	if krb5 == "" {
-		krb5 = "/etc/krb5.conf"
-	}
+	krb5 := yarnrpc.Krb5ConfPath(cfg, os.Getenv)
 	var sent int64
 	for _, f := range []struct {
 		link, local string

@@ -73,17 +73,13 @@ func shortName(principal string) string {
 // KRB5_CONFIG); nil when none was shipped or the login fails (then the
 // container's delegation tokens are used, and the failure is logged).
 func containerKeytabLogin(log zerolog.Logger) *krbclient.Client {
-	kt, p := os.Getenv(contract.EnvKerberosKeytab), os.Getenv(contract.EnvKerberosPrincipal)
-	if kt == "" || p == "" {
+	a, err := yarnrpc.ContainerKeytabAuth()
+	if err != nil {
+		log.Warn().Err(err).Str("principal", os.Getenv(contract.EnvKerberosPrincipal)).
+			Str("keytab", os.Getenv(contract.EnvKerberosKeytab)).Msg("login from the shipped keytab failed; using the delegation tokens")
 		return nil
 	}
-	krb5 := os.Getenv(contract.EnvKrb5Config)
-	if krb5 == "" {
-		krb5 = "/etc/krb5.conf"
-	}
-	a, err := yarnrpc.KerberosFromKeytab(p, kt, krb5)
-	if err != nil {
-		log.Warn().Err(err).Str("principal", p).Str("keytab", kt).Msg("login from the shipped keytab failed; using the delegation tokens")
+	if a == nil {
 		return nil
 	}
 	return a.Client

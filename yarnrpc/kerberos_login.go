@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/floe-yarn/floe/conf"
+	"github.com/floe-yarn/floe/contract"
 	"github.com/jcmturner/gokrb5/v8/credentials"
 )
 
@@ -43,13 +44,7 @@ func LoginFromConfig(cfg *conf.Config, getenv func(string) string) (*KerberosLog
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	krb5 := cfg.String(conf.KerberosKrb5Conf)
-	if krb5 == "" {
-		krb5 = getenv("KRB5_CONFIG")
-	}
-	if krb5 == "" {
-		krb5 = "/etc/krb5.conf"
-	}
+	krb5 := Krb5ConfPath(cfg, getenv)
 	if _, err := os.Stat(krb5); err != nil {
 		return nil, fmt.Errorf("%w: krb5.conf %s: %w; set %s or KRB5_CONFIG", ErrNoKerberosLogin, krb5, err, conf.KerberosKrb5Conf)
 	}
@@ -123,4 +118,31 @@ func loginHint(err error) string {
 		return "the keytab holds no key of this principal (see klist -kt); use the principal's own keytab"
 	}
 	return "check that the keytab holds this principal's key (klist -kt) and that the realm's KDC is reachable"
+}
+
+// Krb5ConfPath is the krb5.conf a login reads: security.kerberos.krb5-conf.path
+// (cfg may be nil), else KRB5_CONFIG, else /etc/krb5.conf.
+func Krb5ConfPath(cfg *conf.Config, getenv func(string) string) string {
+	if cfg != nil {
+		if p := cfg.String(conf.KerberosKrb5Conf); p != "" {
+			return p
+		}
+	}
+	if p := getenv(contract.EnvKrb5Config); p != "" {
+		return p
+	}
+	return "/etc/krb5.conf"
+}
+
+// ContainerKeytabAuth logs in from the keytab the client shipped into a
+// YARN container (contract.EnvKerberosKeytab and EnvKerberosPrincipal,
+// KRB5_CONFIG): the AM and the TaskManagers keep Kerberos access past the
+// delegation tokens' lifetime. It returns nil and no error when no keytab
+// was shipped.
+func ContainerKeytabAuth() (*KerberosAuth, error) {
+	kt, p := os.Getenv(contract.EnvKerberosKeytab), os.Getenv(contract.EnvKerberosPrincipal)
+	if kt == "" || p == "" {
+		return nil, nil
+	}
+	return KerberosFromKeytab(p, kt, Krb5ConfPath(nil, os.Getenv))
 }
