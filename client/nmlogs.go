@@ -90,6 +90,9 @@ type LogFile struct {
 
 // nmGet GETs a NodeManager web-service path and returns the body.
 func (l *NodeLogs) nmGet(ctx context.Context, node, p string, accept string) ([]byte, error) {
+	if node == "" {
+		return nil, errors.New("the NodeManager is not known to the ResourceManager any more")
+	}
 	ctx, cancel := context.WithTimeout(ctx, l.timeout)
 	defer cancel()
 	u := "http://" + node + p
@@ -235,9 +238,6 @@ func (l *NodeLogs) LogFiles(ctx context.Context, c ContainerRef) ([]LogFile, err
 }
 
 func (l *NodeLogs) nmLogFiles(ctx context.Context, c ContainerRef) ([]LogFile, error) {
-	if c.NodeWS == "" {
-		return nil, fmt.Errorf("container %s: its NodeManager is not known to the ResourceManager any more", c.ID)
-	}
 	b, err := l.nmGet(ctx, c.NodeWS, "/ws/v1/node/containers/"+c.ID.String()+"/logs", "application/json")
 	if err != nil {
 		return nil, err
@@ -290,10 +290,7 @@ func (l *NodeLogs) ReadLog(ctx context.Context, c ContainerRef, file string, tai
 	if tailBytes > 0 {
 		p += fmt.Sprintf("?size=-%d", tailBytes)
 	}
-	b, err := []byte(nil), fmt.Errorf("container %s: its NodeManager is not known to the ResourceManager any more", c.ID)
-	if c.NodeWS != "" {
-		b, err = l.nmGet(ctx, c.NodeWS, p, "text/plain")
-	}
+	b, err := l.nmGet(ctx, c.NodeWS, p, "text/plain")
 	if err == nil {
 		return b, nil
 	}
