@@ -73,8 +73,19 @@ func (k *kafkaEnv) createTopic(t *testing.T, what string, partitions int) string
 // produceLines writes one record per line, round robin over the partitions.
 func (k *kafkaEnv) produceLines(t *testing.T, topic string, lines []string) {
 	t.Helper()
+	k.produceLinesTo(t, topic, nil, lines)
+}
+
+// produceLinesTo writes one record per line, round robin over the given
+// partitions of topic (nil: all of them).
+func (k *kafkaEnv) produceLinesTo(t *testing.T, topic string, partitions []int32, lines []string) {
+	t.Helper()
+	partitioner := kgo.ManualPartitioner()
+	if partitions == nil {
+		partitioner = kgo.RoundRobinPartitioner()
+	}
 	p, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(k.brokers, ",")...), kgo.DefaultProduceTopic(topic),
-		kgo.RecordPartitioner(kgo.RoundRobinPartitioner()))
+		kgo.RecordPartitioner(partitioner))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,27 +95,9 @@ func (k *kafkaEnv) produceLines(t *testing.T, topic string, lines []string) {
 	rs := make([]*kgo.Record, len(lines))
 	for i, l := range lines {
 		rs[i] = &kgo.Record{Value: []byte(l)}
-	}
-	if err := p.ProduceSync(ctx, rs...).FirstErr(); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// produceLinesTo writes one record per line, round robin over the given
-// partitions of topic.
-func (k *kafkaEnv) produceLinesTo(t *testing.T, topic string, partitions []int32, lines []string) {
-	t.Helper()
-	p, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(k.brokers, ",")...), kgo.DefaultProduceTopic(topic),
-		kgo.RecordPartitioner(kgo.ManualPartitioner()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	rs := make([]*kgo.Record, len(lines))
-	for i, l := range lines {
-		rs[i] = &kgo.Record{Value: []byte(l), Partition: partitions[i%len(partitions)]}
+		if partitions != nil {
+			rs[i].Partition = partitions[i%len(partitions)]
+		}
 	}
 	if err := p.ProduceSync(ctx, rs...).FirstErr(); err != nil {
 		t.Fatal(err)
