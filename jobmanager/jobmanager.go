@@ -1,6 +1,7 @@
 package jobmanager
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -383,7 +384,7 @@ func (jm *JobManager) Submit(ctx context.Context, s Submission) (string, error) 
 	if _, ok := jm.pools[s.Pool]; !ok {
 		jm.pools[s.Pool] = TaskManagerSpec{Pool: s.Pool, Binary: s.Binary, Args: s.Args, Env: append(append([]string(nil), s.Env...), jm.tmEnv...)}
 	}
-	jm.status[id] = api.JobStatus{Version: api.Version, ID: id, Name: s.Graph.Name, State: api.JobCreated}
+	jm.status[id] = listedStatus(id, s, jm.opts.Now())
 	jm.times.submitted(id, s.Graph, jm.opts.Now())
 	jm.jobIDs = append(jm.jobIDs, id)
 	jm.mu.Unlock()
@@ -420,13 +421,7 @@ func (jm *JobManager) addEnded(s Submission) (string, error) {
 		jm.mu.Unlock()
 		return "", fmt.Errorf("submit %q: job id %s is taken", s.Graph.Name, s.ID)
 	}
-	st := api.JobStatus{Version: api.Version, ID: s.ID, Name: s.Graph.Name, State: e.State, Cause: e.Cause}
-	for _, v := range s.Graph.Vertices { // as the core lists it once it has the job
-		for i := 0; i < v.Parallelism; i++ {
-			st.Subtasks = append(st.Subtasks, api.SubtaskStatus{Vertex: v.Index, Subtask: i, State: endedSubtaskState(e.State)})
-		}
-	}
-	jm.status[s.ID] = st
+	jm.status[s.ID] = listedStatus(s.ID, s, jm.opts.Now())
 	jm.times.submitted(s.ID, s.Graph, e.Submitted)
 	jm.times.changed(s.ID, e.State, e.Ended)
 	jm.jobIDs = append(jm.jobIDs, s.ID)
@@ -434,6 +429,32 @@ func (jm *JobManager) addEnded(s Submission) (string, error) {
 	jm.log.Info().Str("job", s.ID).Str("name", s.Graph.Name).Str("state", string(e.State)).Msg("job had ended before the failover: listed, not run")
 	jm.post(JobSubmitted{Job: s.ID, Graph: s.Graph, Pool: s.Pool, Restart: s.Restart, Ended: e})
 	return s.ID, nil
+}
+
+// listedStatus is how a job is listed from the moment Submit returns until
+// the core has taken it, as the core lists it then (Core.submit): every
+// subtask, CREATED or in its final state when the job ended under a former
+// attempt, and the former attempt's end in the exception history.
+func listedStatus(id string, s Submission, now time.Time) api.JobStatus {
+	st := api.JobStatus{Version: api.Version, ID: id, Name: s.Graph.Name, State: api.JobCreated}
+	sub, cause := api.Created, ""
+	if r := s.Recover; r != nil && r.Ended != nil {
+		st.State, sub, cause = r.Ended.State, endedSubtaskState(r.Ended.State), r.Ended.Cause
+		if st.State == api.JobFailed {
+			st.Cause = cmp.Or(cause, "job failed")
+		}
+	} else if r != nil {
+		cause = r.Cause
+	}
+	for _, v := range s.Graph.Vertices {
+		for i := 0; i < v.Parallelism; i++ {
+			st.Subtasks = append(st.Subtasks, api.SubtaskStatus{Vertex: v.Index, Subtask: i, State: sub})
+		}
+	}
+	if cause != "" {
+		st.Exceptions = []api.Exception{{TimeMillis: now.UnixMilli(), Cause: cause}}
+	}
+	return st
 }
 
 // Cancel asks to cancel a job.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -62,11 +63,12 @@ func TestSubmitChosenID(t *testing.T) {
 	}
 }
 
-// TestSubmitEndedListedWhole: a job that ended under a former attempt is
-// listed with all its subtasks in their final state from the moment Submit
-// returns, not only once the core has taken the job (the loop is not even
-// running here), and the core lists it the same way.
-func TestSubmitEndedListedWhole(t *testing.T) {
+// TestSubmitListedAsTheCoreListsIt: a job a new attempt recovers is listed
+// from the moment Submit returns as the core lists it once it has the job
+// (the loop is not even running here): every subtask, in its final state
+// when the job had ended, and the former attempt's end in the exception
+// history. A client asking right after a failover sees the whole job.
+func TestSubmitListedAsTheCoreListsIt(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	jm, err := New(ctx, Options{Driver: nopDriver{}, Core: CoreOptions{SlotsPerTaskManager: 1}})
@@ -74,13 +76,20 @@ func TestSubmitEndedListedWhole(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, tc := range []struct {
-		state api.JobState
-		want  api.ExecutionState
-	}{{api.JobCanceled, api.Canceled}, {api.JobFinished, api.Finished}, {api.JobFailed, api.Canceled}} {
+		rec       Recovery
+		state     api.JobState
+		sub       api.ExecutionState
+		exception string
+	}{
+		{Recovery{Ended: &JobEnd{State: api.JobCanceled}}, api.JobCanceled, api.Canceled, ""},
+		{Recovery{Ended: &JobEnd{State: api.JobFinished}}, api.JobFinished, api.Finished, ""},
+		{Recovery{Ended: &JobEnd{State: api.JobFailed, Cause: "boom"}}, api.JobFailed, api.Canceled, "boom"},
+		{Recovery{Cause: "JobManager failover: exitCode: 137"}, api.JobCreated, api.Created, "JobManager failover: exitCode: 137"},
+	} {
 		jid := fmt.Sprintf("%032x", i+1)
-		_, err := jm.Submit(ctx, Submission{ID: jid, Graph: testGraph(t, "a", []int{2, 1}), Pool: "p",
-			Recover: &Recovery{Ended: &JobEnd{State: tc.state}}})
-		if err != nil {
+		g := testGraph(t, "a", []int{2, 1})
+		rec := tc.rec
+		if _, err := jm.Submit(ctx, Submission{ID: jid, Graph: g, Pool: "p", Recover: &rec}); err != nil {
 			t.Fatal(err)
 		}
 		st, err := jm.Status(jid)
@@ -88,13 +97,18 @@ func TestSubmitEndedListedWhole(t *testing.T) {
 			t.Fatalf("%s: status %+v (%v), want %s with 3 subtasks", tc.state, st, err, tc.state)
 		}
 		for _, s := range st.Subtasks {
-			if s.State != tc.want {
-				t.Errorf("%s: subtask %+v, want %s", tc.state, s, tc.want)
+			if s.State != tc.sub {
+				t.Errorf("%s: subtask %+v, want %s", tc.state, s, tc.sub)
 			}
 		}
-		jm.core.submit(JobSubmitted{Job: jid, Graph: testGraph(t, "a", []int{2, 1}), Pool: "p", Ended: &JobEnd{State: tc.state}})
-		if core, _ := jm.core.Job(jid); len(core.Subtasks) != len(st.Subtasks) || core.Subtasks[2] != st.Subtasks[2] {
-			t.Errorf("%s: the core lists %+v, Submit listed %+v", tc.state, core.Subtasks, st.Subtasks)
+		if tc.exception == "" && len(st.Exceptions) != 0 || tc.exception != "" && (len(st.Exceptions) != 1 || st.Exceptions[0].Cause != tc.exception) {
+			t.Errorf("%s: exception history %+v, want %q", tc.state, st.Exceptions, tc.exception)
+		}
+		jm.core.submit(JobSubmitted{Job: jid, Graph: g, Pool: "p", Ended: rec.Ended, RecoverCause: rec.Cause})
+		core, _ := jm.core.Job(jid)
+		if core.State != st.State || core.Cause != st.Cause || !slices.Equal(core.Subtasks, st.Subtasks) ||
+			len(core.Exceptions) != len(st.Exceptions) || len(st.Exceptions) == 1 && core.Exceptions[0].Cause != st.Exceptions[0].Cause {
+			t.Errorf("%s: the core lists %+v, Submit listed %+v", tc.state, core, st)
 		}
 	}
 }
