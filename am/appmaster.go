@@ -327,20 +327,45 @@ func (a *appMaster) serve(ctx context.Context) (Result, error) {
 	return a.finish(ctx, res)
 }
 
-// killed is the SIGTERM exit: the NodeManager follows SIGTERM with SIGKILL
-// within ~250 ms, so the staging folder is deleted first and logged after.
+// killed is the SIGTERM exit. The NodeManager follows SIGTERM with SIGKILL
+// within ~250 ms, so everything here fits in KillCleanupTimeout and is
+// logged after. In the last attempt the application ends: the staging
+// folder goes. In an earlier one SIGTERM may only end this attempt (its
+// NodeManager stops, the RM expired it): the folder and the job store stay
+// for the next attempt, unless the RM says this attempt was KILLED, which
+// it only is when the application is killed (yarn application -kill).
 func (a *appMaster) killed() Result {
 	staging, env := a.opts.Env.StagingDir, a.opts.Env
-	if !env.LastAttempt() {
-		a.log.Warn().Str("staging", staging).Int("attempt", env.Attempt()).Int("attempts", env.Attempts).
-			Msg("killed (SIGTERM); kept the staging folder and the job store for the next attempt (the last attempt, or the client's sweep once the application ended, removes it)")
-		return Result{Status: yarnrpc.FinalKilled, Diagnostics: "killed", Killed: true}
-	}
+	res := Result{Status: yarnrpc.FinalKilled, Diagnostics: "killed", Killed: true}
 	dctx, cancel := context.WithTimeout(context.Background(), a.opts.KillCleanupTimeout)
+	defer cancel()
+	var state yarnrpc.AttemptState
+	var asked error
+	if !env.LastAttempt() {
+		state, asked = a.attemptState(dctx)
+		if state != yarnrpc.AttemptKilled {
+			a.log.Warn().Err(asked).Stringer("attempt_state", state).Str("staging", staging).Int("attempt", env.Attempt()).Int("attempts", env.Attempts).
+				Msg("SIGTERM, and the ResourceManager does not say the application was killed; kept the staging folder and the job store for the next attempt (the last attempt, or the client's sweep once the application ended, removes them)")
+			return res
+		}
+	}
 	err := a.out.store.RemoveAll(dctx, staging)
-	cancel()
-	a.log.Warn().Err(err).Str("staging", staging).Msg("killed (SIGTERM); removed the staging folder")
-	return Result{Status: yarnrpc.FinalKilled, Diagnostics: "killed", Killed: true}
+	var haErr error
+	if a.haDir != "" && !strings.HasPrefix(a.haDir, strings.TrimRight(staging, "/")+"/") {
+		haErr = a.out.store.RemoveAll(dctx, a.haDir)
+	}
+	a.log.Warn().Err(err).AnErr("job_store_error", haErr).Str("staging", staging).Stringer("attempt_state", state).
+		Msg("killed (SIGTERM); removed the staging folder and the job store")
+	return res
+}
+
+// attemptState asks the ResourceManager for this attempt's state.
+func (a *appMaster) attemptState(ctx context.Context) (yarnrpc.AttemptState, error) {
+	if a.out.attempts == nil {
+		return 0, errors.New("no ResourceManager client for attempt reports")
+	}
+	rep, err := a.out.attempts(ctx, a.opts.Env.Container.Attempt)
+	return rep.State, err
 }
 
 func (a *appMaster) requestShutdown(reason string) {

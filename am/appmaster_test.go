@@ -3,6 +3,7 @@ package am
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -317,6 +318,27 @@ func TestAppMasterExits(t *testing.T) {
 				cancel()
 			},
 			wantStatus: yarnrpc.FinalKilled, wantDiag: "killed", wantKilled: true},
+		{name: "SIGTERM on an attempt the RM says is running keeps the staging folder", mode: contract.ModePerJob, tm: runTasks, attempts: 2,
+			reports: attemptIn(yarnrpc.AttemptRunning, nil),
+			act: func(t *testing.T, c *api.Client, cancel context.CancelFunc) {
+				waitJob(t, c, api.JobRunning)
+				cancel()
+			},
+			wantStatus: yarnrpc.FinalKilled, wantDiag: "killed", wantKilled: true},
+		{name: "SIGTERM when the RM cannot say keeps the staging folder", mode: contract.ModePerJob, tm: runTasks, attempts: 2,
+			reports: attemptIn(yarnrpc.AttemptKilled, errors.New("connection refused")),
+			act: func(t *testing.T, c *api.Client, cancel context.CancelFunc) {
+				waitJob(t, c, api.JobRunning)
+				cancel()
+			},
+			wantStatus: yarnrpc.FinalKilled, wantDiag: "killed", wantKilled: true},
+		{name: "SIGTERM on an attempt the RM says was killed removes the staging folder: the application is killed", mode: contract.ModePerJob,
+			tm: runTasks, attempts: 2, reports: attemptIn(yarnrpc.AttemptKilled, nil),
+			act: func(t *testing.T, c *api.Client, cancel context.CancelFunc) {
+				waitJob(t, c, api.JobRunning)
+				cancel()
+			},
+			wantStatus: yarnrpc.FinalKilled, wantDiag: "killed", wantKilled: true, wantRemoved: true},
 		{name: "SIGTERM on the last attempt removes the staging folder", mode: contract.ModePerJob, tm: runTasks, attempt: 2, attempts: 2,
 			act: func(t *testing.T, c *api.Client, cancel context.CancelFunc) {
 				waitJob(t, c, api.JobRunning)
@@ -434,4 +456,18 @@ func runAppMaster(t *testing.T, tc amCase, returned func()) (Result, *amRM, *fak
 		t.Fatalf("Run: %v; want an error with %q", err, tc.wantErr)
 	}
 	return res, rm, store
+}
+
+// attemptIn answers an attempt report for this test's AM attempt 1 with
+// state, or fails with err.
+func attemptIn(state yarnrpc.AttemptState, err error) attemptReports {
+	return func(_ context.Context, id yarnrpc.ApplicationAttemptID) (yarnrpc.ApplicationAttemptReport, error) {
+		if err != nil {
+			return yarnrpc.ApplicationAttemptReport{}, err
+		}
+		if id.Attempt != 1 {
+			return yarnrpc.ApplicationAttemptReport{}, fmt.Errorf("asked for %s, want attempt 1", id)
+		}
+		return yarnrpc.ApplicationAttemptReport{ID: id, State: state}, nil
+	}
 }

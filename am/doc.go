@@ -41,14 +41,16 @@
 //     and POST /v1/cluster/shutdown cancels them and ends with SUCCEEDED.
 //   - At the end the AM stops the JobManager (its storage work drains),
 //     removes the staging folder and the job store, then unregisters. On
-//     SIGTERM (the application is killed; the NodeManager sends SIGKILL
-//     about 250 ms later) the last attempt (FLOE_APP_ATTEMPTS, from the
-//     client) deletes the staging folder at once over its already open
-//     HDFS connection and logs afterwards; an earlier attempt keeps it,
-//     since the RM may start another attempt that needs it (the AM cannot
-//     tell an expired attempt's kill from a user's within the 250 ms), and
-//     says so in its log. An AM that fails before unregistering leaves the
-//     folder for the client's sweep.
+//     SIGTERM (the NodeManager sends SIGKILL about 250 ms later) the last
+//     attempt (FLOE_APP_ATTEMPTS, from the client) deletes the staging
+//     folder and the job store at once over its already open HDFS
+//     connection and logs afterwards. An earlier attempt first asks the RM
+//     for its own attempt report: the RM marks an attempt KILLED (before it
+//     has the NodeManager stop the AM) only when the application is killed,
+//     and then the folder goes too; RUNNING or FAILED (its NodeManager
+//     stops, the RM expired it) or no answer in time keeps it for the next
+//     attempt, and the AM says so in its log. An AM that fails before
+//     unregistering leaves the folder for the client's sweep.
 //
 // # Failover (takeover.go, recovery.go, package jobstore)
 //

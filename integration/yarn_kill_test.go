@@ -24,17 +24,26 @@ import (
 // AM, which deletes the staging folder (and logs that it did) before the
 // SIGKILL that follows.
 //
+// In "attempt 1 of 2" the AM is not the application's last attempt, so a
+// SIGTERM alone may just end the attempt (and the next one needs the
+// folder): the AM asks the RM, which says the attempt was KILLED, and
+// removes the folder then too.
+//
 // Merged from TestYarnExternalKill (per-job) and TestAMKilledRemovesStaging
 // (a session, with the AM's log line as proof that the AM removed it).
 func TestYarnExternalKill(t *testing.T) {
-	for _, mode := range []string{"per-job", "session"} {
+	for _, mode := range []string{"per-job", "session", "attempt 1 of 2"} {
 		t.Run(mode, func(t *testing.T) {
 			e := newYC(t)
 			var out string
 			var err error
-			if mode == "per-job" {
+			switch mode {
+			case "per-job":
 				out, err = e.floe(t, 3*time.Minute, "", "run", "-t", "yarn-per-job", "-d", "-Dyarn.tags="+e.tag, e.bins+"/clicks", "--rate", "5")
-			} else {
+			case "attempt 1 of 2":
+				out, err = e.floe(t, 3*time.Minute, "", "run", "-t", "yarn-per-job", "-d", "-Dyarn.tags="+e.tag, "-Dyarn.application-attempts=2",
+					e.bins+"/clicks", "--rate", "5")
+			default:
 				out, err = e.floe(t, 3*time.Minute, "", "yarn-session", "-d", e.props(), "-Dyarn.tags="+e.tag)
 			}
 			if err != nil {
@@ -59,8 +68,12 @@ func TestYarnExternalKill(t *testing.T) {
 			e.waitStagingGone(t, app, 30*time.Second)
 			// The AM deleted it (and only then logged): nothing else
 			// removes it while the test runs.
-			if log := e.amLog(app); !strings.Contains(log, "killed (SIGTERM); removed the staging folder") {
+			log := e.amLog(app)
+			if !strings.Contains(log, "killed (SIGTERM); removed the staging folder") {
 				t.Errorf("the AM did not log the removal on SIGTERM:\n%s", log)
+			}
+			if mode == "attempt 1 of 2" && (!strings.Contains(log, `"attempts":2`) || !strings.Contains(log, `"attempt_state":"KILLED"`)) {
+				t.Errorf("the AM of attempt 1 of 2 did not log the RM's KILLED attempt state:\n%s", log)
 			}
 		})
 	}

@@ -360,8 +360,32 @@ type ApplicationAttemptReport struct {
 	// Diagnostics says how the attempt ended (for a failed one, the AM
 	// container's exit code and the NodeManager's message).
 	Diagnostics string
+	State       AttemptState
 	StartTime   time.Time
 	FinishTime  time.Time
+}
+
+// AttemptState is the RM's state of an application attempt
+// (YarnApplicationAttemptStateProto; while the RM saves a final state it
+// reports the state before).
+type AttemptState int32
+
+// Attempt states this code tells apart.
+const (
+	AttemptRunning  AttemptState = AttemptState(pb.YarnApplicationAttemptStateProto_APP_ATTEMPT_RUNNING)
+	AttemptFailed   AttemptState = AttemptState(pb.YarnApplicationAttemptStateProto_APP_ATTEMPT_FAILED)
+	AttemptFinished AttemptState = AttemptState(pb.YarnApplicationAttemptStateProto_APP_ATTEMPT_FINISHED)
+	// AttemptKilled: the application was killed (yarn application -kill,
+	// forceKillApplication); no other attempt follows.
+	AttemptKilled AttemptState = AttemptState(pb.YarnApplicationAttemptStateProto_APP_ATTEMPT_KILLED)
+)
+
+// String returns YARN's name without its prefix ("KILLED").
+func (s AttemptState) String() string {
+	if s == 0 {
+		return "unknown"
+	}
+	return strings.TrimPrefix(pb.YarnApplicationAttemptStateProto(s).String(), "APP_ATTEMPT_")
 }
 
 func appReportFromProto(p *pb.ApplicationReportProto) ApplicationReport {

@@ -234,7 +234,7 @@ func (c *RMClient) ApplicationAttemptReport(ctx context.Context, id ApplicationA
 	}
 	r := resp.GetApplicationAttemptReport()
 	return ApplicationAttemptReport{ID: attemptIDFromProto(r.GetApplicationAttemptId()), AMContainer: containerIDFromProto(r.GetAmContainerId()),
-		Diagnostics: r.GetDiagnostics(), StartTime: msTime(r.GetStartTime()), FinishTime: msTime(r.GetFinishTime())}, nil
+		Diagnostics: r.GetDiagnostics(), State: AttemptState(r.GetYarnApplicationAttemptState()), StartTime: msTime(r.GetStartTime()), FinishTime: msTime(r.GetFinishTime())}, nil
 }
 
 // ApplicationFilter selects applications; empty fields match everything.

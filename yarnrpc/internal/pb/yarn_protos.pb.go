@@ -227,6 +227,89 @@ func (YarnApplicationStateProto) EnumDescriptor() ([]byte, []int) {
 	return file_yarn_protos_proto_rawDescGZIP(), []int{2}
 }
 
+type YarnApplicationAttemptStateProto int32
+
+const (
+	YarnApplicationAttemptStateProto_APP_ATTEMPT_NEW              YarnApplicationAttemptStateProto = 1
+	YarnApplicationAttemptStateProto_APP_ATTEMPT_SUBMITTED        YarnApplicationAttemptStateProto = 2
+	YarnApplicationAttemptStateProto_APP_ATTEMPT_SCHEDULED        YarnApplicationAttemptStateProto = 3
+	YarnApplicationAttemptStateProto_APP_ATTEMPT_ALLOCATED_SAVING YarnApplicationAttemptStateProto = 4
+	YarnApplicationAttemptStateProto_APP_ATTEMPT_ALLOCATED        YarnApplicationAttemptStateProto = 5
+	YarnApplicationAttemptStateProto_APP_ATTEMPT_LAUNCHED         YarnApplicationAttemptStateProto = 6
+	YarnApplicationAttemptStateProto_APP_ATTEMPT_FAILED           YarnApplicationAttemptStateProto = 7
+	YarnApplicationAttemptStateProto_APP_ATTEMPT_RUNNING          YarnApplicationAttemptStateProto = 8
+	YarnApplicationAttemptStateProto_APP_ATTEMPT_FINISHING        YarnApplicationAttemptStateProto = 9
+	YarnApplicationAttemptStateProto_APP_ATTEMPT_FINISHED         YarnApplicationAttemptStateProto = 10
+	YarnApplicationAttemptStateProto_APP_ATTEMPT_KILLED           YarnApplicationAttemptStateProto = 11
+)
+
+// Enum value maps for YarnApplicationAttemptStateProto.
+var (
+	YarnApplicationAttemptStateProto_name = map[int32]string{
+		1:  "APP_ATTEMPT_NEW",
+		2:  "APP_ATTEMPT_SUBMITTED",
+		3:  "APP_ATTEMPT_SCHEDULED",
+		4:  "APP_ATTEMPT_ALLOCATED_SAVING",
+		5:  "APP_ATTEMPT_ALLOCATED",
+		6:  "APP_ATTEMPT_LAUNCHED",
+		7:  "APP_ATTEMPT_FAILED",
+		8:  "APP_ATTEMPT_RUNNING",
+		9:  "APP_ATTEMPT_FINISHING",
+		10: "APP_ATTEMPT_FINISHED",
+		11: "APP_ATTEMPT_KILLED",
+	}
+	YarnApplicationAttemptStateProto_value = map[string]int32{
+		"APP_ATTEMPT_NEW":              1,
+		"APP_ATTEMPT_SUBMITTED":        2,
+		"APP_ATTEMPT_SCHEDULED":        3,
+		"APP_ATTEMPT_ALLOCATED_SAVING": 4,
+		"APP_ATTEMPT_ALLOCATED":        5,
+		"APP_ATTEMPT_LAUNCHED":         6,
+		"APP_ATTEMPT_FAILED":           7,
+		"APP_ATTEMPT_RUNNING":          8,
+		"APP_ATTEMPT_FINISHING":        9,
+		"APP_ATTEMPT_FINISHED":         10,
+		"APP_ATTEMPT_KILLED":           11,
+	}
+)
+
+func (x YarnApplicationAttemptStateProto) Enum() *YarnApplicationAttemptStateProto {
+	p := new(YarnApplicationAttemptStateProto)
+	*p = x
+	return p
+}
+
+func (x YarnApplicationAttemptStateProto) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (YarnApplicationAttemptStateProto) Descriptor() protoreflect.EnumDescriptor {
+	return file_yarn_protos_proto_enumTypes[3].Descriptor()
+}
+
+func (YarnApplicationAttemptStateProto) Type() protoreflect.EnumType {
+	return &file_yarn_protos_proto_enumTypes[3]
+}
+
+func (x YarnApplicationAttemptStateProto) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Do not use.
+func (x *YarnApplicationAttemptStateProto) UnmarshalJSON(b []byte) error {
+	num, err := protoimpl.X.UnmarshalJSONEnum(x.Descriptor(), b)
+	if err != nil {
+		return err
+	}
+	*x = YarnApplicationAttemptStateProto(num)
+	return nil
+}
+
+// Deprecated: Use YarnApplicationAttemptStateProto.Descriptor instead.
+func (YarnApplicationAttemptStateProto) EnumDescriptor() ([]byte, []int) {
+	return file_yarn_protos_proto_rawDescGZIP(), []int{3}
+}
+
 type FinalApplicationStatusProto int32
 
 const (
@@ -266,11 +349,11 @@ func (x FinalApplicationStatusProto) String() string {
 }
 
 func (FinalApplicationStatusProto) Descriptor() protoreflect.EnumDescriptor {
-	return file_yarn_protos_proto_enumTypes[3].Descriptor()
+	return file_yarn_protos_proto_enumTypes[4].Descriptor()
 }
 
 func (FinalApplicationStatusProto) Type() protoreflect.EnumType {
-	return &file_yarn_protos_proto_enumTypes[3]
+	return &file_yarn_protos_proto_enumTypes[4]
 }
 
 func (x FinalApplicationStatusProto) Number() protoreflect.EnumNumber {
@@ -289,7 +372,7 @@ func (x *FinalApplicationStatusProto) UnmarshalJSON(b []byte) error {
 
 // Deprecated: Use FinalApplicationStatusProto.Descriptor instead.
 func (FinalApplicationStatusProto) EnumDescriptor() ([]byte, []int) {
-	return file_yarn_protos_proto_rawDescGZIP(), []int{3}
+	return file_yarn_protos_proto_rawDescGZIP(), []int{4}
 }
 
 type LocalResourceVisibilityProto int32
@@ -325,11 +408,11 @@ func (x LocalResourceVisibilityProto) String() string {
 }
 
 func (LocalResourceVisibilityProto) Descriptor() protoreflect.EnumDescriptor {
-	return file_yarn_protos_proto_enumTypes[4].Descriptor()
+	return file_yarn_protos_proto_enumTypes[5].Descriptor()
 }
 
 func (LocalResourceVisibilityProto) Type() protoreflect.EnumType {
-	return &file_yarn_protos_proto_enumTypes[4]
+	return &file_yarn_protos_proto_enumTypes[5]
 }
 
 func (x LocalResourceVisibilityProto) Number() protoreflect.EnumNumber {
@@ -348,7 +431,7 @@ func (x *LocalResourceVisibilityProto) UnmarshalJSON(b []byte) error {
 
 // Deprecated: Use LocalResourceVisibilityProto.Descriptor instead.
 func (LocalResourceVisibilityProto) EnumDescriptor() ([]byte, []int) {
-	return file_yarn_protos_proto_rawDescGZIP(), []int{4}
+	return file_yarn_protos_proto_rawDescGZIP(), []int{5}
 }
 
 type LocalResourceTypeProto int32
@@ -384,11 +467,11 @@ func (x LocalResourceTypeProto) String() string {
 }
 
 func (LocalResourceTypeProto) Descriptor() protoreflect.EnumDescriptor {
-	return file_yarn_protos_proto_enumTypes[5].Descriptor()
+	return file_yarn_protos_proto_enumTypes[6].Descriptor()
 }
 
 func (LocalResourceTypeProto) Type() protoreflect.EnumType {
-	return &file_yarn_protos_proto_enumTypes[5]
+	return &file_yarn_protos_proto_enumTypes[6]
 }
 
 func (x LocalResourceTypeProto) Number() protoreflect.EnumNumber {
@@ -407,7 +490,7 @@ func (x *LocalResourceTypeProto) UnmarshalJSON(b []byte) error {
 
 // Deprecated: Use LocalResourceTypeProto.Descriptor instead.
 func (LocalResourceTypeProto) EnumDescriptor() ([]byte, []int) {
-	return file_yarn_protos_proto_rawDescGZIP(), []int{5}
+	return file_yarn_protos_proto_rawDescGZIP(), []int{6}
 }
 
 type NodeStateProto int32
@@ -458,11 +541,11 @@ func (x NodeStateProto) String() string {
 }
 
 func (NodeStateProto) Descriptor() protoreflect.EnumDescriptor {
-	return file_yarn_protos_proto_enumTypes[6].Descriptor()
+	return file_yarn_protos_proto_enumTypes[7].Descriptor()
 }
 
 func (NodeStateProto) Type() protoreflect.EnumType {
-	return &file_yarn_protos_proto_enumTypes[6]
+	return &file_yarn_protos_proto_enumTypes[7]
 }
 
 func (x NodeStateProto) Number() protoreflect.EnumNumber {
@@ -481,7 +564,7 @@ func (x *NodeStateProto) UnmarshalJSON(b []byte) error {
 
 // Deprecated: Use NodeStateProto.Descriptor instead.
 func (NodeStateProto) EnumDescriptor() ([]byte, []int) {
-	return file_yarn_protos_proto_rawDescGZIP(), []int{6}
+	return file_yarn_protos_proto_rawDescGZIP(), []int{7}
 }
 
 // Deprecated by Hadoop (the RM answers with exceptions instead); still read
@@ -516,11 +599,11 @@ func (x AMCommandProto) String() string {
 }
 
 func (AMCommandProto) Descriptor() protoreflect.EnumDescriptor {
-	return file_yarn_protos_proto_enumTypes[7].Descriptor()
+	return file_yarn_protos_proto_enumTypes[8].Descriptor()
 }
 
 func (AMCommandProto) Type() protoreflect.EnumType {
-	return &file_yarn_protos_proto_enumTypes[7]
+	return &file_yarn_protos_proto_enumTypes[8]
 }
 
 func (x AMCommandProto) Number() protoreflect.EnumNumber {
@@ -539,7 +622,7 @@ func (x *AMCommandProto) UnmarshalJSON(b []byte) error {
 
 // Deprecated: Use AMCommandProto.Descriptor instead.
 func (AMCommandProto) EnumDescriptor() ([]byte, []int) {
-	return file_yarn_protos_proto_rawDescGZIP(), []int{7}
+	return file_yarn_protos_proto_rawDescGZIP(), []int{8}
 }
 
 type ApplicationTimeoutTypeProto int32
@@ -569,11 +652,11 @@ func (x ApplicationTimeoutTypeProto) String() string {
 }
 
 func (ApplicationTimeoutTypeProto) Descriptor() protoreflect.EnumDescriptor {
-	return file_yarn_protos_proto_enumTypes[8].Descriptor()
+	return file_yarn_protos_proto_enumTypes[9].Descriptor()
 }
 
 func (ApplicationTimeoutTypeProto) Type() protoreflect.EnumType {
-	return &file_yarn_protos_proto_enumTypes[8]
+	return &file_yarn_protos_proto_enumTypes[9]
 }
 
 func (x ApplicationTimeoutTypeProto) Number() protoreflect.EnumNumber {
@@ -592,7 +675,7 @@ func (x *ApplicationTimeoutTypeProto) UnmarshalJSON(b []byte) error {
 
 // Deprecated: Use ApplicationTimeoutTypeProto.Descriptor instead.
 func (ApplicationTimeoutTypeProto) EnumDescriptor() ([]byte, []int) {
-	return file_yarn_protos_proto_rawDescGZIP(), []int{8}
+	return file_yarn_protos_proto_rawDescGZIP(), []int{9}
 }
 
 type ApplicationAccessTypeProto int32
@@ -625,11 +708,11 @@ func (x ApplicationAccessTypeProto) String() string {
 }
 
 func (ApplicationAccessTypeProto) Descriptor() protoreflect.EnumDescriptor {
-	return file_yarn_protos_proto_enumTypes[9].Descriptor()
+	return file_yarn_protos_proto_enumTypes[10].Descriptor()
 }
 
 func (ApplicationAccessTypeProto) Type() protoreflect.EnumType {
-	return &file_yarn_protos_proto_enumTypes[9]
+	return &file_yarn_protos_proto_enumTypes[10]
 }
 
 func (x ApplicationAccessTypeProto) Number() protoreflect.EnumNumber {
@@ -648,7 +731,7 @@ func (x *ApplicationAccessTypeProto) UnmarshalJSON(b []byte) error {
 
 // Deprecated: Use ApplicationAccessTypeProto.Descriptor instead.
 func (ApplicationAccessTypeProto) EnumDescriptor() ([]byte, []int) {
-	return file_yarn_protos_proto_rawDescGZIP(), []int{9}
+	return file_yarn_protos_proto_rawDescGZIP(), []int{10}
 }
 
 type QueueStateProto int32
@@ -684,11 +767,11 @@ func (x QueueStateProto) String() string {
 }
 
 func (QueueStateProto) Descriptor() protoreflect.EnumDescriptor {
-	return file_yarn_protos_proto_enumTypes[10].Descriptor()
+	return file_yarn_protos_proto_enumTypes[11].Descriptor()
 }
 
 func (QueueStateProto) Type() protoreflect.EnumType {
-	return &file_yarn_protos_proto_enumTypes[10]
+	return &file_yarn_protos_proto_enumTypes[11]
 }
 
 func (x QueueStateProto) Number() protoreflect.EnumNumber {
@@ -707,7 +790,7 @@ func (x *QueueStateProto) UnmarshalJSON(b []byte) error {
 
 // Deprecated: Use QueueStateProto.Descriptor instead.
 func (QueueStateProto) EnumDescriptor() ([]byte, []int) {
-	return file_yarn_protos_proto_rawDescGZIP(), []int{10}
+	return file_yarn_protos_proto_rawDescGZIP(), []int{11}
 }
 
 // A Java exception serialized by a NodeManager (per-container failures).
@@ -1545,18 +1628,19 @@ func (x *ApplicationResourceUsageReportProto) GetVcoreSeconds() int64 {
 }
 
 type ApplicationAttemptReportProto struct {
-	state                protoimpl.MessageState     `protogen:"open.v1"`
-	ApplicationAttemptId *ApplicationAttemptIdProto `protobuf:"bytes,1,opt,name=application_attempt_id,json=applicationAttemptId" json:"application_attempt_id,omitempty"`
-	Host                 *string                    `protobuf:"bytes,2,opt,name=host" json:"host,omitempty"`
-	RpcPort              *int32                     `protobuf:"varint,3,opt,name=rpc_port,json=rpcPort" json:"rpc_port,omitempty"`
-	TrackingUrl          *string                    `protobuf:"bytes,4,opt,name=tracking_url,json=trackingUrl" json:"tracking_url,omitempty"`
-	Diagnostics          *string                    `protobuf:"bytes,5,opt,name=diagnostics,def=N/A" json:"diagnostics,omitempty"`
-	AmContainerId        *ContainerIdProto          `protobuf:"bytes,7,opt,name=am_container_id,json=amContainerId" json:"am_container_id,omitempty"`
-	OriginalTrackingUrl  *string                    `protobuf:"bytes,8,opt,name=original_tracking_url,json=originalTrackingUrl" json:"original_tracking_url,omitempty"`
-	StartTime            *int64                     `protobuf:"varint,9,opt,name=startTime" json:"startTime,omitempty"`
-	FinishTime           *int64                     `protobuf:"varint,10,opt,name=finishTime" json:"finishTime,omitempty"`
-	unknownFields        protoimpl.UnknownFields
-	sizeCache            protoimpl.SizeCache
+	state                       protoimpl.MessageState            `protogen:"open.v1"`
+	ApplicationAttemptId        *ApplicationAttemptIdProto        `protobuf:"bytes,1,opt,name=application_attempt_id,json=applicationAttemptId" json:"application_attempt_id,omitempty"`
+	Host                        *string                           `protobuf:"bytes,2,opt,name=host" json:"host,omitempty"`
+	RpcPort                     *int32                            `protobuf:"varint,3,opt,name=rpc_port,json=rpcPort" json:"rpc_port,omitempty"`
+	TrackingUrl                 *string                           `protobuf:"bytes,4,opt,name=tracking_url,json=trackingUrl" json:"tracking_url,omitempty"`
+	Diagnostics                 *string                           `protobuf:"bytes,5,opt,name=diagnostics,def=N/A" json:"diagnostics,omitempty"`
+	YarnApplicationAttemptState *YarnApplicationAttemptStateProto `protobuf:"varint,6,opt,name=yarn_application_attempt_state,json=yarnApplicationAttemptState,enum=hadoop.yarn.YarnApplicationAttemptStateProto" json:"yarn_application_attempt_state,omitempty"`
+	AmContainerId               *ContainerIdProto                 `protobuf:"bytes,7,opt,name=am_container_id,json=amContainerId" json:"am_container_id,omitempty"`
+	OriginalTrackingUrl         *string                           `protobuf:"bytes,8,opt,name=original_tracking_url,json=originalTrackingUrl" json:"original_tracking_url,omitempty"`
+	StartTime                   *int64                            `protobuf:"varint,9,opt,name=startTime" json:"startTime,omitempty"`
+	FinishTime                  *int64                            `protobuf:"varint,10,opt,name=finishTime" json:"finishTime,omitempty"`
+	unknownFields               protoimpl.UnknownFields
+	sizeCache                   protoimpl.SizeCache
 }
 
 // Default values for ApplicationAttemptReportProto fields.
@@ -1627,6 +1711,13 @@ func (x *ApplicationAttemptReportProto) GetDiagnostics() string {
 		return *x.Diagnostics
 	}
 	return Default_ApplicationAttemptReportProto_Diagnostics
+}
+
+func (x *ApplicationAttemptReportProto) GetYarnApplicationAttemptState() YarnApplicationAttemptStateProto {
+	if x != nil && x.YarnApplicationAttemptState != nil {
+		return *x.YarnApplicationAttemptState
+	}
+	return YarnApplicationAttemptStateProto_APP_ATTEMPT_NEW
 }
 
 func (x *ApplicationAttemptReportProto) GetAmContainerId() *ContainerIdProto {
@@ -2899,13 +2990,14 @@ const file_yarn_protos_proto_rawDesc = "" +
 	"\x12reserved_resources\x18\x04 \x01(\v2\x1a.hadoop.yarn.ResourceProtoR\x11reservedResources\x12E\n" +
 	"\x10needed_resources\x18\x05 \x01(\v2\x1a.hadoop.yarn.ResourceProtoR\x0fneededResources\x12%\n" +
 	"\x0ememory_seconds\x18\x06 \x01(\x03R\rmemorySeconds\x12#\n" +
-	"\rvcore_seconds\x18\a \x01(\x03R\fvcoreSeconds\"\xaf\x03\n" +
+	"\rvcore_seconds\x18\a \x01(\x03R\fvcoreSeconds\"\xa3\x04\n" +
 	"\x1dApplicationAttemptReportProto\x12\\\n" +
 	"\x16application_attempt_id\x18\x01 \x01(\v2&.hadoop.yarn.ApplicationAttemptIdProtoR\x14applicationAttemptId\x12\x12\n" +
 	"\x04host\x18\x02 \x01(\tR\x04host\x12\x19\n" +
 	"\brpc_port\x18\x03 \x01(\x05R\arpcPort\x12!\n" +
 	"\ftracking_url\x18\x04 \x01(\tR\vtrackingUrl\x12%\n" +
-	"\vdiagnostics\x18\x05 \x01(\t:\x03N/AR\vdiagnostics\x12E\n" +
+	"\vdiagnostics\x18\x05 \x01(\t:\x03N/AR\vdiagnostics\x12r\n" +
+	"\x1eyarn_application_attempt_state\x18\x06 \x01(\x0e2-.hadoop.yarn.YarnApplicationAttemptStateProtoR\x1byarnApplicationAttemptState\x12E\n" +
 	"\x0fam_container_id\x18\a \x01(\v2\x1d.hadoop.yarn.ContainerIdProtoR\ramContainerId\x122\n" +
 	"\x15original_tracking_url\x18\b \x01(\tR\x13originalTrackingUrl\x12\x1c\n" +
 	"\tstartTime\x18\t \x01(\x03R\tstartTime\x12\x1e\n" +
@@ -3049,7 +3141,20 @@ const file_yarn_protos_proto_rawDesc = "" +
 	"\n" +
 	"\x06FAILED\x10\a\x12\n" +
 	"\n" +
-	"\x06KILLED\x10\b*r\n" +
+	"\x06KILLED\x10\b*\xc2\x02\n" +
+	" YarnApplicationAttemptStateProto\x12\x13\n" +
+	"\x0fAPP_ATTEMPT_NEW\x10\x01\x12\x19\n" +
+	"\x15APP_ATTEMPT_SUBMITTED\x10\x02\x12\x19\n" +
+	"\x15APP_ATTEMPT_SCHEDULED\x10\x03\x12 \n" +
+	"\x1cAPP_ATTEMPT_ALLOCATED_SAVING\x10\x04\x12\x19\n" +
+	"\x15APP_ATTEMPT_ALLOCATED\x10\x05\x12\x18\n" +
+	"\x14APP_ATTEMPT_LAUNCHED\x10\x06\x12\x16\n" +
+	"\x12APP_ATTEMPT_FAILED\x10\a\x12\x17\n" +
+	"\x13APP_ATTEMPT_RUNNING\x10\b\x12\x19\n" +
+	"\x15APP_ATTEMPT_FINISHING\x10\t\x12\x18\n" +
+	"\x14APP_ATTEMPT_FINISHED\x10\n" +
+	"\x12\x16\n" +
+	"\x12APP_ATTEMPT_KILLED\x10\v*r\n" +
 	"\x1bFinalApplicationStatusProto\x12\x11\n" +
 	"\rAPP_UNDEFINED\x10\x00\x12\x11\n" +
 	"\rAPP_SUCCEEDED\x10\x01\x12\x0e\n" +
@@ -3104,102 +3209,104 @@ func file_yarn_protos_proto_rawDescGZIP() []byte {
 	return file_yarn_protos_proto_rawDescData
 }
 
-var file_yarn_protos_proto_enumTypes = make([]protoimpl.EnumInfo, 11)
+var file_yarn_protos_proto_enumTypes = make([]protoimpl.EnumInfo, 12)
 var file_yarn_protos_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_yarn_protos_proto_goTypes = []any{
 	(ContainerStateProto)(0),                    // 0: hadoop.yarn.ContainerStateProto
 	(ExecutionTypeProto)(0),                     // 1: hadoop.yarn.ExecutionTypeProto
 	(YarnApplicationStateProto)(0),              // 2: hadoop.yarn.YarnApplicationStateProto
-	(FinalApplicationStatusProto)(0),            // 3: hadoop.yarn.FinalApplicationStatusProto
-	(LocalResourceVisibilityProto)(0),           // 4: hadoop.yarn.LocalResourceVisibilityProto
-	(LocalResourceTypeProto)(0),                 // 5: hadoop.yarn.LocalResourceTypeProto
-	(NodeStateProto)(0),                         // 6: hadoop.yarn.NodeStateProto
-	(AMCommandProto)(0),                         // 7: hadoop.yarn.AMCommandProto
-	(ApplicationTimeoutTypeProto)(0),            // 8: hadoop.yarn.ApplicationTimeoutTypeProto
-	(ApplicationAccessTypeProto)(0),             // 9: hadoop.yarn.ApplicationAccessTypeProto
-	(QueueStateProto)(0),                        // 10: hadoop.yarn.QueueStateProto
-	(*SerializedExceptionProto)(nil),            // 11: hadoop.yarn.SerializedExceptionProto
-	(*ApplicationIdProto)(nil),                  // 12: hadoop.yarn.ApplicationIdProto
-	(*ApplicationAttemptIdProto)(nil),           // 13: hadoop.yarn.ApplicationAttemptIdProto
-	(*ContainerIdProto)(nil),                    // 14: hadoop.yarn.ContainerIdProto
-	(*ResourceProto)(nil),                       // 15: hadoop.yarn.ResourceProto
-	(*PriorityProto)(nil),                       // 16: hadoop.yarn.PriorityProto
-	(*NodeIdProto)(nil),                         // 17: hadoop.yarn.NodeIdProto
-	(*ContainerProto)(nil),                      // 18: hadoop.yarn.ContainerProto
-	(*ContainerStatusProto)(nil),                // 19: hadoop.yarn.ContainerStatusProto
-	(*URLProto)(nil),                            // 20: hadoop.yarn.URLProto
-	(*LocalResourceProto)(nil),                  // 21: hadoop.yarn.LocalResourceProto
-	(*ApplicationResourceUsageReportProto)(nil), // 22: hadoop.yarn.ApplicationResourceUsageReportProto
-	(*ApplicationAttemptReportProto)(nil),       // 23: hadoop.yarn.ApplicationAttemptReportProto
-	(*ApplicationReportProto)(nil),              // 24: hadoop.yarn.ApplicationReportProto
-	(*NodeReportProto)(nil),                     // 25: hadoop.yarn.NodeReportProto
-	(*ResourceRequestProto)(nil),                // 26: hadoop.yarn.ResourceRequestProto
-	(*ResourceBlacklistRequestProto)(nil),       // 27: hadoop.yarn.ResourceBlacklistRequestProto
-	(*ApplicationTimeoutMapProto)(nil),          // 28: hadoop.yarn.ApplicationTimeoutMapProto
-	(*ApplicationSubmissionContextProto)(nil),   // 29: hadoop.yarn.ApplicationSubmissionContextProto
-	(*ApplicationACLMapProto)(nil),              // 30: hadoop.yarn.ApplicationACLMapProto
-	(*YarnClusterMetricsProto)(nil),             // 31: hadoop.yarn.YarnClusterMetricsProto
-	(*QueueInfoProto)(nil),                      // 32: hadoop.yarn.QueueInfoProto
-	(*ContainerLaunchContextProto)(nil),         // 33: hadoop.yarn.ContainerLaunchContextProto
-	(*StringLocalResourceMapProto)(nil),         // 34: hadoop.yarn.StringLocalResourceMapProto
-	(*StringStringMapProto)(nil),                // 35: hadoop.yarn.StringStringMapProto
-	(*StringBytesMapProto)(nil),                 // 36: hadoop.yarn.StringBytesMapProto
-	(*TokenProto)(nil),                          // 37: floe.hadoop.common.TokenProto
+	(YarnApplicationAttemptStateProto)(0),       // 3: hadoop.yarn.YarnApplicationAttemptStateProto
+	(FinalApplicationStatusProto)(0),            // 4: hadoop.yarn.FinalApplicationStatusProto
+	(LocalResourceVisibilityProto)(0),           // 5: hadoop.yarn.LocalResourceVisibilityProto
+	(LocalResourceTypeProto)(0),                 // 6: hadoop.yarn.LocalResourceTypeProto
+	(NodeStateProto)(0),                         // 7: hadoop.yarn.NodeStateProto
+	(AMCommandProto)(0),                         // 8: hadoop.yarn.AMCommandProto
+	(ApplicationTimeoutTypeProto)(0),            // 9: hadoop.yarn.ApplicationTimeoutTypeProto
+	(ApplicationAccessTypeProto)(0),             // 10: hadoop.yarn.ApplicationAccessTypeProto
+	(QueueStateProto)(0),                        // 11: hadoop.yarn.QueueStateProto
+	(*SerializedExceptionProto)(nil),            // 12: hadoop.yarn.SerializedExceptionProto
+	(*ApplicationIdProto)(nil),                  // 13: hadoop.yarn.ApplicationIdProto
+	(*ApplicationAttemptIdProto)(nil),           // 14: hadoop.yarn.ApplicationAttemptIdProto
+	(*ContainerIdProto)(nil),                    // 15: hadoop.yarn.ContainerIdProto
+	(*ResourceProto)(nil),                       // 16: hadoop.yarn.ResourceProto
+	(*PriorityProto)(nil),                       // 17: hadoop.yarn.PriorityProto
+	(*NodeIdProto)(nil),                         // 18: hadoop.yarn.NodeIdProto
+	(*ContainerProto)(nil),                      // 19: hadoop.yarn.ContainerProto
+	(*ContainerStatusProto)(nil),                // 20: hadoop.yarn.ContainerStatusProto
+	(*URLProto)(nil),                            // 21: hadoop.yarn.URLProto
+	(*LocalResourceProto)(nil),                  // 22: hadoop.yarn.LocalResourceProto
+	(*ApplicationResourceUsageReportProto)(nil), // 23: hadoop.yarn.ApplicationResourceUsageReportProto
+	(*ApplicationAttemptReportProto)(nil),       // 24: hadoop.yarn.ApplicationAttemptReportProto
+	(*ApplicationReportProto)(nil),              // 25: hadoop.yarn.ApplicationReportProto
+	(*NodeReportProto)(nil),                     // 26: hadoop.yarn.NodeReportProto
+	(*ResourceRequestProto)(nil),                // 27: hadoop.yarn.ResourceRequestProto
+	(*ResourceBlacklistRequestProto)(nil),       // 28: hadoop.yarn.ResourceBlacklistRequestProto
+	(*ApplicationTimeoutMapProto)(nil),          // 29: hadoop.yarn.ApplicationTimeoutMapProto
+	(*ApplicationSubmissionContextProto)(nil),   // 30: hadoop.yarn.ApplicationSubmissionContextProto
+	(*ApplicationACLMapProto)(nil),              // 31: hadoop.yarn.ApplicationACLMapProto
+	(*YarnClusterMetricsProto)(nil),             // 32: hadoop.yarn.YarnClusterMetricsProto
+	(*QueueInfoProto)(nil),                      // 33: hadoop.yarn.QueueInfoProto
+	(*ContainerLaunchContextProto)(nil),         // 34: hadoop.yarn.ContainerLaunchContextProto
+	(*StringLocalResourceMapProto)(nil),         // 35: hadoop.yarn.StringLocalResourceMapProto
+	(*StringStringMapProto)(nil),                // 36: hadoop.yarn.StringStringMapProto
+	(*StringBytesMapProto)(nil),                 // 37: hadoop.yarn.StringBytesMapProto
+	(*TokenProto)(nil),                          // 38: floe.hadoop.common.TokenProto
 }
 var file_yarn_protos_proto_depIdxs = []int32{
-	11, // 0: hadoop.yarn.SerializedExceptionProto.cause:type_name -> hadoop.yarn.SerializedExceptionProto
-	12, // 1: hadoop.yarn.ApplicationAttemptIdProto.application_id:type_name -> hadoop.yarn.ApplicationIdProto
-	12, // 2: hadoop.yarn.ContainerIdProto.app_id:type_name -> hadoop.yarn.ApplicationIdProto
-	13, // 3: hadoop.yarn.ContainerIdProto.app_attempt_id:type_name -> hadoop.yarn.ApplicationAttemptIdProto
-	14, // 4: hadoop.yarn.ContainerProto.id:type_name -> hadoop.yarn.ContainerIdProto
-	17, // 5: hadoop.yarn.ContainerProto.nodeId:type_name -> hadoop.yarn.NodeIdProto
-	15, // 6: hadoop.yarn.ContainerProto.resource:type_name -> hadoop.yarn.ResourceProto
-	16, // 7: hadoop.yarn.ContainerProto.priority:type_name -> hadoop.yarn.PriorityProto
-	37, // 8: hadoop.yarn.ContainerProto.container_token:type_name -> floe.hadoop.common.TokenProto
+	12, // 0: hadoop.yarn.SerializedExceptionProto.cause:type_name -> hadoop.yarn.SerializedExceptionProto
+	13, // 1: hadoop.yarn.ApplicationAttemptIdProto.application_id:type_name -> hadoop.yarn.ApplicationIdProto
+	13, // 2: hadoop.yarn.ContainerIdProto.app_id:type_name -> hadoop.yarn.ApplicationIdProto
+	14, // 3: hadoop.yarn.ContainerIdProto.app_attempt_id:type_name -> hadoop.yarn.ApplicationAttemptIdProto
+	15, // 4: hadoop.yarn.ContainerProto.id:type_name -> hadoop.yarn.ContainerIdProto
+	18, // 5: hadoop.yarn.ContainerProto.nodeId:type_name -> hadoop.yarn.NodeIdProto
+	16, // 6: hadoop.yarn.ContainerProto.resource:type_name -> hadoop.yarn.ResourceProto
+	17, // 7: hadoop.yarn.ContainerProto.priority:type_name -> hadoop.yarn.PriorityProto
+	38, // 8: hadoop.yarn.ContainerProto.container_token:type_name -> floe.hadoop.common.TokenProto
 	1,  // 9: hadoop.yarn.ContainerProto.execution_type:type_name -> hadoop.yarn.ExecutionTypeProto
-	14, // 10: hadoop.yarn.ContainerStatusProto.container_id:type_name -> hadoop.yarn.ContainerIdProto
+	15, // 10: hadoop.yarn.ContainerStatusProto.container_id:type_name -> hadoop.yarn.ContainerIdProto
 	0,  // 11: hadoop.yarn.ContainerStatusProto.state:type_name -> hadoop.yarn.ContainerStateProto
-	15, // 12: hadoop.yarn.ContainerStatusProto.capability:type_name -> hadoop.yarn.ResourceProto
-	20, // 13: hadoop.yarn.LocalResourceProto.resource:type_name -> hadoop.yarn.URLProto
-	5,  // 14: hadoop.yarn.LocalResourceProto.type:type_name -> hadoop.yarn.LocalResourceTypeProto
-	4,  // 15: hadoop.yarn.LocalResourceProto.visibility:type_name -> hadoop.yarn.LocalResourceVisibilityProto
-	15, // 16: hadoop.yarn.ApplicationResourceUsageReportProto.used_resources:type_name -> hadoop.yarn.ResourceProto
-	15, // 17: hadoop.yarn.ApplicationResourceUsageReportProto.reserved_resources:type_name -> hadoop.yarn.ResourceProto
-	15, // 18: hadoop.yarn.ApplicationResourceUsageReportProto.needed_resources:type_name -> hadoop.yarn.ResourceProto
-	13, // 19: hadoop.yarn.ApplicationAttemptReportProto.application_attempt_id:type_name -> hadoop.yarn.ApplicationAttemptIdProto
-	14, // 20: hadoop.yarn.ApplicationAttemptReportProto.am_container_id:type_name -> hadoop.yarn.ContainerIdProto
-	12, // 21: hadoop.yarn.ApplicationReportProto.applicationId:type_name -> hadoop.yarn.ApplicationIdProto
-	2,  // 22: hadoop.yarn.ApplicationReportProto.yarn_application_state:type_name -> hadoop.yarn.YarnApplicationStateProto
-	3,  // 23: hadoop.yarn.ApplicationReportProto.final_application_status:type_name -> hadoop.yarn.FinalApplicationStatusProto
-	22, // 24: hadoop.yarn.ApplicationReportProto.app_resource_Usage:type_name -> hadoop.yarn.ApplicationResourceUsageReportProto
-	13, // 25: hadoop.yarn.ApplicationReportProto.currentApplicationAttemptId:type_name -> hadoop.yarn.ApplicationAttemptIdProto
-	16, // 26: hadoop.yarn.ApplicationReportProto.priority:type_name -> hadoop.yarn.PriorityProto
-	17, // 27: hadoop.yarn.NodeReportProto.nodeId:type_name -> hadoop.yarn.NodeIdProto
-	15, // 28: hadoop.yarn.NodeReportProto.used:type_name -> hadoop.yarn.ResourceProto
-	15, // 29: hadoop.yarn.NodeReportProto.capability:type_name -> hadoop.yarn.ResourceProto
-	6,  // 30: hadoop.yarn.NodeReportProto.node_state:type_name -> hadoop.yarn.NodeStateProto
-	16, // 31: hadoop.yarn.ResourceRequestProto.priority:type_name -> hadoop.yarn.PriorityProto
-	15, // 32: hadoop.yarn.ResourceRequestProto.capability:type_name -> hadoop.yarn.ResourceProto
-	8,  // 33: hadoop.yarn.ApplicationTimeoutMapProto.application_timeout_type:type_name -> hadoop.yarn.ApplicationTimeoutTypeProto
-	12, // 34: hadoop.yarn.ApplicationSubmissionContextProto.application_id:type_name -> hadoop.yarn.ApplicationIdProto
-	16, // 35: hadoop.yarn.ApplicationSubmissionContextProto.priority:type_name -> hadoop.yarn.PriorityProto
-	33, // 36: hadoop.yarn.ApplicationSubmissionContextProto.am_container_spec:type_name -> hadoop.yarn.ContainerLaunchContextProto
-	15, // 37: hadoop.yarn.ApplicationSubmissionContextProto.resource:type_name -> hadoop.yarn.ResourceProto
-	28, // 38: hadoop.yarn.ApplicationSubmissionContextProto.application_timeouts:type_name -> hadoop.yarn.ApplicationTimeoutMapProto
-	9,  // 39: hadoop.yarn.ApplicationACLMapProto.accessType:type_name -> hadoop.yarn.ApplicationAccessTypeProto
-	10, // 40: hadoop.yarn.QueueInfoProto.state:type_name -> hadoop.yarn.QueueStateProto
-	32, // 41: hadoop.yarn.QueueInfoProto.childQueues:type_name -> hadoop.yarn.QueueInfoProto
-	24, // 42: hadoop.yarn.QueueInfoProto.applications:type_name -> hadoop.yarn.ApplicationReportProto
-	34, // 43: hadoop.yarn.ContainerLaunchContextProto.localResources:type_name -> hadoop.yarn.StringLocalResourceMapProto
-	36, // 44: hadoop.yarn.ContainerLaunchContextProto.service_data:type_name -> hadoop.yarn.StringBytesMapProto
-	35, // 45: hadoop.yarn.ContainerLaunchContextProto.environment:type_name -> hadoop.yarn.StringStringMapProto
-	30, // 46: hadoop.yarn.ContainerLaunchContextProto.application_ACLs:type_name -> hadoop.yarn.ApplicationACLMapProto
-	21, // 47: hadoop.yarn.StringLocalResourceMapProto.value:type_name -> hadoop.yarn.LocalResourceProto
-	48, // [48:48] is the sub-list for method output_type
-	48, // [48:48] is the sub-list for method input_type
-	48, // [48:48] is the sub-list for extension type_name
-	48, // [48:48] is the sub-list for extension extendee
-	0,  // [0:48] is the sub-list for field type_name
+	16, // 12: hadoop.yarn.ContainerStatusProto.capability:type_name -> hadoop.yarn.ResourceProto
+	21, // 13: hadoop.yarn.LocalResourceProto.resource:type_name -> hadoop.yarn.URLProto
+	6,  // 14: hadoop.yarn.LocalResourceProto.type:type_name -> hadoop.yarn.LocalResourceTypeProto
+	5,  // 15: hadoop.yarn.LocalResourceProto.visibility:type_name -> hadoop.yarn.LocalResourceVisibilityProto
+	16, // 16: hadoop.yarn.ApplicationResourceUsageReportProto.used_resources:type_name -> hadoop.yarn.ResourceProto
+	16, // 17: hadoop.yarn.ApplicationResourceUsageReportProto.reserved_resources:type_name -> hadoop.yarn.ResourceProto
+	16, // 18: hadoop.yarn.ApplicationResourceUsageReportProto.needed_resources:type_name -> hadoop.yarn.ResourceProto
+	14, // 19: hadoop.yarn.ApplicationAttemptReportProto.application_attempt_id:type_name -> hadoop.yarn.ApplicationAttemptIdProto
+	3,  // 20: hadoop.yarn.ApplicationAttemptReportProto.yarn_application_attempt_state:type_name -> hadoop.yarn.YarnApplicationAttemptStateProto
+	15, // 21: hadoop.yarn.ApplicationAttemptReportProto.am_container_id:type_name -> hadoop.yarn.ContainerIdProto
+	13, // 22: hadoop.yarn.ApplicationReportProto.applicationId:type_name -> hadoop.yarn.ApplicationIdProto
+	2,  // 23: hadoop.yarn.ApplicationReportProto.yarn_application_state:type_name -> hadoop.yarn.YarnApplicationStateProto
+	4,  // 24: hadoop.yarn.ApplicationReportProto.final_application_status:type_name -> hadoop.yarn.FinalApplicationStatusProto
+	23, // 25: hadoop.yarn.ApplicationReportProto.app_resource_Usage:type_name -> hadoop.yarn.ApplicationResourceUsageReportProto
+	14, // 26: hadoop.yarn.ApplicationReportProto.currentApplicationAttemptId:type_name -> hadoop.yarn.ApplicationAttemptIdProto
+	17, // 27: hadoop.yarn.ApplicationReportProto.priority:type_name -> hadoop.yarn.PriorityProto
+	18, // 28: hadoop.yarn.NodeReportProto.nodeId:type_name -> hadoop.yarn.NodeIdProto
+	16, // 29: hadoop.yarn.NodeReportProto.used:type_name -> hadoop.yarn.ResourceProto
+	16, // 30: hadoop.yarn.NodeReportProto.capability:type_name -> hadoop.yarn.ResourceProto
+	7,  // 31: hadoop.yarn.NodeReportProto.node_state:type_name -> hadoop.yarn.NodeStateProto
+	17, // 32: hadoop.yarn.ResourceRequestProto.priority:type_name -> hadoop.yarn.PriorityProto
+	16, // 33: hadoop.yarn.ResourceRequestProto.capability:type_name -> hadoop.yarn.ResourceProto
+	9,  // 34: hadoop.yarn.ApplicationTimeoutMapProto.application_timeout_type:type_name -> hadoop.yarn.ApplicationTimeoutTypeProto
+	13, // 35: hadoop.yarn.ApplicationSubmissionContextProto.application_id:type_name -> hadoop.yarn.ApplicationIdProto
+	17, // 36: hadoop.yarn.ApplicationSubmissionContextProto.priority:type_name -> hadoop.yarn.PriorityProto
+	34, // 37: hadoop.yarn.ApplicationSubmissionContextProto.am_container_spec:type_name -> hadoop.yarn.ContainerLaunchContextProto
+	16, // 38: hadoop.yarn.ApplicationSubmissionContextProto.resource:type_name -> hadoop.yarn.ResourceProto
+	29, // 39: hadoop.yarn.ApplicationSubmissionContextProto.application_timeouts:type_name -> hadoop.yarn.ApplicationTimeoutMapProto
+	10, // 40: hadoop.yarn.ApplicationACLMapProto.accessType:type_name -> hadoop.yarn.ApplicationAccessTypeProto
+	11, // 41: hadoop.yarn.QueueInfoProto.state:type_name -> hadoop.yarn.QueueStateProto
+	33, // 42: hadoop.yarn.QueueInfoProto.childQueues:type_name -> hadoop.yarn.QueueInfoProto
+	25, // 43: hadoop.yarn.QueueInfoProto.applications:type_name -> hadoop.yarn.ApplicationReportProto
+	35, // 44: hadoop.yarn.ContainerLaunchContextProto.localResources:type_name -> hadoop.yarn.StringLocalResourceMapProto
+	37, // 45: hadoop.yarn.ContainerLaunchContextProto.service_data:type_name -> hadoop.yarn.StringBytesMapProto
+	36, // 46: hadoop.yarn.ContainerLaunchContextProto.environment:type_name -> hadoop.yarn.StringStringMapProto
+	31, // 47: hadoop.yarn.ContainerLaunchContextProto.application_ACLs:type_name -> hadoop.yarn.ApplicationACLMapProto
+	22, // 48: hadoop.yarn.StringLocalResourceMapProto.value:type_name -> hadoop.yarn.LocalResourceProto
+	49, // [49:49] is the sub-list for method output_type
+	49, // [49:49] is the sub-list for method input_type
+	49, // [49:49] is the sub-list for extension type_name
+	49, // [49:49] is the sub-list for extension extendee
+	0,  // [0:49] is the sub-list for field type_name
 }
 
 func init() { file_yarn_protos_proto_init() }
@@ -3213,7 +3320,7 @@ func file_yarn_protos_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_yarn_protos_proto_rawDesc), len(file_yarn_protos_proto_rawDesc)),
-			NumEnums:      11,
+			NumEnums:      12,
 			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   0,
