@@ -31,8 +31,9 @@ type Options struct {
 	// binary are localized (default ".").
 	WorkDir string
 	Logger  zerolog.Logger
-	// KillCleanupTimeout bounds the staging delete on SIGTERM (default
-	// 200 ms: the NodeManager sends SIGKILL about 250 ms after SIGTERM).
+	// KillCleanupTimeout bounds the work on SIGTERM, asking the RM and the
+	// staging delete (default 200 ms: the NodeManager sends SIGKILL about
+	// 250 ms after SIGTERM).
 	KillCleanupTimeout time.Duration
 }
 
@@ -52,8 +53,9 @@ type Result struct {
 // http://NM_HOST:port/), serve the JobManager with the YARN driver, run the
 // per-job or application job or wait for session jobs, then remove the
 // staging folder and unregister with SUCCEEDED, FAILED or KILLED. When ctx
-// ends first (SIGTERM: the application is killed) it deletes the staging
-// folder at once, logs after, and returns a Killed result. Every goroutine
+// ends first (SIGTERM) it deletes the staging folder at once if the RM
+// says the application was killed (appMaster.killed), logs after, and
+// returns a Killed result. Every goroutine
 // it starts has ended when it returns.
 func Run(ctx context.Context, opts Options) (Result, error) {
 	if opts.Config == nil || opts.Hadoop == nil {
@@ -203,7 +205,8 @@ func newAppMaster(opts Options) (*appMaster, error) {
 //   - the job ends, or a session is shut down: the job's final status;
 //   - the ResourceManager ends the attempt: an error, nothing removed;
 //   - ctx ends (SIGTERM): the staging folder is removed within
-//     KillCleanupTimeout, no unregistration, a Killed result.
+//     KillCleanupTimeout when the application was killed (killed), no
+//     unregistration, a Killed result.
 //
 // Every unregistering exit removes the staging folder first (finish). The
 // goroutines (driver, JobManager, endpoint, mode) are joined on every exit
@@ -293,7 +296,7 @@ func (a *appMaster) serve(ctx context.Context) (Result, error) {
 	}()
 	drvErr := make(chan error, 1)
 	outcome := make(chan Result, 1)
-	wg.Add(4)
+	wg.Add(5)
 	go func() { defer wg.Done(); drvErr <- drv.Run(runCtx) }()
 	go func() { defer wg.Done(); _ = jm.Run(runCtx) }()
 	go func() {
@@ -303,6 +306,17 @@ func (a *appMaster) serve(ctx context.Context) (Result, error) {
 		}
 	}()
 	go func() { defer wg.Done(); outcome <- a.runMode(runCtx) }()
+	go func() {
+		// Connect to the RM's client protocol now (authentication
+		// included): on SIGTERM killed has ~200 ms to ask it.
+		defer wg.Done()
+		if env.Attempts == 1 {
+			return
+		}
+		if _, err := a.attemptState(runCtx); err != nil {
+			a.log.Warn().Err(err).Msg("no attempt report from the ResourceManager; on SIGTERM the staging folder is kept (the client's sweep removes it)")
+		}
+	}()
 	a.log.Info().Str("address", advertised).Msg("JobManager serving")
 
 	var res Result
@@ -329,11 +343,17 @@ func (a *appMaster) serve(ctx context.Context) (Result, error) {
 
 // killed is the SIGTERM exit. The NodeManager follows SIGTERM with SIGKILL
 // within ~250 ms, so everything here fits in KillCleanupTimeout and is
-// logged after. In the last attempt the application ends: the staging
-// folder goes. In an earlier one SIGTERM may only end this attempt (its
-// NodeManager stops, the RM expired it): the folder and the job store stay
-// for the next attempt, unless the RM says this attempt was KILLED, which
-// it only is when the application is killed (yarn application -kill).
+// logged after. With a single attempt (yarn.application-attempts=1) YARN
+// never starts another, so SIGTERM ends the application: the staging
+// folder and the job store go. With more, SIGTERM alone does not say the
+// application ends: a NodeManager that stops kills its containers too (exit
+// status ABORTED), and YARN then starts another attempt that does not count
+// against the attempts, even after the "last" one; it needs both. So the
+// AM asks the RM for its attempt's state: KILLED, which the RM sets before
+// it stops the AM only when the application is killed (yarn application
+// -kill, a lifetime timeout), removes both; anything else, or no answer in
+// time, keeps them for the next attempt, or for the client's sweep when
+// none comes.
 func (a *appMaster) killed() Result {
 	staging, env := a.opts.Env.StagingDir, a.opts.Env
 	res := Result{Status: yarnrpc.FinalKilled, Diagnostics: "killed", Killed: true}
@@ -341,13 +361,13 @@ func (a *appMaster) killed() Result {
 	defer cancel()
 	var state yarnrpc.AttemptState
 	var asked error
-	if !env.LastAttempt() {
+	if env.Attempts > 1 {
 		state, asked = a.attemptState(dctx)
-		if state != yarnrpc.AttemptKilled {
-			a.log.Warn().Err(asked).Stringer("attempt_state", state).Str("staging", staging).Int("attempt", env.Attempt()).Int("attempts", env.Attempts).
-				Msg("SIGTERM, and the ResourceManager does not say the application was killed; kept the staging folder and the job store for the next attempt (the last attempt, or the client's sweep once the application ended, removes them)")
-			return res
-		}
+	}
+	if env.Attempts > 1 && state != yarnrpc.AttemptKilled {
+		a.log.Warn().Err(asked).Stringer("attempt_state", state).Str("staging", staging).Int("attempt", env.Attempt()).Int("attempts", env.Attempts).
+			Msg("SIGTERM, and the ResourceManager does not say the application was killed; kept the staging folder and the job store for another attempt (the client's sweep removes them once the application ended)")
+		return res
 	}
 	err := a.out.store.RemoveAll(dctx, staging)
 	var haErr error

@@ -261,6 +261,11 @@ func TestAppMasterExits(t *testing.T) {
 			every = min(2*every, 50*time.Millisecond)
 		}
 	}
+	// sigterm ends Run's ctx, as SIGTERM does, once the job runs.
+	sigterm := func(t *testing.T, c *api.Client, cancel context.CancelFunc) {
+		waitJob(t, c, api.JobRunning)
+		cancel()
+	}
 	cases := []amCase{
 		{name: "registration fails", mode: contract.ModeSession,
 			register: func(context.Context) (yarnrpc.RegisterResponse, error) {
@@ -306,45 +311,26 @@ func TestAppMasterExits(t *testing.T) {
 				}
 			},
 			wantStatus: yarnrpc.FinalSucceeded, wantDiag: "Floe session shut down: done for today", wantRemoved: true, wantFinish: true},
-		{name: "SIGTERM while a job runs", mode: contract.ModePerJob, tm: runTasks,
-			act: func(t *testing.T, c *api.Client, cancel context.CancelFunc) {
-				waitJob(t, c, api.JobRunning)
-				cancel()
-			},
+		{name: "SIGTERM on an application of a single attempt removes the staging folder: no attempt follows", mode: contract.ModePerJob,
+			tm: runTasks, act: sigterm,
 			wantStatus: yarnrpc.FinalKilled, wantDiag: "killed", wantKilled: true, wantRemoved: true},
-		{name: "SIGTERM on an attempt that is not the last keeps the staging folder", mode: contract.ModePerJob, tm: runTasks, attempts: 2,
-			act: func(t *testing.T, c *api.Client, cancel context.CancelFunc) {
-				waitJob(t, c, api.JobRunning)
-				cancel()
-			},
+		{name: "SIGTERM, and the RM says the attempt was KILLED: the application is killed, the staging folder goes", mode: contract.ModePerJob,
+			tm: runTasks, attempts: 2, reports: attemptIn(1, yarnrpc.AttemptKilled, nil), act: sigterm,
+			wantStatus: yarnrpc.FinalKilled, wantDiag: "killed", wantKilled: true, wantRemoved: true},
+		{name: "SIGTERM on the last attempt the RM says was KILLED removes the staging folder", mode: contract.ModePerJob, tm: runTasks,
+			attempt: 2, attempts: 2, reports: attemptIn(2, yarnrpc.AttemptKilled, nil), act: sigterm,
+			wantStatus: yarnrpc.FinalKilled, wantDiag: "killed", wantKilled: true, wantRemoved: true},
+		{name: "SIGTERM on an attempt the RM says is RUNNING (its NodeManager stops) keeps the staging folder", mode: contract.ModePerJob,
+			tm: runTasks, attempts: 2, reports: attemptIn(1, yarnrpc.AttemptRunning, nil), act: sigterm,
 			wantStatus: yarnrpc.FinalKilled, wantDiag: "killed", wantKilled: true},
-		{name: "SIGTERM on an attempt the RM says is running keeps the staging folder", mode: contract.ModePerJob, tm: runTasks, attempts: 2,
-			reports: attemptIn(yarnrpc.AttemptRunning, nil),
-			act: func(t *testing.T, c *api.Client, cancel context.CancelFunc) {
-				waitJob(t, c, api.JobRunning)
-				cancel()
-			},
+		{name: "SIGTERM on the last attempt the RM says is RUNNING keeps it too: after a NodeManager stop YARN starts an attempt that does not count",
+			mode: contract.ModePerJob, tm: runTasks, attempt: 2, attempts: 2, reports: attemptIn(2, yarnrpc.AttemptRunning, nil), act: sigterm,
 			wantStatus: yarnrpc.FinalKilled, wantDiag: "killed", wantKilled: true},
 		{name: "SIGTERM when the RM cannot say keeps the staging folder", mode: contract.ModePerJob, tm: runTasks, attempts: 2,
-			reports: attemptIn(yarnrpc.AttemptKilled, errors.New("connection refused")),
-			act: func(t *testing.T, c *api.Client, cancel context.CancelFunc) {
-				waitJob(t, c, api.JobRunning)
-				cancel()
-			},
+			reports: attemptIn(1, yarnrpc.AttemptKilled, errors.New("connection refused")), act: sigterm,
 			wantStatus: yarnrpc.FinalKilled, wantDiag: "killed", wantKilled: true},
-		{name: "SIGTERM on an attempt the RM says was killed removes the staging folder: the application is killed", mode: contract.ModePerJob,
-			tm: runTasks, attempts: 2, reports: attemptIn(yarnrpc.AttemptKilled, nil),
-			act: func(t *testing.T, c *api.Client, cancel context.CancelFunc) {
-				waitJob(t, c, api.JobRunning)
-				cancel()
-			},
-			wantStatus: yarnrpc.FinalKilled, wantDiag: "killed", wantKilled: true, wantRemoved: true},
-		{name: "SIGTERM on the last attempt removes the staging folder", mode: contract.ModePerJob, tm: runTasks, attempt: 2, attempts: 2,
-			act: func(t *testing.T, c *api.Client, cancel context.CancelFunc) {
-				waitJob(t, c, api.JobRunning)
-				cancel()
-			},
-			wantStatus: yarnrpc.FinalKilled, wantDiag: "killed", wantKilled: true, wantRemoved: true},
+		{name: "SIGTERM without an RM client for attempt reports keeps the staging folder", mode: contract.ModePerJob, tm: runTasks, attempts: 2,
+			act: sigterm, wantStatus: yarnrpc.FinalKilled, wantDiag: "killed", wantKilled: true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -458,15 +444,15 @@ func runAppMaster(t *testing.T, tc amCase, returned func()) (Result, *amRM, *fak
 	return res, rm, store
 }
 
-// attemptIn answers an attempt report for this test's AM attempt 1 with
-// state, or fails with err.
-func attemptIn(state yarnrpc.AttemptState, err error) attemptReports {
+// attemptIn answers the attempt report of attempt n with state, or fails
+// with err.
+func attemptIn(n int32, state yarnrpc.AttemptState, err error) attemptReports {
 	return func(_ context.Context, id yarnrpc.ApplicationAttemptID) (yarnrpc.ApplicationAttemptReport, error) {
 		if err != nil {
 			return yarnrpc.ApplicationAttemptReport{}, err
 		}
-		if id.Attempt != 1 {
-			return yarnrpc.ApplicationAttemptReport{}, fmt.Errorf("asked for %s, want attempt 1", id)
+		if id.Attempt != n {
+			return yarnrpc.ApplicationAttemptReport{}, fmt.Errorf("asked for %s, want attempt %d", id, n)
 		}
 		return yarnrpc.ApplicationAttemptReport{ID: id, State: state}, nil
 	}

@@ -41,16 +41,19 @@
 //     and POST /v1/cluster/shutdown cancels them and ends with SUCCEEDED.
 //   - At the end the AM stops the JobManager (its storage work drains),
 //     removes the staging folder and the job store, then unregisters. On
-//     SIGTERM (the NodeManager sends SIGKILL about 250 ms later) the last
-//     attempt (FLOE_APP_ATTEMPTS, from the client) deletes the staging
-//     folder and the job store at once over its already open HDFS
-//     connection and logs afterwards. An earlier attempt first asks the RM
-//     for its own attempt report: the RM marks an attempt KILLED (before it
-//     has the NodeManager stop the AM) only when the application is killed,
-//     and then the folder goes too; RUNNING or FAILED (its NodeManager
-//     stops, the RM expired it) or no answer in time keeps it for the next
-//     attempt, and the AM says so in its log. An AM that fails before
-//     unregistering leaves the folder for the client's sweep.
+//     SIGTERM (the NodeManager sends SIGKILL about 250 ms later) an
+//     application of a single attempt ends, and the AM deletes the staging
+//     folder and the job store at once over its already open connections
+//     and logs afterwards. With more attempts SIGTERM alone does not mean
+//     the application ends: a NodeManager that stops kills its containers
+//     too, and YARN starts another attempt that does not count against
+//     the attempts, even after the "last" one. So the AM asks the RM for
+//     its own attempt report: the RM marks an attempt KILLED (before it
+//     has the NodeManager stop the AM) only when the application is
+//     killed, and then both go; RUNNING or FAILED, or no answer in time,
+//     keeps them for that attempt, and the AM says so in its log. An AM
+//     that fails before unregistering leaves the folder for the client's
+//     sweep.
 //
 // # Failover (takeover.go, recovery.go, package jobstore)
 //

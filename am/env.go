@@ -134,7 +134,3 @@ func validJobID(id string) bool {
 // Attempt is this ApplicationMaster's attempt number (1 for the first),
 // from its container id.
 func (e ContainerEnv) Attempt() int { return max(1, int(e.Container.Attempt.Attempt)) }
-
-// LastAttempt reports whether no further ApplicationMaster attempt can
-// follow this one.
-func (e ContainerEnv) LastAttempt() bool { return e.Attempt() >= e.Attempts }

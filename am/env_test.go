@@ -75,15 +75,15 @@ func TestReadEnv(t *testing.T) {
 		})
 	}
 	// Attempts: this one is the first of FLOE_APP_ATTEMPTS (default 1).
-	if e, err := ReadEnv(func(k string) string { return full[k] }); err != nil || e.Attempts != 1 || e.Attempt() != 1 || !e.LastAttempt() {
+	if e, err := ReadEnv(func(k string) string { return full[k] }); err != nil || e.Attempts != 1 || e.Attempt() != 1 {
 		t.Fatalf("attempts by default: %+v, %v", e, err)
 	}
-	if e, err := ReadEnv(func(k string) string { return with("FLOE_APP_ATTEMPTS", "2")[k] }); err != nil || e.Attempts != 2 || e.LastAttempt() {
+	if e, err := ReadEnv(func(k string) string { return with("FLOE_APP_ATTEMPTS", "2")[k] }); err != nil || e.Attempts != 2 {
 		t.Fatalf("attempt 1 of 2: %+v, %v", e, err)
 	}
 	second := with("FLOE_APP_ATTEMPTS", "2")
 	second["CONTAINER_ID"] = "container_e02_1700000000000_0007_02_000001"
-	if e, err := ReadEnv(func(k string) string { return second[k] }); err != nil || e.Attempt() != 2 || !e.LastAttempt() {
+	if e, err := ReadEnv(func(k string) string { return second[k] }); err != nil || e.Attempt() != 2 {
 		t.Fatalf("attempt 2 of 2: %+v, %v", e, err)
 	}
 	// Without a job id the JobManager chooses one.

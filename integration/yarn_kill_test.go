@@ -58,6 +58,14 @@ func TestYarnExternalKill(t *testing.T) {
 			second := newRMClient(t, e.h, 30*time.Second)
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
+			if mode == "attempt 1 of 2" {
+				// What the AM asks on SIGTERM: a live attempt is RUNNING
+				// (so an AM its NodeManager stops keeps the folder).
+				id := yarnrpc.ApplicationAttemptID{App: app, Attempt: 1}
+				if rep, err := second.ApplicationAttemptReport(ctx, id); err != nil || rep.State != yarnrpc.AttemptRunning || rep.ID != id {
+					t.Errorf("attempt report of %s: %+v (%v), want RUNNING", id, rep, err)
+				}
+			}
 			if err := second.Kill(ctx, app, "integration test: external kill"); err != nil {
 				t.Fatal(err)
 			}
