@@ -197,10 +197,7 @@ func (s *Server) flinkJobMetrics(r *http.Request) (any, error) {
 		return nil, &httpError{http.StatusNotFound, err}
 	}
 	m := map[string]float64{}
-	s.metrics.mu.Lock()
-	g := s.metrics.jobs[id]
-	s.metrics.mu.Unlock()
-	if g != nil {
+	if g := s.metrics.job(id); g != nil {
 		g.VisitOwn(func(p metrics.Point) { metrics.Flatten(m, p) })
 	}
 	return metricQuery(r, m), nil

@@ -57,9 +57,10 @@ type Options struct {
 	Progress         io.Writer
 	ProgressInterval time.Duration
 	// PrometheusPorts, when set (metrics.reporter.prom.port, with Flink's
-	// Prometheus reporter configured), serves the TaskManagers' metrics
-	// (task, operator and user metrics, under Flink's names) on the first
-	// free port of that range while the job runs.
+	// Prometheus reporter configured), serves the JobManager's metrics
+	// (job uptime, restarts, checkpoints) and the TaskManagers' (task,
+	// operator and user metrics), under Flink's names, on the first free
+	// port of that range while the job runs.
 	PrometheusPorts string
 }
 
@@ -111,6 +112,13 @@ func Run(ctx context.Context, opts Options) error {
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); _ = jm.Run(runCtx) }()
+	if opts.PrometheusPorts != "" {
+		// The JobManager's metrics (uptime, restarts, checkpoints) next to
+		// the TaskManagers', which sample the registry's meters.
+		jmm := jobmanager.NewJobManagerMetrics(jm, drv.reg)
+		wg.Add(1)
+		go func() { defer wg.Done(); jmm.Run(runCtx, nil) }()
+	}
 	defer func() { stopAll(); wg.Wait(); drv.wait() }()
 
 	restart := api.RestartStrategy{Attempts: opts.RestartAttempts, DelayMillis: opts.RestartDelay.Milliseconds()}

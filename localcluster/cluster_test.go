@@ -189,7 +189,8 @@ func TestRunPrometheus(t *testing.T) {
 	testutil.WaitFor(t, 10*time.Second, "the port in the progress", func() bool {
 		return strings.Contains(out.String(), fmt.Sprintf("Prometheus metrics on port %d", port))
 	})
-	recordsOut := func() float64 {
+	// scrape sums the samples of metric whose labels contain label.
+	scrape := func(metric, label string) float64 {
 		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", port))
 		if err != nil {
 			return -1
@@ -198,17 +199,27 @@ func TestRunPrometheus(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		var sum float64
 		for _, line := range strings.Split(string(b), "\n") {
-			if strings.HasPrefix(line, "flink_taskmanager_job_task_numRecordsOut{") && strings.Contains(line, `task_name="Map"`) {
+			if (strings.HasPrefix(line, metric+"{") || strings.HasPrefix(line, metric+" ")) && strings.Contains(line, label) {
 				v, _ := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
 				sum += v
 			}
 		}
 		return sum
 	}
+	recordsOut := func() float64 { return scrape("flink_taskmanager_job_task_numRecordsOut", `task_name="Map"`) }
 	var first float64
 	testutil.WaitFor(t, 30*time.Second, "records out of Map in the scrape", func() bool { first = recordsOut(); return first > 0 })
 	testutil.WaitFor(t, 30*time.Second, "numRecordsOut rising", func() bool { return recordsOut() > first })
 	t.Logf("numRecordsOut of Map: %v, then %v", first, recordsOut())
+	// The JobManager's job metrics are there too: the running job's
+	// uptime rises.
+	uptime := func() float64 { return scrape("flink_jobmanager_job_uptime", `job_name="prom"`) }
+	var up float64
+	testutil.WaitFor(t, 30*time.Second, "the job's uptime in the scrape", func() bool { up = uptime(); return up > 0 })
+	testutil.WaitFor(t, 30*time.Second, "uptime rising", func() bool { return uptime() > up })
+	if n := scrape("flink_jobmanager_numRegisteredTaskManagers", ""); n < 1 {
+		t.Errorf("flink_jobmanager_numRegisteredTaskManagers = %v, want ≥ 1", n)
+	}
 	cancel()
 	<-finished
 	if c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second); err == nil {

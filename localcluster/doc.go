@@ -28,11 +28,11 @@
 // included, is the one Run returns.
 //
 // With Options.PrometheusPorts (stream sets it from Flink's
-// metrics.reporter.prom.* keys) the TaskManagers' metrics — task,
-// operator and user metrics, under Flink's Prometheus names — are served
-// while the job runs, as Flink's MiniCluster runs its reporters. The
-// JobManager-scope job metrics (uptime, restarts, checkpoint counts) are
-// the JobManager server's on a cluster; a local run has no server.
+// metrics.reporter.prom.* keys) the JobManager's metrics (job uptime,
+// restarts, checkpoint counts; jobmanager.JobManagerMetrics) and the
+// TaskManagers' — task, operator and user metrics — are served under
+// Flink's Prometheus names while the job runs, as Flink's MiniCluster runs
+// its reporters.
 //
 //	prog, err := env.Program("wordcount") // a stream.Environment
 //	err = localcluster.Run(ctx, localcluster.Options{Program: prog,

@@ -131,9 +131,14 @@
 // fields on its goroutine — records and bytes counted where the gate hands
 // them over and where RecordOutput writes buffers, time measured around
 // blocking waits and buffer hand-offs, never per record — and publishes
-// them at safe points and before it waits for input. Operators report
-// numRecordsIn for the chain head and numRecordsOut for operators with
-// network outputs; operators inside a chain report no counts (a count
-// there would cost a call per record). Watermark gauges read NoWatermark
-// until watermarks exist.
+// them at safe points and before it waits for input. The chain head
+// reports the task's numRecordsIn; an operator inside the chain reports
+// its own once its input counts the records, one add to a plain field per
+// record inside the operator's own function (OperatorContext.RecordsIn; a
+// wrapper would cost a call per record, more than the 3 % budget of
+// make bench). An operator whose input is the user's function itself
+// (ForEach, AddSink) does not count and reports none. numRecordsOut is
+// what an operator's chained consumers took plus its network outputs'
+// records, reported when every chained consumer counts. Watermark gauges read
+// NoWatermark until watermarks exist.
 package runtime

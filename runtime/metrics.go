@@ -8,14 +8,28 @@ import (
 )
 
 // taskMetrics are a task's figures (metrics.TaskIO) and the published
-// per-output record counts its operators report. The task goroutine adds
-// to plain fields per record and per buffer and publishes at safe points
-// and before waiting for input, so reporters never slow the record path.
+// per-output and per-operator record counts its operators report. The task
+// goroutine adds to plain fields per record and per buffer and publishes at
+// safe points and before waiting for input, so reporters never slow the
+// record path.
 type taskMetrics struct {
 	io    *metrics.TaskIO
 	group *metrics.Group
 	// outRecords[i] is outputs[i].Records as last published.
 	outRecords []atomic.Int64
+	// in and out are the operators' own counts by node index: the records
+	// into an operator (OperatorContext.RecordsIn) and out of its main
+	// output (OperatorContext.RecordsOut), for those that keep them.
+	in, out map[int]*opCount
+	// pred is the chained operator feeding each operator inside the chain.
+	pred map[int]int
+}
+
+// opCount is an operator's count: n is added to on the task goroutine,
+// pub is *n as last published.
+type opCount struct {
+	n   *int64
+	pub atomic.Int64
 }
 
 // initMetrics registers the task's metrics in opts.Metrics (a throwaway
@@ -29,38 +43,86 @@ func (t *task) initMetrics() {
 	t.m.io.Register(g)
 }
 
-// operatorGroup returns operator n's group with its I/O figures: the chain
-// head's input is the task's, an operator's output the records of its
-// network outputs. Counts inside a chain are not kept (they would cost a
-// call per record per operator); those operators report no I/O counts.
+// operatorGroup returns operator n's group, with its watermarks; its
+// record counts are registered once every operator is open
+// (registerRecordCounts).
 func (t *task) operatorGroup(n int) *metrics.Group {
 	op := t.g.Operators[n]
 	og := t.m.group.Child(metrics.ScopeOperator, metrics.Label{Key: metrics.VarOperatorID, Value: op.ID},
 		metrics.Label{Key: metrics.VarOperatorName, Value: op.Node.Name})
+	t.m.io.RegisterWatermarks(og)
+	return og
+}
+
+// countIn is OperatorContext.RecordsIn for operator n of this task.
+func (t *task) countIn(n int) *int64 {
+	c := new(int64)
+	t.m.in[n] = &opCount{n: c}
+	return c
+}
+
+// into is the published count of the records into operator n inside the
+// chain: its own, else what its chained predecessor says it emitted; nil
+// when neither counts (and for the head, whose input is the task's).
+func (t *task) into(n int) *opCount {
+	if c, ok := t.m.in[n]; ok {
+		return c
+	}
+	if p, ok := t.m.pred[n]; ok {
+		return t.m.out[p]
+	}
+	return nil
+}
+
+// registerRecordCounts adds numRecordsIn/Out (and their rates) to each
+// operator's group: the chain head's input is the task's; an operator
+// inside the chain reports the records into it (into); an operator's
+// output is what its chained consumers took plus the records of its
+// network outputs, reported when every chained consumer's count is known.
+func (t *task) registerRecordCounts(groups map[int]*metrics.Group) {
+	gauge := func(g *metrics.Group, name, rate string, f func() float64) {
+		g.Gauge(name, f)
+		g.Meter(rate, f)
+	}
 	io := t.m.io
-	if n == t.v.Operators[0] && !t.v.Source {
-		og.Gauge(metrics.NumRecordsIn, func() float64 { r, _, _, _ := io.Published(); return float64(r) })
-		og.Meter(metrics.NumRecordsInPerSecond, func() float64 { r, _, _, _ := io.Published(); return float64(r) })
-	}
-	var outs []int
-	for i, o := range t.outputs {
-		if o.Edge.FromNode == n {
-			outs = append(outs, i)
+	for _, n := range t.v.Operators {
+		og := groups[n]
+		if n == t.v.Operators[0] {
+			if !t.v.Source {
+				gauge(og, metrics.NumRecordsIn, metrics.NumRecordsInPerSecond, func() float64 { r, _, _, _ := io.Published(); return float64(r) })
+			}
+		} else if c := t.into(n); c != nil {
+			gauge(og, metrics.NumRecordsIn, metrics.NumRecordsInPerSecond, func() float64 { return float64(c.pub.Load()) })
 		}
-	}
-	if len(outs) > 0 {
-		sum := func() float64 {
+		var outs []int
+		for i, o := range t.outputs {
+			if o.Edge.FromNode == n {
+				outs = append(outs, i)
+			}
+		}
+		var chained []*opCount
+		for _, to := range t.tm.chainOut[n] {
+			c := t.into(to)
+			if c == nil {
+				chained, outs = nil, nil // a consumer nobody counts for: no total
+				break
+			}
+			chained = append(chained, c)
+		}
+		if len(outs) == 0 && len(chained) == 0 {
+			continue
+		}
+		gauge(og, metrics.NumRecordsOut, metrics.NumRecordsOutPerSecond, func() float64 {
 			var s int64
 			for _, i := range outs {
 				s += t.m.outRecords[i].Load()
 			}
+			for _, c := range chained {
+				s += c.pub.Load()
+			}
 			return float64(s)
-		}
-		og.Gauge(metrics.NumRecordsOut, sum)
-		og.Meter(metrics.NumRecordsOutPerSecond, sum)
+		})
 	}
-	io.RegisterWatermarks(og)
-	return og
 }
 
 // publish makes the task's figures visible to reporters.
@@ -73,6 +135,12 @@ func (t *task) publish() {
 		if i < len(t.m.outRecords) { // not yet made when building failed
 			t.m.outRecords[i].Store(o.Records)
 		}
+	}
+	for _, c := range t.m.in {
+		c.pub.Store(*c.n)
+	}
+	for _, c := range t.m.out {
+		c.pub.Store(*c.n)
 	}
 	io := t.m.io
 	io.RecordsOut, io.BytesOut, io.BackPressuredNanos = recs, bytes, bp

@@ -32,6 +32,34 @@ type OperatorContext struct {
 	// Metrics is the operator's metric group (Flink's operator scope):
 	// user code registers its counters, gauges and histograms here.
 	Metrics *metrics.Group
+	// task and node locate the operator's counts (RecordsIn,
+	// RecordsOut); task is nil outside a task.
+	task *task
+	node int
+}
+
+// RecordsIn returns the count an operator's typed input (Input) adds one
+// to per record, inside the operator's own function (a wrapper around it
+// would cost a call per record). Inside a chain the task publishes it as
+// the operator's numRecordsIn, and as numRecordsOut of the operator
+// feeding it. Only the task goroutine touches it. For a chain head (its
+// input counted where records arrive) and outside a task nobody reads it.
+func (oc OperatorContext) RecordsIn() *int64 {
+	if oc.task == nil {
+		return new(int64)
+	}
+	return oc.task.countIn(oc.node)
+}
+
+// RecordsOut tells the task that count (added to on the task goroutine)
+// is how many records the operator emitted on its main output: its
+// RecordsIn for a one-to-one operator (Map), what a Filter kept. A chained
+// consumer that does not count its own input (ForEach, whose input is the
+// user's function) then reports that as its numRecordsIn.
+func (oc OperatorContext) RecordsOut(count *int64) {
+	if oc.task != nil {
+		oc.task.m.out[oc.node] = &opCount{n: count}
+	}
 }
 
 // Operator is one running operator instance inside a chain. Chained

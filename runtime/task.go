@@ -173,6 +173,8 @@ func (t *task) build(ctx context.Context) error {
 		netOut[e.FromNode] = append(netOut[e.FromNode], o)
 	}
 	t.m.outRecords = make([]atomic.Int64, len(t.outputs))
+	t.m.in, t.m.out, t.m.pred = map[int]*opCount{}, map[int]*opCount{}, map[int]int{}
+	groups := map[int]*metrics.Group{}
 	// Downstream first, so every operator's consumers exist when it opens.
 	for i := len(t.v.Operators) - 1; i >= 0; i-- {
 		n := t.v.Operators[i]
@@ -183,6 +185,7 @@ func (t *task) build(ctx context.Context) error {
 				outs.Chained = append(outs.Chained, t.ops[ce.To].Input())
 				outs.ChainedTo = append(outs.ChainedTo, ce.To)
 				t.tm.chainOut[n] = append(t.tm.chainOut[n], ce.To)
+				t.m.pred[ce.To] = n
 			}
 		}
 		outs.Network = netOut[n]
@@ -195,19 +198,22 @@ func (t *task) build(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("output of %q: %w", op.Node.Name, err)
 		}
+		groups[n] = t.operatorGroup(n)
 		inst, err := f.Open(OperatorContext{
 			Job: opts.Job, Attempt: opts.Attempt, Operator: op, Subtask: opts.Subtask,
 			Parallelism: t.v.Parallelism, MaxParallelism: g.MaxParallelism, Vertex: t.v.Index,
 			Checkpointing: opts.Checkpointing, Restore: opts.Restore.forOperator(op.ID),
 			Logger:  opts.Logger.With().Str("operator", op.Node.Name).Int("subtask", opts.Subtask).Logger(),
 			Time:    &TimeContext{t: t.tm.time, node: n},
-			Metrics: t.operatorGroup(n),
+			Metrics: groups[n],
+			task:    t, node: n,
 		}, out)
 		if err != nil {
 			return fmt.Errorf("open %q: %w", op.Node.Name, err)
 		}
 		t.ops[n] = inst
 	}
+	t.registerRecordCounts(groups)
 	t.current = t.v.Name
 	return nil
 }

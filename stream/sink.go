@@ -48,14 +48,18 @@ func addSink[T any](in Stream[T], name string, open func(oc runtime.OperatorCont
 // calls fn from its own goroutine.
 func ForEach[T any](in Stream[T], fn func(T)) Sink {
 	return addSink(in, "ForEach", func(runtime.OperatorContext) (*instance[T], error) {
+		// fn itself is the input: counting here would wrap it, a call
+		// per record. Its numRecordsIn is what the operator feeding it
+		// emitted, when that one counts (OperatorContext.RecordsOut).
 		return &instance[T]{in: fn}, nil
 	})
 }
 
 // Discard is a sink that drops every record (for benchmarks).
 func (s Stream[T]) Discard() Sink {
-	return addSink(s, "Discard", func(runtime.OperatorContext) (*instance[T], error) {
-		return &instance[T]{in: func(T) {}}, nil
+	return addSink(s, "Discard", func(oc runtime.OperatorContext) (*instance[T], error) {
+		n := oc.RecordsIn()
+		return &instance[T]{in: func(T) { *n++ }}, nil
 	})
 }
 
@@ -70,7 +74,9 @@ func (s Stream[T]) Print() Sink {
 			prefix = strconv.Itoa(oc.Subtask+1) + "> "
 		}
 		var line []byte
+		n := oc.RecordsIn()
 		return &instance[T]{in: func(v T) {
+			*n++
 			line = appendText(append(line[:0], prefix...), v)
 			line = append(line, '\n')
 			env.printMu.Lock()
@@ -138,6 +144,7 @@ func FileSink[T any](in Stream[T], dir string, opts FileSinkOptions) Sink {
 			return nil, fmt.Errorf("subtask %d: %w", oc.Subtask, err)
 		}
 		finished := false
+		n := oc.RecordsIn()
 		return &instance[T]{
 			snapshot: func(ctx context.Context, cp runtime.CheckpointMeta) (runtime.OperatorSnapshot, error) {
 				b, err := s.Snapshot(ctx, cp.ID)
@@ -145,6 +152,7 @@ func FileSink[T any](in Stream[T], dir string, opts FileSinkOptions) Sink {
 			},
 			complete: func(id int64) error { return s.NotifyCheckpointComplete(ctx, id) },
 			in: func(v T) {
+				*n++
 				if err := s.Write(ctx, v); err != nil {
 					panic(err)
 				}
@@ -187,8 +195,8 @@ func startSink[T any](ctx context.Context, s *TwoPhaseCommitSink[T], oc runtime.
 // parallel instance that received the record.
 func ForEachSubtask[T any](in Stream[T], fn func(subtask int, v T)) Sink {
 	return addSink(in, "ForEach", func(oc runtime.OperatorContext) (*instance[T], error) {
-		sub := oc.Subtask
-		return &instance[T]{in: func(v T) { fn(sub, v) }}, nil
+		sub, n := oc.Subtask, oc.RecordsIn()
+		return &instance[T]{in: func(v T) { *n++; fn(sub, v) }}, nil
 	})
 }
 
@@ -202,7 +210,7 @@ func AddSink[T any](in Stream[T], name string, open func(subtask int) (write fun
 		if err != nil {
 			return nil, err
 		}
-		inst := &instance[T]{in: write}
+		inst := &instance[T]{in: write} // uncounted, as ForEach's fn
 		if end != nil {
 			inst.finish = func(ctx context.Context) error {
 				if runtime.StoppedWithSavepoint(ctx) {

@@ -7,8 +7,10 @@ import (
 // Map applies fn to every record.
 func Map[I, O any](in Stream[I], fn func(I) O) Stream[O] {
 	c := codecFor[O](in.env, "Map")
-	n := addOperator(in, "map", "Map", c, func(_ runtime.OperatorContext, emit func(O)) (*instance[I], error) {
-		return &instance[I]{in: func(v I) { emit(fn(v)) }}, nil
+	n := addOperator(in, "map", "Map", c, func(oc runtime.OperatorContext, emit func(O)) (*instance[I], error) {
+		n := oc.RecordsIn()
+		oc.RecordsOut(n) // one out per record in
+		return &instance[I]{in: func(v I) { *n++; emit(fn(v)) }}, nil
 	})
 	return newStream(in.env, n, c)
 }
@@ -16,17 +18,22 @@ func Map[I, O any](in Stream[I], fn func(I) O) Stream[O] {
 // FlatMap calls fn for every record; fn emits any number of results.
 func FlatMap[I, O any](in Stream[I], fn func(v I, emit func(O))) Stream[O] {
 	c := codecFor[O](in.env, "FlatMap")
-	n := addOperator(in, "flatmap", "FlatMap", c, func(_ runtime.OperatorContext, emit func(O)) (*instance[I], error) {
-		return &instance[I]{in: func(v I) { fn(v, emit) }}, nil
+	n := addOperator(in, "flatmap", "FlatMap", c, func(oc runtime.OperatorContext, emit func(O)) (*instance[I], error) {
+		n := oc.RecordsIn()
+		return &instance[I]{in: func(v I) { *n++; fn(v, emit) }}, nil
 	})
 	return newStream(in.env, n, c)
 }
 
 // Filter keeps the records for which keep returns true.
 func (s Stream[T]) Filter(keep func(T) bool) Stream[T] {
-	n := addOperator(s, "filter", "Filter", s.codec, func(_ runtime.OperatorContext, emit func(T)) (*instance[T], error) {
+	n := addOperator(s, "filter", "Filter", s.codec, func(oc runtime.OperatorContext, emit func(T)) (*instance[T], error) {
+		n, kept := oc.RecordsIn(), new(int64)
+		oc.RecordsOut(kept)
 		return &instance[T]{in: func(v T) {
+			*n++
 			if keep(v) {
+				*kept++
 				emit(v)
 			}
 		}}, nil
