@@ -96,6 +96,16 @@ func TestYarnMetricsPrometheus(t *testing.T) {
 	if user <= 0 {
 		t.Errorf("user counter recordsSeen not in the scrape (or zero)")
 	}
+	// Map runs chained behind the source: its own input count is there.
+	var mapIn float64
+	for name, v := range all {
+		if strings.HasPrefix(name, "flink_taskmanager_job_task_operator_numRecordsIn{") && strings.Contains(name, `operator_name="Map"`) {
+			mapIn += v
+		}
+	}
+	if mapIn <= 0 {
+		t.Errorf("numRecordsIn of the chained Map not in the scrape (or zero)")
+	}
 
 	// The same user metric through the REST API (vertex metrics).
 	var d api.FlinkJobDetails
