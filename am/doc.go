@@ -128,8 +128,9 @@
 //   - A ResourceManager restart (work-preserving) is survived: failed
 //     heartbeats are retried, the AMRMClient registers again when the new RM
 //     does not know the attempt and re-sends its asks, and the TaskManagers
-//     keep running. Only ApplicationAttemptNotFound or AM_SHUTDOWN end the
-//     loop (ErrAttemptOver).
+//     keep running. Only ApplicationAttemptNotFound, AM_SHUTDOWN or the
+//     RM refusing the AMRMToken of an attempt it dropped (a zombie AM
+//     resumed after its attempt ended) end the loop (ErrAttemptOver).
 //
 // # Example
 //

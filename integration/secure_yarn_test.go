@@ -116,6 +116,37 @@ func secureYarn(t *testing.T, protection string) {
 		e.waitStagingGone(t, app, 30*time.Second)
 	})
 
+	// yarn application -kill of an application of 2 attempts: the AM asks
+	// the RM, over Kerberos with the shipped keytab or with the RM
+	// delegation token the client gave it, whether its attempt was killed,
+	// and removes the staging folder (TestYarnExternalKill's "attempt 1 of
+	// 2" on the secure cluster).
+	for _, how := range []string{"keytab", "token"} {
+		t.Run("killed session of 2 attempts, RM asked with the "+how, func(t *testing.T) {
+			args := []string{"yarn-session", "-d", e.props(), "-Dyarn.tags=" + e.tag, "-Dyarn.application-attempts=2"}
+			if how == "keytab" {
+				args = append(args, keytab...)
+			}
+			out, err := e.floeEnv(t, 3*time.Minute, "", env, args...)
+			if err != nil {
+				t.Fatalf("yarn-session -d: %v", err)
+			}
+			app := ycAppIDIn(t, out)
+			e.killAtEnd(t, app)
+			e.jobManager(t, app)
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			if err := e.rm.Kill(ctx, app, "integration test: kill on the secure cluster"); err != nil {
+				t.Fatal(err)
+			}
+			e.waitAppEnd(t, app, time.Minute)
+			e.waitStagingGone(t, app, 30*time.Second)
+			if log := e.amLog(app); !strings.Contains(log, `"attempt_state":"KILLED"`) || !strings.Contains(log, "removed the staging folder") {
+				t.Errorf("the AM did not learn from the RM that it was killed:\n%s", log)
+			}
+		})
+	}
+
 	t.Run("application", func(t *testing.T) {
 		dir := e.testDir(t)
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

@@ -251,6 +251,10 @@ func TestAllocateStopsOnAttemptNotFoundAndShutdown(t *testing.T) {
 	}{
 		{"attempt not found", remote("org.apache.hadoop.yarn.exceptions.ApplicationAttemptNotFoundException", "Application attempt appattempt_1_0001_000001 doesn't exist in ApplicationMasterService cache."), nil, ErrAttemptNotFound},
 		{"AM_SHUTDOWN", nil, &pb.AllocateResponseProto{AMCommand: pb.AMCommandProto_AM_SHUTDOWN.Enum()}, ErrAMShutdown},
+		// A zombie AM's next connection after its attempt ended (the RM
+		// dropped its AMRMToken).
+		{"AMRMToken of an ended attempt", &RemoteError{Class: "org.apache.hadoop.security.token.SecretManager$InvalidToken",
+			Message: "appattempt_1_0001_000001 not found in AMRMTokenSecretManager.", Fatal: true}, nil, ErrAttemptNotFound},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -267,6 +271,17 @@ func TestAllocateStopsOnAttemptNotFoundAndShutdown(t *testing.T) {
 				t.Fatalf("got %v, want %v", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestInvalidAMRMTokenIsNotAttemptOver: an AMRMToken of a key the RM rolled
+// past is an invalid token, not an ended attempt.
+func TestInvalidAMRMTokenIsNotAttemptOver(t *testing.T) {
+	rolled := &RemoteError{Class: "org.apache.hadoop.security.token.SecretManager$InvalidToken",
+		Message: "Invalid AMRMToken from appattempt_1_0001_000001", Fatal: true}
+	if errors.Is(rolled, ErrAttemptNotFound) || !errors.Is(rolled, ErrInvalidToken) {
+		t.Errorf("%v: attempt not found %v, invalid token %v; want false, true", rolled,
+			errors.Is(rolled, ErrAttemptNotFound), errors.Is(rolled, ErrInvalidToken))
 	}
 }
 

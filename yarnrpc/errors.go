@@ -77,8 +77,16 @@ func (e *RemoteError) Error() string {
 }
 
 // Is reports whether target is the sentinel for e's Java class.
+//
+// An InvalidToken saying "<attempt> not found in AMRMTokenSecretManager" is
+// also ErrAttemptNotFound: the RM drops an attempt's AMRMToken when the
+// attempt ends, so that is how an AM that was paused past its end (a
+// zombie) learns it, on its next connection.
 func (e *RemoteError) Is(target error) bool {
 	s := sentinelForClass(simpleClassName(e.Class))
+	if target == ErrAttemptNotFound && s == ErrInvalidToken && strings.Contains(e.Message, "not found in AMRMTokenSecretManager") {
+		return true
+	}
 	return s != nil && s == target
 }
 
