@@ -3,7 +3,6 @@ package integration
 import (
 	"context"
 	"math/rand"
-	"os"
 	"syscall"
 	"testing"
 	"time"
@@ -19,13 +18,18 @@ import (
 // random order. The output is exact, and afterwards no application,
 // container or staging folder is left.
 //
-// It restarts the RM and stops a NodeManager, so it runs only with
-// FLOE_CHAOS=1, when nothing else uses the cluster.
+// It restarts the RM and stops a NodeManager; the integration tests run
+// one at a time (-p 1, no t.Parallel), and the cluster is whole again
+// when it ends.
 func TestYarnChaos(t *testing.T) {
-	if os.Getenv("FLOE_CHAOS") == "" {
-		t.Skip("set FLOE_CHAOS=1 to run the chaos test (it restarts the ResourceManager and stops a NodeManager)")
-	}
 	e := newYC(t)
+	t.Cleanup(func() {
+		// Whole again for the tests after this one, even when it failed
+		// between a daemon's stop and start (no-ops when running).
+		for _, args := range [][]string{{"start-rm"}, {"start-nm", "1"}, {"start-nm", "2"}} {
+			e.c.Run(t, args...)
+		}
+	})
 	dir := e.testDir(t)
 	// 2 source subtasks at 100 lines/s: about 6 minutes of input.
 	input := ledgercheck.Generate(72000, 60, 1300)
