@@ -12,10 +12,10 @@ import (
 )
 
 // jmMetrics are the control server's metrics: the JobManager's
-// (JobManagerMetrics) in reg, its Prometheus endpoint when configured, and
+// (Metrics) in reg, its Prometheus endpoint when configured, and
 // the TaskManagers' reports.
 type jmMetrics struct {
-	*JobManagerMetrics
+	*Metrics
 	reg  *metrics.Registry
 	prom *metrics.Reporter // nil when off
 	// promPorts is metrics.reporter.prom.port when the reporter is on;
@@ -32,7 +32,7 @@ const metricsInterval = 2 * time.Second
 // configuration turns it on, binds its Prometheus endpoint.
 func (s *Server) initMetrics() error {
 	reg := metrics.NewRegistry()
-	s.metrics = &jmMetrics{JobManagerMetrics: NewJobManagerMetrics(s.jm, reg), reg: reg, store: newMetricStore()}
+	s.metrics = &jmMetrics{Metrics: NewMetrics(s.jm, reg), reg: reg, store: newMetricStore()}
 	if s.opts.Config == nil {
 		return nil
 	}

@@ -9,13 +9,13 @@ import (
 	"github.com/floe-yarn/floe/metrics"
 )
 
-// JobManagerMetrics are a JobManager's metrics under Flink's names: scope
+// Metrics are a JobManager's metrics under Flink's names: scope
 // jobmanager (TaskManagers, slots, running jobs, the process) and a
 // jobmanager.job group per unfinished job (uptime, restarts, checkpoint
 // figures), which Run keeps. The control server serves them over REST and
 // Prometheus; a local run (package localcluster) puts them in the registry
 // of its in-process TaskManagers.
-type JobManagerMetrics struct {
+type Metrics struct {
 	jm   *JobManager
 	root *metrics.Group
 
@@ -23,9 +23,9 @@ type JobManagerMetrics struct {
 	jobs map[string]*metrics.Group // groups of the unfinished jobs
 }
 
-// NewJobManagerMetrics registers jm's metrics in reg.
-func NewJobManagerMetrics(jm *JobManager, reg *metrics.Registry) *JobManagerMetrics {
-	m := &JobManagerMetrics{jm: jm, root: reg.Root(metrics.ScopeJobManager), jobs: map[string]*metrics.Group{}}
+// NewMetrics registers jm's metrics in reg.
+func NewMetrics(jm *JobManager, reg *metrics.Registry) *Metrics {
+	m := &Metrics{jm: jm, root: reg.Root(metrics.ScopeJobManager), jobs: map[string]*metrics.Group{}}
 	metrics.RegisterProcess(m.root)
 	o := func() api.Overview { return jm.Overview() }
 	m.root.Gauge(metrics.NumRegisteredTaskManagers, func() float64 { return float64(o().TaskManagers) })
@@ -37,7 +37,7 @@ func NewJobManagerMetrics(jm *JobManager, reg *metrics.Registry) *JobManagerMetr
 
 // Run keeps the job groups (SyncJobs) every metricsInterval, calling also
 // (may be nil) after each, until ctx ends.
-func (m *JobManagerMetrics) Run(ctx context.Context, also func()) {
+func (m *Metrics) Run(ctx context.Context, also func()) {
 	t := time.NewTicker(metricsInterval)
 	defer t.Stop()
 	for {
@@ -56,7 +56,7 @@ func (m *JobManagerMetrics) Run(ctx context.Context, also func()) {
 // SyncJobs adds a group (scope jobmanager.job) for every unfinished job
 // and closes the groups of jobs that ended, as Flink drops a job's metrics
 // when it ends.
-func (m *JobManagerMetrics) SyncJobs() {
+func (m *Metrics) SyncJobs() {
 	live := map[string]bool{}
 	for _, j := range m.jm.Jobs() {
 		if j.State.Terminal() {
@@ -86,7 +86,7 @@ func (m *JobManagerMetrics) SyncJobs() {
 }
 
 // job returns the group of unfinished job id (nil: none).
-func (m *JobManagerMetrics) job(id string) *metrics.Group {
+func (m *Metrics) job(id string) *metrics.Group {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.jobs[id]

@@ -115,7 +115,7 @@ func Run(ctx context.Context, opts Options) error {
 	if opts.PrometheusPorts != "" {
 		// The JobManager's metrics (uptime, restarts, checkpoints) next to
 		// the TaskManagers', which sample the registry's meters.
-		jmm := jobmanager.NewJobManagerMetrics(jm, drv.reg)
+		jmm := jobmanager.NewMetrics(jm, drv.reg)
 		wg.Add(1)
 		go func() { defer wg.Done(); jmm.Run(runCtx, nil) }()
 	}

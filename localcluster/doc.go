@@ -29,7 +29,7 @@
 //
 // With Options.PrometheusPorts (stream sets it from Flink's
 // metrics.reporter.prom.* keys) the JobManager's metrics (job uptime,
-// restarts, checkpoint counts; jobmanager.JobManagerMetrics) and the
+// restarts, checkpoint counts; jobmanager.Metrics) and the
 // TaskManagers' — task, operator and user metrics — are served under
 // Flink's Prometheus names while the job runs, as Flink's MiniCluster runs
 // its reporters.
