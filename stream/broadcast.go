@@ -197,6 +197,7 @@ func KeyedBroadcastProcess[A any, K comparable, B, S, O any](c BroadcastConnecte
 	sc := codecFor[S](env, "KeyedBroadcastProcess state")
 	descs := c.bs.descs
 	n := addCoOperator(c.ks.s, c.bs.s, "broadcastprocess", "KeyedBroadcastProcess", oc, func(rc runtime.OperatorContext, emit func(O), sides sideOutputs) (*coInstance[A, B], error) {
+		emit = countedEmit(rc, emit)
 		bc, err := openBroadcast(context.Background(), rc, descs)
 		if err != nil {
 			return nil, fmt.Errorf("KeyedBroadcastProcess: %w", err)

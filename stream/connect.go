@@ -73,6 +73,7 @@ func (f CoProcessFuncs[A, B, O]) ProcessElement2(ctx *CoContext, v B, emit func(
 func CoProcess[A, B, O any](c ConnectedStreams[A, B], fn CoProcessFunction[A, B, O]) Stream[O] {
 	oc := codecFor[O](c.a.env, "CoProcess")
 	n := addCoOperator(c.a, c.b, "coprocess", "CoProcess", oc, func(rc runtime.OperatorContext, emit func(O), sides sideOutputs) (*coInstance[A, B], error) {
+		emit = countedEmit(rc, emit)
 		ctx := &CoContext{sub: rc.Subtask, tc: rc.Time, sideOutputs: sides}
 		return &coInstance[A, B]{
 			instance: &instance[A]{in: func(v A) { fn.ProcessElement1(ctx, v, emit) }},

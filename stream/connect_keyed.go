@@ -71,6 +71,7 @@ func KeyedCoProcess[A, B any, K comparable, S, O any](c KeyedConnectedStreams[A,
 	oc := codecFor[O](env, "KeyedCoProcess")
 	sc := codecFor[S](env, "KeyedCoProcess state")
 	n := addCoOperator(c.a.s, c.b.s, "coprocess", "KeyedCoProcess", oc, func(rc runtime.OperatorContext, emit func(O), sides sideOutputs) (*coInstance[A, B], error) {
+		emit = countedEmit(rc, emit)
 		kc, err := openKeyedCore[K](env, rc, sides, sc, "KeyedCoProcess")
 		if err != nil {
 			return nil, err

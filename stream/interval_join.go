@@ -121,6 +121,7 @@ func IntervalJoinProcess[A, B any, K comparable, O any](j IntervalJoinedStreams[
 	bcs := codecFor[[]B](env, name+" buffer")
 	ka, kb := j.a.key, j.b.key
 	n := addCoOperator(j.a.s, j.b.s, "join", name, oc, func(rc runtime.OperatorContext, emit func(O), sides sideOutputs) (*coInstance[A, B], error) {
+		emit = countedEmit(rc, emit)
 		op, err := openIntervalJoin[A, B, K, O](env, rc, name, acs, bcs)
 		if err != nil {
 			return nil, err

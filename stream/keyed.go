@@ -41,6 +41,7 @@ func Reduce[T any, K comparable](ks KeyedStream[T, K], fn func(acc, v T) T) Stre
 	in := ks.s
 	env := in.env
 	n := addOperator(in, "reduce", "Reduce", in.codec, func(oc runtime.OperatorContext, emit func(T)) (*instance[T], error) {
+		emit = countedEmit(oc, emit)
 		st, err := openKeyedValue[K, T](context.Background(), env, oc, "Reduce")
 		if err != nil {
 			return nil, err
@@ -97,6 +98,7 @@ func ProcessWithEnd[T any, K comparable, S, O any](ks KeyedStream[T, K], fn func
 	oc := codecFor[O](in.env, "Process")
 	env := in.env
 	n := addOperator(in, "process", "KeyedProcess", oc, func(rc runtime.OperatorContext, emit func(O)) (*instance[T], error) {
+		emit = countedEmit(rc, emit)
 		st, err := openKeyedValue[K, S](context.Background(), env, rc, "Process")
 		if err != nil {
 			return nil, err

@@ -182,6 +182,7 @@ func KeyedProcess[T any, K comparable, S, O any](ks KeyedStream[T, K], fn KeyedP
 	n := env.addNode("process", "KeyedProcess", typeName[O]())
 	env.nodes[n].factory = &factory[T, O]{env: env, node: n, in: in.codec, out: oc,
 		openSide: func(rc runtime.OperatorContext, emit func(O), sides sideOutputs) (*instance[T], error) {
+			emit = countedEmit(rc, emit)
 			kb, err := openKeyedBackend[K](context.Background(), env, rc, "KeyedProcess")
 			if err != nil {
 				return nil, err

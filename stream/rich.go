@@ -97,6 +97,7 @@ func MapWith[I, O any](in Stream[I], open func(rc *RuntimeContext) (func(I) O, e
 func FlatMapWith[I, O any](in Stream[I], open func(rc *RuntimeContext) (func(v I, emit func(O)), error)) Stream[O] {
 	c := codecFor[O](in.env, "FlatMapWith")
 	n := addOperator(in, "flatmap", "FlatMap", c, func(oc runtime.OperatorContext, emit func(O)) (*instance[I], error) {
+		emit = countedEmit(oc, emit)
 		fn, rc, err := openRich(oc, "FlatMap", open)
 		if err != nil {
 			return nil, err

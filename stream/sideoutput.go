@@ -56,8 +56,12 @@ func SideOutput[T, O any](in Stream[O], tag OutputTag[T]) Stream[T] {
 	}
 	c := codecFor[T](env, "SideOutput "+tag.name)
 	n := env.addNode("sideoutput", "SideOutput "+tag.name, typeName[T]())
-	env.nodes[n].factory = &factory[T, T]{env: env, node: n, in: c, out: c, open: func(_ runtime.OperatorContext, emit func(T)) (*instance[T], error) {
-		return &instance[T]{in: emit}, nil
+	env.nodes[n].factory = &factory[T, T]{env: env, node: n, in: c, out: c, open: func(oc runtime.OperatorContext, emit func(T)) (*instance[T], error) {
+		// Counted here (a call per side record): the operator emitting
+		// the side output counts only its main output.
+		n := oc.RecordsIn()
+		oc.RecordsOut(n) // one out per record in
+		return &instance[T]{in: func(v T) { *n++; emit(v) }}, nil
 	}}
 	env.edges = append(env.edges, graphEdge(in.node, n))
 	env.sideEdges[[2]int{in.node, n}] = sideEdge{tag: tag.name, emitter: func(chained []any, network []*runtime.RecordOutput) (any, error) {

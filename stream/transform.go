@@ -19,6 +19,7 @@ func Map[I, O any](in Stream[I], fn func(I) O) Stream[O] {
 func FlatMap[I, O any](in Stream[I], fn func(v I, emit func(O))) Stream[O] {
 	c := codecFor[O](in.env, "FlatMap")
 	n := addOperator(in, "flatmap", "FlatMap", c, func(oc runtime.OperatorContext, emit func(O)) (*instance[I], error) {
+		emit = countedEmit(oc, emit)
 		n := oc.RecordsIn()
 		return &instance[I]{in: func(v I) { *n++; fn(v, emit) }}, nil
 	})

@@ -140,6 +140,7 @@ func addCoWindow[A, B any, K comparable, O any](cw CoWindowedStreams[A, B, K], n
 		fn(ctx, as, bs, out)
 	}
 	n := addCoOperator(cw.a.s, cw.b.s, "window", name, oc, func(rc runtime.OperatorContext, emit func(O), sides sideOutputs) (*coInstance[A, B], error) {
+		emit = countedEmit(rc, emit)
 		op, err := openWindowOp[joinItem[A, B], K](env, rc, name, spec, ic, nil, contents, nil, result, emit, sides)
 		if err != nil {
 			return nil, err

@@ -181,6 +181,7 @@ func addWindow[T any, K comparable, ACC, O any](ws WindowedStream[T, K], name st
 	n := env.addNode("window", name, typeName[O]())
 	env.nodes[n].factory = &factory[T, O]{env: env, node: n, in: in.codec, out: outCodec,
 		openSide: func(rc runtime.OperatorContext, emit func(O), sides sideOutputs) (*instance[T], error) {
+			emit = countedEmit(rc, emit)
 			op, err := openWindowOp[T, K](env, rc, name, spec, in.codec, accCodec, contents, fold, result, emit, sides)
 			if err != nil {
 				return nil, err
