@@ -132,13 +132,16 @@
 // them over and where RecordOutput writes buffers, time measured around
 // blocking waits and buffer hand-offs, never per record — and publishes
 // them at safe points and before it waits for input. The chain head
-// reports the task's numRecordsIn; an operator inside the chain reports
-// its own once its input counts the records, one add to a plain field per
+// reports the task's numRecordsIn. An operator inside the chain reports
+// its own once its input counts the records: one add to a plain field per
 // record inside the operator's own function (OperatorContext.RecordsIn; a
-// wrapper would cost a call per record, more than the 3 % budget of
-// make bench). An operator whose input is the user's function itself
-// (ForEach, AddSink) does not count and reports none. numRecordsOut is
-// what an operator's chained consumers took plus its network outputs'
-// records, reported when every chained consumer counts. Watermark gauges read
+// wrapper around the function would cost a call per record, more than the
+// 3 % budget of make bench). An operator whose input is the user's
+// function itself (ForEach, AddSink) cannot count for free; it reports
+// what the operator feeding it says it emitted on its main output
+// (OperatorContext.RecordsOut), and nothing when that one does not say (a
+// source). numRecordsOut is what an operator's chained consumers took plus
+// its network outputs' records, reported when every consumer's count is
+// known. Watermark gauges read
 // NoWatermark until watermarks exist.
 package runtime
