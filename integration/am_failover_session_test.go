@@ -13,7 +13,6 @@ import (
 	"github.com/floe-yarn/floe/client"
 	"github.com/floe-yarn/floe/examples/ledger/ledgercheck"
 	"github.com/floe-yarn/floe/jobmanager/api"
-	"github.com/floe-yarn/floe/yarnrpc"
 )
 
 // sessionLedger submits a detached ledger job with checkpoints every second
@@ -131,18 +130,9 @@ func (e *ycEnv) waitJobEnd(t *testing.T, cc *client.ClusterClient, id string, bo
 // TestTakeoverAndFencing and am's TestAppMasterFailover show.
 func TestYarnAMZombie(t *testing.T) {
 	e := newYC(t)
-	dir := e.testDir(t)
-	input := ledgercheck.Generate(9000, 30, 300)
-	e.writeLines(t, dir+"/in/tx.txt", input)
-	app, job := e.runDetached(t, "-p", "2", "-Dtaskmanager.numberOfTaskSlots=1",
-		"-Dexecution.checkpointing.interval=1s", "-Dstate.checkpoints.dir="+e.qualify(t, dir+"/chk"),
-		e.bins+"/ledger", "--input", e.qualify(t, dir+"/in"), "--output", e.qualify(t, dir+"/out"), "--rate", "100")
-	cc := e.jobManager(t, app)
-	e.waitCheckpointed(t, cc, job, 2)
-	pid := amProcess(t, app, 1)
-	if pid == 0 {
-		t.Fatalf("no ApplicationMaster process of %s on this host", app)
-	}
+	l, _ := e.startFailoverLedger(t, 9000, 300, 100)
+	app, job := l.app, l.job
+	pid := mustAMProcess(t, app, 1)
 	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +143,7 @@ func TestYarnAMZombie(t *testing.T) {
 			_ = syscall.Kill(pid, syscall.SIGCONT)
 		}
 	}()
-	cc = e.jobManagerOfAttempt(t, app, 2, 3*time.Minute)
+	cc := e.jobManagerOfAttempt(t, app, 2, 3*time.Minute)
 	e.waitCheckpointed(t, cc, job, 1)
 	resumed = true
 	if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
@@ -163,14 +153,7 @@ func TestYarnAMZombie(t *testing.T) {
 		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 		return err != nil || strings.Contains(string(b), ") Z "), nil
 	})
-	rep := e.waitAppEnd(t, app, 5*time.Minute)
-	if rep.FinalStatus != yarnrpc.FinalSucceeded {
-		t.Fatalf("application ended %s: %s\n%s", rep.FinalStatus, rep.Diagnostics, e.amLog(app))
-	}
-	if err := ledgercheck.Check(input, e.readLines(t, dir+"/out")); err != nil {
-		t.Fatalf("output not exactly once with a zombie AM: %v", err)
-	}
-	e.waitStagingGone(t, app, 30*time.Second)
+	l.exact(t, e, "with a zombie AM")
 }
 
 // TestYarnApplicationAttemptsCapped: yarn.application-attempts above the

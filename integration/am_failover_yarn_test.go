@@ -110,6 +110,56 @@ func (e *ycEnv) waitCheckpointed(t *testing.T, cc *client.ClusterClient, job str
 	})
 }
 
+// failoverLedger is a detached per-job examples/ledger run of 2 TaskManagers
+// of 1 slot with a checkpoint every second, as the AM failover tests use it.
+type failoverLedger struct {
+	app   yarnrpc.ApplicationID
+	job   string
+	dir   string
+	input []string
+}
+
+// startFailoverLedger writes lines transactions (seed) of 30 accounts and
+// submits the ledger job reading them at rate lines/s per source, with
+// flags before the binary; it returns once a checkpoint completed twice.
+func (e *ycEnv) startFailoverLedger(t *testing.T, lines int, seed uint64, rate int, flags ...string) (failoverLedger, *client.ClusterClient) {
+	t.Helper()
+	l := failoverLedger{dir: e.testDir(t), input: ledgercheck.Generate(lines, 30, seed)}
+	e.writeLines(t, l.dir+"/in/tx.txt", l.input)
+	args := append([]string{"-p", "2", "-Dtaskmanager.numberOfTaskSlots=1"}, flags...)
+	args = append(args, "-Dexecution.checkpointing.interval=1s", "-Dstate.checkpoints.dir="+e.qualify(t, l.dir+"/chk"),
+		e.bins+"/ledger", "--input", e.qualify(t, l.dir+"/in"), "--output", e.qualify(t, l.dir+"/out"), "--rate", strconv.Itoa(rate))
+	l.app, l.job = e.runDetached(t, args...)
+	cc := e.jobManager(t, l.app)
+	e.waitCheckpointed(t, cc, l.job, 2)
+	return l, cc
+}
+
+// exact waits for the application to succeed, checks that the output is
+// exactly once (what: across which failure) and that no staging folder is
+// left.
+func (l failoverLedger) exact(t *testing.T, e *ycEnv, what string) {
+	t.Helper()
+	rep := e.waitAppEnd(t, l.app, 5*time.Minute)
+	if rep.FinalStatus != yarnrpc.FinalSucceeded {
+		t.Fatalf("application ended %s: %s\n%s", rep.FinalStatus, rep.Diagnostics, e.amLog(l.app))
+	}
+	if err := ledgercheck.Check(l.input, e.readLines(t, l.dir+"/out")); err != nil {
+		t.Fatalf("output not exactly once %s: %v", what, err)
+	}
+	e.waitStagingGone(t, l.app, 30*time.Second)
+}
+
+// mustAMProcess is amProcess, failing the test when there is none.
+func mustAMProcess(t *testing.T, app yarnrpc.ApplicationID, attempt int) int {
+	t.Helper()
+	pid := amProcess(t, app, attempt)
+	if pid == 0 {
+		t.Fatalf("no ApplicationMaster process of %s attempt %d on this host", app, attempt)
+	}
+	return pid
+}
+
 // ledgerFailover runs examples/ledger per-job with a checkpoint every
 // second, kills the AM process with SIGKILL once a checkpoint completed,
 // and returns the time from the kill until the job RUNS again under
@@ -118,19 +168,9 @@ func (e *ycEnv) waitCheckpointed(t *testing.T, cc *client.ClusterClient, job str
 // the TaskManagers YARN kept (the default), else releases them and starts
 // new ones.
 func ledgerFailover(t *testing.T, e *ycEnv, seed uint64, adopt bool) time.Duration {
-	dir := e.testDir(t)
-	input := ledgercheck.Generate(6000, 30, seed)
-	e.writeLines(t, dir+"/in/tx.txt", input)
-	app, job := e.runDetached(t, "-p", "2", "-Dtaskmanager.numberOfTaskSlots=1",
-		"-Dyarn.application-master.adopt-taskmanagers="+strconv.FormatBool(adopt),
-		"-Dexecution.checkpointing.interval=1s", "-Dstate.checkpoints.dir="+e.qualify(t, dir+"/chk"),
-		e.bins+"/ledger", "--input", e.qualify(t, dir+"/in"), "--output", e.qualify(t, dir+"/out"), "--rate", "150")
-	cc := e.jobManager(t, app)
-	e.waitCheckpointed(t, cc, job, 2)
-	pid := amProcess(t, app, 1)
-	if pid == 0 {
-		t.Fatalf("no ApplicationMaster process of %s on this host", app)
-	}
+	l, cc := e.startFailoverLedger(t, 6000, seed, 150, "-Dyarn.application-master.adopt-taskmanagers="+strconv.FormatBool(adopt))
+	app, job := l.app, l.job
+	pid := mustAMProcess(t, app, 1)
 	killed := time.Now()
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -170,17 +210,10 @@ func ledgerFailover(t *testing.T, e *ycEnv, seed uint64, adopt bool) time.Durati
 	if !found {
 		t.Errorf("exception history %+v: want the JobManager failover with its cause and the AM container's exit code 137", j.Exceptions)
 	}
-	rep := e.waitAppEnd(t, app, 5*time.Minute)
-	if rep.FinalStatus != yarnrpc.FinalSucceeded {
-		t.Fatalf("application ended %s: %s\n%s", rep.FinalStatus, rep.Diagnostics, e.amLog(app))
-	}
-	if err := ledgercheck.Check(input, e.readLines(t, dir+"/out")); err != nil {
-		t.Fatalf("output not exactly once across the AM failover: %v", err)
-	}
+	l.exact(t, e, "across the AM failover")
 	if log := e.amLog(app); adopt != strings.Contains(log, "adopted a TaskManager of a former attempt") {
 		t.Errorf("adopt %v, but the AM log says otherwise:\n%s", adopt, log)
 	}
-	e.waitStagingGone(t, app, 30*time.Second)
 	return back
 }
 

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/floe-yarn/floe/examples/ledger/ledgercheck"
 	"github.com/floe-yarn/floe/yarnrpc"
 )
 
@@ -28,22 +27,12 @@ import (
 // (seen in TestYarnChaos).
 func TestYarnAMNodeManagerStop(t *testing.T) {
 	e := newYC(t)
-	dir := e.testDir(t)
-	input := ledgercheck.Generate(12000, 30, 4242)
-	e.writeLines(t, dir+"/in/tx.txt", input)
-	app, job := e.runDetached(t, "-p", "2", "-Dtaskmanager.numberOfTaskSlots=1", "-Dyarn.application-attempts=2",
-		"-Dexecution.checkpointing.interval=1s", "-Dstate.checkpoints.dir="+e.qualify(t, dir+"/chk"),
-		e.bins+"/ledger", "--input", e.qualify(t, dir+"/in"), "--output", e.qualify(t, dir+"/out"), "--rate", "100")
-	cc := e.jobManager(t, app)
-	e.waitCheckpointed(t, cc, job, 2)
-	pid := amProcess(t, app, 1)
-	if pid == 0 {
-		t.Fatalf("no ApplicationMaster process of %s on this host", app)
-	}
-	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+	l, _ := e.startFailoverLedger(t, 12000, 4242, 100, "-Dyarn.application-attempts=2")
+	app, job := l.app, l.job
+	if err := syscall.Kill(mustAMProcess(t, app, 1), syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	cc = e.jobManagerOfAttempt(t, app, 2, 2*time.Minute)
+	cc := e.jobManagerOfAttempt(t, app, 2, 2*time.Minute)
 	e.waitCheckpointed(t, cc, job, 1)
 	nm := amNodeManager(t, app, 2)
 	stopped := true
@@ -84,14 +73,7 @@ func TestYarnAMNodeManagerStop(t *testing.T) {
 	if !resumed {
 		t.Errorf("exception history %+v: want attempt 3 to resume the job from a checkpoint", j.Exceptions)
 	}
-	rep := e.waitAppEnd(t, app, 5*time.Minute)
-	if rep.FinalStatus != yarnrpc.FinalSucceeded {
-		t.Fatalf("application ended %s: %s\n%s", rep.FinalStatus, rep.Diagnostics, e.amLog(app))
-	}
-	if err := ledgercheck.Check(input, e.readLines(t, dir+"/out")); err != nil {
-		t.Fatalf("output not exactly once across the NodeManager stop: %v", err)
-	}
-	e.waitStagingGone(t, app, 30*time.Second)
+	l.exact(t, e, "across the NodeManager stop")
 }
 
 // amNodeManager returns the minicluster's number ("1", "2") of the

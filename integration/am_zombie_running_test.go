@@ -7,9 +7,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/floe-yarn/floe/examples/ledger/ledgercheck"
-	"github.com/floe-yarn/floe/yarnrpc"
 )
 
 // TestYarnAMZombieRunning: a zombie AM that keeps running. The AM of a
@@ -23,18 +20,9 @@ import (
 // covers the paused AM that YARN does kill.
 func TestYarnAMZombieRunning(t *testing.T) {
 	e := newYC(t)
-	dir := e.testDir(t)
-	input := ledgercheck.Generate(15000, 30, 301)
-	e.writeLines(t, dir+"/in/tx.txt", input)
-	app, job := e.runDetached(t, "-p", "2", "-Dtaskmanager.numberOfTaskSlots=1", "-Dyarn.application-attempts=2",
-		"-Dexecution.checkpointing.interval=1s", "-Dstate.checkpoints.dir="+e.qualify(t, dir+"/chk"),
-		e.bins+"/ledger", "--input", e.qualify(t, dir+"/in"), "--output", e.qualify(t, dir+"/out"), "--rate", "100")
-	cc := e.jobManager(t, app)
-	e.waitCheckpointed(t, cc, job, 2)
-	pid := amProcess(t, app, 1)
-	if pid == 0 {
-		t.Fatalf("no ApplicationMaster process of %s on this host", app)
-	}
+	l, _ := e.startFailoverLedger(t, 15000, 301, 100, "-Dyarn.application-attempts=2")
+	app := l.app
+	pid := mustAMProcess(t, app, 1)
 	nm := amNodeManager(t, app, 1)
 	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
@@ -48,8 +36,8 @@ func TestYarnAMZombieRunning(t *testing.T) {
 	})
 	t.Logf("SIGSTOP to the ApplicationMaster process %d of %s", pid, app)
 	t.Log(strings.TrimSpace(e.c.Run(t, "kill-nm", nm)))
-	cc = e.jobManagerOfAttempt(t, app, 2, 3*time.Minute)
-	e.waitCheckpointed(t, cc, job, 1)
+	cc := e.jobManagerOfAttempt(t, app, 2, 3*time.Minute)
+	e.waitCheckpointed(t, cc, l.job, 1)
 	alive := func() bool {
 		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 		return err == nil && !strings.Contains(string(b), ") Z ")
@@ -76,14 +64,7 @@ func TestYarnAMZombieRunning(t *testing.T) {
 	if strings.Contains(zombie, "removed the staging folder") {
 		t.Errorf("the zombie removed the staging folder:\n%s", tail(zombie, 4000))
 	}
-	rep := e.waitAppEnd(t, app, 5*time.Minute)
-	if rep.FinalStatus != yarnrpc.FinalSucceeded {
-		t.Fatalf("application ended %s: %s\n%s", rep.FinalStatus, rep.Diagnostics, e.amLog(app))
-	}
-	if err := ledgercheck.Check(input, e.readLines(t, dir+"/out")); err != nil {
-		t.Fatalf("output not exactly once with a running zombie AM: %v", err)
-	}
-	e.waitStagingGone(t, app, 30*time.Second)
+	l.exact(t, e, "with a running zombie AM")
 }
 
 // tail is the last n bytes of s.

@@ -87,23 +87,21 @@ func TestYarnMetricsPrometheus(t *testing.T) {
 		return second > first, nil
 	})
 	t.Logf("numRecordsOut %v then %v", first, second)
-	var user float64
-	for name, v := range all {
-		if strings.HasPrefix(name, "flink_taskmanager_job_task_operator_recordsSeen{") && strings.Contains(name, `operator_name="Map"`) {
-			user += v
+	// Map's operator metrics, summed over its subtasks.
+	ofMap := func(metric string) float64 {
+		var sum float64
+		for name, v := range all {
+			if strings.HasPrefix(name, metric+"{") && strings.Contains(name, `operator_name="Map"`) {
+				sum += v
+			}
 		}
+		return sum
 	}
-	if user <= 0 {
+	if ofMap("flink_taskmanager_job_task_operator_recordsSeen") <= 0 {
 		t.Errorf("user counter recordsSeen not in the scrape (or zero)")
 	}
 	// Map runs chained behind the source: its own input count is there.
-	var mapIn float64
-	for name, v := range all {
-		if strings.HasPrefix(name, "flink_taskmanager_job_task_operator_numRecordsIn{") && strings.Contains(name, `operator_name="Map"`) {
-			mapIn += v
-		}
-	}
-	if mapIn <= 0 {
+	if ofMap("flink_taskmanager_job_task_operator_numRecordsIn") <= 0 {
 		t.Errorf("numRecordsIn of the chained Map not in the scrape (or zero)")
 	}
 
