@@ -38,14 +38,24 @@ func TestYarnShipFiles(t *testing.T) {
 	// After the application ended, floe logs lists every container with
 	// its role, node and state, and --container takes a TaskManager id.
 	e.waitAppEnd(t, app, time.Minute)
-	logs, err := e.floe(t, time.Minute, "", "logs", "-Dyarn.application.id="+app.String(), "--file", "taskmanager.log", "--tail", "2")
-	if err != nil {
-		t.Fatalf("floe logs: %v", err)
-	}
 	listing := regexp.MustCompile(`(?m)^  container_\S+_000001\s+JobManager \(AM\)\s+on \S+\s+FINISHED$`)
-	tms := regexp.MustCompile(`(?m)^  container_\S+\s+TaskManager (tm-\d+)\s+on \S+\s+FINISHED$`).FindAllStringSubmatch(logs, -1)
-	if !listing.MatchString(logs) || len(tms) != 2 || strings.Count(logs, ": taskmanager.log (") != 2 {
-		t.Fatalf("floe logs of the ended application: want the AM and 2 TaskManagers FINISHED and both taskmanager.log files:\n%s", logs)
+	var logs string
+	var tms [][]string
+	// A NodeManager may report a container RUNNING for a moment after
+	// the application ended, while it stops it.
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(time.Second) {
+		var err error
+		logs, err = e.floe(t, time.Minute, "", "logs", "-Dyarn.application.id="+app.String(), "--file", "taskmanager.log", "--tail", "2")
+		if err != nil {
+			t.Fatalf("floe logs: %v", err)
+		}
+		tms = regexp.MustCompile(`(?m)^  container_\S+\s+TaskManager (tm-\d+)\s+on \S+\s+FINISHED$`).FindAllStringSubmatch(logs, -1)
+		if listing.MatchString(logs) && len(tms) == 2 && strings.Count(logs, ": taskmanager.log (") == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("floe logs of the ended application, for a minute: want the AM and 2 TaskManagers FINISHED and both taskmanager.log files:\n%s", logs)
+		}
 	}
 	one, err := e.floe(t, time.Minute, "", "logs", "-Dyarn.application.id="+app.String(), "--container", tms[0][1], "--tail", "1")
 	if err != nil || strings.Count(one, "TaskManager "+tms[0][1]) != 1 || strings.Contains(one, "JobManager (AM)") {
