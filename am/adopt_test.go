@@ -77,3 +77,40 @@ func TestDriverAdoption(t *testing.T) {
 		})
 	}
 }
+
+// TestDriverAdoptableEndsBeforeAdoption: when the former attempt's
+// containers all end before anyone adopts them (their NodeManager
+// stopped), the asks held back go out at once, and only once. Before, the
+// asks were held for good: the attempt got no TaskManager (seen in a CI
+// rehearsal of TestYarnChaos).
+func TestDriverAdoptableEndsBeforeAdoption(t *testing.T) {
+	rm := &fakeRM{}
+	d, ex := newTestDriver(t, rm)
+	old := ctr(41)
+	d.SetAdoptable([]yarnrpc.Container{old}, time.Hour)
+	for _, id := range []string{"tm-a3-1", "tm-a3-2"} {
+		if err := d.StartTaskManager(context.Background(), jobmanager.TaskManagerSpec{ID: id, Pool: "p", Slots: 1}, ex.fn(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if asks, _, _ := rm.snapshot(); asks != 0 {
+		t.Fatalf("asks %d while a container waits to be adopted, want 0", asks)
+	}
+	rm.queue(yarnrpc.AllocateResponse{Completed: []yarnrpc.ContainerStatus{{ID: old.ID, ExitStatus: -100}}}, nil)
+	if err := d.Heartbeat(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if asks, _, _ := rm.snapshot(); asks != 2 {
+		t.Fatalf("asks %d after the only adoptable container ended, want 2", asks)
+	}
+	d.mu.Lock()
+	d.adoptUntil = time.Now() // the grace period is over too
+	d.mu.Unlock()
+	rm.queue(yarnrpc.AllocateResponse{}, nil)
+	if err := d.Heartbeat(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if asks, released, _ := rm.snapshot(); asks != 2 || len(released) != 0 {
+		t.Errorf("after the grace period: asks %d, released %v; want 2 and none", asks, released)
+	}
+}

@@ -359,7 +359,15 @@ func (d *Driver) completed(sts []yarnrpc.ContainerStatus) {
 		d.mu.Lock()
 		id, ok := d.byContainer[st.ID]
 		if !ok {
-			delete(d.adoptable, st.ID) // a former attempt's container that ended before it was adopted
+			if _, was := d.adoptable[st.ID]; was {
+				// A former attempt's container that ended before it was
+				// adopted; with the last of them gone, the asks held back
+				// go out now (endAdoption only sees containers left).
+				delete(d.adoptable, st.ID)
+				if len(d.adoptable) == 0 {
+					d.flushDeferred()
+				}
+			}
 			d.mu.Unlock()
 			d.log.Debug().Stringer("container", st.ID).Int32("exit_status", st.ExitStatus).Msg("released container completed")
 			continue
