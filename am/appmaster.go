@@ -360,23 +360,28 @@ func (a *appMaster) killed() Result {
 	dctx, cancel := context.WithTimeout(context.Background(), a.opts.KillCleanupTimeout)
 	defer cancel()
 	var state yarnrpc.AttemptState
-	var asked error
 	if env.Attempts > 1 {
-		state, asked = a.attemptState(dctx)
-	}
-	if env.Attempts > 1 && state != yarnrpc.AttemptKilled {
-		a.log.Warn().Err(asked).Stringer("attempt_state", state).Str("staging", staging).Int("attempt", env.Attempt()).Int("attempts", env.Attempts).
-			Msg("SIGTERM, and the ResourceManager does not say the application was killed; kept the staging folder and the job store for another attempt (the client's sweep removes them once the application ended)")
-		return res
+		var asked error
+		if state, asked = a.attemptState(dctx); state != yarnrpc.AttemptKilled {
+			a.log.Warn().Err(asked).Stringer("attempt_state", state).Str("staging", staging).Int("attempt", env.Attempt()).Int("attempts", env.Attempts).
+				Msg("SIGTERM, and the ResourceManager does not say the application was killed; kept the staging folder and the job store for another attempt (the client's sweep removes them once the application ended)")
+			return res
+		}
 	}
 	err := a.out.store.RemoveAll(dctx, staging)
 	var haErr error
-	if a.haDir != "" && !strings.HasPrefix(a.haDir, strings.TrimRight(staging, "/")+"/") {
+	if a.jobStoreOutsideStaging() {
 		haErr = a.out.store.RemoveAll(dctx, a.haDir)
 	}
 	a.log.Warn().Err(err).AnErr("job_store_error", haErr).Str("staging", staging).Stringer("attempt_state", state).
 		Msg("killed (SIGTERM); removed the staging folder and the job store")
 	return res
+}
+
+// jobStoreOutsideStaging reports whether the job store is a folder of its
+// own (high-availability.storageDir), removed apart from the staging folder.
+func (a *appMaster) jobStoreOutsideStaging() bool {
+	return a.haDir != "" && !strings.HasPrefix(a.haDir, strings.TrimRight(a.opts.Env.StagingDir, "/")+"/")
 }
 
 // attemptState asks the ResourceManager for this attempt's state.
@@ -408,7 +413,7 @@ func (a *appMaster) finish(ctx context.Context, res Result) (Result, error) {
 	} else {
 		a.log.Info().Str("staging", staging).Msg("removed the staging folder")
 	}
-	if a.haDir != "" && !strings.HasPrefix(a.haDir, strings.TrimRight(staging, "/")+"/") {
+	if a.jobStoreOutsideStaging() {
 		dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		if err := a.out.store.RemoveAll(dctx, a.haDir); err != nil {
 			a.log.Error().Err(err).Str("job_store", a.haDir).Msg("could not remove the job store")
