@@ -164,9 +164,11 @@ func TestRunProgress(t *testing.T) {
 // (the port is printed with the progress), numRecordsOut rising, and
 // stops serving when Run returns.
 func TestRunPrometheus(t *testing.T) {
-	env := stream.NewEnvironment(stream.Options{Parallelism: 2, DisableChaining: true})
+	env := stream.NewEnvironment(stream.Options{Parallelism: 2})
 	src := stream.Generate(env, func(i int64) int64 { return i }, stream.GeneratorOptions{RatePerSecond: 2000})
-	stream.Map(src, func(i int64) int64 { return i }).Discard()
+	// Reduce heads a chain fed by the exchange; Map and Discard follow it.
+	sums := stream.Reduce(stream.KeyBy(src, func(i int64) int64 { return i % 10 }), func(a, b int64) int64 { return a + b })
+	stream.Map(sums, func(i int64) int64 { return i }).Discard()
 	prog, err := env.Program("prom")
 	if err != nil {
 		t.Fatal(err)
@@ -189,16 +191,20 @@ func TestRunPrometheus(t *testing.T) {
 	testutil.WaitFor(t, 10*time.Second, "the port in the progress", func() bool {
 		return strings.Contains(out.String(), fmt.Sprintf("Prometheus metrics on port %d", port))
 	})
-	// scrape sums the samples of metric whose labels contain label.
-	scrape := func(metric, label string) float64 {
+	// page is one scrape; sum adds the samples in it of metric whose
+	// labels contain label.
+	page := func() string {
 		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", port))
 		if err != nil {
-			return -1
+			return ""
 		}
 		defer resp.Body.Close()
 		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	sum := func(page, metric, label string) float64 {
 		var sum float64
-		for _, line := range strings.Split(string(b), "\n") {
+		for _, line := range strings.Split(page, "\n") {
 			if (strings.HasPrefix(line, metric+"{") || strings.HasPrefix(line, metric+" ")) && strings.Contains(line, label) {
 				v, _ := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
 				sum += v
@@ -206,11 +212,25 @@ func TestRunPrometheus(t *testing.T) {
 		}
 		return sum
 	}
-	recordsOut := func() float64 { return scrape("flink_taskmanager_job_task_numRecordsOut", `task_name="Map"`) }
+	scrape := func(metric, label string) float64 { return sum(page(), metric, label) }
+	recordsOut := func() float64 { return scrape("flink_taskmanager_job_task_numRecordsOut", `task_name="Generator"`) }
 	var first float64
-	testutil.WaitFor(t, 30*time.Second, "records out of Map in the scrape", func() bool { first = recordsOut(); return first > 0 })
+	testutil.WaitFor(t, 30*time.Second, "records out of the source in the scrape", func() bool { first = recordsOut(); return first > 0 })
 	testutil.WaitFor(t, 30*time.Second, "numRecordsOut rising", func() bool { return recordsOut() > first })
-	t.Logf("numRecordsOut of Map: %v, then %v", first, recordsOut())
+	t.Logf("numRecordsOut of the source: %v, then %v", first, recordsOut())
+	// Counts inside the chain behind the exchange: Reduce's input is the
+	// task's, Map's what Reduce emitted (one per record), Discard's what
+	// Map emitted. They are one count, so a scrape shows them equal.
+	op := func(p, name, metric string) float64 {
+		return sum(p, "flink_taskmanager_job_task_operator_"+metric, `operator_name="`+name+`"`)
+	}
+	var last string
+	testutil.WaitFor(t, 30*time.Second, "the chain's counts, present and agreeing in one scrape", func() bool {
+		last = page()
+		a := op(last, "Reduce", "numRecordsIn")
+		return a > 0 && a == op(last, "Reduce", "numRecordsOut") && a == op(last, "Map", "numRecordsIn") &&
+			a == op(last, "Map", "numRecordsOut") && a == op(last, "Discard", "numRecordsIn")
+	})
 	// The JobManager's job metrics are there too: the running job's
 	// uptime rises.
 	uptime := func() float64 { return scrape("flink_jobmanager_job_uptime", `job_name="prom"`) }

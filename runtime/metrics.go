@@ -21,8 +21,14 @@ type taskMetrics struct {
 	// into an operator (OperatorContext.RecordsIn) and out of its main
 	// output (OperatorContext.RecordsOut), for those that keep them.
 	in, out map[int]*opCount
+	// oneToOne holds the operators that emit a record per record in
+	// (OperatorContext.OneToOne).
+	oneToOne map[int]bool
 	// pred is the chained operator feeding each operator inside the chain.
 	pred map[int]int
+	// headIn is the chain head's input: the task's records in (its n
+	// unused: publish reads io.RecordsIn).
+	headIn opCount
 }
 
 // opCount is an operator's count: n is added to on the task goroutine,
@@ -54,45 +60,59 @@ func (t *task) operatorGroup(n int) *metrics.Group {
 	return og
 }
 
-// countIn is OperatorContext.RecordsIn for operator n of this task.
-func (t *task) countIn(n int) *int64 {
-	c := new(int64)
-	t.m.in[n] = &opCount{n: c}
-	return c
-}
-
-// into is the published count of the records into operator n inside the
-// chain: its own, else what its chained predecessor says it emitted; nil
-// when neither counts (and for the head, whose input is the task's).
+// into is the count of the records into operator n: its own, else the
+// task's input for the chain head (none for a source), else what its
+// chained predecessor emitted (outOf); nil when nobody counts them.
 func (t *task) into(n int) *opCount {
 	if c, ok := t.m.in[n]; ok {
 		return c
 	}
+	if n == t.v.Operators[0] {
+		if t.v.Source {
+			return nil
+		}
+		return &t.m.headIn
+	}
 	if p, ok := t.m.pred[n]; ok {
-		return t.m.out[p]
+		return t.outOf(p)
+	}
+	return nil
+}
+
+// outOf is the count of the records operator n emitted on its main
+// output: its own, or its input's for a one-to-one operator; nil when it
+// does not say.
+func (t *task) outOf(n int) *opCount {
+	if c, ok := t.m.out[n]; ok {
+		return c
+	}
+	if t.m.oneToOne[n] {
+		return t.into(n)
 	}
 	return nil
 }
 
 // registerRecordCounts adds numRecordsIn/Out (and their rates) to each
-// operator's group: the chain head's input is the task's; an operator
-// inside the chain reports the records into it (into); an operator's
-// output is what its chained consumers took plus the records of its
-// network outputs, reported when every chained consumer's count is known.
+// operator's group. Counts are derived rather than kept per operator
+// (one add per record on this machine's chained pipeline instead of one
+// per operator): an operator's input is the chain head's task input or
+// what its chained predecessor emitted (into); its output is its own
+// count (outOf), else what its chained consumers took plus its network
+// outputs' records, reported when every consumer's count is known.
 func (t *task) registerRecordCounts(groups map[int]*metrics.Group) {
-	gauge := func(g *metrics.Group, name, rate string, f func() float64) {
+	gauge := func(g *metrics.Group, name, rate string, c *opCount) {
+		f := func() float64 { return float64(c.pub.Load()) }
 		g.Gauge(name, f)
 		g.Meter(rate, f)
 	}
-	io := t.m.io
 	for _, n := range t.v.Operators {
 		og := groups[n]
-		if n == t.v.Operators[0] {
-			if !t.v.Source {
-				gauge(og, metrics.NumRecordsIn, metrics.NumRecordsInPerSecond, func() float64 { r, _, _, _ := io.Published(); return float64(r) })
-			}
-		} else if c := t.into(n); c != nil {
-			gauge(og, metrics.NumRecordsIn, metrics.NumRecordsInPerSecond, func() float64 { return float64(c.pub.Load()) })
+		if c := t.into(n); c != nil {
+			gauge(og, metrics.NumRecordsIn, metrics.NumRecordsInPerSecond, c)
+		}
+		if c := t.outOf(n); c != nil {
+			gauge(og, metrics.NumRecordsOut, metrics.NumRecordsOutPerSecond, c)
+			continue
 		}
 		var outs []int
 		for i, o := range t.outputs {
@@ -112,7 +132,7 @@ func (t *task) registerRecordCounts(groups map[int]*metrics.Group) {
 		if len(outs) == 0 && len(chained) == 0 {
 			continue
 		}
-		gauge(og, metrics.NumRecordsOut, metrics.NumRecordsOutPerSecond, func() float64 {
+		f := func() float64 {
 			var s int64
 			for _, i := range outs {
 				s += t.m.outRecords[i].Load()
@@ -121,7 +141,9 @@ func (t *task) registerRecordCounts(groups map[int]*metrics.Group) {
 				s += c.pub.Load()
 			}
 			return float64(s)
-		})
+		}
+		og.Gauge(metrics.NumRecordsOut, f)
+		og.Meter(metrics.NumRecordsOutPerSecond, f)
 	}
 }
 
@@ -142,6 +164,7 @@ func (t *task) publish() {
 	for _, c := range t.m.out {
 		c.pub.Store(*c.n)
 	}
+	t.m.headIn.pub.Store(t.m.io.RecordsIn)
 	io := t.m.io
 	io.RecordsOut, io.BytesOut, io.BackPressuredNanos = recs, bytes, bp
 	io.Publish()

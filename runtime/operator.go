@@ -38,27 +38,39 @@ type OperatorContext struct {
 	node int
 }
 
-// RecordsIn returns the count an operator's typed input (Input) adds one
-// to per record, inside the operator's own function (a wrapper around it
-// would cost a call per record). Inside a chain the task publishes it as
-// the operator's numRecordsIn, and as numRecordsOut of the operator
-// feeding it. Only the task goroutine touches it. For a chain head (its
-// input counted where records arrive) and outside a task nobody reads it.
+// RecordsIn returns a count the operator adds one to per record, inside
+// its own typed input (Input; a wrapper would cost a call per record),
+// published as its numRecordsIn. Only an operator whose records do not
+// come from its chained predecessor's main output needs it (a side
+// output's reader): the others report what that predecessor emitted
+// (RecordsOut, OneToOne), and the chain head the task's input. Only the
+// task goroutine touches it; outside a task nobody reads it.
 func (oc OperatorContext) RecordsIn() *int64 {
 	if oc.task == nil {
 		return new(int64)
 	}
-	return oc.task.countIn(oc.node)
+	c := new(int64)
+	oc.task.m.in[oc.node] = &opCount{n: c}
+	return c
 }
 
 // RecordsOut tells the task that count (added to on the task goroutine)
-// is how many records the operator emitted on its main output: its
-// RecordsIn for a one-to-one operator (Map), what a Filter kept. A chained
-// consumer that does not count its own input (ForEach, whose input is the
-// user's function) then reports that as its numRecordsIn.
+// is how many records the operator emitted on its main output: what a
+// Filter kept, what a FlatMap or a source emitted. It is the operator's
+// numRecordsOut and the numRecordsIn of its chained consumers, which so
+// count nothing themselves.
 func (oc OperatorContext) RecordsOut(count *int64) {
 	if oc.task != nil {
 		oc.task.m.out[oc.node] = &opCount{n: count}
+	}
+}
+
+// OneToOne tells the task that the operator emits exactly one record on
+// its main output per record in (Map, a timestamp assigner): its
+// numRecordsOut is its numRecordsIn, and nobody counts either.
+func (oc OperatorContext) OneToOne() {
+	if oc.task != nil {
+		oc.task.m.oneToOne[oc.node] = true
 	}
 }
 

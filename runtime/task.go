@@ -173,7 +173,7 @@ func (t *task) build(ctx context.Context) error {
 		netOut[e.FromNode] = append(netOut[e.FromNode], o)
 	}
 	t.m.outRecords = make([]atomic.Int64, len(t.outputs))
-	t.m.in, t.m.out, t.m.pred = map[int]*opCount{}, map[int]*opCount{}, map[int]int{}
+	t.m.in, t.m.out, t.m.oneToOne, t.m.pred = map[int]*opCount{}, map[int]*opCount{}, map[int]bool{}, map[int]int{}
 	groups := map[int]*metrics.Group{}
 	// Downstream first, so every operator's consumers exist when it opens.
 	for i := len(t.v.Operators) - 1; i >= 0; i-- {

@@ -114,13 +114,13 @@ func (i *instance[I]) ProcessWatermark(wm int64) {
 }
 
 // countedEmit wraps emit to count what the operator emits on its main
-// output, and tells the task (runtime.OperatorContext.RecordsOut), so that
-// a chained ForEach or AddSink after it reports numRecordsIn. It is for
+// output, and tells the task (runtime.OperatorContext.RecordsOut): its
+// numRecordsOut and its chained consumers' numRecordsIn. It is for
 // operators whose output the user's code or a firing drives (FlatMap,
-// process functions, reductions, windows, joins): a call per record out.
-// Map, Filter and the timestamp assigner count inside their own function
-// instead, and sources not at all (their consumer counts its input, and a
-// wrapper would cost a call per record on the hottest path).
+// process functions, aggregations, windows, joins): a call per record
+// out. Map, the rolling Reduce and the timestamp assigner are one to one,
+// a Filter counts what it keeps inside its own function, and sources
+// count what they emit.
 func countedEmit[O any](oc runtime.OperatorContext, emit func(O)) func(O) {
 	n := new(int64)
 	oc.RecordsOut(n)

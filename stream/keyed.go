@@ -41,7 +41,7 @@ func Reduce[T any, K comparable](ks KeyedStream[T, K], fn func(acc, v T) T) Stre
 	in := ks.s
 	env := in.env
 	n := addOperator(in, "reduce", "Reduce", in.codec, func(oc runtime.OperatorContext, emit func(T)) (*instance[T], error) {
-		emit = countedEmit(oc, emit)
+		oc.OneToOne() // a result per record
 		st, err := openKeyedValue[K, T](context.Background(), env, oc, "Reduce")
 		if err != nil {
 			return nil, err

@@ -85,9 +85,8 @@ func MapWith[I, O any](in Stream[I], open func(rc *RuntimeContext) (func(I) O, e
 		if err != nil {
 			return nil, err
 		}
-		n := oc.RecordsIn()
-		oc.RecordsOut(n) // one out per record in
-		return &instance[I]{in: func(v I) { *n++; emit(fn(v)) }, close: rc.close}, nil
+		oc.OneToOne()
+		return &instance[I]{in: func(v I) { emit(fn(v)) }, close: rc.close}, nil
 	})
 	return newStream(in.env, n, c)
 }
@@ -102,8 +101,7 @@ func FlatMapWith[I, O any](in Stream[I], open func(rc *RuntimeContext) (func(v I
 		if err != nil {
 			return nil, err
 		}
-		n := oc.RecordsIn()
-		return &instance[I]{in: func(v I) { *n++; fn(v, emit) }, close: rc.close}, nil
+		return &instance[I]{in: func(v I) { fn(v, emit) }, close: rc.close}, nil
 	})
 	return newStream(in.env, n, c)
 }
@@ -115,10 +113,9 @@ func FilterWith[T any](in Stream[T], open func(rc *RuntimeContext) (func(T) bool
 		if err != nil {
 			return nil, err
 		}
-		n, kept := oc.RecordsIn(), new(int64)
+		kept := new(int64)
 		oc.RecordsOut(kept)
 		return &instance[T]{in: func(v T) {
-			*n++
 			if keep(v) {
 				*kept++
 				emit(v)

@@ -60,7 +60,7 @@ func SideOutput[T, O any](in Stream[O], tag OutputTag[T]) Stream[T] {
 		// Counted here (a call per side record): the operator emitting
 		// the side output counts only its main output.
 		n := oc.RecordsIn()
-		oc.RecordsOut(n) // one out per record in
+		oc.OneToOne()
 		return &instance[T]{in: func(v T) { *n++; emit(v) }}, nil
 	}}
 	env.edges = append(env.edges, graphEdge(in.node, n))

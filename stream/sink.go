@@ -48,18 +48,16 @@ func addSink[T any](in Stream[T], name string, open func(oc runtime.OperatorCont
 // calls fn from its own goroutine.
 func ForEach[T any](in Stream[T], fn func(T)) Sink {
 	return addSink(in, "ForEach", func(runtime.OperatorContext) (*instance[T], error) {
-		// fn itself is the input: counting here would wrap it, a call
-		// per record. Its numRecordsIn is what the operator feeding it
-		// emitted, when that one counts (OperatorContext.RecordsOut).
+		// Its numRecordsIn is what the operator feeding it emitted
+		// (OperatorContext.RecordsOut).
 		return &instance[T]{in: fn}, nil
 	})
 }
 
 // Discard is a sink that drops every record (for benchmarks).
 func (s Stream[T]) Discard() Sink {
-	return addSink(s, "Discard", func(oc runtime.OperatorContext) (*instance[T], error) {
-		n := oc.RecordsIn()
-		return &instance[T]{in: func(T) { *n++ }}, nil
+	return addSink(s, "Discard", func(runtime.OperatorContext) (*instance[T], error) {
+		return &instance[T]{in: func(T) {}}, nil
 	})
 }
 
@@ -74,9 +72,7 @@ func (s Stream[T]) Print() Sink {
 			prefix = strconv.Itoa(oc.Subtask+1) + "> "
 		}
 		var line []byte
-		n := oc.RecordsIn()
 		return &instance[T]{in: func(v T) {
-			*n++
 			line = appendText(append(line[:0], prefix...), v)
 			line = append(line, '\n')
 			env.printMu.Lock()
@@ -195,8 +191,8 @@ func startSink[T any](ctx context.Context, s *TwoPhaseCommitSink[T], oc runtime.
 // parallel instance that received the record.
 func ForEachSubtask[T any](in Stream[T], fn func(subtask int, v T)) Sink {
 	return addSink(in, "ForEach", func(oc runtime.OperatorContext) (*instance[T], error) {
-		sub, n := oc.Subtask, oc.RecordsIn()
-		return &instance[T]{in: func(v T) { *n++; fn(sub, v) }}, nil
+		sub := oc.Subtask
+		return &instance[T]{in: func(v T) { fn(sub, v) }}, nil
 	})
 }
 
@@ -210,7 +206,7 @@ func AddSink[T any](in Stream[T], name string, open func(subtask int) (write fun
 		if err != nil {
 			return nil, err
 		}
-		inst := &instance[T]{in: write} // uncounted, as ForEach's fn
+		inst := &instance[T]{in: write} // counted by the operator feeding it, as ForEach
 		if end != nil {
 			inst.finish = func(ctx context.Context) error {
 				if runtime.StoppedWithSavepoint(ctx) {

@@ -60,7 +60,6 @@ func AddTwoPhaseCommitSink[T any](in Stream[T], name string, open func(ctx conte
 			return nil, errors.Join(fmt.Errorf("sink %s subtask %d: %w", name, oc.Subtask, err), closeRes())
 		}
 		finished := false
-		n := oc.RecordsIn()
 		return &instance[T]{
 			snapshot: func(ctx context.Context, cp runtime.CheckpointMeta) (runtime.OperatorSnapshot, error) {
 				b, err := s.Snapshot(ctx, cp.ID)
@@ -68,7 +67,6 @@ func AddTwoPhaseCommitSink[T any](in Stream[T], name string, open func(ctx conte
 			},
 			complete: func(id int64) error { return s.NotifyCheckpointComplete(ctx, id) },
 			in: func(v T) {
-				*n++
 				if err := s.Write(ctx, v); err != nil {
 					panic(err)
 				}

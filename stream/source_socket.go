@@ -22,6 +22,10 @@ import (
 func SocketTextStream(env *Environment, addr string) Stream[string] {
 	c := codecFor[string](env, "SocketTextStream")
 	return addSource(env, "socket", "Socket "+addr, false, 1, c, func(oc runtime.OperatorContext, emit func(string)) (*instance[struct{}], error) {
+		emitted := new(int64)
+		oc.RecordsOut(emitted)
+		next := emit
+		emit = func(line string) { *emitted++; next(line) }
 		return &instance[struct{}]{run: func(ctx context.Context, idle func()) error {
 			var d net.Dialer
 			conn, err := d.DialContext(ctx, "tcp", addr)

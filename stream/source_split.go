@@ -162,6 +162,8 @@ func addSplitSourceWith[T any](env *Environment, kind, name string, src Source[T
 		var r SplitReader[T]              // set while running; snapshots read it between records
 		snaps := map[int64][]SplitState{} // by checkpoint, for a SplitCheckpointListener
 		inst := &instance[struct{}]{}
+		emitted := new(int64)
+		oc.RecordsOut(emitted)
 		var wms *splitWatermarks[T]
 		if strategy != nil {
 			wms = newSplitWatermarks(*strategy, oc.Time)
@@ -189,7 +191,7 @@ func addSplitSourceWith[T any](env *Environment, kind, name string, src Source[T
 			if wms != nil {
 				wms.setReader(rd)
 			}
-			return drain(ctx, rd, emit, safePoint)
+			return drain(ctx, rd, emit, safePoint, emitted)
 		}
 		inst.run = func(ctx context.Context, idle func()) error { return inst.runSafe(ctx, idle, func() {}) }
 		if oc.Checkpointing != nil {
@@ -316,15 +318,18 @@ type batchReader[T any] interface {
 }
 
 // drain emits every record of r until io.EOF or ctx ends, calling
-// safePoint between batches of records.
-func drain[T any](ctx context.Context, r SplitReader[T], emit func(T), safePoint func()) error {
+// safePoint between batches of records and adding what it emitted to
+// *emitted (by the batch on the fast path).
+func drain[T any](ctx context.Context, r SplitReader[T], emit func(T), safePoint func(), emitted *int64) error {
 	if br, ok := r.(batchReader[T]); ok {
 		for {
 			safePoint()
 			if ctx.Err() != nil {
 				return context.Cause(ctx)
 			}
-			if _, err := br.emitBatch(ctx, emit, checkEvery); err != nil {
+			n, err := br.emitBatch(ctx, emit, checkEvery)
+			*emitted += int64(n)
+			if err != nil {
 				if errors.Is(err, io.EOF) {
 					return nil
 				}
@@ -347,6 +352,7 @@ func drain[T any](ctx context.Context, r SplitReader[T], emit func(T), safePoint
 			return err
 		}
 		emit(v)
+		*emitted++
 	}
 }
 

@@ -94,10 +94,8 @@ func AssignTimestampsAndWatermarks[T any](in Stream[T], s WatermarkStrategy[T]) 
 				tc.EmitWatermark(g.wm)
 			}
 		}
-		n := oc.RecordsIn()
-		oc.RecordsOut(n) // one out per record in
+		oc.OneToOne()
 		inst := &instance[T]{in: func(v T) {
-			*n++
 			ts, ok := tc.Timestamp()
 			if !ok {
 				ts = runtime.MinWatermark

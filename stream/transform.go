@@ -8,9 +8,8 @@ import (
 func Map[I, O any](in Stream[I], fn func(I) O) Stream[O] {
 	c := codecFor[O](in.env, "Map")
 	n := addOperator(in, "map", "Map", c, func(oc runtime.OperatorContext, emit func(O)) (*instance[I], error) {
-		n := oc.RecordsIn()
-		oc.RecordsOut(n) // one out per record in
-		return &instance[I]{in: func(v I) { *n++; emit(fn(v)) }}, nil
+		oc.OneToOne()
+		return &instance[I]{in: func(v I) { emit(fn(v)) }}, nil
 	})
 	return newStream(in.env, n, c)
 }
@@ -20,8 +19,7 @@ func FlatMap[I, O any](in Stream[I], fn func(v I, emit func(O))) Stream[O] {
 	c := codecFor[O](in.env, "FlatMap")
 	n := addOperator(in, "flatmap", "FlatMap", c, func(oc runtime.OperatorContext, emit func(O)) (*instance[I], error) {
 		emit = countedEmit(oc, emit)
-		n := oc.RecordsIn()
-		return &instance[I]{in: func(v I) { *n++; fn(v, emit) }}, nil
+		return &instance[I]{in: func(v I) { fn(v, emit) }}, nil
 	})
 	return newStream(in.env, n, c)
 }
@@ -29,10 +27,9 @@ func FlatMap[I, O any](in Stream[I], fn func(v I, emit func(O))) Stream[O] {
 // Filter keeps the records for which keep returns true.
 func (s Stream[T]) Filter(keep func(T) bool) Stream[T] {
 	n := addOperator(s, "filter", "Filter", s.codec, func(oc runtime.OperatorContext, emit func(T)) (*instance[T], error) {
-		n, kept := oc.RecordsIn(), new(int64)
+		kept := new(int64)
 		oc.RecordsOut(kept)
 		return &instance[T]{in: func(v T) {
-			*n++
 			if keep(v) {
 				*kept++
 				emit(v)
