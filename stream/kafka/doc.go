@@ -22,10 +22,15 @@
 // partition, offset, timestamp); a record it rejects fails the job naming
 // topic, partition and offset, unless SkipInvalid.
 //
-// Not yet: per-partition watermarks with idleness (they wait for the
-// event-time layer of package stream). The reader sees transaction
-// markers (they are never handed to the Deserializer), so a bounded
-// partition written transactionally still reaches its stop offset.
+// For event time, pass the source to stream.FromSourceWithWatermarks: it
+// keeps one watermark per partition (the reader names each record's
+// split), the source's watermark is the slowest partition's, and a
+// strategy WithIdleness leaves a silent partition out until it sends
+// again.
+//
+// The reader sees transaction markers (they are never handed to the
+// Deserializer), so a bounded partition written transactionally still
+// reaches its stop offset.
 //
 // # Sink
 //
@@ -43,9 +48,36 @@
 // # Options and errors
 //
 // Kafka client options pass through with Flink's properties.* convention
-// (PropertiesFrom; SourceOptions.Properties, SinkOptions.Properties), and
-// an option the connector does not know is an error naming it. Opening a
-// reader or sink waits at most ConnectTimeout for a broker
+// (PropertiesFrom; SourceOptions.Properties, SinkOptions.Properties), by
+// their Java client names, mapped onto franz-go:
+//
+//   - both sides: client.id, request.timeout.ms,
+//     socket.connection.setup.timeout.ms, connections.max.idle.ms,
+//     metadata.max.age.ms, retry.backoff.ms;
+//   - source: fetch.min.bytes, fetch.max.bytes, fetch.max.wait.ms,
+//     max.partition.fetch.bytes, isolation.level, client.rack;
+//   - sink: acks (all or -1; 1 and 0 turn idempotence off, and
+//     exactly-once refuses them), linger.ms, batch.size or
+//     max.request.size (one of them: franz-go's single cap on a batch,
+//     so a larger record is refused), compression.type, buffer.memory,
+//     retries, delivery.timeout.ms,
+//     max.in.flight.requests.per.connection (without idempotence only),
+//     transaction.timeout.ms;
+//   - security: security.protocol PLAINTEXT, SSL, SASL_PLAINTEXT or
+//     SASL_SSL; sasl.mechanism PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 with
+//     sasl.jaas.config (PlainLoginModule or ScramLoginModule, username and
+//     password); ssl.truststore.location or ssl.truststore.certificates
+//     and ssl.keystore.location, PEM only (ssl.truststore.type=PEM,
+//     ssl.keystore.type=PEM, the key unencrypted);
+//     ssl.endpoint.identification.algorithm (empty: no host name check).
+//
+// Any other key is an error naming it and listing the supported ones;
+// keys the connector sets another way (bootstrap.servers, group.id,
+// transactional.id, enable.idempotence, auto.offset.reset, the consumer
+// group membership keys, the (de)serializers) are errors saying which
+// option to use instead.
+//
+// Opening a reader or sink waits at most ConnectTimeout for a broker
 // (ErrBrokersUnreachable), refuses a missing topic (ErrTopicMissing), and
 // an exactly-once sink refuses a transaction.timeout.ms above the broker's
 // transaction.max.timeout.ms, naming both values.

@@ -227,8 +227,8 @@ func (r *reader[T]) Next(ctx context.Context) (T, error) {
 						Int64("offset", rec.Offset).Int64("skipped", r.skipped).Msg("skipping a record the deserializer rejects")
 					continue
 				}
-				return zero, fmt.Errorf("kafka record topic %q partition %d offset %d: deserialize: %w (SkipInvalid skips such records)",
-					rec.Topic, rec.Partition, rec.Offset, err)
+				return zero, fmt.Errorf("kafka record topic %q partition %d offset %d: deserialize: %w (%s skips such records)",
+					rec.Topic, rec.Partition, rec.Offset, err, r.src.opts.SkipInvalidName)
 			}
 			r.emitted++
 			r.cur = sp.id()

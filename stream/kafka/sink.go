@@ -101,6 +101,9 @@ func (o *SinkOptions[T]) validate() error {
 		return errors.New("exactly-once needs a transactional id prefix (sink.transactional-id-prefix), unique to this job")
 	case o.TransactionalIDPrefix != "" && !prefixRE.MatchString(o.TransactionalIDPrefix):
 		return fmt.Errorf("transactional id prefix %q: use letters, digits, '.', '_' and '-'", o.TransactionalIDPrefix)
+	case o.DeliveryGuarantee == ExactlyOnce && o.Properties["acks"] != "" && o.Properties["acks"] != "all" && o.Properties["acks"] != "-1":
+		return fmt.Errorf("%sacks=%s: exactly-once needs acks=all (Kafka transactions are idempotent); remove it or use at-least-once",
+			PropertiesPrefix, o.Properties["acks"])
 	}
 	_, err := clientOpts(o.Properties, roleProducer)
 	return err
@@ -142,16 +145,17 @@ func newWriter[T any](ctx context.Context, opts SinkOptions[T], sc stream.SinkCo
 	if err != nil {
 		return nil, err
 	}
-	base := props
+	var base []kgo.Opt
+	if opts.DeliveryGuarantee == None {
+		// The properties come after, so an acks there wins.
+		base = append(base, kgo.RequiredAcks(kgo.LeaderAck()), kgo.DisableIdempotentWrite())
+	}
+	base = append(base, props...)
 	if opts.ManualPartitions {
 		base = append(base, kgo.RecordPartitioner(kgo.ManualPartitioner()))
 	}
 	base = append(base, kgo.DefaultProduceTopic(opts.Topic))
-	extra := []kgo.Opt{}
-	if opts.DeliveryGuarantee == None {
-		extra = append(extra, kgo.RequiredAcks(kgo.LeaderAck()), kgo.DisableIdempotentWrite())
-	}
-	cl, err := newClient(ctx, opts.Brokers, opts.ConnectTimeout, base, extra...)
+	cl, err := newClient(ctx, opts.Brokers, opts.ConnectTimeout, base)
 	if err != nil {
 		return nil, err
 	}

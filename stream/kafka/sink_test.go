@@ -145,13 +145,30 @@ func TestSinkExactlyOnceRescaleDown(t *testing.T) {
 
 // TestSinkGuarantees: records written before a barrier are in the topic
 // after it with at-least-once; with none they arrive eventually (flushed
-// at the end of input).
+// at the end of input). Producer properties apply on top of the
+// guarantee's defaults (none's acks=1 gives way to an acks=all).
 func TestSinkGuarantees(t *testing.T) {
 	bs := brokers(t)
-	for _, g := range []DeliveryGuarantee{AtLeastOnce, None} {
-		t.Run(string(g), func(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		g     DeliveryGuarantee
+		props map[string]string
+		acks  kgo.Acks
+	}{
+		{"at-least-once", AtLeastOnce, nil, kgo.AllISRAcks()},
+		{"none", None, nil, kgo.LeaderAck()},
+		{"at-least-once acks=1 zstd", AtLeastOnce, map[string]string{"acks": "1", "compression.type": "zstd", "linger.ms": "5"}, kgo.LeaderAck()},
+		{"none acks=all", None, map[string]string{"acks": "all", "max.in.flight.requests.per.connection": "3"}, kgo.AllISRAcks()},
+	} {
+		g := tc.g
+		t.Run(tc.name, func(t *testing.T) {
 			tp := topic(t, bs, 2)
-			w := openWriter(t, stringSink(bs, tp, g, ""), stream.SinkContext{Parallelism: 1, Checkpointing: true})
+			o := stringSink(bs, tp, g, "")
+			o.Properties = tc.props
+			w := openWriter(t, o, stream.SinkContext{Parallelism: 1, Checkpointing: true})
+			if got := w.cl.OptValue(kgo.RequiredAcks); got != tc.acks {
+				t.Errorf("acks %v, want %v", got, tc.acks)
+			}
 			write(t, w, "x", "y", "z")
 			preCommit(t, w, 1)
 			if g == None {
@@ -197,6 +214,11 @@ func TestSinkBadInput(t *testing.T) {
 			o.Properties = map[string]string{"isolation.level": "read_committed"}
 			return o
 		}(), []string{"properties.isolation.level", "consumer option"}},
+		{"exactly-once with acks=1", func() SinkOptions[string] {
+			o := stringSink(bs, tp, ExactlyOnce, "p")
+			o.Properties = map[string]string{"acks": "1"}
+			return o
+		}(), []string{"properties.acks=1", "exactly-once needs acks=all"}},
 		{"exactly-once without prefix", stringSink(bs, tp, ExactlyOnce, ""), []string{"transactional id prefix"}},
 		{"unknown guarantee", stringSink(bs, tp, "twice", ""), []string{`"twice"`, "exactly-once"}},
 	} {

@@ -87,6 +87,10 @@ type SourceOptions[T any] struct {
 	// SkipInvalid drops records the deserializer rejects instead of
 	// failing the job.
 	SkipInvalid bool
+	// SkipInvalidName is what the job's users know SkipInvalid by (a
+	// flag such as "--skip-invalid", a configuration key), named by the
+	// error of a rejected record; default "SkipInvalid".
+	SkipInvalidName string
 	// RecordsPerSecond limits the records each source subtask emits per
 	// second (0: unlimited).
 	RecordsPerSecond float64
@@ -134,6 +138,9 @@ func NewSource[T any](opts SourceOptions[T]) (*Source[T], error) {
 			return nil, fmt.Errorf("kafka source: topic pattern %q: %w", opts.TopicPattern, err)
 		}
 		s.pattern = re
+	}
+	if s.opts.SkipInvalidName == "" {
+		s.opts.SkipInvalidName = "SkipInvalid"
 	}
 	if s.opts.DiscoveryInterval == 0 {
 		s.opts.DiscoveryInterval = DefaultDiscoveryInterval

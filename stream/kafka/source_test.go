@@ -120,7 +120,7 @@ func TestSourceDeserializerRejects(t *testing.T) {
 			if err == nil {
 				t.Fatal("no error")
 			}
-			for _, s := range []string{fmt.Sprintf("topic %q", tp), "partition 0", "offset 2", "not an ok record"} {
+			for _, s := range []string{fmt.Sprintf("topic %q", tp), "partition 0", "offset 2", "not an ok record", "(SkipInvalid skips such records)"} {
 				if !strings.Contains(err.Error(), s) {
 					t.Errorf("error %q does not name %q", err, s)
 				}
@@ -245,5 +245,56 @@ func TestSourceBoundedOverTransactions(t *testing.T) {
 	got, err := runCollect(t, o, 2)
 	if err != nil || !slices.Equal(got, []string{"t1", "t2", "t3", "t4"}) {
 		t.Fatalf("read %v, %v; want t1…t4", got, err)
+	}
+}
+
+// TestSourceTopicPattern: a source over a topic pattern reads the two
+// matching topics present at the start, not the one that does not match,
+// and a matching topic created while the unbounded job runs is found by
+// discovery and read from its start.
+func TestSourceTopicPattern(t *testing.T) {
+	bs := brokers(t)
+	base := fmt.Sprintf("floe-pat-%d", time.Now().UnixNano())
+	for _, name := range []string{base + "-a", base + "-b", "other-" + base + "-x"} {
+		createTopic(t, bs, name, 2)
+		produce(t, bs, name, values(4, name+"/%d"))
+	}
+	o := stringSource(bs)
+	o.TopicPattern = "^" + base + "-.*"
+	o.DiscoveryInterval = 200 * time.Millisecond
+	o.Logger = testLogger(t)
+	env := stream.NewEnvironment(stream.Options{Parallelism: 2})
+	var mu sync.Mutex
+	var got []string
+	stream.ForEach(FromKafka(env, "kafka", o), func(s string) { mu.Lock(); got = append(got, s); mu.Unlock() })
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- env.ExecuteContext(ctx, "topic-pattern") }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Logf("job ended: %v", err) // cancelled on purpose
+		}
+	}()
+	count := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(got)
+	}
+	testutil.WaitFor(t, time.Minute, "the records of the two matching topics", func() bool { return count() >= 8 })
+	// Created after the job started: only discovery can find it.
+	late := base + "-c"
+	createTopic(t, bs, late, 3)
+	produce(t, bs, late, values(3, late+"/%d"))
+	testutil.WaitFor(t, time.Minute, "the records of the topic created while the job runs", func() bool { return count() >= 11 })
+	// Let a few more discovery passes go by (absence needs elapsed time):
+	// nothing else may arrive, neither the topic that does not match nor
+	// a partition read twice.
+	time.Sleep(3 * o.DiscoveryInterval)
+	want := sorted(slices.Concat(values(4, base+"-a/%d"), values(4, base+"-b/%d"), values(3, late+"/%d")))
+	mu.Lock()
+	defer mu.Unlock()
+	if g := sorted(got); !slices.Equal(g, want) {
+		t.Fatalf("read %v\nwant %v", g, want)
 	}
 }
