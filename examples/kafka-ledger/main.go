@@ -7,7 +7,7 @@
 // a consumer with isolation.level=read_committed sees each line once, so
 // package ledgercheck checks the output as it checks ledger's.
 //
-//	kafka-ledger --brokers HOST:PORT --input-topic T --output-topic U [--group G] [--bounded] [--rate N]
+//	kafka-ledger --brokers HOST:PORT --input-topic T --output-topic U [--group G] [--bounded] [--rate N] [--skip-invalid]
 //
 // --group commits the source's offsets of completed checkpoints to
 // consumer group G (for monitoring); --bounded reads up to the offsets
@@ -15,15 +15,19 @@
 // second of each source subtask (0: unlimited). Checkpointing comes from
 // the configuration (execution.checkpointing.interval,
 // state.checkpoints.dir). A bad line fails the job naming topic,
-// partition and offset. The transactional id prefix is
+// partition and offset, unless --skip-invalid (then it is logged and
+// dropped). A missing flag or a stray argument is refused with exit
+// status 2. The transactional id prefix is
 // kafka-ledger-<output topic>, so two kafka-ledger jobs must not write
 // to the same output topic at once. Partitions added to the input topic
 // while the job runs are found within 2 seconds and read from their start.
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -35,21 +39,20 @@ import (
 	"github.com/floe-yarn/floe/stream/kafka"
 )
 
+const usage = "usage: kafka-ledger --brokers HOST:PORT --input-topic T --output-topic U [--group G] [--bounded] [--rate N] [--skip-invalid]"
+
 func main() {
-	brokers := flag.String("brokers", "", "Kafka bootstrap servers, HOST:PORT[,HOST:PORT...]")
-	in := flag.String("input-topic", "", "topic with the transactions")
-	out := flag.String("output-topic", "", "topic for the balances")
-	group := flag.String("group", "", "consumer group the source's checkpointed offsets are committed to")
-	bounded := flag.Bool("bounded", false, "read up to the offsets current at the start, then finish")
-	rate := flag.Float64("rate", 0, "records per second per source subtask (0: unlimited)")
-	flag.Parse()
-	if *brokers == "" || *in == "" || *out == "" || *rate < 0 || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "usage: kafka-ledger --brokers HOST:PORT --input-topic T --output-topic U [--group G] [--bounded] [--rate N]")
+	o, err := parseArgs(os.Args[1:])
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Println(usage)
+		return
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "kafka-ledger: %v\n%s\n", err, usage)
 		os.Exit(2)
 	}
 	env := stream.NewEnvironment(stream.Options{})
-	Build(env, Options{Brokers: strings.Split(*brokers, ","), InputTopic: *in, OutputTopic: *out,
-		Group: *group, Bounded: *bounded, Rate: *rate})
+	Build(env, o)
 	if err := env.Execute("kafka-ledger"); err != nil {
 		fmt.Fprintln(os.Stderr, "kafka-ledger:", err)
 		os.Exit(1)
@@ -63,6 +66,38 @@ type Options struct {
 	Group                   string
 	Bounded                 bool
 	Rate                    float64
+	SkipInvalid             bool
+}
+
+// parseArgs reads the flags of args, refusing a missing required flag,
+// a negative rate and arguments that are not flags.
+func parseArgs(args []string) (Options, error) {
+	fs := flag.NewFlagSet("kafka-ledger", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // the error is returned and printed once
+	brokers := fs.String("brokers", "", "Kafka bootstrap servers, HOST:PORT[,HOST:PORT...]")
+	var o Options
+	fs.StringVar(&o.InputTopic, "input-topic", "", "topic with the transactions")
+	fs.StringVar(&o.OutputTopic, "output-topic", "", "topic for the balances")
+	fs.StringVar(&o.Group, "group", "", "consumer group the source's checkpointed offsets are committed to")
+	fs.BoolVar(&o.Bounded, "bounded", false, "read up to the offsets current at the start, then finish")
+	fs.Float64Var(&o.Rate, "rate", 0, "records per second per source subtask (0: unlimited)")
+	fs.BoolVar(&o.SkipInvalid, "skip-invalid", false, "log and drop records that are not \"<account> <amount>\" instead of failing the job")
+	if err := fs.Parse(args); err != nil {
+		return Options{}, err
+	}
+	for _, f := range []struct{ name, v string }{{"brokers", *brokers}, {"input-topic", o.InputTopic}, {"output-topic", o.OutputTopic}} {
+		if f.v == "" {
+			return Options{}, fmt.Errorf("--%s is required", f.name)
+		}
+	}
+	if o.Rate < 0 {
+		return Options{}, fmt.Errorf("--rate %v: want 0 (unlimited) or more records per second", o.Rate)
+	}
+	if fs.NArg() > 0 {
+		return Options{}, fmt.Errorf("unexpected argument %q: every option is a flag (--name value)", fs.Arg(0))
+	}
+	o.Brokers = strings.Split(*brokers, ",")
+	return o, nil
 }
 
 // Build adds the job to env: Kafka source, ledger's Balances, Kafka sink.
@@ -70,7 +105,7 @@ func Build(env *stream.Environment, o Options) {
 	txns := kafka.FromKafka(env, "Kafka "+o.InputTopic, kafka.SourceOptions[job.Txn]{
 		Brokers: o.Brokers, Topics: []string{o.InputTopic}, GroupID: o.Group, Bounded: o.Bounded,
 		RecordsPerSecond: o.Rate, DiscoveryInterval: 2 * time.Second,
-		Deserializer: parseRecord,
+		Deserializer: parseRecord, SkipInvalid: o.SkipInvalid, SkipInvalidName: "--skip-invalid",
 	}).UID("kafka-source")
 	lines := job.Balances(txns).UID("balances")
 	kafka.Sink(lines, "Kafka "+o.OutputTopic, kafka.SinkOptions[string]{

@@ -6,7 +6,8 @@
 // sink. --rate limits the lines per second of each source subtask (0:
 // unlimited). Checkpointing comes from the configuration
 // (execution.checkpointing.interval, state.checkpoints.dir). A bad line
-// fails the job, naming the file, the byte offset and the line.
+// fails the job, naming the file, the byte offset and the line. An
+// argument that is not a flag is refused with exit status 2.
 package main
 
 import (
@@ -23,8 +24,15 @@ func main() {
 	output := flag.String("output", "", "folder for the part files with the balances")
 	rate := flag.Float64("rate", 0, "lines per second per source subtask (0: unlimited)")
 	flag.Parse()
+	const usage = "usage: ledger --input PATH --output DIR [--rate N]"
+	if flag.NArg() > 0 {
+		// A stray word (a path without --input, a misspelt flag after
+		// one) would otherwise be ignored silently.
+		fmt.Fprintf(os.Stderr, "ledger: unexpected argument %q: every option is a flag (--name value)\n%s\n", flag.Arg(0), usage)
+		os.Exit(2)
+	}
 	if *input == "" || *output == "" || *rate < 0 {
-		fmt.Fprintln(os.Stderr, "usage: ledger --input PATH --output DIR [--rate N]")
+		fmt.Fprintln(os.Stderr, usage)
 		os.Exit(2)
 	}
 	env := stream.NewEnvironment(stream.Options{})
