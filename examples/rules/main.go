@@ -9,9 +9,10 @@
 // (type X, count N, within W) fires for user u at every event of type X at
 // time t of u when u has at least N events of type X with event time in
 // (t − W, t]; the rule in force at t is the line with the greatest
-// validFrom ≤ t, the later line among equal validFroms, and a line whose
-// validFrom is below an earlier line's takes effect from that earlier
-// validFrom. The output, in DIR through the exactly-once file sink, is one
+// validFrom ≤ t, the later line in the file among equal validFroms,
+// whatever the order of the lines. The events wait for the rules input to
+// end (a bounded rules file always does) before any is evaluated. The
+// output, in DIR through the exactly-once file sink, is one
 // line "<user> <ruleId> <eventTimeMillis>" per distinct firing — the same
 // on every run, at any parallelism, whatever fails (see package job).
 //

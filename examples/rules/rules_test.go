@@ -60,6 +60,45 @@ func TestRulesMatchReference(t *testing.T) {
 	}
 }
 
+// TestRulesUnsortedRules runs the job on the example of rule lines
+// not sorted by validFrom: "1000 r2" after "5000 r1" is in force from
+// 1000, not from 5000; r3's line at 0 applies until its two lines at 3000,
+// of which the later wins. The events wait for the rules input to end, so
+// this holds whatever the pace of the sources and the parallelism.
+func TestRulesUnsortedRules(t *testing.T) {
+	events := []string{"1500 u click", "2000 u click", "3500 u view", "5200 u click", "5500 u click", "900 v click"}
+	rules := []string{"5000 r1 click 2 1000", "1000 r2 click 1 1000", "3000 r3 view 1 10", "0 r3 click 1 10", "3000 r3 click 1 10"}
+	want := []string{
+		"u r1 5500",
+		"u r2 1500", "u r2 2000", "u r2 5200", "u r2 5500",
+		"u r3 1500", "u r3 2000", "u r3 5200", "u r3 5500",
+		"v r3 900",
+	}
+	for _, rate := range []float64{0, 20} {
+		for _, p := range []int{1, 3} {
+			t.Run(fmt.Sprintf("rate %v parallelism %d", rate, p), func(t *testing.T) {
+				dir := t.TempDir()
+				o := job.Options{Events: filepath.Join(dir, "events.txt"), Rules: filepath.Join(dir, "rules.txt"),
+					Output: filepath.Join(dir, "out"), Rate: rate}
+				jobtest.WriteLines(t, o.Events, events)
+				jobtest.WriteLines(t, o.Rules, rules)
+				env := stream.NewEnvironment(stream.Options{Parallelism: p})
+				job.Build(env, o)
+				if err := env.Execute("rules"); err != nil {
+					t.Fatal(err)
+				}
+				got, err := rulescheck.ReadLines(o.Output)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := rulescheck.Check(want, got); err != nil {
+					t.Fatal(err)
+				}
+			})
+		}
+	}
+}
+
 // TestRulesRescaleRestore restores the rules job twice from a checkpoint
 // taken mid-run, at another parallelism each time (2 → 3 → 1): keyed
 // events and timers move with their key groups, every new instance starts

@@ -11,12 +11,12 @@ import (
 // and which firings an evaluation emits.
 //
 // Semantics. The rule in force for a rule id at event time t is the
-// version with the greatest validFrom ≤ t; among lines with equal
-// validFrom the later line wins (it replaces the earlier one). A line
-// whose validFrom is below an earlier line's validFrom cannot change the
-// past: it takes effect from that earlier (largest so far) validFrom
-// (EffectiveFrom). A version with count 0 is a deletion: no rule is in
-// force. Rule (X, N, W) fires for user u at time t when u has an event of
+// version with the greatest validFrom ≤ t, whatever the order of the rule
+// lines; among lines with equal validFrom the later line in the file wins
+// (it replaces the earlier one). The job evaluates no event before every
+// rule line has arrived, so a line read after one with a larger validFrom
+// still applies from its own validFrom. A version with count 0 is a
+// deletion: no rule is in force. Rule (X, N, W) fires for user u at time t when u has an event of
 // type X at t and at least N events of type X with time in (t − W, t];
 // two events of u of type X at the same t give one firing per rule.
 
@@ -40,10 +40,6 @@ func InForce(vs []Rule, t int64) (r Rule, ok bool) {
 	}
 	return vs[i-1], true
 }
-
-// EffectiveFrom is when a rule line read after lines up to latest
-// validFrom takes effect: its own validFrom, or latest when that is later.
-func EffectiveFrom(validFrom, latest int64) int64 { return max(validFrom, latest) }
 
 // Rules visits every rule id with its versions (the broadcast state).
 type Rules func(yield func(id string, versions []Rule) bool)

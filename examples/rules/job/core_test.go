@@ -11,21 +11,19 @@ import (
 	"github.com/floe-yarn/floe/examples/rules/rulescheck"
 )
 
-// simulate runs the core the way the job drives it, in one sequence: rule
-// versions from the broadcast side, events buffered until the watermark
+// simulate runs the core the way the job drives it, in one sequence: every
+// rule version from the broadcast side first (the rules input ends before
+// the watermark moves), events buffered until the watermark
 // (largest time − ooo − 1) passes them and evaluated by event-time timers,
 // events behind the watermark handled as late, everything fired at the end.
 func simulate(t *testing.T, eventLines, ruleLines []string, ooo int64) (out []string, late int) {
 	t.Helper()
 	versions := map[string][]job.Rule{}
-	latest := int64(math.MinInt64)
 	for _, l := range ruleLines {
 		r, ok, err := job.ParseRule(l)
 		if err != nil || !ok {
 			t.Fatalf("rule %q: %v", l, err)
 		}
-		latest = max(latest, r.ValidFrom)
-		r.ValidFrom = job.EffectiveFrom(r.ValidFrom, latest)
 		versions[r.ID] = job.AddVersion(versions[r.ID], r)
 	}
 	rules := job.SliceRules(versions)
@@ -126,7 +124,8 @@ func TestRuleSemantics(t *testing.T) {
 			[]string{"u r 10", "u r 20", "u r 30"}},
 		{"count 0 deletes", []string{"10 u a", "20 u a"}, []string{"0 r a 1 100", "15 r a 0 100"}, []string{"u r 10"}},
 		{"later line wins at equal validFrom", []string{"10 u a", "10 u b"}, []string{"0 r a 1 100", "0 r b 1 100"}, []string{"u r 10"}},
-		{"a line cannot go back in time", []string{"10 u a", "30 u a"}, []string{"20 q b 1 100", "0 r a 1 100"}, []string{"u r 30"}},
+		{"a line read later applies from its own validFrom", []string{"10 u a", "30 u a"}, []string{"20 q b 1 100", "0 r a 1 100"}, []string{"u r 10", "u r 30"}},
+		{"rule lines not sorted by validFrom", unsortedEvents, unsortedRules, unsortedWant},
 		{"not yet valid", []string{"10 u a"}, []string{"11 r a 1 100"}, nil},
 		{"events of other users do not count", []string{"10 u a", "11 v a"}, []string{"0 r a 2 100"}, nil},
 	}
@@ -148,3 +147,18 @@ func TestRuleSemantics(t *testing.T) {
 		})
 	}
 }
+
+// The example of rule lines not sorted by validFrom: r2 (line 2)
+// is in force from 1000 although line 1 starts at 5000, and r3's line at
+// validFrom 0 applies until its two lines at 3000, of which the later
+// (click) wins; the last event comes late.
+var (
+	unsortedEvents = []string{"1500 u click", "2000 u click", "3500 u view", "5200 u click", "5500 u click", "900 v click"}
+	unsortedRules  = []string{"5000 r1 click 2 1000", "1000 r2 click 1 1000", "3000 r3 view 1 10", "0 r3 click 1 10", "3000 r3 click 1 10"}
+	unsortedWant   = []string{
+		"u r1 5500",
+		"u r2 1500", "u r2 2000", "u r2 5200", "u r2 5500",
+		"u r3 1500", "u r3 2000", "u r3 5200", "u r3 5500",
+		"v r3 900",
+	}
+)

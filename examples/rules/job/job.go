@@ -13,12 +13,16 @@
 //     events wait in keyed state until the watermark passes them; an
 //     event-time timer at each event's time evaluates the rules then, when
 //     every event at or before it has arrived.
-//   - Rules are read by one source subtask, in file order, with their
-//     validFrom as timestamp and a watermark of the largest validFrom − 1
-//     ms: the operator's watermark, the minimum of both inputs', passes t
-//     only when every rule line valid at t has arrived. Every rule version
-//     is kept in broadcast state (not only the latest), so an event at t
-//     uses the version in force at t.
+//   - Rules are read by one source subtask, in file order, and their source
+//     emits no watermark until the rules input ends, when the runtime's
+//     end-of-input watermark (the maximum) passes. The operator's
+//     watermark, the minimum of both inputs', so stays below every event
+//     until every rule line is in broadcast state: the events wait for the
+//     rules input to end, which a bounded rules file always does. Then the
+//     order of the rule lines does not matter — a line with a smaller
+//     validFrom than an earlier line still applies from its own validFrom.
+//     Every rule version is kept in broadcast state (not only the latest),
+//     so an event at t uses the version in force at t.
 //   - An event behind the watermark (disorder larger than D) is never
 //     dropped: it is added at once, and the firings it adds — at its own
 //     time and at later, already evaluated times whose windows reach back
@@ -37,12 +41,11 @@ import (
 	"github.com/floe-yarn/floe/stream"
 )
 
-// Descriptors of the broadcast state: every version of every rule, and the
-// largest validFrom read so far (one entry, key "").
-var (
-	RulesState  = stream.MapStateDescriptor[string, []Rule]{Name: "rule-versions"}
-	LatestState = stream.MapStateDescriptor[string, int64]{Name: "latest-valid-from"}
-)
+// RulesState is the broadcast state: every version of every rule, by rule
+// id. (Savepoints of older versions of the job also hold a
+// "latest-valid-from" broadcast state; the broadcast backend keeps a
+// restored state nobody declares as it is, so they still restore.)
+var RulesState = stream.MapStateDescriptor[string, []Rule]{Name: "rule-versions"}
 
 // Options are the job's parameters (the example's flags).
 type Options struct {
@@ -67,17 +70,26 @@ func EventStream(env *stream.Environment, o Options) stream.Stream[Event] {
 }
 
 // RuleStream is the rules input: one reader, in file order, timestamped by
-// validFrom, its watermark the largest validFrom − 1 ms.
+// validFrom, with no watermark before its end (noWatermarks).
 func RuleStream(env *stream.Environment, o Options) stream.Stream[Rule] {
 	return stream.FromSourceWithWatermarks[Rule](env, &lineSource[Rule]{inner: stream.TextFileSource(o.Rules), rate: o.Rate, what: "rules", parse: ParseRule},
-		stream.ForMonotonousTimestamps[Rule]().WithTimestampAssigner(func(r Rule, _ int64) int64 { return r.ValidFrom }),
+		stream.ForGenerator(func() stream.WatermarkGenerator[Rule] { return noWatermarks{} }).WithTimestampAssigner(func(r Rule, _ int64) int64 { return r.ValidFrom }),
 		"Rules "+o.Rules).UID("rules-rules").Parallelism(1)
 }
+
+// noWatermarks emits no watermark: the rules source holds the operator's
+// event time back until it ends, when the runtime sends the maximum
+// watermark for it, so that no event is evaluated before every rule line
+// has arrived — whatever the order of the lines.
+type noWatermarks struct{}
+
+func (noWatermarks) OnEvent(Rule, int64, stream.WatermarkOutput) {}
+func (noWatermarks) OnPeriodicEmit(stream.WatermarkOutput)       {}
 
 // Firings evaluates the rules on the events: the output lines.
 func Firings(events stream.Stream[Event], rules stream.Stream[Rule]) stream.Stream[string] {
 	ks := stream.KeyBy(events, func(e Event) string { return e.User })
-	bs := stream.Broadcast(rules, RulesState, LatestState)
+	bs := stream.Broadcast(rules, RulesState)
 	return stream.KeyedBroadcastProcess(stream.ConnectBroadcast(ks, bs), stream.KeyedBroadcastProcessFuncs[string, Event, Rule, User, string]{
 		Element:          onEvent,
 		BroadcastElement: onRule,
@@ -85,15 +97,10 @@ func Firings(events stream.Stream[Event], rules stream.Stream[Rule]) stream.Stre
 	}).Name("Rules").UID("rules-evaluate")
 }
 
-// onRule keeps the rule line as a version of its rule, from its effective
-// validFrom on. Every instance sees the same lines in the same order, so
-// all hold the same versions.
+// onRule keeps the rule line as a version of its rule, from its validFrom
+// on; a later line with the same validFrom replaces it. Every instance
+// sees the same lines in the same order, so all hold the same versions.
 func onRule(ctx *stream.BroadcastContext, r Rule, _ func(string)) {
-	latest := stream.BroadcastState(ctx, LatestState)
-	if l, ok := latest.Get(""); ok {
-		r.ValidFrom = EffectiveFrom(r.ValidFrom, l)
-	}
-	latest.Put("", r.ValidFrom)
 	versions := stream.BroadcastState(ctx, RulesState)
 	vs, _ := versions.Get(r.ID)
 	versions.Put(r.ID, AddVersion(append([]Rule(nil), vs...), r))

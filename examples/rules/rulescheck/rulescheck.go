@@ -6,10 +6,10 @@
 //
 // Reference implements the contract directly, without the job's core: for
 // every user u, every distinct time t of an event of type X of u, and every
-// rule id, it finds the rule line in force at t (the greatest validFrom ≤
-// t, the later line among equal ones, each line's validFrom raised to the
-// largest validFrom of the lines before it), and counts u's events of type
-// X in (t − within, t] one by one.
+// rule id, it scans every line of that rule id for the one in force at t
+// (the greatest validFrom ≤ t, the later line in the file among equal
+// ones, whatever the order of the lines), and counts u's events of type X
+// in (t − within, t] one by one.
 package rulescheck
 
 import (
@@ -38,13 +38,8 @@ func Reference(eventLines, ruleLines []string) ([]string, error) {
 			events = append(events, e)
 		}
 	}
-	type line struct {
-		from int64
-		r    job.Rule
-	}
-	var rules []line
+	var rules []job.Rule // in file order
 	var ids []string
-	latest := int64(-1 << 63)
 	for i, l := range ruleLines {
 		r, ok, err := job.ParseRule(l)
 		if err != nil {
@@ -53,25 +48,24 @@ func Reference(eventLines, ruleLines []string) ([]string, error) {
 		if !ok {
 			continue
 		}
-		latest = max(latest, r.ValidFrom)
-		rules = append(rules, line{from: latest, r: r})
+		rules = append(rules, r)
 		if !slices.Contains(ids, r.ID) {
 			ids = append(ids, r.ID)
 		}
 	}
-	// inForce scans every line: the last one (file order) with the
-	// greatest effective validFrom ≤ t.
+	// inForce scans every line of id: the one with the greatest validFrom
+	// ≤ t, the later one in the file among equal validFroms.
 	inForce := func(id string, t int64) (job.Rule, bool) {
-		found, best := -1, int64(0)
-		for i, l := range rules {
-			if l.r.ID == id && l.from <= t && (found < 0 || l.from >= best) {
-				found, best = i, l.from
+		found := -1
+		for i, r := range rules {
+			if r.ID == id && r.ValidFrom <= t && (found < 0 || r.ValidFrom >= rules[found].ValidFrom) {
+				found = i
 			}
 		}
-		if found < 0 || rules[found].r.Count == 0 {
+		if found < 0 || rules[found].Count == 0 {
 			return job.Rule{}, false
 		}
-		return rules[found].r, true
+		return rules[found], true
 	}
 	seen := map[job.Firing]bool{}
 	var out []string
@@ -110,9 +104,11 @@ type Options struct {
 
 // Generate returns events lines, out of order by at most o.Disorder ms
 // (each event's time is at least the largest earlier time minus
-// o.Disorder), and rule lines in validFrom order over the events' time
-// span: new rules, changes of type, count and within, and deletions
-// (count 0), some sharing a validFrom (the later line wins).
+// o.Disorder), and rule lines over the events' time span: new rules,
+// changes of type, count and within, and deletions (count 0), some sharing
+// a validFrom (the later line wins) — made in validFrom order, then a
+// quarter of them moved to a random place, so that the file is not sorted
+// by validFrom.
 func Generate(o Options) (events, rules []string) {
 	rng := rand.New(rand.NewSource(o.Seed))
 	types := make([]string, max(o.Types, 1))
@@ -140,6 +136,11 @@ func Generate(o Options) (events, rules []string) {
 			count = 0
 		}
 		rules = append(rules, fmt.Sprintf("%d r%d %s %d %d", from, rng.Intn(4), types[rng.Intn(len(types))], count, 1+rng.Int63n(400)))
+	}
+	for range len(rules) / 4 {
+		i, j := rng.Intn(len(rules)), rng.Intn(len(rules))
+		l := rules[i]
+		rules = slices.Insert(slices.Delete(rules, i, i+1), j, l)
 	}
 	return events, rules
 }
