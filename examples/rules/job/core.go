@@ -2,6 +2,7 @@ package job
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"sort"
 )
@@ -45,10 +46,19 @@ func InForce(vs []Rule, t int64) (r Rule, ok bool) {
 type Rules func(yield func(id string, versions []Rule) bool)
 
 // User is one user's events: their times per event type, sorted, with
-// repeats.
+// repeats, and how far they have been evaluated.
 type User struct {
 	Times map[string][]int64
+	// Evaluated is the largest time at which the user's events were
+	// evaluated (math.MinInt64: none yet): an event at or before it is
+	// late for this user even when the operator's watermark is lower, as
+	// it is after a restore, since the watermark is not part of a
+	// checkpoint and starts again from nothing.
+	Evaluated int64
 }
+
+// NewUser returns a user without events, evaluated nowhere.
+func NewUser() User { return User{Evaluated: math.MinInt64} }
 
 // Add records an event of type typ at t.
 func (u *User) Add(typ string, t int64) {

@@ -28,7 +28,10 @@
 //     time and at later, already evaluated times whose windows reach back
 //     to it — are written then (User.AddLate). Counts only grow with
 //     events, so the set of firings is the same as if it had come in time;
-//     only when they are written differs.
+//     only when they are written differs. The watermark is not part of a
+//     checkpoint, so each user also keeps how far its events were
+//     evaluated (User.Evaluated): after a restore, an event at or before
+//     that is late too.
 //
 // Every event of a user stays in keyed state: a rule changed later may look
 // back over any past window, and the contract puts no bound on within.
@@ -36,6 +39,7 @@ package job
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/floe-yarn/floe/stream"
@@ -107,10 +111,18 @@ func onRule(ctx *stream.BroadcastContext, r Rule, _ func(string)) {
 }
 
 // onEvent buffers an event until the watermark passes it, or handles a
-// late one at once.
+// late one at once. Late is at or before the operator's watermark, or at
+// or before the user's last evaluation (User.Evaluated): after a restore
+// the watermark starts from nothing, and an event the run before would
+// have found late must not wait for a timer, which would evaluate its time
+// again and leave the later evaluated times without it. No event is late
+// before the watermark first moves (the rules input ended).
 func onEvent(ctx *stream.KeyedBroadcastContext[string, User], e Event, emit func(string)) {
-	u, _ := ctx.Value()
-	if wm := ctx.TimerService().CurrentWatermark(); e.Time <= wm {
+	u, ok := ctx.Value()
+	if !ok {
+		u = NewUser()
+	}
+	if wm := max(ctx.TimerService().CurrentWatermark(), u.Evaluated); wm > math.MinInt64 && e.Time <= wm {
 		for _, f := range u.AddLate(e.User, e.Type, e.Time, wm, rulesOf(ctx)) {
 			emit(f.String())
 		}
@@ -121,7 +133,9 @@ func onEvent(ctx *stream.KeyedBroadcastContext[string, User], e Event, emit func
 	ctx.Update(u)
 }
 
-// onTimer evaluates the rules at time t for the timer's user.
+// onTimer evaluates the rules at time t for the timer's user. Timers fire
+// in time order, so every event of the user at or before t has then been
+// evaluated.
 func onTimer(ctx *stream.KeyedBroadcastContext[string, User], t int64, emit func(string)) {
 	u, ok := ctx.Value()
 	if !ok {
@@ -130,6 +144,8 @@ func onTimer(ctx *stream.KeyedBroadcastContext[string, User], t int64, emit func
 	for _, f := range u.FiresAt(ctx.Key(), t, rulesOf(ctx)) {
 		emit(f.String())
 	}
+	u.Evaluated = max(u.Evaluated, t)
+	ctx.Update(u)
 }
 
 // rulesOf reads the rule versions of the broadcast state.
