@@ -3,7 +3,6 @@ package integration
 import (
 	"context"
 	"math/rand"
-	"os"
 	"syscall"
 	"testing"
 	"time"
@@ -21,16 +20,11 @@ import (
 //
 // It restarts the RM and stops a NodeManager; the integration tests run
 // one at a time (-p 1, no t.Parallel), and the cluster is whole again
-// when it ends. It runs with FLOE_CHAOS=1 only for now: in one CI
-// rehearsal a NodeManager stop ended attempt 2, and attempt 3 got no
-// TaskManager containers, because the one container it could adopt ended
-// before adoption and the asks held back for it were never sent. That is
-// fixed (TestDriverAdoptableEndsBeforeAdoption) but not yet proven by
-// chaos runs.
+// when it ends. It found two AM bugs: a SIGTERM from a stopping
+// NodeManager removed the job store although YARN starts another attempt,
+// and an attempt whose one adoptable container ended before adoption
+// never sent the asks held back for it (TestDriverAdoptableEndsBeforeAdoption).
 func TestYarnChaos(t *testing.T) {
-	if os.Getenv("FLOE_CHAOS") == "" {
-		t.Skip("set FLOE_CHAOS=1 (make test-chaos) to run the chaos test; not in make test until its last failure's fix is proven (see the doc comment)")
-	}
 	e := newYC(t)
 	t.Cleanup(func() {
 		// Whole again for the tests after this one, even when it failed

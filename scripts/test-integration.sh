@@ -35,9 +35,9 @@ export FLOE_REPO_ROOT="$PWD"
 # The yarnrpc smoke tests speak raw IPC to the real RM (SIMPLE, and DIGEST-MD5
 # with a delegation token); here a missing cluster fails them.
 FLOE_REQUIRE_CLUSTER=1 CGO_ENABLED=1 go test -race -count=1 -run Smoke ./yarnrpc/
-# The Kafka connector's tests against the real broker (skipped in the
-# unit-test pass, which runs before the broker starts).
-CGO_ENABLED=1 go test -race -count=1 ./stream/kafka/
+# The Kafka connector's and kafka-ledger's tests against the real broker
+# (make test-unit leaves them out: it runs before the broker starts).
+CGO_ENABLED=1 go test -race -count=1 ./stream/kafka/ ./examples/kafka-ledger/
 # Each test's result is listed; the whole output is shown when one fails.
 log=$(mktemp)
 trap 'rm -f "$log"; cleanup' EXIT
