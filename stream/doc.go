@@ -207,7 +207,8 @@
 // the epoch (WindowStart, right for negative timestamps), [Start, End)
 // with MaxTimestamp End − 1. Triggers: EventTimeTrigger and
 // ProcessingTimeTrigger (the defaults), CountTrigger, PurgingTrigger,
-// ContinuousEventTimeTrigger. A window is late when MaxTimestamp +
+// ContinuousEventTimeTrigger and ContinuousProcessingTimeTrigger (every
+// interval, aligned to the epoch, and at the window's end). A window is late when MaxTimestamp +
 // AllowedLateness <= the watermark; a record all of whose windows are late
 // is dropped or sent to SideOutputLateData's tag; a late record within the
 // allowed lateness fires its window again. Functions: Reduce and

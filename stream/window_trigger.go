@@ -228,6 +228,71 @@ func (continuousEventTimeTrigger) Clear(w TimeWindow, c *TriggerContext) {
 	c.DeleteEventTimeTimer(w.MaxTimestamp())
 }
 
+type continuousProcessingTimeTrigger struct{ interval int64 }
+
+// ContinuousProcessingTimeTrigger fires a window every interval of
+// processing time and when the wall clock passes its end (Flink's
+// ContinuousProcessingTimeTrigger). Firings are aligned to the epoch: the
+// first is at the interval boundary after the processing time of the
+// window's first record, then one every interval. The next firing time
+// is keyed state of the window, so it survives checkpoints and restores.
+func ContinuousProcessingTimeTrigger(interval time.Duration) Trigger {
+	return continuousProcessingTimeTrigger{interval: max(interval.Milliseconds(), 1)}
+}
+
+func (t continuousProcessingTimeTrigger) OnElement(_ int64, w TimeWindow, c *TriggerContext) TriggerResult {
+	// The record's timestamp is event time on an event-time window; the
+	// firings follow the clock whatever the window.
+	c.RegisterProcessingTimeTimer(w.MaxTimestamp())
+	if _, ok := c.State(fireState); !ok {
+		next := WindowStart(c.CurrentProcessingTime(), t.interval) + t.interval
+		c.RegisterProcessingTimeTimer(next)
+		c.SetState(fireState, next)
+	}
+	return Continue
+}
+
+func (continuousProcessingTimeTrigger) OnEventTime(int64, TimeWindow, *TriggerContext) TriggerResult {
+	return Continue
+}
+
+func (t continuousProcessingTimeTrigger) OnProcessingTime(at int64, w TimeWindow, c *TriggerContext) TriggerResult {
+	res := Continue
+	if at == w.MaxTimestamp() {
+		res = Fire
+	}
+	// A boundary at the window's end fires it once, not twice.
+	if next, ok := c.State(fireState); ok && next == at {
+		c.RegisterProcessingTimeTimer(at + t.interval)
+		c.SetState(fireState, at+t.interval)
+		res = Fire
+	}
+	return res
+}
+
+func (t continuousProcessingTimeTrigger) OnMerge(w TimeWindow, c *TriggerContext) {
+	// w may be one of the sessions merged (its own firing time counts).
+	next, found := c.State(fireState)
+	for _, m := range c.MergedWindows() {
+		if n, ok := c.stateOf(m, fireState); ok && (!found || n < next) {
+			next, found = n, true
+		}
+	}
+	if found {
+		c.SetState(fireState, next)
+		c.RegisterProcessingTimeTimer(next)
+	}
+	c.RegisterProcessingTimeTimer(w.MaxTimestamp())
+}
+
+func (continuousProcessingTimeTrigger) Clear(w TimeWindow, c *TriggerContext) {
+	if next, ok := c.State(fireState); ok {
+		c.DeleteProcessingTimeTimer(next)
+	}
+	c.ClearState(fireState)
+	c.DeleteProcessingTimeTimer(w.MaxTimestamp())
+}
+
 // neverTrigger never fires (GlobalWindows without a trigger).
 type neverTrigger struct{}
 
