@@ -59,13 +59,14 @@ func Reduce[T any, K comparable](ks KeyedStream[T, K], fn func(acc, v T) T) Stre
 	return newStream(in.env, n, in.codec)
 }
 
-// KeyedContext gives a keyed process function the current key and the
-// key's value state (one value of type S per key).
+// KeyedContext gives a keyed process function the current key, the key's
+// value state (one value of type S per key) and side outputs (Output).
 type KeyedContext[K comparable, S any] struct {
 	key     K
 	state   *keyedValue[K, S]
 	sub     int
 	metrics *metricGroup
+	sideOutputs
 }
 
 // Key is the key of the record being processed.
@@ -84,9 +85,10 @@ func (c *KeyedContext[K, S]) Clear() { c.state.del(c.key) }
 func (c *KeyedContext[K, S]) Subtask() int { return c.sub }
 
 // Process runs fn for every record of a keyed stream, with per-key value
-// state of type S in the context; fn emits any number of results.
+// state of type S in the context; fn emits any number of results, and
+// records of other types to side outputs with Output(c, tag, v).
 func Process[T any, K comparable, S, O any](ks KeyedStream[T, K], fn func(c *KeyedContext[K, S], v T, emit func(O))) Stream[O] {
-	return ProcessWithEnd(ks, fn, nil)
+	return ProcessWithEndContext(ks, fn, nil)
 }
 
 // ProcessWithEnd is Process with onEnd, called once per key that has state
@@ -94,32 +96,51 @@ func Process[T any, K comparable, S, O any](ks KeyedStream[T, K], fn func(c *Key
 // results. It is never called for an unbounded input.
 func ProcessWithEnd[T any, K comparable, S, O any](ks KeyedStream[T, K], fn func(c *KeyedContext[K, S], v T, emit func(O)),
 	onEnd func(key K, state S, emit func(O))) Stream[O] {
+	var end func(c *KeyedContext[K, S], state S, emit func(O))
+	if onEnd != nil {
+		end = func(c *KeyedContext[K, S], state S, emit func(O)) { onEnd(c.key, state, emit) }
+	}
+	return ProcessWithEndContext(ks, fn, end)
+}
+
+// ProcessWithEndContext is ProcessWithEnd whose onEnd also gets the
+// context, with the key (Key), the subtask and the side outputs: onEnd
+// may emit to side outputs with Output(c, tag, v). It must not change the
+// state (Update, Clear) while the keys are visited.
+func ProcessWithEndContext[T any, K comparable, S, O any](ks KeyedStream[T, K], fn func(c *KeyedContext[K, S], v T, emit func(O)),
+	onEnd func(c *KeyedContext[K, S], state S, emit func(O))) Stream[O] {
 	in := ks.s
 	oc := codecFor[O](in.env, "Process")
 	env := in.env
-	n := addOperator(in, "process", "KeyedProcess", oc, func(rc runtime.OperatorContext, emit func(O)) (*instance[T], error) {
-		emit = countedEmit(rc, emit)
-		st, err := openKeyedValue[K, S](context.Background(), env, rc, "Process")
-		if err != nil {
-			return nil, err
-		}
-		c := &KeyedContext[K, S]{state: st, sub: rc.Subtask, metrics: newRuntimeContext(rc).Metrics}
-		key := ks.key
-		inst := &instance[T]{in: func(v T) {
-			c.key = key(v)
-			fn(c, v, emit)
-		}, snapshot: st.snapshot, close: st.close}
-		if onEnd != nil {
-			inst.finish = func(ctx context.Context) error {
-				if runtime.StoppedWithSavepoint(ctx) {
-					return nil // the input did not end: the job resumes from the savepoint
-				}
-				return st.each(func(k K, s S) { onEnd(k, s, emit) })
+	n := env.addNode("process", "KeyedProcess", typeName[O]())
+	env.nodes[n].factory = &factory[T, O]{env: env, node: n, in: in.codec, out: oc,
+		openSide: func(rc runtime.OperatorContext, emit func(O), sides sideOutputs) (*instance[T], error) {
+			emit = countedEmit(rc, emit)
+			st, err := openKeyedValue[K, S](context.Background(), env, rc, "Process")
+			if err != nil {
+				return nil, err
 			}
-		}
-		return inst, nil
-	})
-	return newStream(in.env, n, oc)
+			c := &KeyedContext[K, S]{state: st, sub: rc.Subtask, metrics: newRuntimeContext(rc).Metrics, sideOutputs: sides}
+			key := ks.key
+			inst := &instance[T]{in: func(v T) {
+				c.key = key(v)
+				fn(c, v, emit)
+			}, snapshot: st.snapshot, close: st.close}
+			if onEnd != nil {
+				inst.finish = func(ctx context.Context) error {
+					if runtime.StoppedWithSavepoint(ctx) {
+						return nil // the input did not end: the job resumes from the savepoint
+					}
+					return st.each(func(k K, s S) {
+						c.key = k
+						onEnd(c, s, emit)
+					})
+				}
+			}
+			return inst, nil
+		}}
+	in.connect(n)
+	return newStream(env, n, oc)
 }
 
 // AsKeyed treats a stream that is already partitioned by key (the output of

@@ -2,6 +2,7 @@ package stream
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -140,5 +141,69 @@ func TestKeyedProcessProcessingTimeTimers(t *testing.T) {
 	got := col.sorted(func(a, b string) bool { return a < b })
 	if fmt.Sprint(got) != "[key0 key2 key3]" {
 		t.Fatalf("fired %v, want each of key0, key2, key3 once", got)
+	}
+}
+
+// fiveRec is a side-output record of another type than the main output.
+type fiveRec struct {
+	Key, V int
+}
+
+// TestProcessSideOutputs: Process routes multiples of 5 to a side output
+// of another type and the rest to its main output; ProcessWithEndContext's
+// end function emits every key's count to a second side output. The
+// three streams are exact whatever the parallelism.
+func TestProcessSideOutputs(t *testing.T) {
+	const n = 100
+	fives := NewOutputTag[fiveRec]("fives")
+	ends := NewOutputTag[int64]("ends")
+	var wantMain, wantFives, wantEnds []string
+	counts := map[int]int{}
+	for i := 0; i < n; i++ {
+		counts[i%4]++
+		if i%5 == 0 {
+			wantFives = append(wantFives, fmt.Sprint(fiveRec{i % 4, i}))
+		} else {
+			wantMain = append(wantMain, fmt.Sprintf("%d:%d", i%4, i))
+		}
+	}
+	for k, c := range counts {
+		wantMain = append(wantMain, fmt.Sprintf("end %d", k))
+		wantEnds = append(wantEnds, fmt.Sprint(int64(k*1000+c)))
+	}
+	for _, p := range []int{1, 3} {
+		t.Run(fmt.Sprintf("p%d", p), func(t *testing.T) {
+			env := NewEnvironment(Options{Parallelism: p})
+			ks := KeyBy(FromSlice(env, ints(n)), func(i int) int { return i % 4 })
+			out := ProcessWithEndContext(ks, func(c *KeyedContext[int, int], i int, emit func(string)) {
+				cnt, _ := c.Value()
+				c.Update(cnt + 1)
+				if i%5 == 0 {
+					Output(c, fives, fiveRec{c.Key(), i})
+					return
+				}
+				emit(fmt.Sprintf("%d:%d", c.Key(), i))
+			}, func(c *KeyedContext[int, int], cnt int, emit func(string)) {
+				emit(fmt.Sprintf("end %d", c.Key()))
+				Output(c, ends, int64(c.Key()*1000+cnt))
+			})
+			var main, side, end collector[string]
+			ForEach(out, main.add)
+			ForEach(SideOutput(out, fives), func(r fiveRec) { side.add(fmt.Sprint(r)) })
+			ForEach(SideOutput(out, ends), func(v int64) { end.add(fmt.Sprint(v)) })
+			if err := env.Execute("process-side"); err != nil {
+				t.Fatal(err)
+			}
+			less := func(a, b string) bool { return a < b }
+			for _, c := range []struct {
+				name      string
+				got, want []string
+			}{{"main", main.sorted(less), wantMain}, {"fives", side.sorted(less), wantFives}, {"ends", end.sorted(less), wantEnds}} {
+				sort.Strings(c.want)
+				if fmt.Sprint(c.got) != fmt.Sprint(c.want) {
+					t.Errorf("%s output:\ngot  %v\nwant %v", c.name, c.got, c.want)
+				}
+			}
+		})
 	}
 }

@@ -19,7 +19,8 @@ func NewOutputTag[T any](name string) OutputTag[T] { return OutputTag[T]{name: n
 func (t OutputTag[T]) Name() string { return t.name }
 
 // SideOutputContext is a function context that can emit to side outputs:
-// the contexts of KeyedProcess and window functions.
+// the contexts of the process functions (Process, KeyedProcess and the
+// others) and of window functions.
 type SideOutputContext interface {
 	sideOutput(name string) any
 }
