@@ -11,12 +11,12 @@ import (
 
 const jobID = "windows-test-job"
 
-// startPhase runs attempt of the windows job (testWindow) at parallelism
-// p on a TaskManager of its own (jobtest.Start), restoring from when set.
-func startPhase(t *testing.T, c *jobtest.Coordinator, p, attempt int, input, output string, rate float64, ckp *api.TaskCheckpointing, from *jobtest.Restore) *jobtest.Phase {
+// startPhase runs attempt of the windows job over window at parallelism p
+// on a TaskManager of its own (jobtest.Start), restoring from when set.
+func startPhase(t *testing.T, c *jobtest.Coordinator, window string, p, attempt int, input, output string, rate float64, ckp *api.TaskCheckpointing, from *jobtest.Restore) *jobtest.Phase {
 	t.Helper()
 	env := stream.NewEnvironment(stream.Options{Parallelism: p})
-	if err := job.Build(env, job.Options{Input: input, Output: output, Window: testWindow, Rate: rate, OutOfOrderness: testOutOfOrderness}); err != nil {
+	if err := job.Build(env, job.Options{Input: input, Output: output, Window: window, Rate: rate, OutOfOrderness: testOutOfOrderness}); err != nil {
 		t.Fatal(err)
 	}
 	prog, err := env.Program("windows")
