@@ -22,7 +22,9 @@
 // readers), SocketTextStream, Generate (rate-controlled, for tests and
 // benchmarks), and FromSource for any Source. Transformations: Map, FlatMap, Filter, KeyBy with Reduce
 // (rolling), Process, ProcessWithEnd and ProcessWithEndContext (a keyed
-// function with per-key value state and side outputs), AsKeyed, Union, Connect with CoProcess and KeyedCoProcess,
+// function with per-key value state and side outputs), ProcessStream (a
+// process function on a stream that is not keyed: the record's timestamp,
+// the watermark, the clock and side outputs, no timers), AsKeyed, Union, Connect with CoProcess and KeyedCoProcess,
 // Broadcast with KeyedBroadcastProcess, the window and interval joins
 // (see Joins), and the partitioners Forward, Rebalance,
 // Broadcast and hash (KeyBy). Sinks: Print, WriteText and FileSink (the
@@ -198,8 +200,8 @@
 // window function emits to it with Output(ctx, tag, v), and
 // SideOutput(stream, tag) reads it. Every process function's context
 // offers them: KeyedProcess's, Process's (and ProcessWithEndContext's end
-// function's), the connected and broadcast ones' and the window
-// functions'.
+// function's), ProcessStream's, the connected and broadcast ones' and the
+// window functions'.
 //
 // Windows: Window(keyed, assigner) or WindowAll(stream, assigner) (one
 // instance) give a WindowedStream; CountWindow fires every n records,
