@@ -280,7 +280,7 @@ func snapshotWithBroadcast(ctx context.Context, oc runtime.OperatorContext, cp r
 	}
 	data := bc.Snapshot()
 	cs := oc.Checkpointing
-	path := cs.StatePath(cp.ID, oc.Operator.ID, oc.Vertex, oc.Subtask, broadcastKind)
+	path := cs.StateFile(cp, oc.Operator.ID, oc.Vertex, oc.Subtask, broadcastKind) // a savepoint keeps its own
 	upload := snap.Upload
 	snap.Upload = func(ctx context.Context) ([]runtime.StateHandle, error) {
 		var hs []runtime.StateHandle

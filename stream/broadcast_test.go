@@ -3,6 +3,8 @@ package stream
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -107,19 +109,27 @@ func TestKeyedBroadcastProcessEveryInstance(t *testing.T) {
 // operator's subtasks after rule updates, then restores it at other
 // parallelisms with the handles the checkpoint coordinator hands out:
 // every new instance holds all the rules (and keyed state moved with its
-// key groups).
+// key groups). A savepoint is self-contained: every file in its folder,
+// restored after the job's checkpoints are gone.
 func TestBroadcastStateRestoresToEveryInstance(t *testing.T) {
 	cases := []struct {
 		backend    string
 		oldP, newP int
+		savepoint  bool
 	}{
-		{"hashmap", 2, 5},
-		{"hashmap", 3, 1},
-		{"pebble", 3, 2},
+		{"hashmap", 2, 5, false},
+		{"hashmap", 3, 1, false},
+		{"pebble", 3, 2, false},
+		{"hashmap", 2, 3, true},
+		{"pebble", 3, 2, true},
 	}
 	for _, tc := range cases {
-		t.Run(fmt.Sprintf("%s %d to %d", tc.backend, tc.oldP, tc.newP), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s %d to %d savepoint %v", tc.backend, tc.oldP, tc.newP, tc.savepoint), func(t *testing.T) {
 			dir := t.TempDir()
+			cp := runtime.CheckpointMeta{ID: 1}
+			if tc.savepoint {
+				cp.Savepoint = filepath.Join(t.TempDir(), "savepoint-1")
+			}
 			cs := &runtime.CheckpointSettings{Dir: dir, Backend: tc.backend, LocalDir: t.TempDir(), Storage: dirStorage{}}
 			m := &jobmanager.CheckpointMetadata{ID: 1, MaxParallelism: 128}
 			old := openBroadcastOperator(t, tc.oldP, cs, nil)
@@ -130,7 +140,10 @@ func TestBroadcastStateRestoresToEveryInstance(t *testing.T) {
 				}
 				inst.push1(t, bcEvent{User: userOf(t, s, tc.oldP, "u")})
 				st := jobmanager.SubtaskState{Subtask: s}
-				for _, h := range inst.snapshot(t, 1) {
+				for _, h := range inst.snapshot(t, cp) {
+					if tc.savepoint && !strings.HasPrefix(h.Path, cp.Savepoint+"/") {
+						t.Errorf("savepoint handle %s outside the savepoint's folder %s", h.Path, cp.Savepoint)
+					}
 					st.Handles = append(st.Handles, jobmanager.StateHandle{Operator: h.Operator, Path: h.Path, Size: h.Size,
 						KeyGroups: jobmanager.KeyGroupRange{Start: h.KeyGroupStart, End: h.KeyGroupEnd}, Shared: h.Shared})
 				}
@@ -138,6 +151,11 @@ func TestBroadcastStateRestoresToEveryInstance(t *testing.T) {
 			}
 			m.Operators = append(m.Operators, op)
 			old.close(t)
+			if tc.savepoint { // the job's checkpoints went with the job
+				if err := os.RemoveAll(dir); err != nil {
+					t.Fatal(err)
+				}
+			}
 
 			restored := openBroadcastOperator(t, tc.newP, cs, m)
 			defer restored.close(t)
@@ -260,9 +278,9 @@ func (i *bcInstance) push2(t *testing.T, r bcRule) {
 	}
 }
 
-func (i *bcInstance) snapshot(t *testing.T, id int64) []runtime.StateHandle {
+func (i *bcInstance) snapshot(t *testing.T, cp runtime.CheckpointMeta) []runtime.StateHandle {
 	t.Helper()
-	snap, err := i.op.(runtime.Checkpointer).SnapshotState(context.Background(), runtime.CheckpointMeta{ID: id})
+	snap, err := i.op.(runtime.Checkpointer).SnapshotState(context.Background(), cp)
 	if err != nil {
 		t.Fatal(err)
 	}
