@@ -89,6 +89,17 @@ func (h *clockHarness[T]) advance(to int64) {
 	}
 }
 
+// arriveAt moves the clock to t running the timers due before t, not
+// those due at t: records pushed then come before the timers of their
+// millisecond (which the next advance runs).
+func (h *clockHarness[T]) arriveAt(t int64) {
+	if t > h.now {
+		h.tc.FireProcessingTimers() // due at now, left by an earlier arriveAt
+		h.advance(t - 1)
+		h.now = t
+	}
+}
+
 // take returns the results so far, sorted, and forgets them.
 func (h *clockHarness[T]) take() []string {
 	out := h.out
