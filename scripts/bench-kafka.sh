@@ -10,8 +10,9 @@
 # (default 3) of examples/kafka-count --bounded at parallelism 2 on a local
 # JobManager with TaskManager processes (floe jobmanager, one slot each),
 # checkpointing every second, each into a fresh output topic. Figure: input
-# records per second per CPU core of Floe's processes (JobManager and
-# TaskManagers: CPU time from /proc), and records per wall second; medians of
+# records per second per CPU core of Floe's processes (floe run with the job
+# binary's plan process, the JobManager and its TaskManager processes: CPU
+# time from the shell's times and /proc), and records per wall second; medians of
 # the runs. The ceiling: the broker's own ConsumerPerformance tool reading the
 # same topic (records per wall second, median of the runs).
 set -euo pipefail
@@ -65,9 +66,16 @@ addr=$(awk '/listening on/ {print $4}' "$work/jm.out")
 [[ -n $addr ]] || { cat "$work/jm.log" >&2; echo "bench-kafka: the JobManager did not start" >&2; exit 1; }
 export FLOE_SECRET_FILE=$work/secret
 
-# ticks PID...: "pid ticks" lines, ticks = user + system CPU clock ticks.
-ticks() { for p in "$@"; do awk -v p="$p" '{print p, $14 + $15}' "/proc/$p/stat" 2>/dev/null || true; done; }
-floe_pids() { echo "$jm_pid"; pgrep -f -- "$work/kafka-count" || true; }
+# ticks PID...: "pid ticks" lines, ticks = user + system CPU clock ticks of
+# the process and of its children it has reaped (a TaskManager that ended
+# counts in its JobManager's).
+ticks() { for p in "$@"; do awk -v p="$p" '{print p, $14 + $15 + $16 + $17}' "/proc/$p/stat" 2>/dev/null || true; done; }
+# floe_pids: the JobManager and its TaskManager processes (its children,
+# started from the job binary's cached copy).
+floe_pids() { echo "$jm_pid"; pgrep -P "$jm_pid" || true; }
+# client_cpu: CPU seconds of this script's reaped children (floe run and the
+# job binary's plan process it starts), from the shell's `times`.
+client_cpu() { times | awk 'NR == 2 { split($1, u, "m"); split($2, s, "m"); printf "%.3f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }'; }
 hz=$(getconf CLK_TCK)
 
 # median: the median of the numbers on standard input.
@@ -80,22 +88,24 @@ for g in at-least-once exactly-once; do
     "$kafka" create-topic "$out" 4 >/dev/null
     # shellcheck disable=SC2046
     ticks $(floe_pids) >"$work/before"
+    c0=$(client_cpu)
     t0=$(date +%s.%N)
     "$work/floe" run -t remote -m "$addr" -p 2 -Dexecution.checkpointing.interval=1s \
       -Dstate.checkpoints.dir="$work/chk-$g-$r" \
       "$work/kafka-count" --brokers "$brokers" --input-topic "$in" --output-topic "$out" --guarantee "$g" --bounded \
       >"$work/run.out" 2>&1 || { cat "$work/run.out" >&2; exit 1; }
     t1=$(date +%s.%N)
+    c1=$(client_cpu)
     # shellcheck disable=SC2046
     ticks $(floe_pids) >"$work/after"
-    cpu=$(awk -v hz="$hz" 'NR == FNR { b[$1] = $2; next } { d += $2 - b[$1] } END { printf "%.3f", d / hz }' "$work/before" "$work/after")
+    cpu=$(awk -v hz="$hz" -v c="$c1" -v c0="$c0" 'NR == FNR { b[$1] = $2; next } { d += $2 - b[$1] } END { printf "%.3f", d / hz + c - c0 }' "$work/before" "$work/after")
     wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
     awk -v n="$n" -v c="$cpu" 'BEGIN { printf "%.0f\n", n / c }' >>"$work/$g.core"
     awk -v n="$n" -v w="$wall" 'BEGIN { printf "%.0f\n", n / w }' >>"$work/$g.wall"
     procs=$(($(wc -l <"$work/after") - 1))
     got=$("$kafka" tool org.apache.kafka.tools.GetOffsetShell --bootstrap-server "$brokers" --topic "$out" 2>/dev/null |
       awk -F: '{s += $3} END {print s + 0}')
-    echo "  $g run $r: $n records in, $got output offsets (with transaction markers), $cpu CPU s (JobManager + $procs TaskManager processes), $wall s wall"
+    echo "  $g run $r: $n records in, $got output offsets (with transaction markers), $cpu CPU s (floe run, the plan, the JobManager + $procs TaskManager processes), $wall s wall"
   done
 done
 
