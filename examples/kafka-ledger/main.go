@@ -24,10 +24,7 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"time"
@@ -35,6 +32,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/floe-yarn/floe/examples/ledger/job"
+	"github.com/floe-yarn/floe/internal/exampleargs"
 	"github.com/floe-yarn/floe/stream"
 	"github.com/floe-yarn/floe/stream/kafka"
 )
@@ -42,15 +40,7 @@ import (
 const usage = "usage: kafka-ledger --brokers HOST:PORT --input-topic T --output-topic U [--group G] [--bounded] [--rate N] [--skip-invalid]"
 
 func main() {
-	o, err := parseArgs(os.Args[1:])
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Println(usage)
-		return
-	}
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "kafka-ledger: %v\n%s\n", err, usage)
-		os.Exit(2)
-	}
+	o := exampleargs.Main("kafka-ledger", usage, parseArgs)
 	env := stream.NewEnvironment(stream.Options{})
 	Build(env, o)
 	if err := env.Execute("kafka-ledger"); err != nil {
@@ -69,34 +59,23 @@ type Options struct {
 	SkipInvalid             bool
 }
 
-// parseArgs reads the flags of args, refusing a missing required flag,
-// a negative rate and arguments that are not flags.
+// parseArgs reads the flags of args with the examples' shared checks
+// (exampleargs).
 func parseArgs(args []string) (Options, error) {
-	fs := flag.NewFlagSet("kafka-ledger", flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // the error is returned and printed once
-	brokers := fs.String("brokers", "", "Kafka bootstrap servers, HOST:PORT[,HOST:PORT...]")
+	fs := exampleargs.New("kafka-ledger")
+	var brokers string
 	var o Options
-	fs.StringVar(&o.InputTopic, "input-topic", "", "topic with the transactions")
-	fs.StringVar(&o.OutputTopic, "output-topic", "", "topic for the balances")
+	fs.Required(&brokers, "brokers", "Kafka bootstrap servers, HOST:PORT[,HOST:PORT...]")
+	fs.Required(&o.InputTopic, "input-topic", "topic with the transactions")
+	fs.Required(&o.OutputTopic, "output-topic", "topic for the balances")
 	fs.StringVar(&o.Group, "group", "", "consumer group the source's checkpointed offsets are committed to")
 	fs.BoolVar(&o.Bounded, "bounded", false, "read up to the offsets current at the start, then finish")
-	fs.Float64Var(&o.Rate, "rate", 0, "records per second per source subtask (0: unlimited)")
+	fs.Rate(&o.Rate, "records")
 	fs.BoolVar(&o.SkipInvalid, "skip-invalid", false, "log and drop records that are not \"<account> <amount>\" instead of failing the job")
 	if err := fs.Parse(args); err != nil {
 		return Options{}, err
 	}
-	for _, f := range []struct{ name, v string }{{"brokers", *brokers}, {"input-topic", o.InputTopic}, {"output-topic", o.OutputTopic}} {
-		if f.v == "" {
-			return Options{}, fmt.Errorf("--%s is required", f.name)
-		}
-	}
-	if o.Rate < 0 {
-		return Options{}, fmt.Errorf("--rate %v: want 0 (unlimited) or more records per second", o.Rate)
-	}
-	if fs.NArg() > 0 {
-		return Options{}, fmt.Errorf("unexpected argument %q: every option is a flag (--name value)", fs.Arg(0))
-	}
-	o.Brokers = strings.Split(*brokers, ",")
+	o.Brokers = strings.Split(brokers, ",")
 	return o, nil
 }
 

@@ -1,76 +1,27 @@
 package main
 
 import (
-	"errors"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/floe-yarn/floe/examples/rules/job"
 )
 
-// TestParseArgs: a missing flag, a stray argument, a bad rate or
-// out-of-orderness is refused with an error naming it.
+// TestParseArgs: the contract's flags fill the job's options, and each
+// required one is named when missing (the shared checks are
+// exampleargs').
 func TestParseArgs(t *testing.T) {
-	ok := []string{"--events", "ev", "--rules", "ru", "--output", "out"}
-	cases := []struct {
-		name string
-		args []string
-		want string // error text; "" for none
-	}{
-		{"all flags", ok, ""},
-		{"no events", ok[2:], "--events is required"},
-		{"no rules", append(ok[:2:2], ok[4:]...), "--rules is required"},
-		{"no output", ok[:4], "--output is required"},
-		{"stray argument", append(ok[:6:6], "extra"), `unexpected argument "extra"`},
-		{"negative rate", append(ok[:6:6], "--rate", "-1"), "--rate -1"},
-		{"malformed out-of-orderness", append(ok[:6:6], "--out-of-orderness", "5x"), `--out-of-orderness "5x": want a Go duration`},
-		{"negative out-of-orderness", append(ok[:6:6], "--out-of-orderness", "-1s"), "must not be negative"},
-		{"sub-millisecond out-of-orderness", append(ok[:6:6], "--out-of-orderness", "1500us"), "want whole milliseconds"},
+	args := []string{"--events", "ev", "--rules", "ru", "--output", "out", "--rate", "20", "--out-of-orderness", "2s"}
+	o, err := parseArgs(args)
+	want := job.Options{Events: "ev", Rules: "ru", Output: "out", Rate: 20, OutOfOrderness: 2 * time.Second}
+	if err != nil || o != want {
+		t.Fatalf("parseArgs(%q) = %+v, %v; want %+v", args, o, err, want)
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			o, err := parseArgs(tc.args)
-			switch {
-			case tc.want == "" && err != nil:
-				t.Fatal(err)
-			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
-				t.Fatalf("parseArgs(%q) = %v, want an error containing %q", tc.args, err, tc.want)
-			case tc.want == "" && (o.Events != "ev" || o.Rules != "ru" || o.Output != "out"):
-				t.Fatalf("parseArgs(%q) = %+v", tc.args, o)
-			}
-		})
-	}
-	if o, _ := parseArgs(append(ok[:6:6], "--out-of-orderness", "2s")); o.OutOfOrderness != 2*time.Second {
-		t.Fatalf("out-of-orderness %v, want 2s", o.OutOfOrderness)
-	}
-}
-
-// TestUsageExit runs main (this test binary, re-run) with bad arguments:
-// exit status 2, the problem on stderr, then the usage line.
-func TestUsageExit(t *testing.T) {
-	if args, ok := os.LookupEnv("RULES_TEST_MAIN_ARGS"); ok {
-		os.Args = append([]string{"rules"}, strings.Fields(args)...)
-		main()
-		os.Exit(0)
-	}
-	cases := []struct{ args, want string }{
-		{"--events ev --output out", "rules: --rules is required\nusage: rules"},
-		{"--events ev --rules ru --output out extra", "rules: unexpected argument \"extra\""},
-		{"--events ev --rules ru --output out --out-of-orderness 5x", "rules: --out-of-orderness \"5x\": want a Go duration"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.args, func(t *testing.T) {
-			cmd := exec.Command(os.Args[0], "-test.run=^TestUsageExit$")
-			cmd.Env = append(os.Environ(), "RULES_TEST_MAIN_ARGS="+tc.args)
-			out, err := cmd.CombinedOutput()
-			var ee *exec.ExitError
-			if !errors.As(err, &ee) || ee.ExitCode() != 2 {
-				t.Fatalf("exit %v, want status 2; output %q", err, out)
-			}
-			if !strings.Contains(string(out), tc.want) {
-				t.Fatalf("output %q, want %q", out, tc.want)
-			}
-		})
+	for i, name := range []string{"events", "rules", "output"} {
+		without := append(append([]string{}, args[:2*i]...), args[2*i+2:]...)
+		if _, err := parseArgs(without); err == nil || !strings.Contains(err.Error(), "--"+name+" is required") {
+			t.Errorf("without --%s: %v", name, err)
+		}
 	}
 }

@@ -13,29 +13,18 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"os"
-	"time"
 
 	"github.com/floe-yarn/floe/examples/windows/job"
+	"github.com/floe-yarn/floe/internal/exampleargs"
 	"github.com/floe-yarn/floe/stream"
 )
 
 const usage = "usage: windows --input PATH --output DIR --window tumbling:SIZE|sliding:SIZE:SLIDE|session:GAP [--rate N] [--out-of-orderness D]"
 
 func main() {
-	o, err := parseArgs(os.Args[1:])
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Println(usage)
-		return
-	}
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "windows: %v\n%s\n", err, usage)
-		os.Exit(2)
-	}
+	o := exampleargs.Main("windows", usage, parseArgs)
 	env := stream.NewEnvironment(stream.Options{})
 	if err := job.Build(env, o); err != nil {
 		fmt.Fprintln(os.Stderr, "windows:", err)
@@ -47,52 +36,16 @@ func main() {
 	}
 }
 
-// parseArgs reads the flags of args, refusing a missing required flag, a
-// negative rate, an out-of-orderness that is not a whole number of
-// milliseconds (event time is in milliseconds) and arguments that are not
-// flags. The window spec is checked by job.Build.
+// parseArgs reads the flags of args with the examples' shared checks
+// (exampleargs); the window spec is checked by job.Build.
 func parseArgs(args []string) (job.Options, error) {
-	fs := flag.NewFlagSet("windows", flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // the error is returned and printed once
+	fs := exampleargs.New("windows")
 	var o job.Options
-	fs.StringVar(&o.Input, "input", "", "events \"<eventTimeMillis> <key>\": text file or folder (local path or hdfs://)")
-	fs.StringVar(&o.Output, "output", "", "folder for the part files with the window counts (late records go to its late/ folder)")
-	fs.StringVar(&o.Window, "window", "", "tumbling:SIZE | sliding:SIZE:SLIDE | session:GAP (Go durations, e.g. 5s, 100ms)")
-	fs.Float64Var(&o.Rate, "rate", 0, "lines per second per source subtask (0: unlimited)")
-	ooo := fs.String("out-of-orderness", "0s", "bounded out-of-orderness of the event-time watermarks (a Go duration, e.g. 500ms)")
-	if err := fs.Parse(args); err != nil {
-		return job.Options{}, err
-	}
-	for _, f := range []struct{ name, v string }{{"input", o.Input}, {"output", o.Output}, {"window", o.Window}} {
-		if f.v == "" {
-			return job.Options{}, fmt.Errorf("--%s is required", f.name)
-		}
-	}
-	if o.Rate < 0 {
-		return job.Options{}, fmt.Errorf("--rate %v: want 0 (unlimited) or more lines per second", o.Rate)
-	}
-	if fs.NArg() > 0 {
-		return job.Options{}, fmt.Errorf("unexpected argument %q: every option is a flag (--name value)", fs.Arg(0))
-	}
-	d, err := parseOutOfOrderness(*ooo)
-	if err != nil {
-		return job.Options{}, err
-	}
-	o.OutOfOrderness = d
-	return o, nil
-}
-
-// parseOutOfOrderness parses --out-of-orderness: a Go duration, not
-// negative, in whole milliseconds.
-func parseOutOfOrderness(s string) (time.Duration, error) {
-	d, err := time.ParseDuration(s)
-	switch {
-	case err != nil:
-		return 0, fmt.Errorf("--out-of-orderness %q: want a Go duration such as 500ms or 2s", s)
-	case d < 0:
-		return 0, fmt.Errorf("--out-of-orderness %q: must not be negative", s)
-	case d%time.Millisecond != 0:
-		return 0, fmt.Errorf("--out-of-orderness %q: want whole milliseconds (event time is in milliseconds)", s)
-	}
-	return d, nil
+	fs.Required(&o.Input, "input", "events \"<eventTimeMillis> <key>\": text file or folder (local path or hdfs://)")
+	fs.Required(&o.Output, "output", "folder for the part files with the window counts (late records go to its late/ folder)")
+	fs.Required(&o.Window, "window", "tumbling:SIZE | sliding:SIZE:SLIDE | session:GAP (Go durations, e.g. 5s, 100ms)")
+	fs.Rate(&o.Rate, "lines")
+	fs.OutOfOrderness(&o.OutOfOrderness, "bounded out-of-orderness of the event-time watermarks (a Go duration, e.g. 500ms)")
+	err := fs.Parse(args) // fills o
+	return o, err
 }

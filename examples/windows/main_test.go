@@ -7,73 +7,41 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/floe-yarn/floe/examples/windows/job"
 )
 
-// TestParseArgs: a missing flag, a stray argument, a bad rate or
-// out-of-orderness is refused with an error naming it.
+// TestParseArgs: the contract's flags fill the job's options, and each
+// required one is named when missing (the shared checks are
+// exampleargs').
 func TestParseArgs(t *testing.T) {
-	ok := []string{"--input", "in", "--output", "out", "--window", "tumbling:1s"}
-	cases := []struct {
-		name string
-		args []string
-		want string // error text; "" for none
-	}{
-		{"all flags", ok, ""},
-		{"out-of-orderness", append(ok[:6:6], "--out-of-orderness", "250ms"), ""},
-		{"no input", ok[2:], "--input is required"},
-		{"no output", append(ok[:2:2], ok[4:]...), "--output is required"},
-		{"no window", ok[:4], "--window is required"},
-		{"stray argument", append(ok[:6:6], "extra"), `unexpected argument "extra"`},
-		{"negative rate", append(ok[:6:6], "--rate", "-1"), "--rate -1"},
-		{"malformed out-of-orderness", append(ok[:6:6], "--out-of-orderness", "5x"), `--out-of-orderness "5x": want a Go duration`},
-		{"negative out-of-orderness", append(ok[:6:6], "--out-of-orderness", "-1s"), "must not be negative"},
-		{"sub-millisecond out-of-orderness", append(ok[:6:6], "--out-of-orderness", "500us"), "want whole milliseconds"},
-		{"unknown flag", append(ok[:6:6], "--colour", "red"), "-colour"},
+	args := []string{"--input", "in", "--output", "out", "--window", "tumbling:1s", "--rate", "20", "--out-of-orderness", "250ms"}
+	o, err := parseArgs(args)
+	want := job.Options{Input: "in", Output: "out", Window: "tumbling:1s", Rate: 20, OutOfOrderness: 250 * time.Millisecond}
+	if err != nil || o != want {
+		t.Fatalf("parseArgs(%q) = %+v, %v; want %+v", args, o, err, want)
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			o, err := parseArgs(tc.args)
-			switch {
-			case tc.want == "" && err != nil:
-				t.Fatal(err)
-			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
-				t.Fatalf("parseArgs(%q) = %v, want an error containing %q", tc.args, err, tc.want)
-			case tc.want == "" && (o.Input != "in" || o.Output != "out" || o.Window != "tumbling:1s"):
-				t.Fatalf("parseArgs(%q) = %+v", tc.args, o)
-			}
-		})
-	}
-	if o, _ := parseArgs(append(ok[:6:6], "--out-of-orderness", "250ms")); o.OutOfOrderness != 250*time.Millisecond {
-		t.Fatalf("out-of-orderness %v, want 250ms", o.OutOfOrderness)
+	for i, name := range []string{"input", "output", "window"} {
+		without := append(append([]string{}, args[:2*i]...), args[2*i+2:]...)
+		if _, err := parseArgs(without); err == nil || !strings.Contains(err.Error(), "--"+name+" is required") {
+			t.Errorf("without --%s: %v", name, err)
+		}
 	}
 }
 
-// TestUsageExit runs main (this test binary, re-run) with bad arguments:
-// exit status 2, the problem on stderr, then the usage line.
+// TestUsageExit runs main (this test binary, re-run) with a window spec
+// job.Build refuses: exit status 2 with the problem, before any job runs.
 func TestUsageExit(t *testing.T) {
 	if args, ok := os.LookupEnv("WINDOWS_TEST_MAIN_ARGS"); ok {
 		os.Args = append([]string{"windows"}, strings.Fields(args)...)
 		main()
 		os.Exit(0)
 	}
-	cases := []struct{ args, want string }{
-		{"--output out --window tumbling:1s", "windows: --input is required\nusage: windows"},
-		{"--input in --output out --window tumbling:1s extra", "windows: unexpected argument \"extra\""},
-		{"--input in --output out --window tumbling:1s --out-of-orderness 5x", "windows: --out-of-orderness \"5x\": want a Go duration"},
-		{"--input in --output out --window tumbling:0s", "windows: "},
-	}
-	for _, tc := range cases {
-		t.Run(tc.args, func(t *testing.T) {
-			cmd := exec.Command(os.Args[0], "-test.run=^TestUsageExit$")
-			cmd.Env = append(os.Environ(), "WINDOWS_TEST_MAIN_ARGS="+tc.args)
-			out, err := cmd.CombinedOutput()
-			var ee *exec.ExitError
-			if !errors.As(err, &ee) || ee.ExitCode() != 2 {
-				t.Fatalf("exit %v, want status 2; output %q", err, out)
-			}
-			if !strings.Contains(string(out), tc.want) {
-				t.Fatalf("output %q, want %q", out, tc.want)
-			}
-		})
+	cmd := exec.Command(os.Args[0], "-test.run=^TestUsageExit$")
+	cmd.Env = append(os.Environ(), "WINDOWS_TEST_MAIN_ARGS=--input in --output out --window tumbling:0s")
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(string(out), "windows: ") || !strings.Contains(string(out), "must be positive") {
+		t.Fatalf("exit %v, output %q; want status 2 and the window size refused", err, out)
 	}
 }
