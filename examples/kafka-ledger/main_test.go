@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -14,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/floe-yarn/floe/contract"
+	"github.com/floe-yarn/floe/internal/testutil"
 	"github.com/floe-yarn/floe/stream"
 )
 
@@ -54,16 +54,8 @@ func TestParseArgs(t *testing.T) {
 // record: it fails naming the record and --skip-invalid, and with
 // --skip-invalid it finishes. Needs the broker of scripts/kafka.sh.
 func TestSkipInvalid(t *testing.T) {
-	b := os.Getenv("FLOE_KAFKA_BROKERS")
-	if b == "" {
-		const how = "scripts/kafka.sh start; eval \"$(scripts/kafka.sh env)\""
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("FLOE_KAFKA_BROKERS is not set and CI=true: start the broker first (%s)", how)
-		}
-		t.Skipf("FLOE_KAFKA_BROKERS not set (%s)", how)
-	}
+	bs := testutil.KafkaBrokers(t)
 	t.Setenv(contract.EnvRole, "")
-	bs := strings.Split(b, ",")
 	cl, err := kgo.NewClient(kgo.SeedBrokers(bs...))
 	if err != nil {
 		t.Fatal(err)

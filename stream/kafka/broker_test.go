@@ -3,7 +3,6 @@ package kafka
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +10,8 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/floe-yarn/floe/internal/testutil"
 )
 
 // Tests here talk to a real broker (scripts/kafka.sh start; eval
@@ -21,15 +22,7 @@ import (
 
 func brokers(t *testing.T) []string {
 	t.Helper()
-	b := os.Getenv("FLOE_KAFKA_BROKERS")
-	if b == "" {
-		const how = "scripts/kafka.sh start; eval \"$(scripts/kafka.sh env)\""
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("FLOE_KAFKA_BROKERS is not set and CI=true: start the broker first (%s)", how)
-		}
-		t.Skipf("FLOE_KAFKA_BROKERS not set (%s)", how)
-	}
-	bs := strings.Split(b, ",")
+	bs := testutil.KafkaBrokers(t)
 	cl, err := kgo.NewClient(kgo.SeedBrokers(bs...))
 	if err != nil {
 		t.Fatal(err)
@@ -38,7 +31,7 @@ func brokers(t *testing.T) []string {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := cl.Ping(ctx); err != nil {
-		t.Fatalf("broker %s unreachable: %v (scripts/kafka.sh start)", b, err)
+		t.Fatalf("broker %s unreachable: %v (scripts/kafka.sh start)", strings.Join(bs, ","), err)
 	}
 	return bs
 }
