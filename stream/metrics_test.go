@@ -50,30 +50,6 @@ func TestMapWithRegistersUserMetrics(t *testing.T) {
 // Map is one to one, and every operator inside the chain reports as
 // numRecordsIn what the one before it emitted.
 func TestChainedOperatorRecordCounts(t *testing.T) {
-	run := func(t *testing.T, env *Environment) map[string]float64 {
-		t.Helper()
-		prog, err := env.Program("chained-counts")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n := len(prog.Graph().Vertices); n != 1 {
-			t.Fatalf("%d vertices, want the whole pipeline chained in 1", n)
-		}
-		reg := metrics.NewRegistry()
-		group := reg.Root(metrics.ScopeTaskManager).Child(metrics.ScopeJob).Child(metrics.ScopeTask)
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := runtime.RunTask(ctx, runtime.TaskOptions{Program: prog, Job: "c", Logger: zerolog.Nop(), Metrics: group}); err != nil {
-			t.Fatal(err)
-		}
-		vals := map[string]float64{}
-		reg.Visit(func(p metrics.Point) {
-			if strings.HasSuffix(p.Identifier(), ".operator."+p.Name) {
-				vals[p.Label(metrics.VarOperatorName)+"."+p.Name] = p.Value
-			}
-		})
-		return vals
-	}
 	check := func(t *testing.T, vals map[string]float64, want map[string]float64, absent ...string) {
 		t.Helper()
 		for k, w := range want {
@@ -95,7 +71,7 @@ func TestChainedOperatorRecordCounts(t *testing.T) {
 	fours := Filter(twice, func(v int64) bool { return v%4 == 0 }).Name("fours")
 	var got int
 	ForEachSubtask(fours, func(int, int64) { got++ }).Name("count")
-	vals := run(t, env)
+	vals := chainedOperatorCounts(t, env)
 	check(t, vals, map[string]float64{
 		"numbers.numRecordsOut": 10,
 		"double.numRecordsIn":   10, "double.numRecordsOut": 10,
@@ -128,7 +104,35 @@ func TestChainedOperatorRecordCounts(t *testing.T) {
 		t.Run("ForEach after "+tc.name, func(t *testing.T) {
 			env := NewEnvironment(Options{Parallelism: 1})
 			ForEach(tc.build(FromSlice(env, []int64{1, 2, 3}).Name("numbers")).Name("op"), func(int64) {}).Name("each")
-			check(t, run(t, env), tc.want, tc.absent...)
+			check(t, chainedOperatorCounts(t, env), tc.want, tc.absent...)
 		})
 	}
+}
+
+// chainedOperatorCounts runs env's job, which must chain into one task,
+// with a metric group and returns every operator's published figures by
+// "<operator name>.<metric>".
+func chainedOperatorCounts(t *testing.T, env *Environment) map[string]float64 {
+	t.Helper()
+	prog, err := env.Program("chained-counts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(prog.Graph().Vertices); n != 1 {
+		t.Fatalf("%d vertices, want the whole pipeline chained in 1", n)
+	}
+	reg := metrics.NewRegistry()
+	group := reg.Root(metrics.ScopeTaskManager).Child(metrics.ScopeJob).Child(metrics.ScopeTask)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := runtime.RunTask(ctx, runtime.TaskOptions{Program: prog, Job: "c", Logger: zerolog.Nop(), Metrics: group}); err != nil {
+		t.Fatal(err)
+	}
+	vals := map[string]float64{}
+	reg.Visit(func(p metrics.Point) {
+		if strings.HasSuffix(p.Identifier(), ".operator."+p.Name) {
+			vals[p.Label(metrics.VarOperatorName)+"."+p.Name] = p.Value
+		}
+	})
+	return vals
 }

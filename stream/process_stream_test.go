@@ -1,16 +1,12 @@
 package stream
 
 import (
-	"context"
 	"fmt"
 	"sort"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/floe-yarn/floe/metrics"
 	"github.com/floe-yarn/floe/runtime"
-	"github.com/rs/zerolog"
 )
 
 // TestProcessStream runs a non-keyed process function behind a source
@@ -112,26 +108,7 @@ func TestProcessStreamChains(t *testing.T) {
 	var got, side collector[int64]
 	ForEach(out, got.add).Name("each")
 	ForEach(Map(SideOutput(out, tag), func(s string) int64 { return int64(len(s)) }), side.add)
-	prog, err := env.Program("process-stream-chain")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := len(prog.Graph().Vertices); n != 1 {
-		t.Fatalf("%d vertices, want the whole pipeline chained in 1", n)
-	}
-	reg := metrics.NewRegistry()
-	group := reg.Root(metrics.ScopeTaskManager).Child(metrics.ScopeJob).Child(metrics.ScopeTask)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := runtime.RunTask(ctx, runtime.TaskOptions{Program: prog, Job: "c", Logger: zerolog.Nop(), Metrics: group}); err != nil {
-		t.Fatal(err)
-	}
-	vals := map[string]float64{}
-	reg.Visit(func(p metrics.Point) {
-		if strings.HasSuffix(p.Identifier(), ".operator."+p.Name) {
-			vals[p.Label(metrics.VarOperatorName)+"."+p.Name] = p.Value
-		}
-	})
+	vals := chainedOperatorCounts(t, env)
 	for k, w := range map[string]float64{"op.numRecordsIn": 3, "op.numRecordsOut": 6, "each.numRecordsIn": 6} {
 		if v, ok := vals[k]; !ok || v != w {
 			t.Errorf("%s = %v (present %v), want %v", k, v, ok, w)
