@@ -31,9 +31,11 @@ func TestSavepointREST(t *testing.T) {
 		t.Fatal(err)
 	}
 	sendState(t, tm, d, api.Running, "")
-	testutil.WaitFor(t, 10*time.Second, "job running", func() bool {
+	// Every subtask RUNNING, not only the job: the coordinator takes
+	// savepoints from then on (before, it refuses them).
+	testutil.WaitFor(t, 10*time.Second, "the job's subtasks running", func() bool {
 		js, err := ts.client.Job(context.Background(), st.ID)
-		return err == nil && js.State == api.JobRunning
+		return err == nil && subtasksRunning(js)
 	})
 
 	type result struct {
@@ -128,4 +130,18 @@ func TestSavepointREST(t *testing.T) {
 			}
 		})
 	}
+}
+
+// subtasksRunning tells whether the job and every one of its subtasks
+// run: a job is RUNNING once deployed, its subtasks once they report so.
+func subtasksRunning(js api.JobStatus) bool {
+	if js.State != api.JobRunning || len(js.Subtasks) == 0 {
+		return false
+	}
+	for _, s := range js.Subtasks {
+		if s.State != api.Running {
+			return false
+		}
+	}
+	return true
 }

@@ -43,7 +43,12 @@ func TestStopWithSavepointREST(t *testing.T) {
 		}
 		return js.State
 	}
-	testutil.WaitFor(t, 10*time.Second, "job running", func() bool { return state() == api.JobRunning })
+	// Every subtask RUNNING, not only the job: the coordinator takes
+	// savepoints from then on (before, it refuses them).
+	testutil.WaitFor(t, 10*time.Second, "the job's subtasks running", func() bool {
+		js, err := ts.client.Job(ctx, st.ID)
+		return err == nil && subtasksRunning(js)
+	})
 
 	// Asynchronous, declined.
 	trigger, err := ts.client.TriggerStop(ctx, st.ID, target, true)
