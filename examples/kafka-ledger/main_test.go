@@ -9,11 +9,10 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/floe-yarn/floe/contract"
-	"github.com/floe-yarn/floe/internal/testutil"
+	"github.com/floe-yarn/floe/internal/kafkatest"
 	"github.com/floe-yarn/floe/stream"
 )
 
@@ -54,7 +53,7 @@ func TestParseArgs(t *testing.T) {
 // record: it fails naming the record and --skip-invalid, and with
 // --skip-invalid it finishes. Needs the broker of scripts/kafka.sh.
 func TestSkipInvalid(t *testing.T) {
-	bs := testutil.KafkaBrokers(t)
+	bs := kafkatest.Brokers(t)
 	t.Setenv(contract.EnvRole, "")
 	cl, err := kgo.NewClient(kgo.SeedBrokers(bs...))
 	if err != nil {
@@ -65,9 +64,7 @@ func TestSkipInvalid(t *testing.T) {
 	defer cancel()
 	in, out := fmt.Sprintf("kl-skip-in-%d", time.Now().UnixNano()), fmt.Sprintf("kl-skip-out-%d", time.Now().UnixNano())
 	for _, tp := range []string{in, out} {
-		if _, err := kadm.NewClient(cl).CreateTopic(ctx, 1, 1, nil, tp); err != nil {
-			t.Fatalf("create topic %s: %v (is the broker up? scripts/kafka.sh status)", tp, err)
-		}
+		kafkatest.CreateTopic(t, bs, tp, 1)
 	}
 	var rs []*kgo.Record
 	for _, v := range []string{"a 1", "b two", "a 2"} {

@@ -11,7 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/floe-yarn/floe/internal/testutil"
+	"github.com/floe-yarn/floe/internal/kafkatest"
 )
 
 // Tests here talk to a real broker (scripts/kafka.sh start; eval
@@ -22,7 +22,7 @@ import (
 
 func brokers(t *testing.T) []string {
 	t.Helper()
-	bs := testutil.KafkaBrokers(t)
+	bs := kafkatest.Brokers(t)
 	cl, err := kgo.NewClient(kgo.SeedBrokers(bs...))
 	if err != nil {
 		t.Fatal(err)
@@ -62,19 +62,10 @@ func topic(t *testing.T, bs []string, parts int32) string {
 	return name
 }
 
-// createTopic creates the topic name with parts partitions.
+// createTopic creates the topic name with parts partitions, ready to use.
 func createTopic(t *testing.T, bs []string, name string, parts int32) {
 	t.Helper()
-	_, adm := admin(t, bs)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	r, err := adm.CreateTopic(ctx, parts, 1, nil, name)
-	if err == nil {
-		err = r.Err
-	}
-	if err != nil {
-		t.Fatalf("create topic %s: %v", name, err)
-	}
+	kafkatest.CreateTopic(t, bs, name, parts)
 }
 
 // produce writes values to topic, partition i%parts... by round robin.
