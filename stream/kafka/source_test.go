@@ -174,26 +174,9 @@ func TestSourceDiscoversPartitions(t *testing.T) {
 	produce(t, bs, tp, []string{"before"})
 	o := stringSource(bs, tp)
 	o.DiscoveryInterval = 200 * time.Millisecond
-	o.Logger = testLogger(t)
-	env := stream.NewEnvironment(stream.Options{Parallelism: 2})
-	var mu sync.Mutex
-	var got []string
-	stream.ForEach(FromKafka(env, "kafka", o), func(s string) { mu.Lock(); got = append(got, s); mu.Unlock() })
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- env.ExecuteContext(ctx, "discovery") }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Logf("job ended: %v", err) // cancelled on purpose
-		}
-	}()
+	got := runUnbounded(t, o, "discovery")
 	has := func(v string) func() bool {
-		return func() bool {
-			mu.Lock()
-			defer mu.Unlock()
-			return slices.Contains(got, v)
-		}
+		return func() bool { return slices.Contains(got(), v) }
 	}
 	testutil.WaitFor(t, time.Minute, "the record of the first partition", has("before"))
 	_, adm := admin(t, bs)
@@ -213,10 +196,8 @@ func TestSourceDiscoversPartitions(t *testing.T) {
 	testutil.WaitFor(t, time.Minute, "the records of the added partitions", func() bool {
 		return has("new1")() && has("new2")()
 	})
-	mu.Lock()
-	defer mu.Unlock()
-	if len(got) != 3 {
-		t.Fatalf("read %v, want each record once", got)
+	if g := got(); len(g) != 3 {
+		t.Fatalf("read %v, want each record once", g)
 	}
 }
 
@@ -262,25 +243,8 @@ func TestSourceTopicPattern(t *testing.T) {
 	o := stringSource(bs)
 	o.TopicPattern = "^" + base + "-.*"
 	o.DiscoveryInterval = 200 * time.Millisecond
-	o.Logger = testLogger(t)
-	env := stream.NewEnvironment(stream.Options{Parallelism: 2})
-	var mu sync.Mutex
-	var got []string
-	stream.ForEach(FromKafka(env, "kafka", o), func(s string) { mu.Lock(); got = append(got, s); mu.Unlock() })
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- env.ExecuteContext(ctx, "topic-pattern") }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Logf("job ended: %v", err) // cancelled on purpose
-		}
-	}()
-	count := func() int {
-		mu.Lock()
-		defer mu.Unlock()
-		return len(got)
-	}
+	got := runUnbounded(t, o, "topic-pattern")
+	count := func() int { return len(got()) }
 	testutil.WaitFor(t, time.Minute, "the records of the two matching topics", func() bool { return count() >= 8 })
 	// Created after the job started: only discovery can find it.
 	late := base + "-c"
@@ -292,9 +256,32 @@ func TestSourceTopicPattern(t *testing.T) {
 	// a partition read twice.
 	time.Sleep(3 * o.DiscoveryInterval)
 	want := sorted(slices.Concat(values(4, base+"-a/%d"), values(4, base+"-b/%d"), values(3, late+"/%d")))
-	mu.Lock()
-	defer mu.Unlock()
-	if g := sorted(got); !slices.Equal(g, want) {
+	if g := sorted(got()); !slices.Equal(g, want) {
 		t.Fatalf("read %v\nwant %v", g, want)
+	}
+}
+
+// runUnbounded runs a job of source o at parallelism 2 until the test
+// ends; got returns a copy of the records read so far.
+func runUnbounded(t *testing.T, o SourceOptions[string], name string) (got func() []string) {
+	t.Helper()
+	o.Logger = testLogger(t)
+	env := stream.NewEnvironment(stream.Options{Parallelism: 2})
+	var mu sync.Mutex
+	var read []string
+	stream.ForEach(FromKafka(env, "kafka", o), func(s string) { mu.Lock(); read = append(read, s); mu.Unlock() })
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- env.ExecuteContext(ctx, name) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Logf("job ended: %v", err) // cancelled on purpose
+		}
+	})
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(read)
 	}
 }
