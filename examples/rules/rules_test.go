@@ -37,20 +37,7 @@ func TestRulesMatchReference(t *testing.T) {
 		}
 		for _, p := range []int{1, 3} {
 			t.Run(fmt.Sprintf("%s parallelism %d", tc.name, p), func(t *testing.T) {
-				dir := t.TempDir()
-				o := job.Options{Events: filepath.Join(dir, "events.txt"), Rules: filepath.Join(dir, "rules.txt"),
-					Output: filepath.Join(dir, "out"), Rate: tc.rate, OutOfOrderness: tc.ooo}
-				jobtest.WriteLines(t, o.Events, events)
-				jobtest.WriteLines(t, o.Rules, rules)
-				env := stream.NewEnvironment(stream.Options{Parallelism: p})
-				job.Build(env, o)
-				if err := env.Execute("rules"); err != nil {
-					t.Fatal(err)
-				}
-				got, err := rulescheck.ReadLines(o.Output)
-				if err != nil {
-					t.Fatal(err)
-				}
+				got := runRules(t, events, rules, p, tc.rate, tc.ooo)
 				if len(want) < 50 {
 					t.Fatalf("the reference has %d firings: too few to test anything", len(want))
 				}
@@ -79,21 +66,7 @@ func TestRulesUnsortedRules(t *testing.T) {
 	for _, rate := range []float64{0, 20} {
 		for _, p := range []int{1, 3} {
 			t.Run(fmt.Sprintf("rate %v parallelism %d", rate, p), func(t *testing.T) {
-				dir := t.TempDir()
-				o := job.Options{Events: filepath.Join(dir, "events.txt"), Rules: filepath.Join(dir, "rules.txt"),
-					Output: filepath.Join(dir, "out"), Rate: rate}
-				jobtest.WriteLines(t, o.Events, events)
-				jobtest.WriteLines(t, o.Rules, rules)
-				env := stream.NewEnvironment(stream.Options{Parallelism: p})
-				job.Build(env, o)
-				if err := env.Execute("rules"); err != nil {
-					t.Fatal(err)
-				}
-				got, err := rulescheck.ReadLines(o.Output)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := rulescheck.Check(want, got); err != nil {
+				if err := rulescheck.Check(want, runRules(t, events, rules, p, rate, 0)); err != nil {
 					t.Fatal(err)
 				}
 			})
@@ -203,4 +176,25 @@ func TestRulesStopAndResume(t *testing.T) {
 			})
 		}
 	}
+}
+
+// runRules runs the job locally at parallelism p over the event and rule
+// lines and returns its output lines.
+func runRules(t *testing.T, events, rules []string, p int, rate float64, ooo time.Duration) []string {
+	t.Helper()
+	dir := t.TempDir()
+	o := job.Options{Events: filepath.Join(dir, "events.txt"), Rules: filepath.Join(dir, "rules.txt"),
+		Output: filepath.Join(dir, "out"), Rate: rate, OutOfOrderness: ooo}
+	jobtest.WriteLines(t, o.Events, events)
+	jobtest.WriteLines(t, o.Rules, rules)
+	env := stream.NewEnvironment(stream.Options{Parallelism: p})
+	job.Build(env, o)
+	if err := env.Execute("rules"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := rulescheck.ReadLines(o.Output)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
 }
