@@ -123,6 +123,8 @@ func recoverJobs(ctx context.Context, fsys jobStoreFS, st jobstore.State, cause 
 			if err := json.Unmarshal(r.Checkpointing, sub.Checkpointing); err != nil {
 				return nil, fmt.Errorf("job store: job %s: checkpointing: %w", r.ID, err)
 			}
+		}
+		if sub.Checkpointing.Enabled() {
 			dir := jobmanager.JobCheckpointDir(sub.Checkpointing.Dir, r.ID)
 			if rec.Found, err = checkpointFolders(ctx, fsys, dir); err != nil {
 				return nil, err
@@ -132,12 +134,11 @@ func recoverJobs(ctx context.Context, fsys jobStoreFS, st jobstore.State, cause 
 					return nil, fmt.Errorf("job %s: latest completed checkpoint %d: %w", r.ID, c.ID, err)
 				}
 				rec.Cause += fmt.Sprintf("; resumed from checkpoint %d", c.ID)
-			} else if r.SavepointPath != "" {
-				rec.Checkpoint = nil // no checkpoint of its own yet: start from the savepoint again
-				sub.Recover = nil
-				out = append(out, recoveredJob{Sub: sub})
-				continue
 			}
+		}
+		if rec.Checkpoint == nil && r.SavepointPath != "" {
+			out = append(out, recoveredJob{Sub: sub}) // no checkpoint of its own yet: start from the savepoint again
+			continue
 		}
 		sub.Recover = rec
 		out = append(out, recoveredJob{Sub: sub})

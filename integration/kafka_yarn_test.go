@@ -80,7 +80,7 @@ func TestYarnKafkaLedgerRescale(t *testing.T) {
 		return e.runDetached(t, args...)
 	}
 	app1, id1 := run("100", "-p", "2")
-	sp1 := e.stopWithSavepoint(t, app1, id1, target)
+	sp1 := e.stopWithSavepoint(t, app1, id1, target, true)
 	if n := len(k.readCommitted(t, out)); n == 0 || n >= len(first) {
 		t.Fatalf("after the first stop: %d committed records, want some but fewer than the %d of the input", n, len(first))
 	}
@@ -94,7 +94,7 @@ func TestYarnKafkaLedgerRescale(t *testing.T) {
 	second := ledgercheck.Generate(1500, 30, uint64(time.Now().UnixNano())+1)
 	k.produceLinesTo(t, in, []int32{3, 4}, second)
 	k.waitGroupAtEnd(t, group, in, 5)
-	e.stopWithSavepoint(t, app2, id2, target)
+	e.stopWithSavepoint(t, app2, id2, target, true)
 	if err := ledgercheck.Check(append(first, second...), k.readCommitted(t, out)); err != nil {
 		t.Fatalf("output not exactly once across two stops, a rescale and two added partitions: %v", err)
 	}

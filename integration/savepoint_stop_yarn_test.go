@@ -9,6 +9,7 @@ import (
 
 	"github.com/floe-yarn/floe/examples/ledger/ledgercheck"
 	"github.com/floe-yarn/floe/jobmanager"
+	"github.com/floe-yarn/floe/jobmanager/api"
 	"github.com/floe-yarn/floe/yarnrpc"
 )
 
@@ -16,22 +17,24 @@ import (
 // rescale": a per-job ledger at -p 2 (hashmap, a checkpoint every second,
 // --rate) is stopped mid-run with `floe stop --savepointPath`: the
 // command prints the savepoint, the application ends SUCCEEDED and its
-// staging folder is removed. A run at -p 3 with the pebble backend
-// resumes from it (one of its source subtasks has no split and finishes
-// at once, yet the stop works) and is stopped in turn; a run at -p 1 with
-// hashmap resumes from that one and reads to the end; all into the same
-// output folder, whose combined output is exactly once (ledgercheck).
-// Each savepoint holds every file it references under its own folder,
-// although each run's checkpoint folder is deleted when it ends.
+// staging folder is removed. A run at -p 3 with the pebble backend and no
+// periodic checkpoints at all (no interval, no state.checkpoints.dir: as
+// in Flink, savepoints need neither) resumes from it (one of its source
+// subtasks has no split and finishes at once, yet the stop works) and is
+// stopped in turn; a run at -p 1 with hashmap resumes from that one and
+// reads to the end; all into the same output folder, whose combined
+// output is exactly once (ledgercheck). Each savepoint holds every file it
+// references under its own folder, although each run's checkpoint folder
+// is deleted when it ends.
 func TestYarnLedgerStopWithSavepoint(t *testing.T) {
 	e := newYC(t)
 	dir := e.testDir(t)
 	input := ledgercheck.Generate(6000, 40, 13)
 	e.writeLines(t, dir+"/in/tx.txt", input)
 	target := e.qualify(t, dir+"/sp")
+	periodic := []string{"-Dexecution.checkpointing.interval=1s", "-Dstate.checkpoints.dir=" + e.qualify(t, dir+"/chk")}
 	run := func(rate string, args ...string) (yarnrpc.ApplicationID, string) {
-		args = append(args, "-Dtaskmanager.numberOfTaskSlots=1", "-Dexecution.checkpointing.interval=1s",
-			"-Dstate.checkpoints.dir="+e.qualify(t, dir+"/chk"),
+		args = append(args, "-Dtaskmanager.numberOfTaskSlots=1",
 			e.bins+"/ledger", "--input", e.qualify(t, dir+"/in"), "--output", e.qualify(t, dir+"/out"), "--rate", rate)
 		return e.runDetached(t, args...)
 	}
@@ -44,13 +47,16 @@ func TestYarnLedgerStopWithSavepoint(t *testing.T) {
 		}
 		return n
 	}
-	app1, id1 := run("100", "-p", "2")
-	sp1 := e.stopWithSavepoint(t, app1, id1, target)
+	app1, id1 := run("100", append([]string{"-p", "2"}, periodic...)...)
+	sp1 := e.stopWithSavepoint(t, app1, id1, target, true)
 	n := midRun("the first stop", 0)
 	app2, id2 := run("100", "-p", "3", "-s", sp1, "-Dstate.backend.type=pebble")
-	sp2 := e.stopWithSavepoint(t, app2, id2, target)
+	sp2 := e.stopWithSavepoint(t, app2, id2, target, false)
 	midRun("the second stop", n)
-	app3, _ := run("0", "-p", "1", "-s", sp2, "-Dstate.backend.type=hashmap")
+	if e.exists(t, dir+"/chk/"+id2) {
+		t.Errorf("the run without periodic checkpoints wrote a checkpoint folder %s", dir+"/chk/"+id2)
+	}
+	app3, _ := run("0", append([]string{"-p", "1", "-s", sp2, "-Dstate.backend.type=hashmap"}, periodic...)...)
 	if rep := e.waitAppEnd(t, app3, 3*time.Minute); rep.FinalStatus != yarnrpc.FinalSucceeded {
 		t.Fatalf("last run ended %s (%s): %s", rep.State, rep.FinalStatus, rep.Diagnostics)
 	}
@@ -60,11 +66,12 @@ func TestYarnLedgerStopWithSavepoint(t *testing.T) {
 }
 
 // stopWithSavepoint waits until the per-job application app runs job id
-// with a completed checkpoint, stops it with `floe stop --savepointPath
-// target`, checks that the application ends SUCCEEDED without staging
-// folder and that the savepoint is self-contained, and returns the
-// savepoint's folder.
-func (e *ycEnv) stopWithSavepoint(t *testing.T, app yarnrpc.ApplicationID, id, target string) string {
+// with a completed checkpoint (without periodic checkpoints: with every
+// subtask running or finished, then a few seconds of input read), stops
+// it with `floe stop --savepointPath target`, checks that the application
+// ends SUCCEEDED without staging folder and that the savepoint is
+// self-contained, and returns the savepoint's folder.
+func (e *ycEnv) stopWithSavepoint(t *testing.T, app yarnrpc.ApplicationID, id, target string, periodic bool) string {
 	t.Helper()
 	cc := e.jobManager(t, app)
 	waitUntil(t, 2*time.Minute, "job running with a completed checkpoint", func() (bool, error) {
@@ -74,9 +81,20 @@ func (e *ycEnv) stopWithSavepoint(t *testing.T, app yarnrpc.ApplicationID, id, t
 		if err != nil || string(j.State) != "RUNNING" {
 			return false, nil
 		}
+		if !periodic {
+			for _, s := range j.Subtasks {
+				if s.State != api.Running && s.State != api.Finished {
+					return false, nil
+				}
+			}
+			return len(j.Subtasks) > 0, nil
+		}
 		st, err := cc.JM.Checkpoints(ctx, id)
 		return err == nil && st.Counts.Completed > 1, nil
 	})
+	if !periodic {
+		time.Sleep(3 * time.Second) // some input read before the savepoint
+	}
 	out, err := e.floe(t, 3*time.Minute, "", "stop", "-t", "yarn-per-job", "-Dyarn.application.id="+app.String(),
 		"--savepointPath", target, id)
 	if err != nil {

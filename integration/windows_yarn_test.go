@@ -67,7 +67,7 @@ func TestYarnWindowsStopAndResume(t *testing.T) {
 		return e.runDetached(t, args...)
 	}
 	app1, id1 := run("100", "-p", "2")
-	sp1 := e.stopWithSavepoint(t, app1, id1, e.qualify(t, dir+"/sp"))
+	sp1 := e.stopWithSavepoint(t, app1, id1, e.qualify(t, dir+"/sp"), true)
 	if n := len(e.readLines(t, dir+"/out")); n == 0 || n >= len(want) {
 		t.Fatalf("after the stop: %d windows committed, want some but fewer than the %d of the reference", n, len(want))
 	}

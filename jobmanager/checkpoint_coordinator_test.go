@@ -93,6 +93,9 @@ func (s *checkpointScript) run(line string) []string {
 		if p, ok := kv["maxpar"]; ok {
 			s.opts.MaxParallelism = s.atoi(p)
 		}
+		if d, ok := kv["dir"]; ok {
+			s.opts.Dir = d
+		}
 		s.c = s.newCoordinator()
 		return nil
 	case "running":

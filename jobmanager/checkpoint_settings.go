@@ -50,7 +50,8 @@ func (r CheckpointRetention) discardOn(s api.JobState) bool {
 	return s.Terminal()
 }
 
-// Enabled reports whether the job takes checkpoints.
+// Enabled reports whether the job takes periodic checkpoints
+// (execution.checkpointing.interval is set). Every job takes savepoints.
 func (j *JobCheckpointing) Enabled() bool { return j != nil && j.Config.Enabled() }
 
 // Validate refuses settings a job cannot run with.
@@ -82,8 +83,10 @@ func ParseStateBackend(v string) (string, error) {
 }
 
 // JobCheckpointingFrom reads a job's checkpoint settings through lookup (a
-// key's value and whether it is set). It returns nil when checkpointing is
-// off, and an error for any bad value, checkpointing on or off.
+// key's value and whether it is set), with periodic checkpoints off
+// (Enabled false) when execution.checkpointing.interval is unset: such a
+// job still takes savepoints and keeps its keyed state on the backend, as
+// in Flink. Any bad value is an error, checkpointing on or off.
 func JobCheckpointingFrom(lookup func(key string) (string, bool)) (*JobCheckpointing, error) {
 	cfg, dir, err := CheckpointConfigFrom(lookup)
 	if err != nil {
@@ -104,11 +107,18 @@ func JobCheckpointingFrom(lookup func(key string) (string, bool)) (*JobCheckpoin
 				NoExternalizedCheckpoints, DeleteOnCancellation, RetainOnCancellation)
 		}
 	}
-	if !cfg.Enabled() {
-		return nil, nil
-	}
 	j := &JobCheckpointing{Config: cfg, Dir: dir, Backend: backend, Retention: ret}
 	return j, j.Validate()
+}
+
+// jobDir is the job's checkpoint folder, "" when state.checkpoints.dir is
+// unset (a job without periodic checkpoints needs none: savepoints go to
+// their own folder).
+func (j *JobCheckpointing) jobDir(job string) string {
+	if strings.TrimSpace(j.Dir) == "" {
+		return ""
+	}
+	return jobCheckpointDir(j.Dir, job)
 }
 
 // jobCheckpointDir is the job's folder under state.checkpoints.dir (string

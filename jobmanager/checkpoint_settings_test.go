@@ -16,8 +16,14 @@ func TestJobCheckpointingFrom(t *testing.T) {
 		want    *JobCheckpointing
 		wantErr string
 	}{
-		{"off", map[string]string{}, nil, ""},
-		{"off ignores a missing dir", map[string]string{conf.CheckpointingInterval: "0"}, nil, ""},
+		{"off", map[string]string{}, &JobCheckpointing{Config: CheckpointConfig{Timeout: 10 * time.Minute, NumRetained: 1},
+			Backend: "hashmap", Retention: NoExternalizedCheckpoints}, ""},
+		{"off ignores a missing dir", map[string]string{conf.CheckpointingInterval: "0"},
+			&JobCheckpointing{Config: CheckpointConfig{Timeout: 10 * time.Minute, NumRetained: 1},
+				Backend: "hashmap", Retention: NoExternalizedCheckpoints}, ""},
+		{"off keeps the backend", map[string]string{conf.StateBackendType: "pebble"},
+			&JobCheckpointing{Config: CheckpointConfig{Timeout: 10 * time.Minute, NumRetained: 1},
+				Backend: "pebble", Retention: NoExternalizedCheckpoints}, ""},
 		{"defaults", map[string]string{conf.CheckpointingInterval: "1s", conf.CheckpointsDir: "hdfs://nn:8020/ck"},
 			&JobCheckpointing{Config: CheckpointConfig{Interval: time.Second, Timeout: 10 * time.Minute, NumRetained: 1},
 				Dir: "hdfs://nn:8020/ck", Backend: "hashmap", Retention: NoExternalizedCheckpoints}, ""},

@@ -286,7 +286,7 @@ func (jm *JobManager) DeclineCheckpoint(d api.DeclineCheckpoint) {
 }
 
 // CheckpointStats returns a job's checkpoint figures as of the last event
-// batch; false when the job is unknown or does not checkpoint.
+// batch; false when the job is unknown or recovered as ended.
 func (jm *JobManager) CheckpointStats(id string) (CheckpointStats, bool) {
 	jm.mu.Lock()
 	defer jm.mu.Unlock()

@@ -39,6 +39,9 @@ func ckptAck(t *testing.T, tm *fakeTM, d api.DeployTask) (api.TriggerCheckpoint,
 		t.Fatalf("trigger %+v does not name the deployed source %s#%d v%d/%d", tr, d.Job, d.Attempt, d.Vertex, d.Subtask)
 	}
 	file := fmt.Sprintf("%s/chk-%d/src-%d-%d-op", d.Checkpointing.Dir, tr.Checkpoint, d.Vertex, d.Subtask)
+	if tr.Savepoint { // as a TaskManager writes a savepoint's state: into its folder
+		file = fmt.Sprintf("%s/src-%d-%d-op", tr.SavepointDir, d.Vertex, d.Subtask)
+	}
 	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -175,21 +175,23 @@ func (c *Core) submit(e JobSubmitted) {
 	if e.RecoverCause != "" {
 		c.recordException(j, e.RecoverCause)
 	}
-	if e.Checkpointing.Enabled() {
-		ck, err := newJobCoordinator(j, e.Checkpointing)
-		if err != nil {
-			c.recordException(j, err.Error())
-			c.setJob(j, api.JobFailed, err.Error())
-			return
+	cp := e.Checkpointing
+	if cp == nil {
+		cp = &JobCheckpointing{Backend: "hashmap"} // savepoints only
+	}
+	ck, err := newJobCoordinator(j, cp)
+	if err != nil {
+		c.recordException(j, err.Error())
+		c.setJob(j, api.JobFailed, err.Error())
+		return
+	}
+	j.checkpointing, j.ckpt = cp, ck
+	if e.Restore != nil || e.RestoreOwned {
+		ev := CheckpointRestored{Owned: e.RestoreOwned, Found: e.Found, SkipIDs: e.SkipIDs}
+		if e.Restore != nil {
+			ev.Checkpoints = []*CheckpointMetadata{e.Restore}
 		}
-		j.checkpointing, j.ckpt = e.Checkpointing, ck
-		if e.Restore != nil || e.RestoreOwned {
-			ev := CheckpointRestored{Owned: e.RestoreOwned, Found: e.Found, SkipIDs: e.SkipIDs}
-			if e.Restore != nil {
-				ev.Checkpoints = []*CheckpointMetadata{e.Restore}
-			}
-			c.checkpointStep(j, ev)
-		}
+		c.checkpointStep(j, ev)
 	}
 	c.schedule(j)
 }

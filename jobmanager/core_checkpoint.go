@@ -14,17 +14,19 @@ import (
 // DeleteCheckpointFiles), except FailJobForCheckpoints, which fails the
 // attempt like a task failure.
 
-// newJobCoordinator returns the coordinator of a job with checkpointing on.
+// newJobCoordinator returns the coordinator of a job: every job has one,
+// which triggers periodic checkpoints when cp is Enabled and savepoints
+// when asked.
 func newJobCoordinator(j *jobState, cp *JobCheckpointing) (*CheckpointCoordinator, error) {
-	return NewCheckpointCoordinator(CheckpointCoordinatorOptions{Job: j.id, Dir: jobCheckpointDir(cp.Dir, j.id),
+	return NewCheckpointCoordinator(CheckpointCoordinatorOptions{Job: j.id, Dir: cp.jobDir(j.id),
 		MaxParallelism: j.g.MaxParallelism, Config: cp.Config})
 }
 
 // checkpointStep feeds the job's coordinator and carries out its actions.
 func (c *Core) checkpointStep(j *jobState, ev CheckpointEvent) {
-	if j.ckpt == nil {
+	if j.ckpt == nil { // a job recovered as ended
 		if sp, ok := ev.(SavepointRequested); ok {
-			c.emit(SavepointFailed{Job: j.id, Dir: sp.Dir, Reason: "the job does not checkpoint (execution.checkpointing.interval is not set)"})
+			c.emit(SavepointFailed{Job: j.id, Dir: sp.Dir, Reason: "the job is not running"})
 		}
 		return
 	}
@@ -143,7 +145,7 @@ func (c *Core) jobLeft(j *jobState, prev, s api.JobState, cause string) {
 		}
 		c.checkpointStep(j, CheckpointJobStopped{Cause: cause})
 	}
-	if s.Terminal() && j.checkpointing.Retention.discardOn(s) {
+	if s.Terminal() && j.checkpointing.Enabled() && j.checkpointing.Retention.discardOn(s) {
 		c.emit(DeleteCheckpointFiles{Job: j.id, Paths: []string{jobCheckpointDir(j.checkpointing.Dir, j.id)}})
 	}
 }
@@ -156,8 +158,8 @@ func (c *Core) deploySettings(j *jobState, vertex, parallelism, subtask int) (*a
 		return nil, nil
 	}
 	cp := j.checkpointing
-	tc := &api.TaskCheckpointing{Mode: cp.Config.Mode.String(), Dir: jobCheckpointDir(cp.Dir, j.id), Backend: cp.Backend,
-		Incremental: cp.Config.Incremental}
+	tc := &api.TaskCheckpointing{Mode: cp.Config.Mode.String(), Dir: cp.jobDir(j.id), Backend: cp.Backend,
+		Incremental: cp.Config.Incremental, SavepointsOnly: !cp.Enabled()}
 	latest := j.ckpt.Latest()
 	if latest == nil {
 		return tc, nil
@@ -269,7 +271,7 @@ func (c *Core) NextWake() time.Time {
 }
 
 // CheckpointStats returns a job's checkpoint figures; false when the job
-// is unknown or does not checkpoint.
+// is unknown or recovered as ended.
 func (c *Core) CheckpointStats(id string) (CheckpointStats, bool) {
 	j, ok := c.jobs[id]
 	if !ok || j.ckpt == nil {

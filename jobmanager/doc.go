@@ -69,8 +69,12 @@
 // execution.checkpointing.tolerable-failed-checkpoints. Its tests are
 // recorded scripts in testdata/checkpoint/.
 //
-// Core wires it (core_checkpoint.go): a submission carries
-// JobCheckpointing (JobCheckpointingFrom: the cluster's floe-conf.yaml and
+// Core wires it (core_checkpoint.go): every job has a coordinator, which
+// triggers periodic checkpoints only when execution.checkpointing.interval
+// is set and otherwise only savepoints (deploys then say SavepointsOnly:
+// sinks commit as they roll, keyed state is still on the backend, so a
+// savepoint can snapshot it), as Flink takes savepoints of any job. A
+// submission carries JobCheckpointing (JobCheckpointingFrom: the cluster's floe-conf.yaml and
 // -D under the options the client sends, under the options the job's code
 // set, carried in the job graph (JobConfigLookup: the code wins, as in
 // Flink); checkpointing on without

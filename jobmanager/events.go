@@ -165,7 +165,7 @@ func (a StartTaskManagers) String() string {
 func (a StopTaskManager) String() string { return fmt.Sprintf("stop %s (%s)", a.TaskManager, a.Cause) }
 func (a Deploy) String() string {
 	s := fmt.Sprintf("deploy %s#%d v%d/%d -> %s[%d]", a.Task.Job, a.Task.Attempt, a.Task.Vertex, a.Task.Subtask, a.TaskManager, a.Task.Slot)
-	if c := a.Task.Checkpointing; c != nil {
+	if c := a.Task.Checkpointing; c != nil && !c.SavepointsOnly {
 		s += fmt.Sprintf(" ckpt=%s,%s,%s", c.Dir, c.Mode, c.Backend)
 	}
 	if r := a.Task.Restore; r != nil {

@@ -85,9 +85,6 @@ func (jm *JobManager) readSavepoint(ctx context.Context, s Submission) (*Checkpo
 	if s.SavepointPath == "" {
 		return nil, nil
 	}
-	if !s.Checkpointing.Enabled() {
-		return nil, fmt.Errorf("restore from savepoint %s: the job does not checkpoint (set %s)", s.SavepointPath, keyCheckpointInterval)
-	}
 	jm.mu.Lock()
 	st := jm.store
 	jm.mu.Unlock()

@@ -9,8 +9,8 @@ import (
 )
 
 // checkpoints serves GET /v1/jobs/{id}/checkpoints and Flink's path
-// GET /jobs/{id}/checkpoints. A job that does not checkpoint answers with
-// zero counts and no latest checkpoint, as Flink's does.
+// GET /jobs/{id}/checkpoints. A job without periodic checkpoints counts
+// its savepoints only, as Flink's does.
 func (s *Server) checkpoints(_ http.ResponseWriter, r *http.Request, _ []byte) (any, error) {
 	id := r.PathValue("id")
 	if _, err := s.jm.Status(id); err != nil {

@@ -19,8 +19,9 @@ type OperatorContext struct {
 	// Vertex is the index of the job vertex running the operator.
 	Vertex int
 	Logger zerolog.Logger
-	// Checkpointing is the job's checkpoint settings; nil when the job
-	// does not checkpoint.
+	// Checkpointing is the job's checkpoint settings (SavepointsOnly when
+	// it takes no periodic checkpoints); nil only in a task run alone,
+	// whose state is then on the heap and never snapshot.
 	Checkpointing *CheckpointSettings
 	// Restore is the operator's state to start from; nil on a fresh
 	// start.

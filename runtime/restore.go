@@ -31,7 +31,10 @@ type CheckpointSettings struct {
 	// Incremental lets backends upload only files later checkpoints do
 	// not already hold (pebble's shared files).
 	Incremental bool
-	Storage     CheckpointStorage
+	// SavepointsOnly is set when the job takes no periodic checkpoints:
+	// it still takes savepoints, and its sinks commit as they roll.
+	SavepointsOnly bool
+	Storage        CheckpointStorage
 }
 
 // StatePath is the file of kind (state, keyed, …) that subtask of vertex

@@ -29,7 +29,8 @@ type TaskOptions struct {
 	// value runs without checkpoints.
 	Checkpoints CheckpointHooks
 	// Checkpointing is where and how operators keep checkpointed state;
-	// nil when the job does not checkpoint.
+	// every job deployed by a JobManager has it (savepoints need it when
+	// periodic checkpoints are off); nil only in a task run alone.
 	Checkpointing *CheckpointSettings
 	// Restore is the state the subtask starts from; nil on a fresh start.
 	Restore *TaskRestore

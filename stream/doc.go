@@ -152,7 +152,9 @@
 // # Operators in checkpoints
 //
 // Every operator is a runtime.Checkpointer. When the TaskManager deploys a
-// subtask with checkpointing (runtime.OperatorContext.Checkpointing):
+// subtask with checkpoint settings (runtime.OperatorContext.Checkpointing,
+// which every deployed job has: one without periodic checkpoints still
+// takes savepoints):
 // split sources run with safe points (runtime.SafePointSource) and
 // snapshot their readers' SplitStates as inline operator state; on restore
 // at the same parallelism a source subtask keeps its own splits, at

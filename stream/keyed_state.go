@@ -9,9 +9,10 @@ import (
 	"github.com/floe-yarn/floe/runtime/state"
 )
 
-// keyedValue is the value state (one S per key) of a keyed operator. A job
-// that does not checkpoint keeps it on the heap; a checkpointing one keeps
-// it in a keyedBackend (the configured runtime/state backend). In front of
+// keyedValue is the value state (one S per key) of a keyed operator. A task
+// run alone (no checkpoint settings) keeps it on the heap; every deployed
+// job keeps it in a keyedBackend (the configured runtime/state backend),
+// which savepoints snapshot whether the job checkpoints or not. In front of
 // the hashmap backend sits a write-back cache of Go values: a record reads
 // and writes its key's value without encoding it, and only the keys
 // changed since the last barrier are encoded into the backend, at the

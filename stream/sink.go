@@ -107,8 +107,9 @@ func WriteText[T any](in Stream[T], dir string) Sink {
 // (local path, file:// or hdfs://), named part-<uid>-<subtask>-<counter>
 // (see FileWriter). A part file is written under a hidden name and
 // appears under its visible one only complete and committed: when the
-// checkpoint after it completes, or, in a job that does not checkpoint,
-// when it rolls (by size or time) and at the end of a bounded input. A
+// checkpoint after it completes, or, in a job without periodic
+// checkpoints, when it rolls (by size or time, and at a savepoint) and at
+// the end of a bounded input. A
 // cancelled or failed subtask removes its uncommitted file.
 //
 // A folder holding visible files of another run is refused when the job
@@ -125,9 +126,10 @@ func FileSink[T any](in Stream[T], dir string, opts FileSinkOptions) Sink {
 			return nil, fmt.Errorf("open %s: %w", dir, err)
 		}
 		o := opts
-		// Without checkpoints part files commit when they roll; with them,
-		// when the checkpoint after them completes.
-		o.CommitOnRoll = oc.Checkpointing == nil
+		// Without periodic checkpoints part files commit when they roll
+		// (a savepoint rolls them too); with them, when the checkpoint
+		// after them completes.
+		o.CommitOnRoll = oc.Checkpointing == nil || oc.Checkpointing.SavepointsOnly
 		w, err := NewFileWriter(FileWriterOptions[T]{FileSinkOptions: o, Store: store, Dir: d,
 			Job: oc.Job, Attempt: oc.Attempt, Subtask: oc.Subtask})
 		var s *TwoPhaseCommitSink[T]

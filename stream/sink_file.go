@@ -29,12 +29,11 @@ type FileSinkOptions struct {
 	// RollInterval closes a part file this long after it was opened
 	// (default 60 s; negative: never by time).
 	RollInterval time.Duration
-	// CommitOnRoll commits a part file as soon as it rolls, for a job
-	// that does not checkpoint: its output is then at-least-once (a
-	// restarted job writes it again). With checkpointing a part file is
-	// committed only when the checkpoint after it completes. FileSink
-	// sets it from the job (today always: checkpoints are not wired into
-	// operators yet); it matters to a FileWriter used directly.
+	// CommitOnRoll commits a part file as soon as it rolls (a savepoint's
+	// barrier rolls it too), for a job without periodic checkpoints: its
+	// output is then at-least-once (a restarted job writes it again).
+	// With checkpointing a part file is committed only when the
+	// checkpoint after it completes. FileSink sets it from the job.
 	CommitOnRoll bool
 }
 

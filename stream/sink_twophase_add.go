@@ -18,9 +18,9 @@ type SinkContext struct {
 	Attempt     int
 	Subtask     int
 	Parallelism int
-	// Checkpointing tells whether the job checkpoints. Without
-	// checkpoints a TwoPhaseCommitWriter commits only at the end of a
-	// bounded input.
+	// Checkpointing tells whether the job takes periodic checkpoints. Without
+	// checkpoints a TwoPhaseCommitWriter commits only at savepoints and at
+	// the end of a bounded input.
 	Checkpointing bool
 	// RestoredCheckpoint is the id of the checkpoint (or savepoint) the
 	// subtask restores from; 0 on a fresh start.
@@ -40,7 +40,7 @@ func AddTwoPhaseCommitSink[T any](in Stream[T], name string, open func(ctx conte
 	return addSink(in, name, func(oc runtime.OperatorContext) (*instance[T], error) {
 		ctx := context.Background()
 		sc := SinkContext{Job: oc.Job, Attempt: oc.Attempt, Subtask: oc.Subtask, Parallelism: oc.Parallelism,
-			Checkpointing: oc.Checkpointing != nil, Logger: oc.Logger}
+			Checkpointing: oc.Checkpointing != nil && !oc.Checkpointing.SavepointsOnly, Logger: oc.Logger}
 		if oc.Restore != nil {
 			sc.RestoredCheckpoint = oc.Restore.Checkpoint
 		}

@@ -45,10 +45,12 @@ func (st storeStorage) Open(ctx context.Context, p string) (io.ReadCloser, error
 }
 
 // openCheckpointStore opens the store of a checkpoint folder: HDFS (with
-// $HADOOP_CONF_DIR when set) for hdfs:// paths, local disk otherwise.
+// $HADOOP_CONF_DIR when set) for hdfs:// paths and for a job without one
+// (its savepoints go where they are asked to, on YARN usually HDFS), local
+// disk otherwise.
 func openCheckpointStore(ctx context.Context, dir string) (*hdfsstore.Store, error) {
 	var h *conf.Hadoop
-	if strings.HasPrefix(dir, "hdfs://") {
+	if dir == "" || strings.HasPrefix(dir, "hdfs://") {
 		for _, k := range []string{contract.EnvHadoopConfDir, contract.EnvYarnConfDir} {
 			if d := os.Getenv(k); d != "" {
 				var err error
@@ -77,7 +79,7 @@ func (tm *TaskManager) taskCheckpoints(ctx context.Context, d api.DeployTask, cm
 		_ = store.Close() // nothing written
 		return runtime.CheckpointHooks{}, nil, nil, nil, err
 	}
-	set := &runtime.CheckpointSettings{Dir: c.Dir, Backend: c.Backend, LocalDir: tm.opts.LocalDir, Incremental: c.Incremental, Storage: storeStorage{store}}
+	set := &runtime.CheckpointSettings{Dir: c.Dir, Backend: c.Backend, LocalDir: tm.opts.LocalDir, Incremental: c.Incremental, SavepointsOnly: c.SavepointsOnly, Storage: storeStorage{store}}
 	ref := api.AcknowledgeCheckpoint{TaskManager: tm.opts.ID, Job: d.Job, Attempt: d.Attempt, Vertex: d.Vertex, Subtask: d.Subtask}
 	hooks := runtime.CheckpointHooks{Mode: mode, Commands: cmds,
 		Ack: func(cp runtime.CheckpointMeta, snaps []runtime.OperatorSnapshot, alignment time.Duration) {

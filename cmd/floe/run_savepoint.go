@@ -24,12 +24,8 @@ func savepointCheck(cfg *conf.Config, st *hdfsstore.Store) func(context.Context,
 		return nil
 	}
 	return func(ctx context.Context, b []byte) error {
-		ckp, err := jobmanager.JobCheckpointingFrom(lookup)
-		if err != nil {
+		if _, err := jobmanager.JobCheckpointingFrom(lookup); err != nil {
 			return fmt.Errorf("run: %w", err)
-		}
-		if !ckp.Config.Enabled() {
-			return fmt.Errorf("run: restore from savepoint %s: the job does not checkpoint (set %s)", path, conf.CheckpointingInterval)
 		}
 		g, err := graph.Unmarshal(b)
 		if err != nil {

@@ -81,6 +81,45 @@ func TestLedgerRescaleRestore(t *testing.T) {
 	}
 }
 
+// TestLedgerStopAndResumeWithoutCheckpoints runs the ledger as a job
+// without periodic checkpoints (no interval, no checkpoint folder: the
+// deploy says SavepointsOnly), stops it mid-run with a savepoint and
+// resumes at another parallelism (2 → 3) from it: as in Flink, a job
+// takes savepoints whether it checkpoints or not. The savepoint commits
+// the output before it, its state lies in its own folder, and the
+// combined output is exact, for both state backends.
+func TestLedgerStopAndResumeWithoutCheckpoints(t *testing.T) {
+	for _, backend := range []string{"hashmap", "pebble"} {
+		t.Run(backend, func(t *testing.T) {
+			dir := t.TempDir()
+			input, output, sp := filepath.Join(dir, "in.txt"), filepath.Join(dir, "out"), filepath.Join(dir, "sp")
+			lines := ledgercheck.Generate(6000, 41, 3)
+			jobtest.WriteLines(t, input, lines)
+			c := jobtest.NewCoordinator()
+			ckp := &api.TaskCheckpointing{Mode: "EXACTLY_ONCE", Backend: backend, SavepointsOnly: true}
+
+			ph := startPhase(t, c, 2, 1, input, output, 300, ckp, nil)
+			time.Sleep(2 * time.Second) // some of the input read (300 lines/s per source subtask)
+			id := c.NextID()
+			acks := ph.StopWithSavepoint(id, sp)
+			for _, a := range acks {
+				for _, h := range a.Handles {
+					if !strings.HasPrefix(h.Path, sp+"/") {
+						t.Errorf("savepoint handle %s outside the savepoint folder %s", h.Path, sp)
+					}
+				}
+			}
+			committed, err := ledgercheck.ReadLines(output)
+			if err != nil || len(committed) == 0 || len(committed) >= len(lines) {
+				t.Fatalf("after the stop %d of %d lines are committed (%v): want some, not all", len(committed), len(lines), err)
+			}
+			ph2 := startPhase(t, c, 3, 2, input, output, 0, ckp, &jobtest.Restore{ID: id, Acks: acks})
+			ph2.Finish()
+			checkOutput(t, lines, output)
+		})
+	}
+}
+
 // assertHandles checks the acknowledgements' handles follow the layout:
 // files under Dir/chk-<id>/ (shared ones under Dir/shared/) that exist,
 // keyed ones with a key-group range.

@@ -56,7 +56,7 @@ type StateHandle struct {
 }
 
 // TaskCheckpointing is what a deployed subtask needs to take part in
-// checkpoints; nil when the job does not checkpoint.
+// checkpoints and savepoints; every job's deploys carry it.
 type TaskCheckpointing struct {
 	// Mode is execution.checkpointing.mode: EXACTLY_ONCE or AT_LEAST_ONCE.
 	Mode string `json:"mode"`
@@ -68,6 +68,10 @@ type TaskCheckpointing struct {
 	Backend string `json:"backend"`
 	// Incremental is execution.checkpointing.incremental.
 	Incremental bool `json:"incremental,omitempty"`
+	// SavepointsOnly is set when the job takes no periodic checkpoints
+	// (execution.checkpointing.interval unset): the subtask still takes
+	// savepoints, but its sinks commit as they roll (at-least-once).
+	SavepointsOnly bool `json:"savepointsOnly,omitempty"`
 }
 
 // TaskRestore is the state a deployed subtask starts from: every handle of
