@@ -94,6 +94,12 @@ func (e *ycEnv) stopWithSavepoint(t *testing.T, app yarnrpc.ApplicationID, id, t
 	})
 	if !periodic {
 		time.Sleep(3 * time.Second) // some input read before the savepoint
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		st, err := cc.JM.Checkpoints(ctx, id)
+		cancel()
+		if err != nil || st.Counts.Completed+st.Counts.InProgress+st.Counts.Failed != 0 {
+			t.Fatalf("a job without execution.checkpointing.interval: checkpoints %+v (%v), want none", st.Counts, err)
+		}
 	}
 	out, err := e.floe(t, 3*time.Minute, "", "stop", "-t", "yarn-per-job", "-Dyarn.application.id="+app.String(),
 		"--savepointPath", target, id)

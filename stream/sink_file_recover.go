@@ -87,11 +87,17 @@ func decodeWriterState(b []byte) (restoredWriter, error) {
 
 // RecoverCommit restores the writer from the states of a checkpoint (any
 // number, after a rescale): it commits the checkpoint's pending files and
-// removes the hidden files written after it — those of each restored
-// uid and subtask numbered from its counter on, and those of attempts
-// that ran after the checkpoint was taken and failed. Visible files are
-// never removed, and the folder is not checked for other runs' files:
-// the job resumes its own output.
+// removes the files written after it — those of each restored uid and
+// subtask numbered from its counter on, and those of attempts that ran
+// after the checkpoint was taken and failed. Hidden files go whatever
+// the run. Visible ones go only in a failover (the checkpoint is this
+// job's own, from an earlier attempt; not a resume from a savepoint,
+// whose later output stays, as in Flink): a subtask that
+// reached the end of its input committed its files then, with no
+// checkpoint after them, and the replay from the checkpoint writes them
+// again (without this, a failure of another subtask after that commit
+// duplicated them). The folder is not checked for other runs' files: the
+// job resumes its own output.
 func (w *FileWriter[T]) RecoverCommit(ctx context.Context, states [][]byte, pending []Committable) error {
 	var rs []restoredWriter
 	for i, b := range states {
@@ -110,8 +116,10 @@ func (w *FileWriter[T]) RecoverCommit(ctx context.Context, states [][]byte, pend
 		if err != nil {
 			return err
 		}
+		ck := partName{uid: rs[0].uid}
+		own := ck.run() == w.run && w.o.Attempt > ck.attempt() // a failover of this job
 		for _, n := range names {
-			if p, ok := parsePart(n); ok && p.hidden && w.writtenAfter(p, rs) {
+			if p, ok := parsePart(n); ok && (p.hidden || own && p.run() == w.run) && w.writtenAfter(p, rs) {
 				if err := w.remove(ctx, n); err != nil {
 					return err
 				}

@@ -194,6 +194,19 @@ func TestFileSinkCrashScenarios(t *testing.T) {
 			f.write(s, "c")
 			return [][]byte{e}, []string{"a", "b"}
 		}, []string{"c"}},
+		{"end of input committed after the checkpoint, then another subtask failed", FileSinkOptions{}, func(f *fileSinkFixture) ([][]byte, []string) {
+			s, _ := f.writer("job", 0, 0, FileSinkOptions{})
+			f.begin(s)
+			f.write(s, "a", "b")
+			e := f.snapshot(s, 1)
+			f.notify(s, 1)
+			f.write(s, "c", "d")
+			if err := s.EndOfInput(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			f.wantOutput("a", "b", "c", "d")
+			return [][]byte{e}, []string{"a", "b"}
+		}, []string{"c", "d"}},
 		{"files rolled by size around the barrier", small, func(f *fileSinkFixture) ([][]byte, []string) {
 			s, _ := f.writer("job", 0, 0, small)
 			f.begin(s)
