@@ -241,6 +241,28 @@ func (g *JobGraph) NonReplayableSources() []string {
 	return out
 }
 
+// UnboundedSources names the job's sources that do not end by themselves.
+func (g *JobGraph) UnboundedSources() []string {
+	var out []string
+	for _, op := range g.Operators {
+		if op.Node.Kind == "source" && !op.Node.Bounded {
+			out = append(out, op.Node.Name)
+		}
+	}
+	return out
+}
+
+// RollingCommitSinks names the job's sinks marked CommitsOnRoll.
+func (g *JobGraph) RollingCommitSinks() []string {
+	var out []string
+	for _, op := range g.Operators {
+		if op.Node.CommitsOnRoll {
+			out = append(out, op.Node.Name)
+		}
+	}
+	return out
+}
+
 // Marshal serializes the job graph (JSON, stable field order).
 func (g *JobGraph) Marshal() ([]byte, error) { return json.MarshalIndent(g, "", "  ") }
 

@@ -51,6 +51,10 @@ type Node struct {
 	// (a socket): a job checkpointing in EXACTLY_ONCE mode gets only
 	// at-least-once results for its records (see NonReplayableSources).
 	NonReplayable bool `json:"nonReplayable,omitempty"`
+	// CommitsOnRoll marks a sink that, in a job without periodic
+	// checkpoints, commits its output as its part files roll (the file
+	// sink): see RollingCommitSinks.
+	CommitsOnRoll bool `json:"commitsOnRoll,omitempty"`
 }
 
 // Edge connects two logical nodes.

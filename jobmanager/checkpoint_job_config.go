@@ -49,6 +49,41 @@ func ReplayWarning(g *graph.JobGraph, ckp *JobCheckpointing) string {
 		g.Name, strings.Join(quoteAll(srcs), ", "))
 }
 
+// RollingCommitWarning is the warning a submission prints when a job
+// without periodic checkpoints reads an unbounded source into a sink that
+// then commits its output as its part files roll (graph.Node.CommitsOnRoll,
+// the file sink): readers see that output before any checkpoint covers
+// it, and a failover starts the job again from the beginning (or the
+// savepoint it started from) and writes it again, so the output readers
+// see is at-least-once. Empty when there is nothing to warn about.
+func RollingCommitWarning(g *graph.JobGraph, ckp *JobCheckpointing) string {
+	if g == nil || ckp.Enabled() {
+		return ""
+	}
+	srcs, sinks := g.UnboundedSources(), g.RollingCommitSinks()
+	if len(srcs) == 0 || len(sinks) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("WARNING: job %q reads the unbounded source %s but takes no checkpoints (%s is not set): sink %s "+
+		"commits its part files as they roll (and at savepoints), so after a failover the job starts again from the "+
+		"beginning or its savepoint and writes again what readers may already have seen: its output is at-least-once; "+
+		"set %s and %s for exactly-once output",
+		g.Name, strings.Join(quoteAll(srcs), ", "), keyCheckpointInterval, strings.Join(quoteAll(sinks), ", "),
+		keyCheckpointInterval, keyCheckpointsDir)
+}
+
+// SubmissionWarnings are the warnings a submission of g with ckp prints
+// (ReplayWarning, RollingCommitWarning), in that order.
+func SubmissionWarnings(g *graph.JobGraph, ckp *JobCheckpointing) []string {
+	var out []string
+	for _, w := range []string{ReplayWarning(g, ckp), RollingCommitWarning(g, ckp)} {
+		if w != "" {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
 func quoteAll(s []string) []string {
 	out := make([]string, len(s))
 	for i, v := range s {

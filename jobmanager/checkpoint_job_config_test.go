@@ -122,3 +122,56 @@ func TestJobConfig(t *testing.T) {
 		t.Fatal("JobConfig changed the configuration it was given")
 	}
 }
+
+// TestRollingCommitWarning: only a job without periodic checkpoints that
+// reads an unbounded source into a sink committing as it rolls (the file
+// sink) gets the warning, which names the source, the sink, the guarantee
+// and the keys to set; SubmissionWarnings lists it.
+func TestRollingCommitWarning(t *testing.T) {
+	build := func(bounded, fileSink bool) *graph.JobGraph {
+		l := &graph.Logical{Name: "events"}
+		src := l.AddNode(graph.Node{Kind: "source", Name: "Kafka [events]", Bounded: bounded})
+		snk := l.AddNode(graph.Node{Kind: "sink", Name: "TextFile hdfs:///out", CommitsOnRoll: fileSink})
+		l.AddEdge(graph.Edge{From: src, To: snk})
+		g, err := graph.Build(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	off := &JobCheckpointing{Config: CheckpointConfig{Timeout: time.Minute, NumRetained: 1}, Backend: "hashmap"}
+	on := &JobCheckpointing{Config: CheckpointConfig{Interval: time.Second}, Dir: "hdfs:///chk"}
+	cases := []struct {
+		name              string
+		bounded, fileSink bool
+		ckp               *JobCheckpointing
+		want              []string // empty: no warning
+	}{
+		{"unbounded into files, no checkpoints", false, true, off, []string{`"events"`, `"Kafka [events]"`, `"TextFile hdfs:///out"`,
+			"at-least-once", "execution.checkpointing.interval", "state.checkpoints.dir"}},
+		{"no settings at all", false, true, nil, []string{"at-least-once"}},
+		{"checkpointing", false, true, on, nil},
+		{"bounded input", true, true, off, nil},
+		{"another sink", false, false, off, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			g := build(tc.bounded, tc.fileSink)
+			got, all := RollingCommitWarning(g, tc.ckp), SubmissionWarnings(g, tc.ckp)
+			if len(tc.want) == 0 {
+				if got != "" || len(all) != 0 {
+					t.Fatalf("unexpected warnings %q", all)
+				}
+				return
+			}
+			if len(all) != 1 || all[0] != got {
+				t.Fatalf("SubmissionWarnings %q, want [%q]", all, got)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Fatalf("warning %q does not name %s", got, w)
+				}
+			}
+		})
+	}
+}

@@ -88,9 +88,11 @@
 // shell when. Its actions become SendTrigger and SendNotify to the
 // TaskManagers hosting the subtasks, WriteCheckpointMetadata and
 // DeleteCheckpointFiles for the shell, and FailJobForCheckpoints fails the
-// attempt like a task failure. A submission checkpointing in EXACTLY_ONCE
-// mode that reads a source which cannot replay logs ReplayWarning (floe
-// run prints it too). When a job ends, its checkpoints go or stay
+// attempt like a task failure. A submission logs SubmissionWarnings (floe
+// run prints them too): ReplayWarning when it checkpoints in EXACTLY_ONCE
+// mode but reads a source which cannot replay, RollingCommitWarning when it
+// takes no checkpoints but writes an unbounded source into files. When a
+// job ends, its checkpoints go or stay
 // as Flink's execution.checkpointing.externalized-checkpoint-retention
 // says: the default NO_EXTERNALIZED_CHECKPOINTS deletes the job's folder
 // however it ends, DELETE_ON_CANCELLATION keeps it when the job fails,

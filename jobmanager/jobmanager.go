@@ -398,7 +398,7 @@ func (jm *JobManager) Submit(ctx context.Context, s Submission) (string, error) 
 		}
 	}
 	jm.log.Info().Str("job", id).Str("name", s.Graph.Name).Int("slots", s.Graph.Slots()).Bool("recovered", s.Recover != nil).Msg("job submitted")
-	if w := ReplayWarning(s.Graph, s.Checkpointing); w != "" {
+	for _, w := range SubmissionWarnings(s.Graph, s.Checkpointing) {
 		jm.log.Warn().Str("job", id).Msg(w)
 	}
 	ev := JobSubmitted{Job: id, Graph: s.Graph, Pool: s.Pool, Restart: s.Restart, Checkpointing: s.Checkpointing, Restore: restore}

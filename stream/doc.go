@@ -108,7 +108,10 @@
 // A source that cannot replay (SocketTextStream) is marked in the job graph
 // (graph.Node.NonReplayable): a job checkpointing in EXACTLY_ONCE mode that
 // reads one is warned at submission that its records are processed
-// at-most-once across a failover (jobmanager.ReplayWarning).
+// at-most-once across a failover (jobmanager.ReplayWarning). A file sink
+// is marked too (graph.Node.CommitsOnRoll): a job without checkpoints that
+// writes an unbounded source into files is warned that its output is
+// at-least-once (jobmanager.RollingCommitWarning).
 //
 // # Checkpointed sources and sinks
 //

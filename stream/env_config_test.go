@@ -157,17 +157,23 @@ func TestEnableCheckpointingGraphConfig(t *testing.T) {
 	}
 }
 
-// TestLocalReplayWarning: a local job checkpointing in EXACTLY_ONCE mode
-// that reads a socket is warned, naming the source and the guarantee it
-// really has; in AT_LEAST_ONCE mode it is not.
-func TestLocalReplayWarning(t *testing.T) {
+// TestLocalSubmissionWarnings: a local job checkpointing in EXACTLY_ONCE
+// mode that reads a socket is warned, naming the source and the guarantee
+// it really has (in AT_LEAST_ONCE mode it is not); a job without
+// checkpoints that writes the unbounded socket into files is warned that
+// its output is at-least-once, naming the file sink.
+func TestLocalSubmissionWarnings(t *testing.T) {
 	cases := []struct {
-		name string
-		mode CheckpointingMode
-		warn bool
+		name       string
+		checkpoint bool
+		mode       CheckpointingMode
+		files      bool
+		want, not  string
 	}{
-		{"exactly-once", ExactlyOnce, true},
-		{"at-least-once", AtLeastOnce, false},
+		{"exactly-once", true, ExactlyOnce, false, "at-most-once", "at-least-once"},
+		{"at-least-once", true, AtLeastOnce, false, "", "WARNING"},
+		{"files without checkpoints", false, ExactlyOnce, true, "at-least-once", "at-most-once"},
+		{"files with checkpoints", true, AtLeastOnce, true, "", "WARNING"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -188,16 +194,30 @@ func TestLocalReplayWarning(t *testing.T) {
 			var logs syncBuffer
 			log := zerolog.New(&logs).Level(zerolog.WarnLevel)
 			env := NewEnvironment(Options{Logger: &log})
-			env.EnableCheckpointing(time.Hour, tc.mode)
-			env.Configure(conf.CheckpointsDir, "file://"+t.TempDir())
-			SocketTextStream(env, l.Addr().String()).Discard()
+			if tc.checkpoint {
+				env.EnableCheckpointing(time.Hour, tc.mode)
+				env.Configure(conf.CheckpointsDir, "file://"+t.TempDir())
+			}
+			src := SocketTextStream(env, l.Addr().String())
+			out := filepath.Join(t.TempDir(), "out")
+			if tc.files {
+				WriteText(src, out)
+			} else {
+				src.Discard()
+			}
 			must(t, env.ExecuteContext(context.Background(), "socket-job"))
 			got := logs.String()
-			if warned := strings.Contains(got, "at-most-once"); warned != tc.warn {
-				t.Fatalf("logs %q: warning %v, want %v", got, warned, tc.warn)
+			if tc.not != "" && strings.Contains(got, tc.not) {
+				t.Fatalf("logs %q: want no %q", got, tc.not)
 			}
-			if tc.warn && !strings.Contains(got, "Socket "+l.Addr().String()) {
-				t.Fatalf("warning %q does not name the source", got)
+			if tc.want == "" {
+				return
+			}
+			if !strings.Contains(got, tc.want) || !strings.Contains(got, "Socket "+l.Addr().String()) {
+				t.Fatalf("logs %q: want a warning with %q naming the source", got, tc.want)
+			}
+			if tc.files && !strings.Contains(got, "TextFile "+out) {
+				t.Fatalf("warning %q does not name the file sink", got)
 			}
 		})
 	}

@@ -119,7 +119,7 @@ func FileSink[T any](in Stream[T], dir string, opts FileSinkOptions) Sink {
 	if err := checkPath(dir); err != nil {
 		env.fail(fmt.Errorf("WriteText: %w", err))
 	}
-	return addSink(in, "TextFile "+dir, func(oc runtime.OperatorContext) (*instance[T], error) {
+	s := addSink(in, "TextFile "+dir, func(oc runtime.OperatorContext) (*instance[T], error) {
 		ctx := context.Background()
 		store, d, err := openStore(ctx, dir)
 		if err != nil {
@@ -173,6 +173,8 @@ func FileSink[T any](in Stream[T], dir string, opts FileSinkOptions) Sink {
 			},
 		}, nil
 	})
+	s.op().CommitsOnRoll = true // a submission without checkpoints warns (jobmanager.RollingCommitWarning)
+	return s
 }
 
 // startSink begins a two-phase-commit sink, or restores it from the

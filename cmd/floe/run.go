@@ -153,7 +153,7 @@ func runRemote(ctx context.Context, c *cli.Context, cfg *conf.Config, job client
 	}
 	fmt.Fprintf(c.App.Writer, "Job %q submitted with id %s\n", st.Name, st.ID)
 	if pg, ckp, err := plannedCheckpointing(g, cfg); err == nil {
-		warnNonReplayable(c.App.ErrWriter, pg, ckp)
+		warnGuarantees(c.App.ErrWriter, pg, ckp)
 	}
 	if detached {
 		return nil

@@ -25,11 +25,12 @@ func plannedCheckpointing(graphJSON []byte, cfg *conf.Config) (*graph.JobGraph, 
 	return g, ckp, err
 }
 
-// warnNonReplayable prints jobmanager.ReplayWarning for a planned job: a
+// warnGuarantees prints jobmanager.SubmissionWarnings for a planned job: a
 // job checkpointing in EXACTLY_ONCE mode that reads a source which cannot
-// replay (a socket) learns at submission what guarantee it really has.
-func warnNonReplayable(w io.Writer, g *graph.JobGraph, ckp *jobmanager.JobCheckpointing) {
-	if msg := jobmanager.ReplayWarning(g, ckp); msg != "" {
+// replay (a socket), or an unbounded job without checkpoints writing files,
+// learns at submission what guarantee it really has.
+func warnGuarantees(w io.Writer, g *graph.JobGraph, ckp *jobmanager.JobCheckpointing) {
+	for _, msg := range jobmanager.SubmissionWarnings(g, ckp) {
 		fmt.Fprintln(w, "floe:", msg)
 	}
 }
@@ -50,7 +51,7 @@ func checkPlannedJob(w io.Writer, cfg *conf.Config, st *hdfsstore.Store, strict 
 			}
 			return nil
 		}
-		warnNonReplayable(w, g, ckp)
+		warnGuarantees(w, g, ckp)
 		if !ckp.Enabled() {
 			return nil
 		}
