@@ -87,17 +87,17 @@ func decodeWriterState(b []byte) (restoredWriter, error) {
 
 // RecoverCommit restores the writer from the states of a checkpoint (any
 // number, after a rescale): it commits the checkpoint's pending files and
-// removes the files written after it — those of each restored uid and
-// subtask numbered from its counter on, and those of attempts that ran
-// after the checkpoint was taken and failed. Hidden files go whatever
-// the run. Visible ones go only in a failover (the checkpoint is this
-// job's own, from an earlier attempt; not a resume from a savepoint,
-// whose later output stays, as in Flink): a subtask that
-// reached the end of its input committed its files then, with no
-// checkpoint after them, and the replay from the checkpoint writes them
-// again (without this, a failure of another subtask after that commit
-// duplicated them). The folder is not checked for other runs' files: the
-// job resumes its own output.
+// removes the hidden files written after it — those of each restored uid
+// and subtask numbered from its counter on, and those of attempts that ran
+// after the checkpoint was taken and failed. In a failover (the
+// checkpoint is this job's own, from an earlier attempt; not a resume
+// from a savepoint, whose later output stays, as in Flink) it also removes
+// the visible files the checkpoint's own writers committed after it
+// (committedAfter): a subtask that reached the end of its input committed
+// its files then, with no checkpoint after them, and the replay from the
+// checkpoint writes them again (without this, a failure of another
+// subtask after that commit duplicated them). The folder is not checked
+// for other runs' files: the job resumes its own output.
 func (w *FileWriter[T]) RecoverCommit(ctx context.Context, states [][]byte, pending []Committable) error {
 	var rs []restoredWriter
 	for i, b := range states {
@@ -117,9 +117,10 @@ func (w *FileWriter[T]) RecoverCommit(ctx context.Context, states [][]byte, pend
 			return err
 		}
 		ck := partName{uid: rs[0].uid}
-		own := ck.run() == w.run && w.o.Attempt > ck.attempt() // a failover of this job
+		failover := ck.run() == w.run && w.o.Attempt > ck.attempt()
 		for _, n := range names {
-			if p, ok := parsePart(n); ok && (p.hidden || own && p.run() == w.run) && w.writtenAfter(p, rs) {
+			p, ok := parsePart(n)
+			if ok && (p.hidden && w.writtenAfter(p, rs) || failover && committedAfter(p, rs)) {
 				if err := w.remove(ctx, n); err != nil {
 					return err
 				}
@@ -131,6 +132,23 @@ func (w *FileWriter[T]) RecoverCommit(ctx context.Context, states [][]byte, pend
 	}
 	w.started = true
 	return nil
+}
+
+// committedAfter tells whether visible part p was written after the
+// checkpoint the states rs come from by the very writer that took it (its
+// uid, unique per writer instance, and subtask, numbered from its restored
+// counter on): committed at the end of its input, or as it rolled in a job
+// without periodic checkpoints. A visible file of any other writer is
+// never removed: a JobManager's attempts restart from 0 after an
+// ApplicationMaster failover, so the attempt numbers of other writers do
+// not tell whether they wrote before or after the checkpoint.
+func committedAfter(p partName, rs []restoredWriter) bool {
+	for _, r := range rs {
+		if p.uid == r.uid && p.subtask == r.subtask {
+			return p.counter >= r.counter
+		}
+	}
+	return false
 }
 
 // writtenAfter tells whether hidden part p was written after the

@@ -324,3 +324,38 @@ func TestWriteTextIntoAnotherJobsFolder(t *testing.T) {
 	f.wantOutput(records...)
 	f.wantNoHidden()
 }
+
+// TestFileSinkFailoverAfterAMFailover: a JobManager's attempts restart from
+// 0 after an ApplicationMaster failover, so a failover in the new
+// JobManager restores a checkpoint of attempt 0 while visible files of the
+// old JobManager's attempt 5 are in the folder. Those are committed output
+// and stay; only what the checkpoint's own writer committed after it goes
+// (TestYarnChaos lost lines when every later-numbered attempt's files went).
+func TestFileSinkFailoverAfterAMFailover(t *testing.T) {
+	f := newFileSinkFixture(t)
+	old, _ := f.writer("job", 5, 0, FileSinkOptions{})
+	f.begin(old)
+	f.write(old, "a")
+	e1 := f.snapshot(old, 7)
+	f.notify(old, 7)
+	// The new JobManager's attempt 0 resumes from checkpoint 7.
+	s0, _ := f.writer("job", 0, 0, FileSinkOptions{})
+	f.restore(s0, e1)
+	f.write(s0, "b")
+	e2 := f.snapshot(s0, 1001)
+	f.notify(s0, 1001)
+	f.write(s0, "c")
+	if err := s0.EndOfInput(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	f.wantOutput("a", "b", "c")
+	// Another subtask fails: attempt 1 restores checkpoint 1001 and replays "c".
+	s1, _ := f.writer("job", 1, 0, FileSinkOptions{})
+	f.restore(s1, e2)
+	f.wantOutput("a", "b")
+	f.write(s1, "c")
+	if err := s1.EndOfInput(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	f.wantOutput("a", "b", "c")
+}
