@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/floe-yarn/floe/conf"
@@ -44,6 +45,58 @@ func (st storeStorage) Open(ctx context.Context, p string) (io.ReadCloser, error
 	return st.s.Open(ctx, p)
 }
 
+// lazyStorage is storeStorage on a store opened at its first use: most
+// subtasks never write or read checkpoint files (every subtask of a job
+// without periodic checkpoints until a savepoint), and opening a store can
+// mean loading the Hadoop configuration and a Kerberos login.
+type lazyStorage struct {
+	dir string
+	mu  sync.Mutex
+	s   *hdfsstore.Store
+}
+
+func (l *lazyStorage) store(ctx context.Context) (storeStorage, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.s == nil {
+		s, err := openCheckpointStore(ctx, l.dir)
+		if err != nil {
+			where := l.dir
+			if where == "" {
+				where = "the savepoint folder"
+			}
+			return storeStorage{}, fmt.Errorf("checkpoint storage for %s: %w", where, err)
+		}
+		l.s = s
+	}
+	return storeStorage{l.s}, nil
+}
+
+func (l *lazyStorage) Create(ctx context.Context, p string) (io.WriteCloser, error) {
+	st, err := l.store(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return st.Create(ctx, p)
+}
+
+func (l *lazyStorage) Open(ctx context.Context, p string) (io.ReadCloser, error) {
+	st, err := l.store(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return st.Open(ctx, p)
+}
+
+// close closes the store if it was opened (files are closed as written).
+func (l *lazyStorage) close() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.s != nil {
+		_ = l.s.Close() // nothing left open: see above
+	}
+}
+
 // openCheckpointStore opens the store of a checkpoint folder: HDFS (with
 // $HADOOP_CONF_DIR when set) for hdfs:// paths and for a job without one
 // (its savepoints go where they are asked to, on YARN usually HDFS), local
@@ -70,16 +123,12 @@ func openCheckpointStore(ctx context.Context, dir string) (*hdfsstore.Store, err
 // own folder), and declines.
 func (tm *TaskManager) taskCheckpoints(ctx context.Context, d api.DeployTask, cmds chan runtime.CheckpointCommand, log zerolog.Logger) (runtime.CheckpointHooks, *runtime.CheckpointSettings, *runtime.TaskRestore, func(), error) {
 	c := d.Checkpointing
-	store, err := openCheckpointStore(ctx, c.Dir)
-	if err != nil {
-		return runtime.CheckpointHooks{}, nil, nil, nil, fmt.Errorf("checkpoint folder %s: %w", c.Dir, err)
-	}
 	mode, err := runtime.ParseCheckpointingMode(c.Mode)
 	if err != nil {
-		_ = store.Close() // nothing written
 		return runtime.CheckpointHooks{}, nil, nil, nil, err
 	}
-	set := &runtime.CheckpointSettings{Dir: c.Dir, Backend: c.Backend, LocalDir: tm.opts.LocalDir, Incremental: c.Incremental, SavepointsOnly: c.SavepointsOnly, Storage: storeStorage{store}}
+	store := &lazyStorage{dir: c.Dir}
+	set := &runtime.CheckpointSettings{Dir: c.Dir, Backend: c.Backend, LocalDir: tm.opts.LocalDir, Incremental: c.Incremental, SavepointsOnly: c.SavepointsOnly, Storage: store}
 	ref := api.AcknowledgeCheckpoint{TaskManager: tm.opts.ID, Job: d.Job, Attempt: d.Attempt, Vertex: d.Vertex, Subtask: d.Subtask}
 	hooks := runtime.CheckpointHooks{Mode: mode, Commands: cmds,
 		Ack: func(cp runtime.CheckpointMeta, snaps []runtime.OperatorSnapshot, alignment time.Duration) {
@@ -112,7 +161,7 @@ func (tm *TaskManager) taskCheckpoints(ctx context.Context, d api.DeployTask, cm
 				KeyGroupStart: h.KeyGroupStart, KeyGroupEnd: h.KeyGroupEnd, Shared: h.Shared})
 		}
 	}
-	return hooks, set, restore, func() { _ = store.Close() }, nil // files are closed as written
+	return hooks, set, restore, store.close, nil
 }
 
 func writeFile(ctx context.Context, st runtime.CheckpointStorage, p string, b []byte) error {
