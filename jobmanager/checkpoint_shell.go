@@ -76,26 +76,23 @@ func (st storeStorage) RemoveAll(ctx context.Context, p string) error {
 // lazyStorage is the default CheckpointStorage: an hdfsstore.Store with
 // Hadoop's defaults, made on first use (a JobManager whose jobs never
 // checkpoint makes none).
-type lazyStorage struct {
-	log   zerolog.Logger
-	mu    sync.Mutex
-	store *hdfsstore.Store
+type lazyStorage struct{ *hdfsstore.Lazy }
+
+func newLazyStorage(log zerolog.Logger) lazyStorage {
+	return lazyStorage{hdfsstore.NewLazy(func(ctx context.Context) (*hdfsstore.Store, error) {
+		return hdfsstore.New(ctx, hdfsstore.Options{Logger: log})
+	})}
 }
 
-func (l *lazyStorage) get(ctx context.Context) (CheckpointStorage, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.store == nil {
-		s, err := hdfsstore.New(ctx, hdfsstore.Options{Logger: l.log})
-		if err != nil {
-			return nil, fmt.Errorf("checkpoint storage: %w", err)
-		}
-		l.store = s
+func (l lazyStorage) get(ctx context.Context) (storeStorage, error) {
+	s, err := l.Get(ctx)
+	if err != nil {
+		return storeStorage{}, fmt.Errorf("checkpoint storage: %w", err)
 	}
-	return StoreCheckpointStorage(l.store), nil
+	return storeStorage{s}, nil
 }
 
-func (l *lazyStorage) WriteAtomic(ctx context.Context, p string, data []byte) error {
+func (l lazyStorage) WriteAtomic(ctx context.Context, p string, data []byte) error {
 	s, err := l.get(ctx)
 	if err != nil {
 		return err
@@ -103,29 +100,20 @@ func (l *lazyStorage) WriteAtomic(ctx context.Context, p string, data []byte) er
 	return s.WriteAtomic(ctx, p, data)
 }
 
-func (l *lazyStorage) Read(ctx context.Context, p string) ([]byte, error) {
+func (l lazyStorage) Read(ctx context.Context, p string) ([]byte, error) {
 	s, err := l.get(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return s.(storeStorage).Read(ctx, p)
+	return s.Read(ctx, p)
 }
 
-func (l *lazyStorage) RemoveAll(ctx context.Context, p string) error {
+func (l lazyStorage) RemoveAll(ctx context.Context, p string) error {
 	s, err := l.get(ctx)
 	if err != nil {
 		return err
 	}
 	return s.RemoveAll(ctx, p)
-}
-
-// close closes the store once the worker has ended.
-func (l *lazyStorage) close() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.store != nil {
-		_ = l.store.Close() // nothing buffered: every write was committed or failed
-	}
 }
 
 // storageWorker runs checkpoint storage actions one at a time, in the

@@ -156,8 +156,8 @@ func (jm *JobManager) post(ev Event) {
 func (jm *JobManager) Run(ctx context.Context) error {
 	st := jm.opts.CheckpointStorage
 	if st == nil {
-		ls := &lazyStorage{log: jm.log}
-		defer ls.close()
+		ls := newLazyStorage(jm.log)
+		defer func() { _ = ls.Close() }() // nothing buffered: every write was committed or failed
 		st = ls
 	}
 	w := &storageWorker{jm: jm, wake: make(chan struct{}, 1)}

@@ -92,8 +92,8 @@ func (jm *JobManager) readSavepoint(ctx context.Context, s Submission) (*Checkpo
 		st = jm.opts.CheckpointStorage
 	}
 	if st == nil {
-		ls := &lazyStorage{log: jm.log}
-		defer ls.close()
+		ls := newLazyStorage(jm.log)
+		defer func() { _ = ls.Close() }() // nothing buffered: every write was committed or failed
 		st = ls
 	}
 	r, ok := st.(interface {

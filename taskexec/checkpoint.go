@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/floe-yarn/floe/conf"
@@ -47,54 +46,44 @@ func (st storeStorage) Open(ctx context.Context, p string) (io.ReadCloser, error
 
 // lazyStorage is storeStorage on a store opened at its first use: most
 // subtasks never write or read checkpoint files (every subtask of a job
-// without periodic checkpoints until a savepoint), and opening a store can
-// mean loading the Hadoop configuration and a Kerberos login.
+// without periodic checkpoints until a savepoint).
 type lazyStorage struct {
 	dir string
-	mu  sync.Mutex
-	s   *hdfsstore.Store
+	*hdfsstore.Lazy
 }
 
-func (l *lazyStorage) store(ctx context.Context) (storeStorage, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.s == nil {
-		s, err := openCheckpointStore(ctx, l.dir)
-		if err != nil {
-			where := l.dir
-			if where == "" {
-				where = "the savepoint folder"
-			}
-			return storeStorage{}, fmt.Errorf("checkpoint storage for %s: %w", where, err)
+func newLazyStorage(dir string) lazyStorage {
+	return lazyStorage{dir, hdfsstore.NewLazy(func(ctx context.Context) (*hdfsstore.Store, error) {
+		return openCheckpointStore(ctx, dir)
+	})}
+}
+
+func (l lazyStorage) get(ctx context.Context) (storeStorage, error) {
+	s, err := l.Get(ctx)
+	if err != nil {
+		where := l.dir
+		if where == "" {
+			where = "the savepoint folder"
 		}
-		l.s = s
+		return storeStorage{}, fmt.Errorf("checkpoint storage for %s: %w", where, err)
 	}
-	return storeStorage{l.s}, nil
+	return storeStorage{s}, nil
 }
 
-func (l *lazyStorage) Create(ctx context.Context, p string) (io.WriteCloser, error) {
-	st, err := l.store(ctx)
+func (l lazyStorage) Create(ctx context.Context, p string) (io.WriteCloser, error) {
+	st, err := l.get(ctx)
 	if err != nil {
 		return nil, err
 	}
 	return st.Create(ctx, p)
 }
 
-func (l *lazyStorage) Open(ctx context.Context, p string) (io.ReadCloser, error) {
-	st, err := l.store(ctx)
+func (l lazyStorage) Open(ctx context.Context, p string) (io.ReadCloser, error) {
+	st, err := l.get(ctx)
 	if err != nil {
 		return nil, err
 	}
 	return st.Open(ctx, p)
-}
-
-// close closes the store if it was opened (files are closed as written).
-func (l *lazyStorage) close() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.s != nil {
-		_ = l.s.Close() // nothing left open: see above
-	}
 }
 
 // openCheckpointStore opens the store of a checkpoint folder: HDFS (with
@@ -127,7 +116,7 @@ func (tm *TaskManager) taskCheckpoints(ctx context.Context, d api.DeployTask, cm
 	if err != nil {
 		return runtime.CheckpointHooks{}, nil, nil, nil, err
 	}
-	store := &lazyStorage{dir: c.Dir}
+	store := newLazyStorage(c.Dir)
 	set := &runtime.CheckpointSettings{Dir: c.Dir, Backend: c.Backend, LocalDir: tm.opts.LocalDir, Incremental: c.Incremental, SavepointsOnly: c.SavepointsOnly, Storage: store}
 	ref := api.AcknowledgeCheckpoint{TaskManager: tm.opts.ID, Job: d.Job, Attempt: d.Attempt, Vertex: d.Vertex, Subtask: d.Subtask}
 	hooks := runtime.CheckpointHooks{Mode: mode, Commands: cmds,
@@ -161,7 +150,7 @@ func (tm *TaskManager) taskCheckpoints(ctx context.Context, d api.DeployTask, cm
 				KeyGroupStart: h.KeyGroupStart, KeyGroupEnd: h.KeyGroupEnd, Shared: h.Shared})
 		}
 	}
-	return hooks, set, restore, store.close, nil
+	return hooks, set, restore, func() { _ = store.Close() }, nil // files are closed as written
 }
 
 func writeFile(ctx context.Context, st runtime.CheckpointStorage, p string, b []byte) error {
